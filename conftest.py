@@ -1,0 +1,1 @@
+"""Root conftest: makes ``tests.support`` importable from every test tree."""

@@ -1,0 +1,1 @@
+"""Sentry wire format and transport for scopetel."""

@@ -1,0 +1,1 @@
+"""scopetel: Sentry developer experience on OpenTelemetry."""

@@ -1,0 +1,24 @@
+"""Span attribute names under which scopetel stores Sentry concepts on OTel spans.
+
+One namespace, one module: the API writes these, the segment processor and the
+span mapping read them. Any other attribute on a span is Sentry span ``data``.
+"""
+
+from typing import Final
+
+PREFIX: Final = "sentry."
+
+OP: Final = "sentry.op"
+DESCRIPTION: Final = "sentry.description"
+ORIGIN: Final = "sentry.origin"
+SOURCE: Final = "sentry.source"  # transaction_info.source of a segment root
+STATUS: Final = "sentry.status"  # explicit Sentry status ("ok", "internal_error", ...)
+HTTP_STATUS: Final = "http.response.status_code"  # set by set_http_status (new semconv)
+SAMPLE_RATE: Final = "sentry.sample_rate"  # rate that decided a root's sampling
+SAMPLE_RAND: Final = "sentry.sample_rand"  # random value compared with the rate
+
+TAG_PREFIX: Final = "sentry.tag."  # sentry.tag.<key> = str value
+MEASUREMENT_PREFIX: Final = "sentry.measurement."  # sentry.measurement.<name> = number
+MEASUREMENT_UNIT_PREFIX: Final = "sentry.measurement_unit."  # ... .<name> = unit str
+
+DEFAULT_ORIGIN: Final = "manual"

@@ -1,0 +1,18 @@
+"""Keys of the values scopetel keeps in the OpenTelemetry Context.
+
+The active span is stored under OpenTelemetry's own key (``trace.set_span_in_context``)
+so that spans of any instrumentation see ours as parents and vice versa.
+"""
+
+from typing import Final
+
+from opentelemetry.context import create_key
+
+CURRENT_SCOPE: Final = create_key("scopetel.current_scope")
+ISOLATION_SCOPE: Final = create_key("scopetel.isolation_scope")
+FRAME: Final = create_key("scopetel.frame")  # the _frames.Frame that attached this Context
+DSC: Final = create_key(
+    "scopetel.dsc"
+)  # incoming DynamicSamplingContext (continue_trace / extract)
+# custom_sampling_context of start_transaction(), read by the sampler from the parent Context
+CUSTOM_SAMPLING_CONTEXT: Final = create_key("scopetel.custom_sampling_context")

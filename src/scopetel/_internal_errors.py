@@ -1,0 +1,70 @@
+"""One handler for scopetel's own bugs: log them, never raise them into the application.
+
+Under scopetel's own tests (``SCOPETEL_RAISE_INTERNAL_ERRORS=1`` or
+``raise_internal_errors(True)``) the error is re-raised instead, so bugs fail tests
+rather than hide in a log.
+"""
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Final, ParamSpec, TypeVar
+
+from opentelemetry import context as otel_context
+
+LOGGER: Final = logging.getLogger("scopetel")
+_SUPPRESS_KEY: Final = otel_context._SUPPRESS_INSTRUMENTATION_KEY  # read-only use
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+_raise = os.environ.get("SCOPETEL_RAISE_INTERNAL_ERRORS", "") == "1"
+
+
+def raise_internal_errors(enabled: bool) -> None:
+    """Make internal errors propagate (for scopetel's own test suites)."""
+    global _raise
+    _raise = enabled
+
+
+def report_internal_error(where: str) -> None:
+    """Log the exception being handled as a scopetel bug; call inside ``except``."""
+    token = otel_context.attach(otel_context.set_value(_SUPPRESS_KEY, True))
+    try:
+        LOGGER.error("scopetel internal error in %s", where, exc_info=True)
+    except Exception:  # noqa: S110 - logging itself failed; nothing left to do
+        pass
+    finally:
+        otel_context.detach(token)
+    if _raise:
+        raise
+
+
+@contextmanager
+def guard(where: str) -> Iterator[None]:
+    """Run a block whose exceptions are scopetel bugs, never the application's."""
+    try:
+        yield
+    except Exception:
+        report_internal_error(where)
+
+
+def guarded(default: _R) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate an SDK entry point: on an internal error, log it and return ``default``."""
+
+    def decorate(function: Callable[_P, _R]) -> Callable[_P, _R]:
+        where = function.__qualname__
+
+        @wraps(function)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return function(*args, **kwargs)
+            except Exception:
+                report_internal_error(where)
+                return default
+
+        return wrapper
+
+    return decorate
