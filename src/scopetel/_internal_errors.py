@@ -34,7 +34,7 @@ def report_internal_error(where: str) -> None:
     token = otel_context.attach(otel_context.set_value(_SUPPRESS_KEY, True))
     try:
         LOGGER.error("scopetel internal error in %s", where, exc_info=True)
-    except Exception:  # noqa: S110 - logging itself failed; nothing left to do
+    except Exception:
         pass
     finally:
         otel_context.detach(token)
