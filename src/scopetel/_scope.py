@@ -1,0 +1,168 @@
+"""Sentry-style scopes: bags of event data, forked copy-on-write.
+
+A Scope is mutable, like sentry_sdk's: ``scope.set_tag`` changes it for everything
+that holds this scope. *Which* scope is current is not mutable: it is a value in the
+OpenTelemetry Context (see ``_scopes.py``), so a fork made for a request, a task or a
+span is seen only by the code running in that Context.
+"""
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from copy import copy
+from typing import Any
+
+Breadcrumb = dict[str, Any]
+Event = dict[str, Any]
+Hint = dict[str, Any]
+EventProcessor = Callable[[Event, Hint], Event | None]
+
+DEFAULT_MAX_BREADCRUMBS = 100
+LEVELS = frozenset({"fatal", "error", "warning", "info", "debug"})
+
+
+class ScopeData:
+    """The fields of a scope; shared between forks until one of them writes."""
+
+    __slots__ = (
+        "breadcrumbs",
+        "contexts",
+        "event_processors",
+        "extras",
+        "fingerprint",
+        "level",
+        "tags",
+        "transaction_name",
+        "transaction_source",
+        "user",
+    )
+
+    def __init__(self) -> None:
+        self.tags: dict[str, str] = {}
+        self.user: dict[str, Any] | None = None
+        self.contexts: dict[str, dict[str, Any]] = {}
+        self.extras: dict[str, Any] = {}
+        self.level: str | None = None
+        self.fingerprint: list[str] | None = None
+        self.breadcrumbs: deque[Breadcrumb] = deque(maxlen=DEFAULT_MAX_BREADCRUMBS)
+        self.transaction_name: str | None = None
+        self.transaction_source: str | None = None
+        self.event_processors: list[EventProcessor] = []
+
+    def copy(self) -> "ScopeData":
+        data = copy(self)
+        data.tags = dict(self.tags)
+        data.user = None if self.user is None else dict(self.user)
+        data.contexts = dict(self.contexts)
+        data.extras = dict(self.extras)
+        data.breadcrumbs = deque(self.breadcrumbs, maxlen=self.breadcrumbs.maxlen)
+        data.event_processors = list(self.event_processors)
+        return data
+
+
+class Scope:
+    """Tags, user, contexts, extras, level, breadcrumbs … applied to captured events."""
+
+    __slots__ = ("_data", "_shared", "kind")
+
+    def __init__(self, kind: str = "current", data: ScopeData | None = None) -> None:
+        self.kind = kind  # "global", "isolation" or "current"
+        self._data = ScopeData() if data is None else data
+        self._shared = data is not None
+
+    def fork(self) -> "Scope":
+        """A copy-on-write child: changes on either side are invisible to the other."""
+        self._shared = True
+        return Scope(self.kind, self._data)
+
+    @property
+    def data(self) -> ScopeData:
+        """Read-only view of the fields (do not mutate; use the setters)."""
+        return self._data
+
+    def _own(self) -> ScopeData:
+        if self._shared:
+            self._data = self._data.copy()
+            self._shared = False
+        return self._data
+
+    def set_tag(self, key: str, value: object) -> None:
+        self._own().tags[str(key)] = _tag_value(value)
+
+    def set_tags(self, tags: Mapping[str, object]) -> None:
+        own = self._own().tags
+        for key, value in tags.items():
+            own[str(key)] = _tag_value(value)
+
+    def remove_tag(self, key: str) -> None:
+        self._own().tags.pop(key, None)
+
+    def set_user(self, value: Mapping[str, Any] | None) -> None:
+        self._own().user = None if value is None else dict(value)
+
+    def set_context(self, key: str, value: Mapping[str, Any] | None) -> None:
+        contexts = self._own().contexts
+        if value is None:
+            contexts.pop(key, None)
+        else:
+            contexts[key] = dict(value)
+
+    def remove_context(self, key: str) -> None:
+        self._own().contexts.pop(key, None)
+
+    def set_extra(self, key: str, value: object) -> None:
+        self._own().extras[key] = value
+
+    def remove_extra(self, key: str) -> None:
+        self._own().extras.pop(key, None)
+
+    def set_level(self, value: str | None) -> None:
+        if value is not None and value not in LEVELS:
+            raise ValueError(f"level must be one of {sorted(LEVELS)}, got {value!r}")
+        self._own().level = value
+
+    @property
+    def level(self) -> str | None:
+        return self._data.level
+
+    @property
+    def fingerprint(self) -> list[str] | None:
+        return self._data.fingerprint
+
+    @fingerprint.setter
+    def fingerprint(self, value: Iterable[str] | None) -> None:
+        self._own().fingerprint = None if value is None else [str(part) for part in value]
+
+    @property
+    def transaction(self) -> str | None:
+        """The transaction name events captured under this scope carry."""
+        return self._data.transaction_name
+
+    def set_transaction_name(self, name: str, source: str | None = None) -> None:
+        own = self._own()
+        own.transaction_name = name
+        own.transaction_source = source or "custom"
+
+    def add_breadcrumb_data(self, crumb: Breadcrumb, max_breadcrumbs: int) -> None:
+        """Append an already processed breadcrumb (see ``scopetel.add_breadcrumb``)."""
+        own = self._own()
+        if own.breadcrumbs.maxlen != max_breadcrumbs:
+            own.breadcrumbs = deque(own.breadcrumbs, maxlen=max_breadcrumbs)
+        own.breadcrumbs.append(crumb)
+
+    def clear_breadcrumbs(self) -> None:
+        self._own().breadcrumbs.clear()
+
+    def add_event_processor(self, processor: EventProcessor) -> None:
+        self._own().event_processors.append(processor)
+
+    def clear(self) -> None:
+        """Forget all data on this scope."""
+        self._data = ScopeData()
+        self._shared = False
+
+    def __repr__(self) -> str:
+        return f"<Scope {self.kind} tags={len(self._data.tags)}>"
+
+
+def _tag_value(value: object) -> str:
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,83 @@
+"""Which scopes are current: values in the OpenTelemetry Context, never mutable globals.
+
+The global scope is one per process. Outside any ``isolation_scope()`` the isolation
+and current scopes are process-wide defaults too (like a plain script with sentry_sdk);
+web, thread and task instrumentation fork them per unit of work.
+"""
+
+from types import TracebackType
+from typing import Final
+
+from scopetel import _frames
+from scopetel._context_keys import CURRENT_SCOPE, ISOLATION_SCOPE
+from scopetel._scope import Scope
+
+GLOBAL_SCOPE: Final = Scope("global")
+_DEFAULT_ISOLATION: Final = Scope("isolation")
+_DEFAULT_CURRENT: Final = Scope("current")
+
+
+def get_global_scope() -> Scope:
+    """The process-wide scope; applied to every event first."""
+    return GLOBAL_SCOPE
+
+
+def get_isolation_scope() -> Scope:
+    """The scope of the current request, job or unit of work."""
+    scope = _frames.current().get(ISOLATION_SCOPE)
+    return scope if isinstance(scope, Scope) else _DEFAULT_ISOLATION
+
+
+def get_current_scope() -> Scope:
+    """The scope of the current span or ``new_scope()`` block."""
+    scope = _frames.current().get(CURRENT_SCOPE)
+    return scope if isinstance(scope, Scope) else _DEFAULT_CURRENT
+
+
+class _ScopeBlock:
+    """``with`` block that makes forked (or given) scopes current for its duration."""
+
+    __slots__ = ("_frame", "_isolation", "_scope")
+
+    def __init__(self, scope: Scope, isolation: Scope | None) -> None:
+        self._scope = scope
+        self._isolation = isolation
+        self._frame: _frames.Frame | None = None
+
+    def __enter__(self) -> Scope:
+        if self._isolation is None:
+            self._frame = _frames.enter({CURRENT_SCOPE: self._scope})
+            return self._scope
+        values = {CURRENT_SCOPE: self._scope, ISOLATION_SCOPE: self._isolation}
+        self._frame = _frames.enter(values)
+        return self._isolation
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._frame is not None:
+            _frames.leave(self._frame)
+            self._frame = None
+
+
+def new_scope() -> _ScopeBlock:
+    """Fork the current scope for a ``with`` block; yields the fork."""
+    return _ScopeBlock(get_current_scope().fork(), None)
+
+
+def use_scope(scope: Scope) -> _ScopeBlock:
+    """Make an existing scope current for a ``with`` block."""
+    return _ScopeBlock(scope, None)
+
+
+def isolation_scope() -> _ScopeBlock:
+    """Fork the isolation (and current) scope for a ``with`` block; yields the isolation scope."""
+    return _ScopeBlock(get_current_scope().fork(), get_isolation_scope().fork())
+
+
+def use_isolation_scope(scope: Scope) -> _ScopeBlock:
+    """Make an existing isolation scope current (with a fork of the current scope)."""
+    return _ScopeBlock(get_current_scope().fork(), scope)

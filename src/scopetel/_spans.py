@@ -1,0 +1,228 @@
+"""Sentry-style Span objects: thin facades over OpenTelemetry spans.
+
+Sentry's op, tags, data, status and measurements become attributes of the OTel span
+(names in ``_attributes``). Entering a span as a ``with`` block makes it the active
+span of a new Context together with a fork of the current scope.
+"""
+
+import json
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Status, StatusCode
+from opentelemetry.util.types import AttributeValue
+
+from scopetel import _attributes as attrs
+from scopetel import _frames
+from scopetel._context_keys import CURRENT_SCOPE
+from scopetel._scopes import get_current_scope
+
+TRACER_NAME = "scopetel"
+_tracer = otel_trace.get_tracer(TRACER_NAME)
+
+
+def to_ns(timestamp: datetime | float | int | None) -> int | None:
+    """Sentry accepts datetimes or float seconds; OTel wants integer nanoseconds."""
+    if timestamp is None:
+        return None
+    if isinstance(timestamp, datetime):
+        return int(timestamp.timestamp() * 1e9)
+    return int(float(timestamp) * 1e9)
+
+
+def attribute_value(value: object) -> AttributeValue:
+    """Coerce Sentry ``data`` values into the types OTel attributes allow."""
+    if isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple) and value:
+        kinds = {type(item) for item in value}
+        if len(kinds) == 1 and kinds <= {str, bool, int, float}:
+            return list(value)
+    try:
+        return json.dumps(value, default=repr, separators=(",", ":"))
+    except Exception:
+        return repr(value)
+
+
+class Span:
+    """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself."""
+
+    __slots__ = ("_frame", "_otel", "_parent_span_id", "_segment")
+
+    def __init__(
+        self,
+        otel_span: otel_trace.Span,
+        parent_span_id: int | None = None,
+        segment: "Span | None" = None,
+    ) -> None:
+        self._otel = otel_span
+        self._parent_span_id = parent_span_id
+        self._segment = segment  # the local root (Sentry's containing transaction), if known
+        self._frame: _frames.Frame | None = None
+
+    # -- identity -------------------------------------------------------------------
+    @property
+    def otel_span(self) -> otel_trace.Span:
+        """The underlying OpenTelemetry span."""
+        return self._otel
+
+    @property
+    def trace_id(self) -> str:
+        return format(self._otel.get_span_context().trace_id, "032x")
+
+    @property
+    def span_id(self) -> str:
+        return format(self._otel.get_span_context().span_id, "016x")
+
+    @property
+    def parent_span_id(self) -> str | None:
+        parent = getattr(self._otel, "parent", None)
+        parent_id = parent.span_id if parent is not None else self._parent_span_id
+        return None if parent_id is None else format(parent_id, "016x")
+
+    @property
+    def sampled(self) -> bool:
+        return self._otel.get_span_context().trace_flags.sampled
+
+    @property
+    def containing_transaction(self) -> "Span | None":
+        """The local root span this span belongs to, when scopetel started both."""
+        return self._segment
+
+    # -- Sentry fields as attributes ----------------------------------------------------
+    def _get(self, key: str) -> Any:
+        attributes = getattr(self._otel, "attributes", None)
+        return None if attributes is None else attributes.get(key)
+
+    @property
+    def op(self) -> str | None:
+        value = self._get(attrs.OP)
+        return value if isinstance(value, str) else None
+
+    @op.setter
+    def op(self, value: str | None) -> None:
+        if value is not None:
+            self._otel.set_attribute(attrs.OP, value)
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self._otel, "name", None)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._otel.update_name(value)
+
+    description = name
+
+    @property
+    def status(self) -> str | None:
+        value = self._get(attrs.STATUS)
+        return value if isinstance(value, str) else None
+
+    @property
+    def origin(self) -> str:
+        value = self._get(attrs.ORIGIN)
+        return value if isinstance(value, str) else attrs.DEFAULT_ORIGIN
+
+    def set_tag(self, key: str, value: object) -> None:
+        self._otel.set_attribute(attrs.TAG_PREFIX + key, str(value))
+
+    def set_data(self, key: str, value: object) -> None:
+        self._otel.set_attribute(key, attribute_value(value))
+
+    def set_attribute(self, key: str, value: object) -> None:
+        self._otel.set_attribute(key, attribute_value(value))
+
+    def set_status(self, status: str) -> None:
+        self._otel.set_attribute(attrs.STATUS, status)
+        if status == "ok":
+            self._otel.set_status(Status(StatusCode.OK))
+        else:
+            self._otel.set_status(Status(StatusCode.ERROR, status))
+
+    def set_http_status(self, http_status: int) -> None:
+        self._otel.set_attribute(attrs.HTTP_STATUS, int(http_status))
+        if int(http_status) >= 400:
+            self._otel.set_status(Status(StatusCode.ERROR))
+
+    def set_measurement(self, name: str, value: float, unit: str = "") -> None:
+        self._otel.set_attribute(attrs.MEASUREMENT_PREFIX + name, float(value))
+        if unit:
+            self._otel.set_attribute(attrs.MEASUREMENT_UNIT_PREFIX + name, unit)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start_child(
+        self,
+        op: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> "Span":
+        """A child of this span (not made current until entered)."""
+        parent_ctx = otel_trace.set_span_in_context(self._otel, Context())
+        return start_otel_span(parent_ctx, op, name or description, self._segment or self, kwargs)
+
+    def finish(self, scope: object = None, end_timestamp: datetime | float | None = None) -> None:
+        """End the span (idempotent)."""
+        self._otel.end(to_ns(end_timestamp))
+
+    def to_traceparent(self) -> str:
+        """The ``sentry-trace`` header value for this span."""
+        ctx = self._otel.get_span_context()
+        return f"{ctx.trace_id:032x}-{ctx.span_id:016x}-{1 if ctx.trace_flags.sampled else 0}"
+
+    def __enter__(self) -> Self:
+        current = _frames.current()
+        span_ctx = otel_trace.set_span_in_context(self._otel, current)
+        scope = get_current_scope().fork()
+        self._frame = _frames.enter({CURRENT_SCOPE: scope}, base=span_ctx)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None and self.status is None and not isinstance(exc, GeneratorExit):
+            self.set_status("internal_error")
+        self._otel.end()
+        if self._frame is not None:
+            _frames.leave(self._frame)
+            self._frame = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} op={self.op!r} name={self.name!r} "
+            f"trace_id={self.trace_id} span_id={self.span_id} sampled={self.sampled}>"
+        )
+
+
+def start_otel_span(
+    parent_ctx: Context,
+    op: str | None,
+    name: str | None,
+    segment: Span | None,
+    extra: dict[str, Any],
+) -> Span:
+    """Start an OTel span under ``parent_ctx`` and wrap it (the hot path of every span)."""
+    attributes: dict[str, AttributeValue] = {}
+    if op:
+        attributes[attrs.OP] = op
+    origin = extra.get("origin")
+    if origin:
+        attributes[attrs.ORIGIN] = str(origin)
+    otel = _tracer.start_span(
+        name or op or "<unnamed span>",
+        context=parent_ctx,
+        attributes=attributes,
+        start_time=to_ns(extra.get("start_timestamp")),
+    )
+    parent = otel_trace.get_current_span(parent_ctx).get_span_context()
+    span = Span(otel, parent.span_id if parent.is_valid else None, segment)
+    for key, value in (extra.get("attributes") or {}).items():
+        span.set_data(key, value)
+    return span
