@@ -62,12 +62,14 @@ class ScopeData:
 class Scope:
     """Tags, user, contexts, extras, level, breadcrumbs … applied to captured events."""
 
-    __slots__ = ("_data", "_shared", "kind")
+    __slots__ = ("_data", "_shared", "kind", "last_event_id", "trace_id")
 
     def __init__(self, kind: str = "current", data: ScopeData | None = None) -> None:
         self.kind = kind  # "global", "isolation" or "current"
         self._data = ScopeData() if data is None else data
         self._shared = data is not None
+        self.last_event_id: str | None = None  # of events captured in this isolation scope
+        self.trace_id: int | None = None  # links span-less events of this isolation scope
 
     def fork(self) -> "Scope":
         """A copy-on-write child: changes on either side are invisible to the other."""

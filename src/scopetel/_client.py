@@ -1,0 +1,126 @@
+"""The client: turns captured errors and finished segments into envelopes for a transport.
+
+It owns the options and the transport. Everything user-supplied (hooks, event
+processors) is guarded: a failing hook is logged and never breaks the application.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from typing import Any, Final
+
+from scopetel._events import apply_scopes, finalize, run_event_processors
+from scopetel._options import Options
+from scopetel._scope import Event, Hint, Scope
+from scopetel._stacktrace import FrameOptions
+from scopetel_exporter_sentry.envelope import Envelope, Item
+
+LOGGER: Final = logging.getLogger("scopetel")
+
+
+class Client:
+    """Options + transport. One is active per process (see ``_hub_state``)."""
+
+    def __init__(self, options: Options, transport: Any) -> None:
+        self.options = options
+        self.transport = transport
+        self.frame_options = FrameOptions(
+            in_app_include=options.in_app_include,
+            in_app_exclude=options.in_app_exclude,
+            include_local_variables=options.include_local_variables,
+            include_source_context=options.include_source_context,
+            max_value_length=options.max_value_length,
+            project_root=options.project_root,
+        )
+
+    @property
+    def sending(self) -> bool:
+        return self.transport is not None
+
+    # -- errors ------------------------------------------------------------------------
+    def capture_event(
+        self, event: Event, hint: Hint | None, scopes: Sequence[Scope], trace: dict[str, Any]
+    ) -> str | None:
+        """Process and send an error/message event; its id, or None when dropped."""
+        if self.transport is None:
+            return None
+        hint = hint or {}
+        if self._ignored(hint):
+            return None
+        if self.options.sample_rate < 1.0 and random.random() >= self.options.sample_rate:
+            self.record_lost("sample_rate", "error")
+            return None
+        apply_scopes(event, scopes, self.options.max_breadcrumbs)
+        contexts = event.setdefault("contexts", {})
+        contexts.setdefault("trace", trace)
+        processed = self._user_hooks(event, hint, scopes)
+        if processed is None:
+            return None
+        finalize(processed, self.options)
+        headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": _now_iso()}
+        self.send(Envelope(headers, [Item.from_json("event", processed)]))
+        return str(processed["event_id"])
+
+    def _ignored(self, hint: Hint) -> bool:
+        exc_info = hint.get("exc_info")
+        if not exc_info or not self.options.ignore_errors:
+            return False
+        error_type = exc_info[0]
+        for ignored in self.options.ignore_errors:
+            if isinstance(ignored, str):
+                if ignored in (error_type.__name__, f"{error_type.__module__}.{error_type.__name__}"):
+                    return True
+            elif issubclass(error_type, ignored):
+                return True
+        return False
+
+    def _user_hooks(self, event: Event, hint: Hint, scopes: Sequence[Scope]) -> Event | None:
+        try:
+            result = run_event_processors(event, hint, scopes)
+        except Exception:
+            LOGGER.warning("scopetel: an event processor raised; event sent as is", exc_info=True)
+            result = event
+        if result is None:
+            self.record_lost("event_processor", "error")
+            return None
+        hook = self.options.before_send
+        if hook is None:
+            return result
+        try:
+            final = hook(result, hint)
+        except Exception:
+            LOGGER.warning("scopetel: before_send raised; event sent as is", exc_info=True)
+            return result
+        if final is None:
+            self.record_lost("before_send", "error")
+            return None
+        return final if isinstance(final, dict) else result
+
+    # -- transport ---------------------------------------------------------------------
+    def send(self, envelope: Envelope) -> None:
+        if self.transport is None:
+            return
+        try:
+            self.transport.capture_envelope(envelope)
+        except Exception:
+            LOGGER.warning("scopetel: the transport raised; envelope dropped", exc_info=True)
+
+    def record_lost(self, reason: str, category: str, quantity: int = 1) -> None:
+        record = getattr(self.transport, "record_lost", None)
+        if record is not None:
+            record(reason, category, quantity)
+
+    def flush(self, timeout: float) -> bool:
+        flush = getattr(self.transport, "flush", None)
+        return bool(flush(timeout)) if flush is not None else True
+
+    def close(self, timeout: float) -> None:
+        close = getattr(self.transport, "close", None)
+        if close is not None:
+            close(timeout)
+
+
+def _now_iso() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"

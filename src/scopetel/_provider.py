@@ -1,0 +1,126 @@
+"""The OpenTelemetry TracerProvider scopetel samples with and feeds its processors from.
+
+OpenTelemetry lets the global provider be set once per process, but ``init()`` may be
+called again: the provider's sampler and scopetel's processor are switchable
+delegates, so a second ``init()`` swaps them in place.
+"""
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Final
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+
+LOGGER: Final = logging.getLogger("scopetel")
+
+
+class SwitchableSampler(Sampler):
+    """Delegates to a sampler that ``init()`` may replace."""
+
+    def __init__(self, delegate: Sampler) -> None:
+        self.delegate = delegate
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        return self.delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"Switchable({self.delegate.get_description()})"
+
+
+class SwitchableProcessor(SpanProcessor):
+    """Delegates to the span processors of the active ``init()``."""
+
+    def __init__(self) -> None:
+        self.delegates: tuple[SpanProcessor, ...] = ()
+
+    def replace(self, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
+        old, self.delegates = self.delegates, tuple(processors)
+        for processor in old:
+            processor.force_flush(int(timeout_s * 1000))
+            processor.shutdown()
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        for processor in self.delegates:
+            processor.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        for processor in self.delegates:
+            processor.on_end(span)
+
+    def shutdown(self) -> None:
+        for processor in self.delegates:
+            processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return all(processor.force_flush(timeout_millis) for processor in self.delegates)
+
+
+class _Drop(Sampler):
+    def should_sample(self, *args: object, **kwargs: object) -> SamplingResult:
+        return SamplingResult(Decision.DROP)
+
+    def get_description(self) -> str:
+        return "Drop"
+
+
+_lock = threading.Lock()
+_installed: tuple[TracerProvider, SwitchableSampler | None, SwitchableProcessor] | None = None
+
+
+def install(
+    sampler: Sampler, processors: Sequence[SpanProcessor], resource: Resource, timeout_s: float
+) -> TracerProvider:
+    """Make scopetel's sampler and processors active; create the global provider once."""
+    global _installed
+    with _lock:
+        if _installed is None:
+            _installed = _adopt_or_create(resource)
+        provider, switchable_sampler, switchable_processor = _installed
+        if switchable_sampler is not None:
+            switchable_sampler.delegate = sampler
+        switchable_processor.replace(processors, timeout_s)
+        return provider
+
+
+def installed_provider() -> TracerProvider | None:
+    return None if _installed is None else _installed[0]
+
+
+def _adopt_or_create(
+    resource: Resource,
+) -> tuple[TracerProvider, SwitchableSampler | None, SwitchableProcessor]:
+    processor = SwitchableProcessor()
+    current = otel_trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        switchable = current.sampler if isinstance(current.sampler, SwitchableSampler) else None
+        if switchable is None:
+            LOGGER.info(
+                "scopetel: a TracerProvider was already set; its sampler (%s) decides sampling",
+                current.sampler.get_description(),
+            )
+        current.add_span_processor(processor)
+        return current, switchable, processor
+    switchable = SwitchableSampler(_Drop())
+    provider = TracerProvider(sampler=switchable, resource=resource)
+    provider.add_span_processor(processor)
+    otel_trace.set_tracer_provider(provider)
+    return provider, switchable, processor
