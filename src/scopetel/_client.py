@@ -58,7 +58,7 @@ class Client:
         if processed is None:
             return None
         finalize(processed, self.options)
-        headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": _now_iso()}
+        headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": now_iso()}
         self.send(Envelope(headers, [Item.from_json("event", processed)]))
         return str(processed["event_id"])
 
@@ -121,6 +121,6 @@ class Client:
             close(timeout)
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"

@@ -16,3 +16,5 @@ DSC: Final = create_key(
 )  # incoming DynamicSamplingContext (continue_trace / extract)
 # custom_sampling_context of start_transaction(), read by the sampler from the parent Context
 CUSTOM_SAMPLING_CONTEXT: Final = create_key("scopetel.custom_sampling_context")
+# the scopetel Span facade of the active span, so get_current_span() returns the same object
+SPAN_FACADE: Final = create_key("scopetel.span_facade")

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Final, ParamSpec, TypeVar
+from typing import Final, ParamSpec, TypeVar, cast
 
 from opentelemetry import context as otel_context
 
@@ -51,7 +51,7 @@ def guard(where: str) -> Iterator[None]:
         report_internal_error(where)
 
 
-def guarded(default: _R) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+def guarded(default: object) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Decorate an SDK entry point: on an internal error, log it and return ``default``."""
 
     def decorate(function: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -63,7 +63,7 @@ def guarded(default: _R) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
                 return function(*args, **kwargs)
             except Exception:
                 report_internal_error(where)
-                return default
+                return cast(_R, default)
 
         return wrapper
 

@@ -67,6 +67,10 @@ class SwitchableProcessor(SpanProcessor):
             processor.on_end(span)
 
     def shutdown(self) -> None:
+        self.shutdown_delegates()
+
+    def shutdown_delegates(self) -> None:
+        """Shut the active processors down (they emit what they hold); keep them."""
         for processor in self.delegates:
             processor.shutdown()
 
@@ -103,6 +107,10 @@ def install(
 
 def installed_provider() -> TracerProvider | None:
     return None if _installed is None else _installed[0]
+
+
+def installed_processor() -> SwitchableProcessor | None:
+    return None if _installed is None else _installed[2]
 
 
 def _adopt_or_create(

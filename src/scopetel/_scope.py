@@ -6,10 +6,13 @@ OpenTelemetry Context (see ``_scopes.py``), so a fork made for a request, a task
 span is seen only by the code running in that Context.
 """
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from copy import copy
-from typing import Any
+from typing import Any, Final
+
+LOGGER: Final = logging.getLogger("scopetel")
 
 Breadcrumb = dict[str, Any]
 Event = dict[str, Any]
@@ -119,7 +122,8 @@ class Scope:
 
     def set_level(self, value: str | None) -> None:
         if value is not None and value not in LEVELS:
-            raise ValueError(f"level must be one of {sorted(LEVELS)}, got {value!r}")
+            LOGGER.warning("scopetel: ignoring level %r; use one of %s", value, sorted(LEVELS))
+            return
         self._own().level = value
 
     @property

@@ -17,7 +17,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
-from scopetel._context_keys import CURRENT_SCOPE
+from scopetel._context_keys import CURRENT_SCOPE, SPAN_FACADE
 from scopetel._scopes import get_current_scope
 
 TRACER_NAME = "scopetel"
@@ -163,7 +163,8 @@ class Span:
     ) -> "Span":
         """A child of this span (not made current until entered)."""
         parent_ctx = otel_trace.set_span_in_context(self._otel, Context())
-        return start_otel_span(parent_ctx, op, name or description, self._segment or self, kwargs)
+        segment = self.containing_transaction
+        return start_otel_span(parent_ctx, op, name or description, segment, kwargs)
 
     def finish(self, scope: object = None, end_timestamp: datetime | float | None = None) -> None:
         """End the span (idempotent)."""
@@ -175,11 +176,13 @@ class Span:
         return f"{ctx.trace_id:032x}-{ctx.span_id:016x}-{1 if ctx.trace_flags.sampled else 0}"
 
     def __enter__(self) -> Self:
-        current = _frames.current()
-        span_ctx = otel_trace.set_span_in_context(self._otel, current)
-        scope = get_current_scope().fork()
-        self._frame = _frames.enter({CURRENT_SCOPE: scope}, base=span_ctx)
+        span_ctx = otel_trace.set_span_in_context(self._otel, _frames.current())
+        self._frame = _frames.enter(self._context_values(), base=span_ctx)
         return self
+
+    def _context_values(self) -> dict[str, object]:
+        """What entering this span puts in the Context besides the span itself."""
+        return {CURRENT_SCOPE: get_current_scope().fork(), SPAN_FACADE: self}
 
     def __exit__(
         self,

@@ -1,0 +1,114 @@
+"""``init()``: resolve options, create the client, install sampling and processors.
+
+The ``opentelemetry-instrument`` configurator goes through :func:`configure` too, so
+both ways of starting scopetel behave the same.
+"""
+
+import atexit
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any, Final
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor
+
+from scopetel import _provider
+from scopetel._client import Client
+from scopetel._options import Options, resolve
+from scopetel._sampler import TracesSampler
+from scopetel._segments import SegmentProcessor
+from scopetel._state import get_client, set_client
+from scopetel._transactions import TransactionEmitter
+from scopetel._version import CLIENT
+from scopetel_exporter_sentry.dsn import Dsn
+from scopetel_exporter_sentry.transport import HttpTransport
+
+LOGGER: Final = logging.getLogger("scopetel")
+_lock = threading.Lock()
+_atexit_registered = False
+
+
+def init(dsn: str | None = None, **kwargs: Any) -> None:
+    """Start scopetel; keyword arguments override ``SENTRY_*`` variables (see README)."""
+    configure(resolve(kwargs, dsn=dsn))
+
+
+def configure(
+    options: Options,
+    *,
+    resource: Resource | None = None,
+    extra_processors: Sequence[SpanProcessor] = (),
+) -> Client:
+    """Make ``options`` active: a new client, sampler and processors (replacing any)."""
+    global _atexit_registered
+    if options.debug:
+        _enable_debug_logging()
+    transport = options.transport
+    if transport is None and options.dsn:
+        transport = HttpTransport(Dsn.parse(options.dsn), client=CLIENT)
+    client = Client(options, transport)
+    emitter = TransactionEmitter(client)
+    processor = SegmentProcessor(
+        sink=emitter.emit,
+        on_drop=client.record_lost,
+        max_spans_per_segment=options.max_spans,
+        late_children_timeout=options.late_children_timeout,
+    )
+    sampler = TracesSampler(options.traces_sample_rate, options.traces_sampler)
+    with _lock:
+        old = set_client(client)
+        _provider.install(
+            sampler,
+            [processor, *extra_processors],
+            resource or Resource.create(),
+            timeout_s=min(options.shutdown_timeout, 2.0),
+        )
+        if not _atexit_registered:
+            atexit.register(shutdown)
+            _atexit_registered = True
+    if old is not None:
+        old.close(min(old.options.shutdown_timeout, 2.0))
+    LOGGER.debug(
+        "scopetel: started (sending: %s, tracing: %s)", client.sending, options.tracing_enabled
+    )
+    return client
+
+
+def flush(timeout: float | None = None, callback: object = None) -> bool:
+    """Send what is finished now; wait at most ``timeout`` seconds (default: shutdown_timeout)."""
+    client = get_client()
+    if client is None:
+        return True
+    timeout = client.options.shutdown_timeout if timeout is None else timeout
+    provider = _provider.installed_provider()
+    if provider is not None:
+        _provider_flush(timeout)
+    return client.flush(timeout)
+
+
+def shutdown() -> None:
+    """At exit: emit open segments, then close the transport within shutdown_timeout."""
+    client = get_client()
+    if client is None:
+        return
+    _provider_flush(client.options.shutdown_timeout, final=True)
+    client.close(client.options.shutdown_timeout)
+
+
+def _provider_flush(timeout: float, final: bool = False) -> None:
+    processor = _provider.installed_processor()
+    if processor is None:
+        return
+    if final:
+        processor.shutdown_delegates()
+    else:
+        processor.force_flush(int(timeout * 1000))
+
+
+def _enable_debug_logging() -> None:
+    if not LOGGER.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[scopetel] %(levelname)s %(message)s"))
+        LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.DEBUG)

@@ -1,0 +1,222 @@
+"""Starting spans and transactions, and finding the active one.
+
+A transaction is a *segment root*: a span with no local parent. ``start_span`` makes a
+child of the active span (ours or any instrumentation's), or a root when there is none.
+"""
+
+from typing import Any, Self
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context
+from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, SpanContext, TraceFlags
+
+from scopetel import _attributes as attrs
+from scopetel import _frames
+from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT, DSC, SPAN_FACADE
+from scopetel._dsc import DynamicSamplingContext
+from scopetel._spans import Span, _tracer, start_otel_span, to_ns
+
+_TRANSACTION_FIELDS = frozenset(
+    {
+        "name",
+        "op",
+        "source",
+        "description",
+        "origin",
+        "start_timestamp",
+        "trace_id",
+        "parent_span_id",
+        "parent_sampled",
+        "sampled",
+        "status",
+    }
+)
+
+
+class Transaction(Span):
+    """A segment root. Unstarted until passed to ``start_transaction`` (or entered)."""
+
+    __slots__ = ("_dsc", "_origin", "_parent", "_pending_name", "_pending_op", "_source", "_start")
+
+    def __init__(
+        self,
+        name: str | None = None,
+        op: str | None = None,
+        source: str = "custom",
+        *,
+        parent: SpanContext | None = None,
+        dsc: DynamicSamplingContext | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - _TRANSACTION_FIELDS
+        if unknown:
+            raise TypeError(f"unexpected transaction argument(s): {', '.join(sorted(unknown))}")
+        super().__init__(INVALID_SPAN)
+        self._pending_name = name or kwargs.get("description") or "<unlabeled transaction>"
+        self._pending_op = op
+        self._source = source
+        self._origin = kwargs.get("origin")
+        self._start = kwargs.get("start_timestamp")
+        self._parent = parent or _parent_from_kwargs(kwargs)
+        self._dsc = dsc
+
+    @property
+    def started(self) -> bool:
+        return self._otel is not INVALID_SPAN
+
+    @property
+    def name(self) -> str | None:
+        return super().name if self.started else self._pending_name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if self.started:
+            self._otel.update_name(value)
+        else:
+            self._pending_name = value
+
+    @property
+    def source(self) -> str:
+        value = self._get(attrs.SOURCE) if self.started else None
+        return value if isinstance(value, str) else self._source
+
+    @source.setter
+    def source(self, value: str) -> None:
+        self._source = value
+        if self.started:
+            self._otel.set_attribute(attrs.SOURCE, value)
+
+    @property
+    def op(self) -> str | None:
+        return super().op if self.started else self._pending_op
+
+    @op.setter
+    def op(self, value: str | None) -> None:
+        self._pending_op = value
+        if self.started and value is not None:
+            self._otel.set_attribute(attrs.OP, value)
+
+    @property
+    def trace_id(self) -> str:
+        if not self.started and self._parent is not None:
+            return format(self._parent.trace_id, "032x")
+        return super().trace_id
+
+    @property
+    def parent_span_id(self) -> str | None:
+        if self._parent is not None:
+            return format(self._parent.span_id, "016x")
+        return None
+
+    @property
+    def containing_transaction(self) -> "Transaction":
+        return self
+
+    @property
+    def incoming_dsc(self) -> DynamicSamplingContext | None:
+        """The dynamic sampling context received with the trace, if any."""
+        return self._dsc
+
+    def start(self, custom_sampling_context: dict[str, Any] | None = None) -> Self:
+        """Start the root span (once)."""
+        if self.started:
+            return self
+        current = _frames.current()
+        parent = self._parent or _remote_parent_of(current)
+        parent_span = NonRecordingSpan(parent) if parent is not None else INVALID_SPAN
+        ctx = otel_trace.set_span_in_context(parent_span, current)
+        ctx = Context({**ctx, DSC: self._dsc, CUSTOM_SAMPLING_CONTEXT: custom_sampling_context})
+        attributes: dict[str, Any] = {attrs.SOURCE: self._source}
+        if self._pending_op:
+            attributes[attrs.OP] = self._pending_op
+        if self._origin:
+            attributes[attrs.ORIGIN] = str(self._origin)
+        self._otel = _tracer.start_span(
+            self._pending_name, context=ctx, attributes=attributes, start_time=to_ns(self._start)
+        )
+        return self
+
+    def __enter__(self) -> Self:
+        self.start()
+        return super().__enter__()
+
+    def _context_values(self) -> dict[str, object]:
+        values = super()._context_values()
+        values[DSC] = self._dsc
+        return values
+
+    def start_child(
+        self,
+        op: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> Span:
+        self.start()
+        return super().start_child(op, name, description, **kwargs)
+
+
+def _parent_from_kwargs(kwargs: dict[str, Any]) -> SpanContext | None:
+    trace_id, span_id = kwargs.get("trace_id"), kwargs.get("parent_span_id")
+    if not trace_id or not span_id:
+        return None
+    try:
+        parent = SpanContext(
+            int(str(trace_id), 16),
+            int(str(span_id), 16),
+            is_remote=True,
+            trace_flags=TraceFlags(TraceFlags.SAMPLED if kwargs.get("parent_sampled") else 0),
+        )
+    except ValueError:
+        return None
+    return parent if parent.is_valid else None
+
+
+def _remote_parent_of(ctx: Context) -> SpanContext | None:
+    """A remote span in the Context (left by a propagator's extract) to continue."""
+    span_ctx = otel_trace.get_current_span(ctx).get_span_context()
+    return span_ctx if span_ctx.is_valid and span_ctx.is_remote else None
+
+
+def start_transaction(
+    transaction: Transaction | None = None,
+    custom_sampling_context: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Transaction:
+    """Start a segment root: a new trace, or the one ``transaction`` continues."""
+    if transaction is None:
+        transaction = Transaction(**kwargs)
+    return transaction.start(custom_sampling_context)
+
+
+def start_span(
+    *,
+    op: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    **kwargs: Any,
+) -> Span:
+    """A child of the active span; a new transaction when no span is active."""
+    ctx = _frames.current()
+    parent = otel_trace.get_current_span(ctx)
+    parent_ctx = parent.get_span_context()
+    if not parent_ctx.is_valid or parent_ctx.is_remote:
+        return start_transaction(name=name or description, op=op, **kwargs)
+    facade = ctx.get(SPAN_FACADE)
+    segment = None
+    if isinstance(facade, Span) and facade.otel_span is parent:
+        segment = facade.containing_transaction
+    return start_otel_span(ctx, op, name or description, segment, kwargs)
+
+
+def get_current_span() -> Span | None:
+    """The active span (ours or any instrumentation's), or None."""
+    ctx = _frames.current()
+    otel = otel_trace.get_current_span(ctx)
+    span_ctx = otel.get_span_context()
+    if not span_ctx.is_valid or span_ctx.is_remote:
+        return None
+    facade = ctx.get(SPAN_FACADE)
+    if isinstance(facade, Span) and facade.otel_span is otel:
+        return facade
+    return Span(otel)

@@ -1,0 +1,134 @@
+"""Finished segments → Sentry ``transaction`` events in envelopes.
+
+The scopes merged into a transaction are those current when its root started and
+when it ended (global → isolation → current), so tags set during a request count.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from scopetel import _span_mapping as mapping
+from scopetel._client import Client, now_iso
+from scopetel._dsc import DynamicSamplingContext
+from scopetel._events import apply_scopes, finalize, run_event_processors
+from scopetel._internal_errors import guarded
+from scopetel._propagation import head_dsc
+from scopetel._scope import Event, Scope
+from scopetel._scopes import get_global_scope
+from scopetel._segments import Segment
+from scopetel_exporter_sentry.envelope import Envelope, Item
+
+
+class TransactionEmitter:
+    """The sink of the segment processor: builds and sends one transaction per segment."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @guarded(None)
+    def emit(self, segment: Segment) -> None:
+        client = self._client
+        if not client.sending:
+            return
+        scopes = _unique(
+            [
+                get_global_scope(),
+                segment.start_isolation_scope,
+                segment.end_isolation_scope,
+                segment.start_current_scope,
+                segment.end_current_scope,
+            ]
+        )
+        event = transaction_event(segment)
+        apply_scopes(event, scopes, max_breadcrumbs=0)
+        _apply_scope_name(event, [segment.start_current_scope, segment.end_current_scope])
+        spans = len(segment.spans) + 1
+        final = self._user_hooks(event, scopes)
+        if final is None:
+            client.record_lost("before_send", "transaction")
+            client.record_lost("before_send", "span", spans)
+            return
+        finalize(final, client.options)
+        headers: dict[str, Any] = {
+            "event_id": final["event_id"],
+            "sent_at": now_iso(),
+            "trace": segment_dsc(segment, final).to_envelope_header(),
+        }
+        client.send(Envelope(headers, [Item.from_json("transaction", final)]))
+
+    def _user_hooks(self, event: Event, scopes: list[Scope]) -> Event | None:
+        hint: dict[str, Any] = {}
+        try:
+            processed = run_event_processors(event, hint, scopes)
+        except Exception:
+            processed = event
+        if processed is None:
+            return None
+        hook = self._client.options.before_send_transaction
+        if hook is None:
+            return processed
+        try:
+            result = hook(processed, hint)
+        except Exception:
+            return processed
+        return result if isinstance(result, dict) or result is None else processed
+
+
+def transaction_event(segment: Segment) -> Event:
+    """The transaction event of a segment, before scopes and common fields."""
+    root = segment.root
+    name, source = mapping.transaction_name_and_source(root)
+    event: Event = {
+        "type": "transaction",
+        "transaction": name,
+        "transaction_info": {"source": source},
+        "start_timestamp": root.start_ns / 1e9,
+        "timestamp": root.end_ns / 1e9,
+        "contexts": {"trace": mapping.to_trace_context(root)},
+        "spans": [mapping.to_transaction_span(span) for span in segment.spans],
+    }
+    measurements = mapping.measurements(root)
+    if measurements:
+        event["measurements"] = measurements
+    tags = mapping.tags(root)
+    if tags:
+        event["tags"] = tags
+    return event
+
+
+def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
+    """The DSC sent in the envelope header: received with the trace, else ours."""
+    root = segment.root
+    incoming = segment.dsc
+    if isinstance(incoming, DynamicSamplingContext) and incoming.trace_id == (
+        f"{root.trace_id:032x}"
+    ):
+        return incoming
+    return head_dsc(
+        root.trace_id,
+        sampled=True,
+        attributes=root.attributes,
+        name=event.get("transaction"),
+        source=(event.get("transaction_info") or {}).get("source"),
+    )
+
+
+def _apply_scope_name(event: Event, scopes: Iterable[Scope | None]) -> None:
+    """A name set with ``set_transaction_name`` on the root's current scope wins."""
+    for scope in scopes:
+        if not isinstance(scope, Scope):
+            continue
+        data = scope.data
+        if data.transaction_name:
+            event["transaction"] = data.transaction_name
+            event["transaction_info"] = {"source": data.transaction_source or "custom"}
+
+
+def _unique(scopes: list[Scope | None]) -> list[Scope]:
+    seen: set[int] = set()
+    result: list[Scope] = []
+    for scope in scopes:
+        if isinstance(scope, Scope) and id(scope) not in seen:
+            seen.add(id(scope))
+            result.append(scope)
+    return result
