@@ -1,0 +1,28 @@
+"""Which items of an envelope are dropped, and how drops are counted for client reports."""
+
+from collections.abc import Iterable
+
+from scopetel_exporter_sentry.client_reports import ClientReports
+from scopetel_exporter_sentry.envelope import Item, data_category, item_quantity
+from scopetel_exporter_sentry.rate_limits import RateLimits
+
+__all__ = ["REPORT_CATEGORY", "REPORT_TYPE", "count_items", "split_limited"]
+
+REPORT_TYPE = "client_report"
+REPORT_CATEGORY = "internal"
+
+
+def split_limited(limits: RateLimits, items: Iterable[Item]) -> tuple[list[Item], list[Item]]:
+    """(items that may be sent now, items whose category is rate limited)."""
+    kept: list[Item] = []
+    limited: list[Item] = []
+    for item in items:
+        (limited if limits.is_limited(data_category(item)) else kept).append(item)
+    return kept, limited
+
+
+def count_items(reports: ClientReports, reason: str, items: Iterable[Item]) -> None:
+    """Record every item (but client reports) as discarded for ``reason``."""
+    for item in items:
+        if item.type != REPORT_TYPE:
+            reports.record(reason, data_category(item), item_quantity(item))
