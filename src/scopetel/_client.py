@@ -10,11 +10,12 @@ import time
 from collections.abc import Sequence
 from typing import Any, Final
 
+from scopetel_exporter_sentry.envelope import Envelope, Item
+
 from scopetel._events import apply_scopes, finalize, run_event_processors
 from scopetel._options import Options
 from scopetel._scope import Event, Hint, Scope
 from scopetel._stacktrace import FrameOptions
-from scopetel_exporter_sentry.envelope import Envelope, Item
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -69,7 +70,10 @@ class Client:
         error_type = exc_info[0]
         for ignored in self.options.ignore_errors:
             if isinstance(ignored, str):
-                if ignored in (error_type.__name__, f"{error_type.__module__}.{error_type.__name__}"):
+                if ignored in (
+                    error_type.__name__,
+                    f"{error_type.__module__}.{error_type.__name__}",
+                ):
                     return True
             elif issubclass(error_type, ignored):
                 return True

@@ -68,7 +68,9 @@ def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) ->
     return event
 
 
-def run_event_processors(event: Event, hint: dict[str, Any], scopes: Sequence[Scope]) -> Event | None:
+def run_event_processors(
+    event: Event, hint: dict[str, Any], scopes: Sequence[Scope]
+) -> Event | None:
     """Scope event processors, in scope order; ``None`` drops the event."""
     for scope in scopes:
         for processor in scope.data.event_processors:

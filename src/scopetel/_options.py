@@ -161,9 +161,7 @@ TABLE: Final[tuple[Option, ...]] = (
     Option("before_send", None, _callable_or_none, "Hook to edit or drop error events."),
     Option("before_send_transaction", None, _callable_or_none, "Hook for transactions."),
     Option("before_breadcrumb", None, _callable_or_none, "Hook to edit or drop breadcrumbs."),
-    Option(
-        "max_breadcrumbs", 100, _count(0, 1000), "Breadcrumbs kept.", "SENTRY_MAX_BREADCRUMBS"
-    ),
+    Option("max_breadcrumbs", 100, _count(0, 1000), "Breadcrumbs kept.", "SENTRY_MAX_BREADCRUMBS"),
     Option(
         "send_default_pii",
         False,

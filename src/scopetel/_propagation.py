@@ -13,6 +13,7 @@ from typing import Any
 from opentelemetry import baggage as otel_baggage
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
+from scopetel_exporter_sentry.dsn import Dsn
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
@@ -29,7 +30,6 @@ from scopetel._scopes import get_isolation_scope
 from scopetel._spans import Span
 from scopetel._state import get_client
 from scopetel._tracing import Transaction
-from scopetel_exporter_sentry.dsn import Dsn
 
 
 def public_key(options: Options) -> str | None:
@@ -108,7 +108,9 @@ def get_traceparent() -> str | None:
     ctx = _frames.current()
     span_ctx = otel_trace.get_current_span(ctx).get_span_context()
     if span_ctx.is_valid:
-        return format_sentry_trace(span_ctx.trace_id, span_ctx.span_id, span_ctx.trace_flags.sampled)
+        return format_sentry_trace(
+            span_ctx.trace_id, span_ctx.span_id, span_ctx.trace_flags.sampled
+        )
     return format_sentry_trace(scope_trace_id(), random.getrandbits(64) or 1, None)
 
 

@@ -12,6 +12,8 @@ from typing import Any, Final
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
+from scopetel_exporter_sentry.dsn import Dsn
+from scopetel_exporter_sentry.transport import HttpTransport
 
 from scopetel import _provider
 from scopetel._client import Client
@@ -21,8 +23,6 @@ from scopetel._segments import SegmentProcessor
 from scopetel._state import get_client, set_client
 from scopetel._transactions import TransactionEmitter
 from scopetel._version import CLIENT
-from scopetel_exporter_sentry.dsn import Dsn
-from scopetel_exporter_sentry.transport import HttpTransport
 
 LOGGER: Final = logging.getLogger("scopetel")
 _lock = threading.Lock()

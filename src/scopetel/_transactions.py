@@ -7,6 +7,8 @@ when it ended (global → isolation → current), so tags set during a request c
 from collections.abc import Iterable
 from typing import Any
 
+from scopetel_exporter_sentry.envelope import Envelope, Item
+
 from scopetel import _span_mapping as mapping
 from scopetel._client import Client, now_iso
 from scopetel._dsc import DynamicSamplingContext
@@ -16,7 +18,6 @@ from scopetel._propagation import head_dsc
 from scopetel._scope import Event, Scope
 from scopetel._scopes import get_global_scope
 from scopetel._segments import Segment
-from scopetel_exporter_sentry.envelope import Envelope, Item
 
 
 class TransactionEmitter:
@@ -33,15 +34,15 @@ class TransactionEmitter:
         scopes = _unique(
             [
                 get_global_scope(),
-                segment.start_isolation_scope,
-                segment.end_isolation_scope,
-                segment.start_current_scope,
-                segment.end_current_scope,
+                segment.at_start.isolation_scope,
+                segment.at_end.isolation_scope,
+                segment.at_start.current_scope,
+                segment.at_end.current_scope,
             ]
         )
         event = transaction_event(segment)
         apply_scopes(event, scopes, max_breadcrumbs=0)
-        _apply_scope_name(event, [segment.start_current_scope, segment.end_current_scope])
+        _apply_scope_name(event, [segment.at_start.current_scope, segment.at_end.current_scope])
         spans = len(segment.spans) + 1
         final = self._user_hooks(event, scopes)
         if final is None:
@@ -99,7 +100,7 @@ def transaction_event(segment: Segment) -> Event:
 def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
     """The DSC sent in the envelope header: received with the trace, else ours."""
     root = segment.root
-    incoming = segment.dsc
+    incoming = segment.at_start.dsc
     if isinstance(incoming, DynamicSamplingContext) and incoming.trace_id == (
         f"{root.trace_id:032x}"
     ):
@@ -113,7 +114,7 @@ def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
     )
 
 
-def _apply_scope_name(event: Event, scopes: Iterable[Scope | None]) -> None:
+def _apply_scope_name(event: Event, scopes: Iterable[object]) -> None:
     """A name set with ``set_transaction_name`` on the root's current scope wins."""
     for scope in scopes:
         if not isinstance(scope, Scope):
@@ -124,7 +125,7 @@ def _apply_scope_name(event: Event, scopes: Iterable[Scope | None]) -> None:
             event["transaction_info"] = {"source": data.transaction_source or "custom"}
 
 
-def _unique(scopes: list[Scope | None]) -> list[Scope]:
+def _unique(scopes: list[object]) -> list[Scope]:
     seen: set[int] = set()
     result: list[Scope] = []
     for scope in scopes:

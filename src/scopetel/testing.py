@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from scopetel._setup import flush, init
 from scopetel_exporter_sentry.envelope import Envelope, Item
+
+from scopetel._setup import flush, init
 
 __all__ = ["CapturingTransport", "capture_envelopes"]
 
