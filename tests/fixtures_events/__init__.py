@@ -1,0 +1,23 @@
+"""Fixtures for the error-event building blocks (frames, exceptions, serialization)."""
+
+import time
+import uuid
+from typing import Any
+
+from tests.support.relay import assert_valid_event
+
+
+def error_event(values: list[dict[str, Any]]) -> dict[str, Any]:
+    """A complete error event around ``exception.values``, as the event builder makes it."""
+    return {
+        "event_id": uuid.uuid4().hex,
+        "level": "error",
+        "platform": "python",
+        "timestamp": time.time(),
+        "exception": {"values": values},
+    }
+
+
+def assert_valid_exceptions(values: list[dict[str, Any]]) -> dict[str, Any]:
+    """Wrap ``values`` into an event and check it with Relay's normalizer."""
+    return assert_valid_event(error_event(values))
