@@ -17,6 +17,7 @@ from scopetel._propagator import (
     RemoteParentSpan,
     SentryPropagator,
     default_dsc_provider,
+    outgoing_baggage,
     sampled_decision,
 )
 from scopetel._sampler import TracesSampler
@@ -318,6 +319,13 @@ def test_provider_bug_never_reaches_the_app(caplog: pytest.LogCaptureFixture) ->
         raise_internal_errors(True)
     assert "sentry-trace" in carrier and "baggage" not in carrier
     assert any("internal error" in record.getMessage() for record in caplog.records)
+
+
+def test_outgoing_baggage() -> None:
+    assert outgoing_baggage(Context(), None) == ""
+    context = baggage.set_baggage("k", "v", Context())
+    dsc = DynamicSamplingContext(TRACE_HEX)
+    assert outgoing_baggage(context, dsc) == f"sentry-trace_id={TRACE_HEX},k=v"
 
 
 def test_fields() -> None:

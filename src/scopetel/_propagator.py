@@ -108,6 +108,20 @@ def default_dsc_provider(context: Context) -> DynamicSamplingContext | None:
     )
 
 
+def outgoing_baggage(context: Context, dsc: DynamicSamplingContext | None) -> str:
+    """``baggage``: the DSC's entries, then the OpenTelemetry Baggage of ``context``.
+
+    Baggage entries named ``sentry-*`` are left out: the DSC alone speaks for Sentry.
+    Empty when there is nothing to send.
+    """
+    others = [
+        encode_baggage_member(key, str(value))
+        for key, value in otel_baggage.get_all(context).items()
+        if not key.startswith(BAGGAGE_PREFIX)
+    ]
+    return format_baggage(dsc.to_baggage_entries() if dsc else {}, others)
+
+
 class SentryPropagator(TextMapPropagator):
     """Reads and writes ``sentry-trace`` and the Sentry entries of ``baggage``."""
 
@@ -169,13 +183,7 @@ class SentryPropagator(TextMapPropagator):
             span_context.trace_id, span_context.span_id, sampled_decision(span)
         )
         setter.set(carrier, SENTRY_TRACE_HEADER, sentry_trace)
-        dsc = self._dsc_provider(context)
-        third_party = [
-            encode_baggage_member(key, str(value))
-            for key, value in otel_baggage.get_all(context).items()
-            if not key.startswith(BAGGAGE_PREFIX)
-        ]
-        header = format_baggage(dsc.to_baggage_entries() if dsc else {}, third_party)
+        header = outgoing_baggage(context, self._dsc_provider(context))
         if header:
             setter.set(carrier, BAGGAGE_HEADER, header)
 
