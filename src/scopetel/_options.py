@@ -298,3 +298,13 @@ def option_names() -> tuple[str, ...]:
 
 def dataclass_names() -> tuple[str, ...]:
     return tuple(field.name for field in fields(Options))
+
+
+def markdown_table() -> str:
+    """The options table for the README, from the same table the code reads."""
+    rows = ["| option | variable | default | meaning |", "|---|---|---|---|"]
+    for option in TABLE:
+        default = "unset" if option.default in (None, ()) else f"`{option.default!r}`"
+        env = f"`{option.env}`" if option.env else ""
+        rows.append(f"| `{option.name}` | {env} | {default} | {option.doc} |")
+    return "\n".join(rows)
