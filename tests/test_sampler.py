@@ -92,6 +92,17 @@ def test_root_attributes() -> None:
     assert span.attributes[SAMPLE_RAND] == sample_rand_from_trace_id(trace_id)
 
 
+def test_start_attributes_survive_on_roots_and_children() -> None:
+    """The SDK gives a span the sampler's attributes, so the sampler must pass them on."""
+    tracer = make_tracer(traces_sample_rate=1.0)
+    root = tracer.start_span("root", attributes={OP: "task", "k": "v"})
+    child = tracer.start_span("child", trace.set_span_in_context(root), attributes={"c": 1})
+    assert root.attributes is not None and child.attributes is not None
+    assert (root.attributes[OP], root.attributes["k"]) == ("task", "v")
+    assert SAMPLE_RATE in root.attributes
+    assert dict(child.attributes) == {"c": 1}
+
+
 def test_two_services_agree_on_the_same_trace() -> None:
     """Service A starts traces; B continues each with a deferred decision and no DSC."""
     service_a = make_tracer(seed=7, traces_sample_rate=0.3)
