@@ -67,6 +67,10 @@ class Baggage:
     sentry: Mapping[str, str] = field(default_factory=dict)  # "sentry-trace_id" -> value
     third_party: tuple[str, ...] = ()  # original member text, re-emitted unchanged
 
+    def sentry_trace_id(self) -> str | None:
+        """The valid ``sentry-trace_id`` entry, normalized; None without one."""
+        return normalize_trace_id(self.sentry.get(BAGGAGE_PREFIX + "trace_id", ""))
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingTrace:
@@ -253,8 +257,7 @@ def _extract_incoming(found: Mapping[str, list[str]]) -> IncomingTrace | None:
             trace_state=TraceState.from_header(found.get(TRACESTATE_HEADER, [])),
         )
     baggage = parse_baggage(found.get(BAGGAGE_HEADER, []))
-    baggage_trace_id = normalize_trace_id(baggage.sentry.get(BAGGAGE_PREFIX + "trace_id", ""))
-    chosen = choose_parent(sentry_trace, w3c_parent, baggage_trace_id)
+    chosen = choose_parent(sentry_trace, w3c_parent, baggage.sentry_trace_id())
     if chosen is None:
         return None
     span_context, parent_sampled = chosen

@@ -29,7 +29,6 @@ from scopetel._dsc import (
     BAGGAGE_PREFIX,
     DynamicSamplingContext,
     dsc_for_new_trace,
-    normalize_trace_id,
     sample_rand_from_trace_id,
 )
 from scopetel._headers import (
@@ -151,8 +150,7 @@ class SentryPropagator(TextMapPropagator):
         baggage = parse_baggage(list(baggage_values)) if baggage_values else Baggage()
         existing = trace.get_current_span(context).get_span_context()
         w3c_parent = existing if existing.is_valid and existing.is_remote else None
-        baggage_trace_id = normalize_trace_id(baggage.sentry.get(BAGGAGE_PREFIX + "trace_id", ""))
-        chosen = choose_parent(sentry_trace, w3c_parent, baggage_trace_id)
+        chosen = choose_parent(sentry_trace, w3c_parent, baggage.sentry_trace_id())
         if chosen is None:
             return context
         span_context, parent_sampled = chosen
