@@ -122,7 +122,13 @@ def _render(
     if len(entries) > limit:
         oldest = limit // 2
         entries = entries[:oldest] + entries[len(entries) - (limit - oldest) :]
-    return [_frame(frame, lineno, options) for frame, lineno in entries]
+    frames: list[dict[str, JSONValue]] = []
+    for frame, lineno in entries:
+        try:
+            frames.append(_frame(frame, lineno, options))
+        except Exception:  # one odd frame must not cost the whole stack trace
+            report_internal_error("_stacktrace._frame")
+    return frames
 
 
 def _is_hidden(frame: FrameType) -> bool:
