@@ -90,7 +90,7 @@ class Worker:
                     self._process(job)
                 except Exception:
                     LOGGER.exception("scopetel: unexpected error in the Sentry transport")
-                    self._drop(job, DiscardReason.SEND_ERROR)
+                    self._drop(job, DiscardReason.SEND_ERROR, restore_report=True)
                     self._queue.done(job)
         finally:
             if self._queue.stopped:
@@ -102,9 +102,10 @@ class Worker:
         if envelope is None:
             self._queue.done(job)
             return
+        body = serialize_envelope(envelope)  # a bad envelope fails here, not as a network error
         job.attempts += 1
         try:
-            response = self._sender.send(serialize_envelope(envelope))
+            response = self._sender.send(body)
         except Exception as error:  # urllib3 errors, OSError: all network failures
             self._failed(job, DiscardReason.NETWORK_ERROR, repr(error), None)
             return
