@@ -290,6 +290,13 @@ def test_oserror_errno() -> None:
     assert value["type"] == "FileNotFoundError"
 
 
+def test_undecodable_texts_stay_encodable() -> None:
+    name = b"caf\xe9".decode("utf-8", "surrogateescape")
+    (value,) = values_of(ValueError(f"bad name {name}"))
+    assert value["value"] == "bad name caf\\udce9"
+    value["value"].encode("utf-8")
+
+
 def test_recursion_error_is_bounded() -> None:
     def recurse() -> None:
         recurse()

@@ -139,6 +139,17 @@ def test_safe_repr_of_deep_nesting_does_not_raise() -> None:
     assert safe_repr(deep, max_length=30).startswith("[[[[")
 
 
+class ShoutingStr(str):
+    def __getitem__(self, index: object) -> str:  # type: ignore[override]
+        raise RuntimeError("no slicing")
+
+
+def test_safe_str_and_strings_are_utf8_safe() -> None:
+    assert safe_str("caf\udce9") == "caf\\udce9"
+    assert to_json_safe(ShoutingStr("abc")) == "abc"
+    assert safe_str(ShoutingStr("abcdef"), max_length=5) == "ab..."
+
+
 def test_safe_str_falls_back_to_repr() -> None:
     assert safe_str(BrokenStr()) == "BrokenStr()"
     assert safe_str("plain") == "plain"

@@ -123,6 +123,7 @@ def safe_repr(value: object, max_length: int = 1024) -> str:
     """``repr(value)`` cut to ``max_length`` characters; never raises.
 
     A failing ``__repr__`` gives ``<broken repr of type 'X'>``; a cut result ends in "...".
+    The result is always encodable as UTF-8 (lone surrogates are escaped).
     """
     try:
         limit = max(int(max_length), 0)
@@ -130,25 +131,25 @@ def safe_repr(value: object, max_length: int = 1024) -> str:
             text = _bounded_repr(value, limit, 0, set())
         except Exception:
             text = broken_repr_placeholder(value)
-        return _truncate(text, limit)
+        return _json_string(text, limit)
     except Exception:
         return "<broken repr>"
 
 
 def safe_str(value: object, max_length: int = 1024) -> str:
-    """``str(value)`` cut to ``max_length``; falls back to :func:`safe_repr`; never raises."""
+    """``str(value)`` cut to ``max_length``, UTF-8 safe; falls back to :func:`safe_repr`."""
     try:
         text = str(value)
         if not isinstance(text, str):
             raise TypeError("__str__ returned a non-string")
-        return _truncate(_plain_str(text), max(int(max_length), 0))
+        return _json_string(text, max(int(max_length), 0))
     except Exception:
         return safe_repr(value, max_length)
 
 
 def _json_string(text: str, max_string: int) -> str:
     """Cut ``text`` and make it encodable as UTF-8 (lone surrogates are escaped)."""
-    text = _truncate(_plain_str(text[: max_string + 1]), max_string)
+    text = _truncate(str.__getitem__(text, slice(0, max_string + 1)), max_string)
     if text.isascii():
         return text
     try:

@@ -27,6 +27,7 @@ _HIDDEN_PACKAGE: Final = "scopetel"
 _HIDE_FLAGS: Final = ("__tracebackhide__", "__traceback_hide__")
 
 _MAX_CONTEXT_LINES: Final = 50
+_MAX_PATH: Final = 4096
 _MAX_VARS: Final = 50  # local variables shown per frame
 _VAR_DEPTH: Final = 4  # nesting shown inside one variable (the frame's vars are a 5th)
 _VAR_BREADTH: Final = 20  # entries shown per container inside one variable
@@ -148,7 +149,7 @@ def _is_hidden(frame: FrameType) -> bool:
 
 
 def _frame(frame: FrameType, lineno: int | None, options: FrameOptions) -> dict[str, JSONValue]:
-    """One Sentry frame; each part that fails is left out rather than losing the frame."""
+    """One Sentry frame; texts are made UTF-8 safe (file names may hold surrogates)."""
     code = frame.f_code
     raw_path = code.co_filename if isinstance(code.co_filename, str) else ""
     module_name = frame.f_globals.get("__name__")
@@ -157,11 +158,11 @@ def _frame(frame: FrameType, lineno: int | None, options: FrameOptions) -> dict[
 
     result: dict[str, JSONValue] = {}
     if raw_path:
-        result["filename"] = _filename(module, abs_path, options.project_root)
-        result["abs_path"] = abs_path
-    result["function"] = code.co_qualname or code.co_name or "<unknown>"
+        result["filename"] = _cut(_filename(module, abs_path, options.project_root), _MAX_PATH)
+        result["abs_path"] = _cut(abs_path, _MAX_PATH)
+    result["function"] = _cut(code.co_qualname or code.co_name or "<unknown>", _MAX_PATH)
     if module is not None:
-        result["module"] = module
+        result["module"] = _cut(module, _MAX_PATH)
     if isinstance(lineno, int) and lineno > 0:
         result["lineno"] = lineno
         if options.include_source_context and raw_path:
@@ -308,6 +309,7 @@ def _source_context(
 
 
 def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters and made encodable as UTF-8."""
     value = to_json_safe(text, max_string=limit)
     return value if isinstance(value, str) else ""
 

@@ -1,5 +1,6 @@
 """Fixtures for the error-event building blocks (frames, exceptions, serialization)."""
 
+import json
 import time
 import uuid
 from typing import Any
@@ -19,5 +20,11 @@ def error_event(values: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def assert_valid_exceptions(values: list[dict[str, Any]]) -> dict[str, Any]:
-    """Wrap ``values`` into an event and check it with Relay's normalizer."""
-    return assert_valid_event(error_event(values))
+    """Wrap ``values`` into an event and check it with Relay's normalizer.
+
+    Also checks that the event is strict JSON (no NaN) and encodable as UTF-8, as the
+    transport will need.
+    """
+    event = error_event(values)
+    json.dumps(event, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    return assert_valid_event(event)
