@@ -191,3 +191,13 @@ def test_exception_in_span_marks_it_internal_error(transport) -> None:
     event = transport.transactions()[0]
     assert event["spans"][0]["status"] == "internal_error"
     assert event["contexts"]["trace"]["status"] == "internal_error"
+
+
+@pytest.mark.parametrize(("flag", "sent"), [("", True), ("-1", True), ("-0", False)])
+def test_incoming_sampling_decision_is_followed_or_deferred(transport, flag, sent) -> None:
+    headers = {"sentry-trace": f"{UPSTREAM_TRACE}-{UPSTREAM_SPAN}{flag}"}
+    with scopetel.start_transaction(scopetel.continue_trace(headers, name="downstream")):
+        traceparent = scopetel.get_traceparent()
+    scopetel.flush()
+    assert bool(transport.transactions()) is sent
+    assert traceparent is not None and traceparent.startswith(UPSTREAM_TRACE)

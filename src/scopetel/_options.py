@@ -213,6 +213,19 @@ TABLE: Final[tuple[Option, ...]] = (
         "SENTRY_TRACE_LIFECYCLE",
     ),
     Option(
+        "default_integrations",
+        True,
+        _bool,
+        "Instrument every installed scopetel instrumentor in init().",
+        "SENTRY_DEFAULT_INTEGRATIONS",
+    ),
+    Option(
+        "disabled_integrations",
+        (),
+        _strings,
+        "Instrumentors not to enable (also OTEL_PYTHON_DISABLED_INSTRUMENTATIONS).",
+    ),
+    Option(
         "late_children_timeout",
         10.0,
         _positive,
@@ -254,6 +267,8 @@ class Options:
     transport: Any = None
     max_spans: int = 1000
     trace_lifecycle: str = "static"
+    default_integrations: bool = True
+    disabled_integrations: tuple[str, ...] = ()
     late_children_timeout: float = 10.0
 
     @property

@@ -10,22 +10,17 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from opentelemetry import baggage as otel_baggage
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
 from scopetel_exporter_sentry.dsn import Dsn
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
-from scopetel._context_keys import DSC, SPAN_FACADE
+from scopetel._context_keys import SPAN_FACADE
 from scopetel._dsc import DynamicSamplingContext, dsc_for_new_trace, sample_rand_from_trace_id
-from scopetel._headers import (
-    encode_baggage_member,
-    extract_incoming,
-    format_baggage,
-    format_sentry_trace,
-)
+from scopetel._headers import extract_incoming, format_sentry_trace
 from scopetel._options import Options
+from scopetel._propagator import incoming_dsc_in, outgoing_baggage
 from scopetel._scopes import get_isolation_scope
 from scopetel._spans import Span
 from scopetel._state import get_client
@@ -69,10 +64,8 @@ def current_dsc(ctx: Context | None = None) -> DynamicSamplingContext | None:
     span_ctx = otel.get_span_context()
     if not span_ctx.is_valid:
         return None
-    incoming = ctx.get(DSC)
-    if isinstance(incoming, DynamicSamplingContext) and incoming.trace_id == (
-        f"{span_ctx.trace_id:032x}"
-    ):
+    incoming = incoming_dsc_in(ctx, span_ctx.trace_id)
+    if incoming is not None:
         return incoming
     facade = ctx.get(SPAN_FACADE)
     root = facade.containing_transaction if isinstance(facade, Span) else None
@@ -117,15 +110,7 @@ def get_traceparent() -> str | None:
 def get_baggage() -> str | None:
     """``baggage`` with the trace's DSC and the Context's other baggage entries."""
     ctx = _frames.current()
-    dsc = current_dsc(ctx)
-    others = [
-        encode_baggage_member(key, str(value))
-        for key, value in otel_baggage.get_all(ctx).items()
-        if not key.startswith("sentry-")
-    ]
-    if dsc is None:
-        return format_baggage({}, others) or None
-    return format_baggage(dsc.to_baggage_entries(), others) or None
+    return outgoing_baggage(ctx, current_dsc(ctx)) or None
 
 
 def scope_trace_id() -> int:
@@ -153,6 +138,7 @@ def continue_trace(
         op,
         source or "custom",
         parent=incoming.span_context,
+        parent_sampled=incoming.parent_sampled,
         dsc=incoming.dsc,
         **kwargs,
     )

@@ -17,6 +17,7 @@ from scopetel_exporter_sentry.transport import HttpTransport
 
 from scopetel import _provider
 from scopetel._client import Client
+from scopetel._integrations import instrument_defaults
 from scopetel._options import Options, resolve
 from scopetel._sampler import TracesSampler
 from scopetel._segments import SegmentProcessor
@@ -31,7 +32,11 @@ _atexit_registered = False
 
 def init(dsn: str | None = None, **kwargs: Any) -> None:
     """Start scopetel; keyword arguments override ``SENTRY_*`` variables (see README)."""
-    configure(resolve(kwargs, dsn=dsn))
+    options = resolve(kwargs, dsn=dsn)
+    configure(options)
+    if options.default_integrations:
+        enabled = instrument_defaults(options.disabled_integrations)
+        LOGGER.debug("scopetel: instrumentors enabled: %s", ", ".join(enabled) or "none")
 
 
 def configure(

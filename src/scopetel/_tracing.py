@@ -8,12 +8,13 @@ from typing import Any, Self
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
-from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, SpanContext, TraceFlags
+from opentelemetry.trace import INVALID_SPAN, SpanContext, TraceFlags
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
 from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT, DSC, SPAN_FACADE
 from scopetel._dsc import DynamicSamplingContext
+from scopetel._propagator import RemoteParentSpan
 from scopetel._spans import Span, _tracer, start_otel_span, to_ns
 
 _TRANSACTION_FIELDS = frozenset(
@@ -36,7 +37,16 @@ _TRANSACTION_FIELDS = frozenset(
 class Transaction(Span):
     """A segment root. Unstarted until passed to ``start_transaction`` (or entered)."""
 
-    __slots__ = ("_dsc", "_origin", "_parent", "_pending_name", "_pending_op", "_source", "_start")
+    __slots__ = (
+        "_dsc",
+        "_origin",
+        "_parent",
+        "_parent_sampled",
+        "_pending_name",
+        "_pending_op",
+        "_source",
+        "_start",
+    )
 
     def __init__(
         self,
@@ -45,6 +55,7 @@ class Transaction(Span):
         source: str = "custom",
         *,
         parent: SpanContext | None = None,
+        parent_sampled: bool | None = None,
         dsc: DynamicSamplingContext | None = None,
         **kwargs: Any,
     ) -> None:
@@ -58,6 +69,9 @@ class Transaction(Span):
         self._origin = kwargs.get("origin")
         self._start = kwargs.get("start_timestamp")
         self._parent = parent or _parent_from_kwargs(kwargs)
+        if parent is None and self._parent is not None:
+            parent_sampled = kwargs.get("parent_sampled")
+        self._parent_sampled = parent_sampled  # None: the caller deferred the decision
         self._dsc = dsc
 
     @property
@@ -122,8 +136,12 @@ class Transaction(Span):
         if self.started:
             return self
         current = _frames.current()
-        parent = self._parent or _remote_parent_of(current)
-        parent_span = NonRecordingSpan(parent) if parent is not None else INVALID_SPAN
+        parent_span: otel_trace.Span = INVALID_SPAN
+        if self._parent is not None:
+            parent_span = RemoteParentSpan(self._parent, self._parent_sampled)
+        elif (remote := _remote_parent_of(current)) is not None:
+            parent_span = remote
+            self._parent = remote.get_span_context()
         ctx = otel_trace.set_span_in_context(parent_span, current)
         ctx = Context({**ctx, DSC: self._dsc, CUSTOM_SAMPLING_CONTEXT: custom_sampling_context})
         attributes: dict[str, Any] = {attrs.SOURCE: self._source}
@@ -172,10 +190,11 @@ def _parent_from_kwargs(kwargs: dict[str, Any]) -> SpanContext | None:
     return parent if parent.is_valid else None
 
 
-def _remote_parent_of(ctx: Context) -> SpanContext | None:
+def _remote_parent_of(ctx: Context) -> otel_trace.Span | None:
     """A remote span in the Context (left by a propagator's extract) to continue."""
-    span_ctx = otel_trace.get_current_span(ctx).get_span_context()
-    return span_ctx if span_ctx.is_valid and span_ctx.is_remote else None
+    span = otel_trace.get_current_span(ctx)
+    span_ctx = span.get_span_context()
+    return span if span_ctx.is_valid and span_ctx.is_remote else None
 
 
 def start_transaction(

@@ -1,0 +1,49 @@
+"""Default instrumentors: scopetel's own, found through entry points, like sentry_sdk's
+default integrations.
+
+Every distribution under ``instrumentors/`` registers its OTel ``BaseInstrumentor`` in the
+``opentelemetry_instrumentor`` group with a name prefixed ``scopetel_``. ``init()``
+instruments each one installed unless it is disabled by ``disabled_integrations`` or
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (either the full or the unprefixed name).
+Under ``opentelemetry-instrument`` the auto-instrumentation loads them instead.
+"""
+
+import logging
+import os
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint, entry_points
+from typing import Final
+
+from scopetel._internal_errors import report_internal_error
+
+LOGGER: Final = logging.getLogger("scopetel")
+GROUP: Final = "opentelemetry_instrumentor"
+PREFIX: Final = "scopetel_"
+
+
+def scopetel_entry_points() -> list[EntryPoint]:
+    return [ep for ep in entry_points(group=GROUP) if ep.name.startswith(PREFIX)]
+
+
+def disabled_names(configured: Iterable[str]) -> set[str]:
+    from_env = os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "")
+    names = {name.strip() for name in from_env.split(",") if name.strip()}
+    names.update(configured)
+    return names | {PREFIX + name for name in names if not name.startswith(PREFIX)}
+
+
+def instrument_defaults(disabled: Iterable[str]) -> list[str]:
+    """Instrument every installed scopetel instrumentor not disabled; their names."""
+    skip = disabled_names(disabled)
+    enabled: list[str] = []
+    for entry_point in scopetel_entry_points():
+        if entry_point.name in skip:
+            continue
+        try:
+            instrumentor = entry_point.load()()
+            if not instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.instrument()
+            enabled.append(entry_point.name)
+        except Exception:
+            report_internal_error(f"instrumenting {entry_point.name}")
+    return enabled
