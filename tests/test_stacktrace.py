@@ -260,6 +260,21 @@ def test_hidden_frames_are_skipped() -> None:
     ]
 
 
+def test_scopetel_frames_are_skipped() -> None:
+    namespace: dict[str, Any] = {"__name__": "scopetel._pretend_wrapper"}
+    exec("def wrapper(callback):\n    return callback()\n", namespace)
+
+    def inner() -> None:
+        raise ValueError("x")
+
+    frames = frames_from_traceback(traceback_of(lambda: namespace["wrapper"](inner)), OPTIONS)
+    assert [frame["function"] for frame in frames] == [
+        "traceback_of",
+        "test_scopetel_frames_are_skipped.<locals>.<lambda>",
+        "test_scopetel_frames_are_skipped.<locals>.inner",
+    ]
+
+
 def _recurse(depth: int) -> int:
     return _recurse(depth + 1)
 

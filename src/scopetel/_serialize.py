@@ -178,7 +178,7 @@ class _Converter:
         self.active: set[int] = set()  # ids of the containers being converted (cycles)
 
     def repr(self, value: object) -> str:
-        return _json_string(safe_repr(value, self.max_string), self.max_string)
+        return safe_repr(value, self.max_string)
 
     def convert(self, value: object, depth: int) -> JSONValue:
         self.nodes_left -= 1
@@ -252,7 +252,9 @@ class _Converter:
         return kept[: self.max_breadth], more
 
     def _marker(self, total: int | None, kept: int) -> str:
-        return "<more items>" if total is None else f"<{total - kept} more items>"
+        if total is None or total <= kept:  # unknown, or a __len__ that lies
+            return "<more items>"
+        return f"<{total - kept} more items>"
 
     def _mapping(
         self, items: Iterable[tuple[object, object]], total: int | None, depth: int

@@ -203,7 +203,7 @@ def _filename(module: str | None, abs_path: str, project_root: str | None) -> st
             return from_module
     for root in _roots(project_root):
         if _is_under(abs_path, root):
-            return os.path.relpath(abs_path, root)
+            return abs_path[len(root.rstrip(os.sep)) + 1 :]
     return os.path.basename(abs_path) or abs_path
 
 
