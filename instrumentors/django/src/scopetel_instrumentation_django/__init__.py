@@ -1,0 +1,1 @@
+"""scopetel instrumentor for Django: streaming responses, route names, request data."""

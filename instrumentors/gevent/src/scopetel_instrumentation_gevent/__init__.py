@@ -1,0 +1,1 @@
+"""scopetel instrumentor for gevent: greenlets inherit the spawner's Context."""

@@ -1,0 +1,1 @@
+"""scopetel instrumentors for the standard library: threads, asyncio, logging, excepthooks."""

@@ -1,0 +1,1 @@
+"""scopetel instrumentor for WSGI servers: streamed bodies, per-request isolation, request data."""
