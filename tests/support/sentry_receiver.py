@@ -28,14 +28,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["ReceivedEnvelope", "ReceivedItem", "Reply", "Request", "SentryReceiver"]
 
 _PATH = re.compile(r"/api/(\d+)/envelope/")
-_CLIENT = re.compile(r"[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-+]+")
+_CLIENT = r"[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-+]+"
 _JSON_TYPES = {"event", "transaction", "client_report", "check_in", "session", "sessions"}
 _BATCH_TYPES = {"span", "log"}
 
@@ -74,6 +73,7 @@ class ReceivedEnvelope:
     items: list[ReceivedItem]
     http_headers: dict[str, str]
     gzipped: bool
+    wire_bytes: int  # the body size as sent (compressed when gzipped)
     connection: tuple[str, int]  # the client's address: one per TCP connection
 
 
@@ -111,12 +111,14 @@ def _check_auth(value: str | None, public_key: str) -> None:
         if not sep or not key or key in fields:
             raise EnvelopeError(f"X-Sentry-Auth has a malformed field {part!r}")
         fields[key] = val
-    if fields.get("sentry_key") != public_key:
-        raise EnvelopeError(f"X-Sentry-Auth sentry_key is {fields.get('sentry_key')!r}")
-    if fields.get("sentry_version") != "7":
-        raise EnvelopeError(f"X-Sentry-Auth sentry_version is {fields.get('sentry_version')!r}")
-    if not _CLIENT.fullmatch(fields.get("sentry_client", "")):
-        raise EnvelopeError(f"X-Sentry-Auth sentry_client is {fields.get('sentry_client')!r}")
+    expected = {
+        "sentry_key": re.escape(public_key),
+        "sentry_version": "7",
+        "sentry_client": _CLIENT,
+    }
+    for key, pattern in expected.items():
+        if not re.fullmatch(pattern, fields.get(key, "")):
+            raise EnvelopeError(f"X-Sentry-Auth {key} is {fields.get(key)!r}")
     unknown = set(fields) - {"sentry_key", "sentry_version", "sentry_client", "sentry_secret"}
     if unknown:
         raise EnvelopeError(f"X-Sentry-Auth has unknown fields {sorted(unknown)}")
@@ -124,8 +126,7 @@ def _check_auth(value: str | None, public_key: str) -> None:
 
 def _check_payload(item: ReceivedItem, index: int) -> None:
     content_type = str(item.headers.get("content_type", ""))
-    is_json = item.type in _JSON_TYPES | _BATCH_TYPES or content_type.endswith("json")
-    if not is_json:
+    if item.type not in _JSON_TYPES | _BATCH_TYPES and not content_type.endswith("json"):
         return
     item.json = _json(item.payload, f"item {index} ({item.type}) payload")
     if item.type in _BATCH_TYPES:
@@ -135,14 +136,14 @@ def _check_payload(item: ReceivedItem, index: int) -> None:
         if item.headers.get("item_count") != len(entries):
             raise EnvelopeError(f"item {index} item_count does not match {len(entries)} entries")
     if item.type == "client_report":
+        if not isinstance(item.json.get("timestamp"), int | float):
+            raise EnvelopeError("client report has no numeric timestamp")
         for entry in item.json.get("discarded_events", []):
-            quantity = entry.get("quantity")
-            if not (
-                isinstance(entry.get("reason"), str) and isinstance(entry.get("category"), str)
-            ):
-                raise EnvelopeError(f"client report entry lacks reason/category: {entry!r}")
+            reason, category, quantity = (entry.get(k) for k in ("reason", "category", "quantity"))
+            if not (isinstance(reason, str) and isinstance(category, str)):
+                raise EnvelopeError(f"client report entry is malformed: {entry!r}")
             if type(quantity) is not int or quantity <= 0:
-                raise EnvelopeError(f"client report quantity must be a positive int: {entry!r}")
+                raise EnvelopeError(f"client report quantity is not a positive int: {entry!r}")
 
 
 def _parse(body: bytes) -> tuple[dict[str, Any], list[ReceivedItem]]:
@@ -245,13 +246,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif encoding not in (None, "identity"):
             raise EnvelopeError(f"unexpected Content-Encoding {encoding!r}")
         headers, items = _parse(body)
+        gzipped, wire_bytes = encoding == "gzip", int(self.headers["Content-Length"])
+        http_headers, address = dict(self.headers), self.client_address
         return ReceivedEnvelope(
-            match.group(1),
-            headers,
-            items,
-            dict(self.headers),
-            encoding == "gzip",
-            self.client_address,
+            match.group(1), headers, items, http_headers, gzipped, wire_bytes, address
         )
 
 
@@ -284,12 +282,7 @@ class SentryReceiver:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
         if self._thread is not None:
             self._server.shutdown()

@@ -72,7 +72,7 @@ def test_client_report_entries_are_checked(receiver: SentryReceiver) -> None:
     ).encode()
     body = b'{}\n{"type":"client_report"}\n' + report + b"\n"
     assert post(receiver, body) == 400
-    assert "positive int" in receiver.errors[0]
+    assert "not a positive int" in receiver.errors[0]
 
 
 def test_wait_for_fails_with_a_useful_message(receiver: SentryReceiver) -> None:

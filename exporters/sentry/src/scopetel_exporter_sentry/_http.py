@@ -74,8 +74,6 @@ class HttpSender:
         proxy: str | None,
         ca_certs: str | None,
     ) -> None:
-        if not 0 <= gzip_level <= 9:
-            raise ValueError(f"gzip_level must be between 0 and 9, got {gzip_level}")
         self._url = dsn.envelope_url
         self._gzip_level = gzip_level
         self._proxy = proxy

@@ -16,6 +16,7 @@ import random
 import threading
 from dataclasses import dataclass
 
+import urllib3
 from opentelemetry import context as otel_context
 
 from scopetel_exporter_sentry._discards import (
@@ -106,7 +107,7 @@ class Worker:
         job.attempts += 1
         try:
             response = self._sender.send(body)
-        except Exception as error:  # urllib3 errors, OSError: all network failures
+        except (urllib3.exceptions.HTTPError, OSError) as error:  # refused, reset, timeout …
             self._failed(job, DiscardReason.NETWORK_ERROR, repr(error), None)
             return
         self._limits.update(

@@ -95,6 +95,7 @@ class HttpTransport:
         _check(timeout > 0, "timeout must be positive")
         _check(max_retries >= 0, "max_retries must not be negative")
         _check(0 <= backoff_initial <= backoff_max, "need 0 <= backoff_initial <= backoff_max")
+        _check(0 <= gzip_level <= 9, "gzip_level must be between 0 (off) and 9")
         self._max_items = max_queue_items
         self._max_bytes = max_queue_bytes
         self._retry = RetryPolicy(max_retries, backoff_initial, backoff_max)
