@@ -3,6 +3,7 @@
 import gc
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -325,6 +326,31 @@ def test_one_timer_thread_for_many_waiting_segments(setup: Setup) -> None:
     assert recorder.drops == []
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_forked_child_starts_empty(setup: Setup) -> None:
+    tracer, _, recorder = setup(late_children_timeout=0.05)
+    request = tracer.start_span("parent request")  # pending in the parent at fork time
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            with tracer.start_as_current_span("child root"):
+                late = tracer.start_span("late child")
+            recorder.wait_for(1)  # the timer thread works again in the child
+            late.end()
+            request.end()  # the parent's segment is not the child's to emit
+            names = [segment.root.name for segment in recorder.segments]
+            os.write(write_end, repr(names).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        assert pipe.read() == repr(["child root", "late child"])
+    os.waitpid(pid, 0)
+    request.end()
+    assert [segment.root.name for segment in recorder.segments] == ["parent request"]
+
+
 def test_unsampled_spans_are_ignored() -> None:
     recorder = Recorder()
     provider = TracerProvider(sampler=ALWAYS_OFF, shutdown_on_exit=False)
@@ -353,17 +379,16 @@ def test_every_ended_span_is_emitted_or_counted_once(setup: Setup) -> None:
                 tracer.start_span("c", context=parent_context) for _ in range(rng.randint(0, 40))
             ]
             rng.shuffle(spans)
-            if rng.random() < 0.5:
+            root_first = rng.random() < 0.5
+            if root_first:
                 root.end()
-                local += 1
             for span in spans:
                 span.end()
-                local += 1
                 if rng.random() < 0.05:
                     time.sleep(0.03)
-            if root.end_time is None:
+            if not root_first:
                 root.end()
-                local += 1
+            local += 1 + len(spans)
         with ended_lock:
             ended += local
 
@@ -412,8 +437,9 @@ def test_odd_attribute_values_never_raise(setup: Setup) -> None:
             "float": float("nan"),
         },
     ) as span:
-        span.set_attribute("bytes", b"\xff")  # type: ignore[arg-type]
-        span.set_attribute("none", None)  # type: ignore[arg-type]
+        odd: Any = b"\xff"
+        span.set_attribute("bytes", odd)  # the SDK keeps only valid values
+        span.set_attribute("none", None)
     (segment,) = recorder.segments
     json.dumps(to_trace_context(segment.root), allow_nan=False)
     assert transaction_name_and_source(segment.root) == ("odd", "custom")
