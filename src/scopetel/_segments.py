@@ -240,29 +240,19 @@ class SegmentProcessor(SpanProcessor):
             members.pop(span.span_id, None)
         self._waiting.pop(pending.root_span_id, None)
         root, spans, open_count = pending.root, pending.spans, len(pending.open_ids)
+        start, end = pending.at_start, pending.at_end
         segments: list[Segment] = []
         lost = 0
         if pending.continuation:
-            for top, below in _trees(spans):
-                segments.append(Segment(top, below, 0, 0, True, pending.at_start, pending.at_end))
-            if segments:
-                segments[0].open_children_at_emit = open_count
-                segments[0].dropped_spans = pending.dropped
+            segments = [Segment(top, below, 0, 0, True, start, end) for top, below in _trees(spans)]
         elif root is not None:
             members.pop(root.span_id, None)
-            segments.append(
-                Segment(
-                    root,
-                    spans,
-                    pending.dropped,
-                    open_count,
-                    pending.follow_up,
-                    pending.at_start,
-                    pending.at_end,
-                )
-            )
+            segments = [Segment(root, spans, 0, 0, pending.follow_up, start, end)]
         else:  # the root never ended: there is no transaction to put these in
             lost = len(spans)
+        if segments:  # counts are per emission; a split reports them on its first part
+            segments[0].dropped_spans = pending.dropped
+            segments[0].open_children_at_emit = open_count
         if final or not pending.open_ids:
             self._pending.pop(pending.root_span_id, None)
             for span_id in pending.open_ids:
@@ -322,17 +312,25 @@ class SegmentProcessor(SpanProcessor):
     def _reap(self) -> None:
         """The one timer thread: late-children timeouts and the maximum age."""
         otel_context.attach(otel_context.set_value(_SUPPRESS, True))
-        while True:
-            with self._lock:
-                if self._closed:
-                    return
-                now = time.monotonic()
-                segments, lost = self._take_due(now)
-                if not (segments or lost):
-                    self._wake_reaper.wait(self._next_wait(now))
-                    continue
-                self._in_flight += 1
-            self._deliver(segments, lost)
+        while not self._closed:
+            healthy = False
+            with guard("SegmentProcessor timer"):
+                self._reap_once()
+                healthy = True
+            if not healthy:
+                time.sleep(1.0)  # a bug must not turn into a busy loop
+
+    def _reap_once(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            now = time.monotonic()
+            segments, lost = self._take_due(now)
+            if not (segments or lost):
+                self._wake_reaper.wait(self._next_wait(now))
+                return
+            self._in_flight += 1
+        self._deliver(segments, lost)
 
     @guarded(False)
     def force_flush(self, timeout_millis: int = 30000) -> bool:
