@@ -27,12 +27,17 @@ class Frame:
         self.exited = False
 
 
-def enter(values: Mapping[str, object], base: Context | None = None) -> Frame:
-    """Attach ``base`` (default: the current Context) updated with ``values``."""
-    current = otel_context.get_current()
-    frame = Frame(current)
-    source = current if base is None else base
-    otel_context.attach(Context({**source, **values, FRAME: frame}))
+def enter(
+    values: Mapping[str, object], base: Context | None = None, current: Context | None = None
+) -> Frame:
+    """Attach ``base`` (default: the current Context) updated with ``values``.
+
+    ``current`` saves a lookup when the caller already holds the current Context.
+    """
+    if current is None:
+        current = otel_context.get_current()
+    frame = Frame(current)  # what leaving restores (``live`` skips exited frames)
+    otel_context.attach(Context({**(current if base is None else base), **values, FRAME: frame}))
     return frame
 
 

@@ -77,7 +77,13 @@ class Scope:
     def fork(self) -> "Scope":
         """A copy-on-write child: changes on either side are invisible to the other."""
         self._shared = True
-        return Scope(self.kind, self._data)
+        child = Scope.__new__(Scope)  # skips __init__: this is on every span and scope entry
+        child.kind = self.kind
+        child._data = self._data
+        child._shared = True
+        child.last_event_id = None
+        child.trace_id = None
+        return child
 
     @property
     def data(self) -> ScopeData:

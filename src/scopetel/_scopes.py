@@ -6,10 +6,12 @@ web, thread and task instrumentation fork them per unit of work.
 """
 
 from types import TracebackType
-from typing import Final
+from typing import Final, cast
+
+from opentelemetry import context as otel_context
 
 from scopetel import _frames
-from scopetel._context_keys import CURRENT_SCOPE, ISOLATION_SCOPE
+from scopetel._context_keys import CURRENT_SCOPE, FRAME, ISOLATION_SCOPE
 from scopetel._scope import Scope
 
 GLOBAL_SCOPE: Final = Scope("global")
@@ -35,22 +37,36 @@ def get_current_scope() -> Scope:
 
 
 class _ScopeBlock:
-    """``with`` block that makes forked (or given) scopes current for its duration."""
+    """``with`` block that makes forked (or given) scopes current for its duration.
+
+    The forks are made on entry, from the Context the block is entered in.
+    """
 
     __slots__ = ("_frame", "_isolation", "_scope")
 
-    def __init__(self, scope: Scope, isolation: Scope | None) -> None:
-        self._scope = scope
-        self._isolation = isolation
+    def __init__(self, scope: Scope | None, isolation: Scope | bool) -> None:
+        self._scope = scope  # None: fork the current scope on entry
+        self._isolation = isolation  # True: fork on entry; False: keep; a Scope: use it
         self._frame: _frames.Frame | None = None
 
     def __enter__(self) -> Scope:
-        if self._isolation is None:
-            self._frame = _frames.enter({CURRENT_SCOPE: self._scope})
-            return self._scope
-        values = {CURRENT_SCOPE: self._scope, ISOLATION_SCOPE: self._isolation}
-        self._frame = _frames.enter(values)
-        return self._isolation
+        # Only scopetel writes these keys, so their values are Frames and Scopes.
+        ctx = otel_context.get_current()
+        frame = ctx.get(FRAME)
+        if frame is not None and frame.exited:  # type: ignore[attr-defined]
+            ctx = _frames.live(ctx)
+        scope = self._scope
+        if scope is None:
+            scope = cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
+        isolation = self._isolation
+        if isolation is False:
+            self._frame = _frames.enter({CURRENT_SCOPE: scope}, current=ctx)
+            return scope
+        if isolation is True:
+            isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
+        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation}
+        self._frame = _frames.enter(values, current=ctx)
+        return isolation
 
     def __exit__(
         self,
@@ -65,19 +81,19 @@ class _ScopeBlock:
 
 def new_scope() -> _ScopeBlock:
     """Fork the current scope for a ``with`` block; yields the fork."""
-    return _ScopeBlock(get_current_scope().fork(), None)
+    return _ScopeBlock(None, False)
 
 
 def use_scope(scope: Scope) -> _ScopeBlock:
     """Make an existing scope current for a ``with`` block."""
-    return _ScopeBlock(scope, None)
+    return _ScopeBlock(scope, False)
 
 
 def isolation_scope() -> _ScopeBlock:
     """Fork the isolation (and current) scope for a ``with`` block; yields the isolation scope."""
-    return _ScopeBlock(get_current_scope().fork(), get_isolation_scope().fork())
+    return _ScopeBlock(None, True)
 
 
 def use_isolation_scope(scope: Scope) -> _ScopeBlock:
     """Make an existing isolation scope current (with a fork of the current scope)."""
-    return _ScopeBlock(get_current_scope().fork(), scope)
+    return _ScopeBlock(None, scope)
