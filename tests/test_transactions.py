@@ -201,3 +201,14 @@ def test_incoming_sampling_decision_is_followed_or_deferred(transport, flag, sen
     scopetel.flush()
     assert bool(transport.transactions()) is sent
     assert traceparent is not None and traceparent.startswith(UPSTREAM_TRACE)
+
+
+def test_values_json_cannot_carry_are_made_safe(transport) -> None:
+    with scopetel.start_transaction(name="odd values") as root:
+        root.set_measurement("ratio", float("nan"))
+        with scopetel.start_span(op="calc") as span:
+            span.set_data("inf", float("inf"))
+    scopetel.capture_message("nan extra", extras={"value": float("nan")})
+    scopetel.flush()
+    assert len(transport.transactions()) == 1
+    assert transport.events()[0]["extra"]["value"] in ("nan", "NaN")

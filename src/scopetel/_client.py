@@ -15,6 +15,7 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 from scopetel._events import apply_scopes, finalize, run_event_processors
 from scopetel._options import Options
 from scopetel._scope import Event, Hint, Scope
+from scopetel._serialize import to_json_safe
 from scopetel._stacktrace import FrameOptions
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -60,7 +61,7 @@ class Client:
             return None
         finalize(processed, self.options)
         headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": now_iso()}
-        self.send(Envelope(headers, [Item.from_json("event", processed)]))
+        self.send(Envelope(headers, [json_item("event", processed)]))
         return str(processed["event_id"])
 
     def _ignored(self, hint: Hint) -> bool:
@@ -123,6 +124,15 @@ class Client:
         close = getattr(self.transport, "close", None)
         if close is not None:
             close(timeout)
+
+
+def json_item(item_type: str, payload: Event) -> Item:
+    """An envelope item; values JSON cannot carry (NaN, odd objects) are made safe first."""
+    try:
+        return Item.from_json(item_type, payload)
+    except (TypeError, ValueError):
+        safe = to_json_safe(payload, max_depth=50, max_breadth=100_000, max_nodes=10_000_000)
+        return Item.from_json(item_type, safe)
 
 
 def now_iso() -> str:

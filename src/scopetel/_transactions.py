@@ -7,10 +7,10 @@ when it ended (global → isolation → current), so tags set during a request c
 from collections.abc import Iterable
 from typing import Any
 
-from scopetel_exporter_sentry.envelope import Envelope, Item
+from scopetel_exporter_sentry.envelope import Envelope
 
 from scopetel import _span_mapping as mapping
-from scopetel._client import Client, now_iso
+from scopetel._client import Client, json_item, now_iso
 from scopetel._dsc import DynamicSamplingContext
 from scopetel._events import apply_scopes, finalize, run_event_processors
 from scopetel._internal_errors import guarded
@@ -55,7 +55,7 @@ class TransactionEmitter:
             "sent_at": now_iso(),
             "trace": segment_dsc(segment, final).to_envelope_header(),
         }
-        client.send(Envelope(headers, [Item.from_json("transaction", final)]))
+        client.send(Envelope(headers, [json_item("transaction", final)]))
 
     def _user_hooks(self, event: Event, scopes: list[Scope]) -> Event | None:
         hint: dict[str, Any] = {}
