@@ -139,6 +139,7 @@ def test_traces_sample_rate_zero_sends_no_transactions() -> None:
                 assert not child.sampled
         assert not root.sampled
     assert transport.transactions() == []
+    assert transport.lost[("sample_rate", "transaction")] == 1
 
 
 def test_traces_sampler_sees_custom_context_and_decides() -> None:

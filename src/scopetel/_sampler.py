@@ -55,8 +55,13 @@ class TracesSampler(Sampler):
         self,
         traces_sample_rate: float | None = None,
         traces_sampler: TracesSamplerCallback | None = None,
+        on_root_dropped: Callable[[], None] | None = None,
     ) -> None:
-        """Raise ValueError / TypeError for invalid arguments (explicit configuration)."""
+        """Raise ValueError / TypeError for invalid arguments (explicit configuration).
+
+        ``on_root_dropped`` is told of every root the rate or ``traces_sampler`` turned
+        down while tracing is enabled (for ``sample_rate`` client reports).
+        """
         rate = None if traces_sample_rate is None else as_sample_rate(traces_sample_rate)
         if traces_sample_rate is not None and rate is None:
             raise ValueError(
@@ -66,6 +71,7 @@ class TracesSampler(Sampler):
             raise TypeError(f"traces_sampler must be callable, got {traces_sampler!r}")
         self._rate = rate
         self._traces_sampler = traces_sampler
+        self._on_root_dropped = on_root_dropped
         self._warned = False
 
     def should_sample(
@@ -116,12 +122,19 @@ class TracesSampler(Sampler):
             rate = self._rate
         trace_state = None if remote_parent is None else remote_parent.trace_state
         if rate is None:
+            if self._traces_sampler is not None:
+                self._root_dropped()
             return SamplingResult(_DROP, None, trace_state)
         sample_rand = sample_rand_for(trace_id, incoming_dsc_in(parent_context, trace_id))
         if sample_rand >= rate:
+            self._root_dropped()
             return SamplingResult(_DROP, None, trace_state)
         attributes_out = {**(attributes or {}), SAMPLE_RATE: rate, SAMPLE_RAND: sample_rand}
         return SamplingResult(_SAMPLE, attributes_out, trace_state)
+
+    def _root_dropped(self) -> None:
+        if self._on_root_dropped is not None:
+            self._on_root_dropped()
 
     def _ask_traces_sampler(
         self, callback: TracesSamplerCallback, sampling_context: dict[str, Any], name: str

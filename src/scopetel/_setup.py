@@ -60,7 +60,11 @@ def configure(
         max_spans_per_segment=options.max_spans,
         late_children_timeout=options.late_children_timeout,
     )
-    sampler = TracesSampler(options.traces_sample_rate, options.traces_sampler)
+    sampler = TracesSampler(
+        options.traces_sample_rate,
+        options.traces_sampler,
+        on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
+    )
     with _lock:
         old = set_client(client)
         _provider.install(
