@@ -1,0 +1,9 @@
+"""Instrumentor tests: scopetel's internal errors fail tests instead of being logged."""
+
+import os
+
+os.environ.setdefault("SCOPETEL_RAISE_INTERNAL_ERRORS", "1")
+
+from scopetel._internal_errors import raise_internal_errors
+
+raise_internal_errors(True)
