@@ -130,10 +130,12 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         receiver.start()
     except OSError as error:
-        where = f"{args.host}:{args.port}"
-        print(
-            f"scopetel serve: cannot start on {where}: {error.strerror or error}", file=sys.stderr
-        )
+        reason = error.strerror or str(error)
+        if error.filename:  # the JSON-lines file or its directory
+            problem = f"cannot write {error.filename}"
+        else:
+            problem = f"cannot listen on {args.host}:{args.port}"
+        print(f"scopetel serve: {problem}: {reason}", file=sys.stderr)
         return 1
     receiver.printer.message(receiver.banner())
     receiver.printer.message(
