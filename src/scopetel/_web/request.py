@@ -1,0 +1,268 @@
+"""One HTTP request served by this process: its scopes, its server span, and its end.
+
+A web layer (WSGI or ASGI middleware, Django middleware) calls :func:`begin` when a
+request arrives. That forks the isolation and current scopes (so nothing set while
+serving the request is seen by another one), registers the event processor that adds
+``request`` data to events, and either *adopts* the server span another
+instrumentation already made current (contrib's Django, WSGI or ASGI middleware) or
+starts one, continuing the trace of the incoming ``sentry-trace``/``baggage`` or
+``traceparent`` headers. The request's OpenTelemetry Context is then entered; the
+layer leaves it when the application returns, whatever happens to the body later.
+
+The request is over when its body is (see ``_web.body``): :meth:`ServerRequest.finish`
+sets the span's status and ends it, once, inside the request's Context, so the scopes
+of the request are those of its transaction. An adopted span's own ``end()`` calls are
+held until then (``_web.held_end``), so its duration covers the whole body too.
+"""
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Mapping
+from typing import Any, Final
+
+from opentelemetry import propagate
+from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context, create_key
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+
+from scopetel import _attributes as attrs
+from scopetel import _frames
+from scopetel._api import capture_event
+from scopetel._context_keys import (
+    CURRENT_SCOPE,
+    CUSTOM_SAMPLING_CONTEXT,
+    ISOLATION_SCOPE,
+    SPAN_FACADE,
+)
+from scopetel._exceptions import exceptions_from_error
+from scopetel._headers import extract_incoming
+from scopetel._internal_errors import guarded
+from scopetel._propagator import context_with_incoming
+from scopetel._scope import Scope
+from scopetel._scopes import get_current_scope, get_isolation_scope
+from scopetel._spans import Span
+from scopetel._state import get_client
+from scopetel._web.attributes import server_span_attributes, span_name
+from scopetel._web.held_end import HeldEnd, hold_end
+from scopetel._web.info import RequestInfo
+from scopetel._web.request_data import UserGetter, request_event_processor, send_default_pii
+
+REQUEST: Final = create_key("scopetel.web.request")
+"""Context key of the :class:`ServerRequest` being served."""
+
+_CAPTURED: Final = "__scopetel_captured__"
+
+
+class ServerSpan(Span):
+    """The facade of a request's server span: it is its own transaction."""
+
+    __slots__ = ()
+
+    @property
+    def containing_transaction(self) -> Span:
+        return self
+
+
+class ServerRequest:
+    """State of one request; :meth:`finish` may come from any thread, once."""
+
+    __slots__ = (
+        "_frame",
+        "_held",
+        "_lock",
+        "_otel_ctx",
+        "_own",
+        "finished",
+        "info",
+        "isolation",
+        "mechanism",
+        "route",
+        "span",
+        "status_code",
+        "user",
+    )
+
+    def __init__(self, info: RequestInfo, isolation: Scope, mechanism: str) -> None:
+        self.info = info
+        self.isolation = isolation
+        self.mechanism = mechanism  # exception mechanism type of unhandled errors
+        self.span: otel_trace.Span = otel_trace.INVALID_SPAN
+        self.route: str | None = None
+        self.status_code: int | None = None
+        self.user: UserGetter | None = None  # the framework's user, read only with PII
+        self.finished = False
+        self._own = False
+        self._held: HeldEnd | None = None
+        self._otel_ctx = Context()
+        self._frame: _frames.Frame | None = None
+        self._lock = threading.Lock()
+
+    # -- the request's Context -----------------------------------------------------------
+    def enter(self) -> None:
+        """Make the request's Context current here (until :meth:`leave`)."""
+        self._frame = _frames.enter({}, base=self._otel_ctx)
+
+    def leave(self) -> None:
+        """Restore the Context that was current before :meth:`enter`."""
+        frame, self._frame = self._frame, None
+        if frame is not None:
+            _frames.leave(frame)
+
+    def body_context(self) -> contextvars.Context:
+        """A copy of the current ``contextvars.Context`` to drive the body in.
+
+        The request's Context is entered in the copy with a frame of its own, which is
+        never left: leaving the layer's frame must not end it for the body.
+        """
+        base = _frames.current() if current_request() is self else self._otel_ctx
+        ctx = contextvars.copy_context()
+        ctx.run(_frames.enter, {}, base)
+        return ctx
+
+    # -- what the application tells ----------------------------------------------------
+    @guarded(None)
+    def set_status_code(self, code: int) -> None:
+        self.status_code = code
+        if self._own and self.span.is_recording():
+            self.span.set_attribute("http.response.status_code", code)
+
+    @guarded(None)
+    def set_route(self, route: str) -> None:
+        """The route template that matched (``/items/<int:pk>/``): names the transaction."""
+        if not route or route == self.route:
+            return
+        self.route = route
+        name = f"{self.info.method} {route}"
+        self.isolation.set_transaction_name(name, "route")
+        if self.span.is_recording() and not self.finished:
+            self.span.set_attribute("http.route", route)
+            if self._own:
+                self.span.update_name(span_name(self.info.method, route))
+
+    @guarded(None)
+    def capture_exception(self, error: BaseException) -> None:
+        """Report an error the application did not handle (once per exception object)."""
+        if not isinstance(error, Exception) or getattr(error, _CAPTURED, False):
+            return
+        with contextlib.suppress(Exception):  # some exception types refuse attributes
+            setattr(error, _CAPTURED, True)
+        if self.span.is_recording() and not self.finished:
+            self.span.set_attribute(attrs.STATUS, "internal_error")
+            self.span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        client = get_client()
+        if client is None or not client.sending:
+            return
+        values = exceptions_from_error(
+            error, client.frame_options, mechanism_type=self.mechanism, handled=False
+        )
+        event = {"level": "error", "exception": {"values": values}}
+        hint = {"exc_info": (type(error), error, error.__traceback__)}
+        if current_request() is self:
+            capture_event(event, hint)
+        else:
+            self._in_context(lambda: capture_event(event, hint))
+
+    # -- the end ------------------------------------------------------------------------
+    @guarded(None)
+    def finish(self, error: BaseException | None = None, *, cancelled: bool = False) -> None:
+        """The request is over: set the span's status and end it (once, from any thread)."""
+        with self._lock:
+            if self.finished:
+                return
+            self.finished = True
+        if error is not None:
+            self.capture_exception(error)
+        span = self.span
+        if span.is_recording():
+            if cancelled and error is None:
+                span.set_attribute(attrs.STATUS, "cancelled")
+            elif self._own and self.status_code is not None and self.status_code >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+        if self._own:
+            self._in_context(span.end)
+        elif self._held is not None:
+            self._in_context(self._held.end)
+
+    def _in_context(self, action: Any) -> None:
+        frame = _frames.enter({}, base=self._otel_ctx)
+        try:
+            action()
+        finally:
+            _frames.leave(frame)
+
+
+def current_request() -> ServerRequest | None:
+    """The request being served in the current Context, if any."""
+    request = _frames.current().get(REQUEST)
+    return request if isinstance(request, ServerRequest) else None
+
+
+def begin(
+    info: RequestInfo,
+    *,
+    tracer: Tracer,
+    origin: str,
+    mechanism: str,
+    sampling_context: Mapping[str, Any],
+) -> ServerRequest:
+    """Start serving a request: fork scopes, adopt or start the server span, enter.
+
+    ``origin`` is the ``sentry.origin`` of a span scopetel starts; ``sampling_context``
+    is merged into what ``traces_sampler`` receives (``wsgi_environ``, ``asgi_scope``).
+    """
+    ctx = _frames.current()
+    isolation = get_isolation_scope().fork()
+    request = ServerRequest(info, isolation, mechanism)
+    isolation.add_event_processor(request_event_processor(info, lambda: _user_of(request)))
+    isolation.set_transaction_name(f"{info.method} {info.path}", "url")
+    values: dict[str, object] = {
+        ISOLATION_SCOPE: isolation,
+        CURRENT_SCOPE: get_current_scope().fork(),
+        REQUEST: request,
+        CUSTOM_SAMPLING_CONTEXT: None,
+    }
+    parent = otel_trace.get_current_span(ctx)
+    parent_ctx = parent.get_span_context()
+    local_parent = parent_ctx.is_valid and not parent_ctx.is_remote
+    adopt = getattr(parent, "kind", None) is SpanKind.SERVER or not parent.is_recording()
+    if local_parent and adopt:
+        request.span = parent
+        request._held = hold_end(parent)
+        base = ctx
+    else:
+        base = Context({**ctx, **values})
+        if not local_parent:
+            base = _continue_incoming(info, base)
+        sampling = Context({**base, CUSTOM_SAMPLING_CONTEXT: dict(sampling_context)})
+        request.span = tracer.start_span(
+            span_name(info.method, None),
+            context=sampling,
+            kind=SpanKind.SERVER,
+            attributes=server_span_attributes(info, origin=origin, pii=send_default_pii()),
+        )
+        request._own = True
+        base = otel_trace.set_span_in_context(request.span, base)
+    values[SPAN_FACADE] = ServerSpan(request.span)
+    request._otel_ctx = Context({**base, **values})
+    request.enter()
+    return request
+
+
+def _continue_incoming(info: RequestInfo, base: Context) -> Context:
+    """``base`` with the incoming trace: OpenTelemetry's propagators, then Sentry's headers."""
+    carrier = info.header_lists()
+    with contextlib.suppress(Exception):  # a third-party propagator failed: read ours below
+        base = propagate.extract(carrier, context=base)
+    incoming = extract_incoming(carrier)
+    return base if incoming is None else context_with_incoming(incoming, base)
+
+
+def _user_of(request: ServerRequest) -> dict[str, Any] | None:
+    getter = request.user
+    if getter is None:
+        return None
+    try:
+        return getter()
+    except Exception:
+        return None

@@ -1,0 +1,110 @@
+"""The ``request`` of Sentry events, and what personal data may go with it.
+
+Without ``send_default_pii`` the event carries the method, URL, query string and the
+headers except those that carry credentials or identify the client (cookies,
+``Authorization``, forwarding addresses); with it, also the cookies, those headers,
+the client's address (``env.REMOTE_ADDR`` and ``user.ip_address``) and the user the
+framework knows.
+"""
+
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, Final
+
+from scopetel._scope import Event, Hint
+from scopetel._state import get_client
+from scopetel._web.info import RequestInfo
+
+SENSITIVE_HEADERS: Final = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-forwarded-for",
+        "x-real-ip",
+        "forwarded",
+        "x-api-key",
+        "x-auth-token",
+        "x-csrftoken",
+        "x-csrf-token",
+        "x-xsrf-token",
+    }
+)
+"""Headers sent only with ``send_default_pii``."""
+
+_DEFAULT_MAX_LENGTH: Final = 1024
+UserGetter = Callable[[], dict[str, Any] | None]
+
+
+def send_default_pii() -> bool:
+    client = get_client()
+    return bool(client is not None and client.options.send_default_pii)
+
+
+def _max_length() -> int:
+    client = get_client()
+    return client.options.max_value_length if client is not None else _DEFAULT_MAX_LENGTH
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: max(limit - 3, 0)] + "..."
+
+
+def sentry_request(info: RequestInfo, *, pii: bool, max_length: int) -> dict[str, Any]:
+    """The Sentry ``request`` interface for ``info``."""
+    headers: dict[str, str] = {}
+    for name, value in info.headers:
+        if not pii and name in SENSITIVE_HEADERS:
+            continue
+        title = "-".join(part.capitalize() for part in name.split("-"))
+        headers[title] = _clip(f"{headers[title]}, {value}" if title in headers else value, 8192)
+    request: dict[str, Any] = {
+        "url": _clip(info.url, max_length),
+        "method": info.method,
+        "headers": headers,
+    }
+    if info.query:
+        request["query_string"] = _clip(info.query, max_length)
+    if pii:
+        cookies = _cookies(info.header("cookie"), max_length)
+        if cookies:
+            request["cookies"] = cookies
+        address = info.client_address
+        if address:
+            request["env"] = {"REMOTE_ADDR": address}
+    return request
+
+
+def _cookies(header: str | None, max_length: int) -> dict[str, str]:
+    if not header:
+        return {}
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: _clip(morsel.value, max_length) for name, morsel in jar.items()}
+
+
+def request_event_processor(
+    info: RequestInfo, user: UserGetter | None = None
+) -> Callable[[Event, Hint], Event | None]:
+    """An event processor adding ``request`` (and, with PII, the client and user) to events."""
+
+    def process(event: Event, hint: Hint) -> Event:
+        pii = send_default_pii()
+        if "request" not in event:
+            event["request"] = sentry_request(info, pii=pii, max_length=_max_length())
+        if pii:
+            known = user() if user is not None else None
+            current = event.get("user")
+            merged: dict[str, Any] = {**(known or {}), **(current or {})}
+            address = info.client_address
+            if address:
+                merged.setdefault("ip_address", address)
+            if merged:
+                event["user"] = merged
+        return event
+
+    return process
