@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 PY=.venv/bin
 echo "== ruff"
-$PY/ruff check src exporters instrumentors tests scripts examples
-$PY/ruff format --check src exporters instrumentors tests scripts examples
+$PY/ruff check src exporters instrumentors tests scripts examples benchmarks
+$PY/ruff format --check src exporters instrumentors tests scripts examples benchmarks
 echo "== mypy --strict"
 $PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* 2>/dev/null)
 echo "== pytest"

@@ -1,0 +1,35 @@
+"""Workload 2: the same child span when the trace is not sampled.
+
+scopetel with ``traces_sample_rate=0``, the OTel SDK with the ``ALWAYS_OFF`` sampler
+(a BatchSpanProcessor attached, which never sees a span), sentry-sdk with
+``traces_sample_rate=0``, and the OTel API with no SDK installed (the floor). Each
+batch is one root with 100 children entered as ``with`` blocks.
+"""
+
+from typing import Any
+
+from benchmarks import harness, impls
+from benchmarks.harness import Metric, Target
+
+TITLE = "Unsampled child span"
+DESCRIPTION = __doc__.split("\n\n", 1)[1].strip()
+CHILDREN = 100
+VARIANTS = (impls.SCOPETEL, impls.OTEL_SDK, impls.SENTRY_SDK, impls.OTEL_API)
+METRICS = (Metric("ns_per_span", "ns", "time per unsampled child span", timing=True),)
+TARGETS = (
+    Target(
+        "≤ 1.2x OTel SDK ALWAYS_OFF", "ns_per_span", impls.SCOPETEL, impls.OTEL_SDK, at_most=1.2
+    ),
+)
+
+
+def measure(variant: str, quick: bool) -> dict[str, Any]:
+    batch, finish, _ = impls.tree_setup(variant, CHILDREN, sampled=False)
+    ns = harness.per_op_ns(
+        batch, CHILDREN, finish=finish, repeats=3 if quick else 7, repeat_s=0.03 if quick else 0.1
+    )
+    return {"ns_per_span": ns}
+
+
+if __name__ == "__main__":
+    harness.main(measure, VARIANTS)

@@ -1,0 +1,35 @@
+"""Workload 4: transactions of 1 root + 20 children per second, to wire bytes.
+
+scopetel and sentry-sdk: one transaction envelope per root, serialized in the
+transport. The OTel SDK (BatchSpanProcessor, OTLP-encoding exporter, flushed at the
+end of each timed repeat) is shown for reference.
+"""
+
+from typing import Any
+
+from benchmarks import harness, impls
+from benchmarks.harness import Metric, Target
+
+TITLE = "Transactions (1 root + 20 children) per second"
+DESCRIPTION = __doc__.split("\n\n", 1)[1].strip()
+CHILDREN = 20
+VARIANTS = (impls.SCOPETEL, impls.SENTRY_SDK, impls.OTEL_SDK)
+METRICS = (
+    Metric("tx_per_s", "/s", "transactions per second", False, 0, timing=True),
+    Metric("bytes_per_tx", "B", "wire bytes per transaction", digits=0),
+)
+TARGETS = (Target("≥ 1.5x sentry-sdk", "tx_per_s", impls.SCOPETEL, impls.SENTRY_SDK, at_least=1.5),)
+
+
+def measure(variant: str, quick: bool) -> dict[str, Any]:
+    batch, finish, sink = impls.tree_setup(variant, CHILDREN, sampled=True)
+    ns = harness.per_op_ns(
+        batch, 1, finish=finish, repeats=3 if quick else 7, repeat_s=0.03 if quick else 0.15
+    )
+    finish()
+    transactions = sink.spans / (CHILDREN + 1) if sink.spans else sink.payloads
+    return {"tx_per_s": 1e9 / ns, "bytes_per_tx": sink.total_bytes / transactions}
+
+
+if __name__ == "__main__":
+    harness.main(measure, VARIANTS)

@@ -1,0 +1,50 @@
+"""The benchmark suite still runs (speed is measured by benchmarks, never asserted here)."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import Target
+from benchmarks.report import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_run_of_two_small_workloads_writes_both_reports(tmp_path: Path) -> None:
+    command = [sys.executable, "benchmarks/run.py", "--quick", "--only", "scopes,asyncio_gather"]
+    done = subprocess.run(
+        [*command, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert sorted(results["workloads"]) == ["asyncio_gather", "scopes"]
+    for data in results["workloads"].values():
+        assert data["targets"]
+        for target in data["targets"]:
+            assert isinstance(target["value"], float), target
+    gather = results["workloads"]["asyncio_gather"]["summary"]
+    assert gather["scopetel"]["spans_on_wire"]["median"] == 1000
+    markdown = (tmp_path / "RESULTS.md").read_text()
+    assert markdown.startswith("# Benchmark results")
+    assert "| target | value (per-round range) | result |" in markdown
+
+
+def test_ratio_targets_compare_medians_and_pair_rounds() -> None:
+    runs: dict[str, list[dict[str, Any]]] = {
+        "a": [{"round": 0, "t": 10.0}, {"round": 1, "t": 30.0}, {"round": 2, "error": "x"}],
+        "b": [{"round": 0, "t": 20.0}, {"round": 1, "t": 20.0}],
+    }
+    verdict = evaluate(Target("a ≤ 1.2x b", "t", "a", "b", at_most=1.2), runs)
+    assert verdict["value"] == 1.0
+    assert verdict["spread"] == [0.5, 1.5]
+    assert verdict["pass"] is True
+    missing = evaluate(Target("c ≤ 1", "t", "c", at_most=1.0), runs)
+    assert math.isnan(missing["value"]) and missing["pass"] is False
