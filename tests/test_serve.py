@@ -162,9 +162,10 @@ def test_scopetel_pipeline_fan_out_and_error(
 
     text = output.getvalue()
     header = "transaction" if lifecycle == "static" else "segment"
-    assert re.search(
-        rf'^{header} "GET /fanout" · [\d.]+ ms · 4 spans · trace \w{{32}}$', text, re.M
+    tree = re.search(
+        rf'^{header} "GET /fanout" · [\d.]+ ms · 4 spans · trace (\w{{32}})$', text, re.M
     )
+    assert tree is not None, text
     assert re.search(r"^  http.server  GET /fanout  ", text, re.M)
     # the three gathered calls are siblings under the root, not a chain
     siblings = re.findall(r"^  (├─|└─) task  _fetch  ", text, re.M)
@@ -172,7 +173,7 @@ def test_scopetel_pipeline_fan_out_and_error(
     line = _divide.__code__.co_firstlineno + 1
     assert re.search(
         rf"^error ZeroDivisionError: division by zero · _divide in \S*test_serve\.py:{line}"
-        rf" · event [0-9a-f]{{32}}$",
+        rf" · trace {tree[1]} · event [0-9a-f]{{32}}$",
         text,
         re.M,
     ), text

@@ -4,6 +4,7 @@ import gzip
 import http.client
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ def output() -> io.StringIO:
 
 @pytest.fixture
 def receiver(output: io.StringIO, tmp_path: Path) -> Iterator[Receiver]:
-    with Receiver(port=0, out=output, jsonl=tmp_path / "otlp.jsonl", color="never") as server:
+    jsonl = tmp_path / "otlp.jsonl"
+    # otlp_settle=0: print each request's spans at once (the waiting is tested on its own)
+    with Receiver(port=0, out=output, jsonl=jsonl, color="never", otlp_settle=0) as server:
         yield server
 
 
@@ -267,6 +270,27 @@ def test_a_trace_split_over_requests_says_where_its_parts_belong(
     assert f"otlp trace {TRACE} · service shop · 2 spans\n" in text
     assert '  client  SELECT orders  20.0 ms  child of "GET /orders" received earlier\n' in text
     assert "  └─ internal  decode  2.0 ms  at +5.0 ms  ✗ error: bad row\n" in text
+
+
+def test_spans_of_a_trace_sent_apart_are_drawn_as_one_tree_once_settled(tmp_path: Path) -> None:
+    output = io.StringIO()
+    with Receiver(port=0, out=output, jsonl=None, color="never", otlp_settle=0.3) as receiver:
+        request = protobuf_request()
+        spans = request.resource_spans[0].scope_spans[0].spans
+        leaf, root, child = list(spans)
+        for part in ([leaf], [child], [root]):  # the root ends, and is exported, last
+            del spans[:]
+            spans.extend(part)
+            assert post(receiver, request.SerializeToString(), PROTOBUF)[0] == 200
+        assert output.getvalue() == ""  # recorded at once, printed when the trace is quiet
+        assert receiver.counts() == {"otlp_span": 3}
+        deadline = time.monotonic() + 5
+        while TREE not in output.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert output.getvalue() == TREE + "\n"
+        assert post(receiver, request.SerializeToString(), PROTOBUF)[0] == 200
+    # closing prints what is still settling
+    assert output.getvalue().endswith("  server  GET /orders  40.0 ms\n\n")
 
 
 BAD_JSON_ID = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "xyz", "spanId": ROOT}]}]}]}

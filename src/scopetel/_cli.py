@@ -9,10 +9,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Final
+from typing import Any, Final
 
 from scopetel._version import VERSION
 from scopetel.serve import DEFAULT_MAX_BODY, DEFAULT_PORT, HostNotAllowed, Receiver
@@ -24,7 +24,7 @@ _MB: Final = 1024 * 1024
 
 
 class _Stop(Exception):
-    """Raised by the SIGTERM handler to leave the wait like Ctrl-C does."""
+    """Raised by the SIGTERM and SIGINT handler to leave the wait."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,22 +137,25 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             problem = f"cannot listen on {args.host}:{args.port}"
         print(f"scopetel serve: {problem}: {reason}", file=sys.stderr)
         return 1
-    receiver.printer.message(receiver.banner())
-    receiver.printer.message(
-        "Press Ctrl-C to stop."
-        if args.exit_after is None
-        else f"Stopping after {args.exit_after:g} s."
-    )
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_stop) if in_main_thread else None
+    previous = _handle_signals(_raise_stop) if in_main_thread else None
     try:
+        receiver.printer.message(receiver.banner())
+        receiver.printer.message(
+            "Press Ctrl-C to stop."
+            if args.exit_after is None
+            else f"Stopping after {args.exit_after:g} s."
+        )
         threading.Event().wait(args.exit_after)
-    except (KeyboardInterrupt, _Stop):
+    except _Stop:
         pass
     finally:
         if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+            _handle_signals(signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
         receiver.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
     counts = receiver.counts()
     summary = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())) or "nothing"
     receiver.printer.message(f"scopetel serve stopped; received {summary}")
@@ -161,3 +164,11 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop
+
+
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
+def _handle_signals(handler: _Handler) -> tuple[_Handler, _Handler]:
+    """Set one handler for SIGTERM and SIGINT; the previous two handlers."""
+    return signal.signal(signal.SIGTERM, handler), signal.signal(signal.SIGINT, handler)

@@ -47,8 +47,10 @@ class Receiver:
     """A local Sentry + OTLP/HTTP receiver that prints what arrives and records it.
 
     ``start()`` binds (``port=0`` picks a free port) and serves from a daemon thread;
-    ``close()`` stops it. Also a context manager. Raises ``HostNotAllowed`` for a
-    non-loopback ``host`` unless ``allow_remote``, and ``OSError`` when it cannot bind.
+    ``close()`` stops it; also a context manager. OTLP spans are recorded at once and
+    printed when their trace has been quiet for ``otlp_settle`` seconds. Raises
+    ``HostNotAllowed`` for a non-loopback ``host`` unless ``allow_remote``, and
+    ``OSError`` when it cannot bind or open the JSON-lines file.
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Receiver:
         color: ColorMode = "auto",
         allow_remote: bool = False,
         max_body: int = DEFAULT_MAX_BODY,
+        otlp_settle: float = 1.0,
     ) -> None:
         try:
             addresses = _resolve(host)
@@ -76,7 +79,8 @@ class Receiver:
         self._address, self._family = addresses[0]
         self._port = port
         stream = out if out is not None else sys.stdout
-        self.printer = Printer(stream, Style.for_stream(stream, color), quiet=quiet)
+        style = Style.for_stream(stream, color)
+        self.printer = Printer(stream, style, quiet=quiet, otlp_settle=otlp_settle)
         self.jsonl = jsonl
         self._sink: JsonLinesSink | None = None
         self._max_body = max_body
@@ -187,6 +191,7 @@ class Receiver:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self.printer.close()
         if self._sink is not None:
             self._sink.close()
 

@@ -118,9 +118,8 @@ def draw(
 
 
 def _line(span: TreeSpan, style: Style, origin: float | None, reference: float | None) -> str:
-    parts = [style.paint(span.op or "-", "op")]
-    if span.name:
-        parts.append(span.name)
+    parts = [style.paint(span.op, "op")] if span.op else []
+    parts.append(span.name or "(unnamed)")
     parts.append(style.paint(format_duration(span.duration), "dim"))
     if origin is not None and span.start is not None and span.start - origin >= 0.00005:
         parts.append(style.paint(f"at +{format_duration(span.start - origin)}", "dim"))

@@ -11,13 +11,14 @@ from scopetel.serve._trees import TreeSpan, draw, link
 __all__ = ["otlp_views"]
 
 
-def otlp_views(records: list[Received], memory: SpanMemory, style: Style) -> list[str]:
+def otlp_views(records: list[Received], memory: SpanMemory, style: Style) -> list[list[str]]:
+    """One block per trace: a header line, then the trace's spans as a tree."""
     traces: dict[str, list[tuple[TreeSpan, str]]] = {}
     for record in records:
         payload = as_dict(record.payload)
         service = as_str(as_dict(record.meta.get("resource")).get("service.name"))
         traces.setdefault(as_str(payload.get("traceId")), []).append((_tree_span(payload), service))
-    lines: list[str] = []
+    blocks: list[list[str]] = []
     for trace_id, members in traces.items():
         spans = [span for span, _ in members]
         services = sorted({service for _, service in members if service})
@@ -34,11 +35,10 @@ def otlp_views(records: list[Received], memory: SpanMemory, style: Style) -> lis
                     if seen
                     else f"parent {span.parent_id} not received"
                 )
-        lines.append(style.dot.join(header))
-        lines += draw(link(spans), style)
+        blocks.append([style.dot.join(header), *draw(link(spans), style)])
         for span in spans:
             memory.remember(span.span_id, span.name, span.end)
-    return lines
+    return blocks
 
 
 def _tree_span(payload: dict[str, Any]) -> TreeSpan:

@@ -78,8 +78,8 @@ def _attribute(attributes: dict[str, Any], key: str) -> str:
     return as_str(as_dict(value).get("value") if isinstance(value, dict) else value)
 
 
-def segment_views(payload: Any, memory: SpanMemory, style: Style) -> list[str]:
-    """Streamed ``span`` items (v2): one tree per segment found in this batch."""
+def segment_views(payload: Any, memory: SpanMemory, style: Style) -> list[list[str]]:
+    """Streamed ``span`` items (v2): one block (a tree) per segment found in this batch."""
     groups: dict[tuple[str, str], list[tuple[TreeSpan, dict[str, Any]]]] = {}
     for item in as_list(as_dict(payload).get("items")):
         data = as_dict(item)
@@ -96,10 +96,10 @@ def segment_views(payload: Any, memory: SpanMemory, style: Style) -> list[str]:
         segment_id = _attribute(attributes, "sentry.segment.id") or span.span_id
         key = (as_str(data.get("trace_id")), segment_id)
         groups.setdefault(key, []).append((span, data))
-    lines: list[str] = []
-    for (trace_id, segment_id), members in groups.items():
-        lines += _segment_view(trace_id, segment_id, members, memory, style)
-    return lines
+    return [
+        _segment_view(trace_id, segment_id, members, memory, style)
+        for (trace_id, segment_id), members in groups.items()
+    ]
 
 
 def _segment_view(
@@ -138,7 +138,7 @@ def _segment_view(
 
 
 def event_line(payload: Any, style: Style) -> str:
-    """``error Type: value · function in file:line · transaction "…" · event <id>``."""
+    """``error Type: value · function in file:line · transaction "…" · trace … · event …``."""
     event = as_dict(payload)
     level = as_str(event.get("level")) or "error"
     exception = event.get("exception")
@@ -158,6 +158,9 @@ def event_line(payload: Any, style: Style) -> str:
     transaction = as_str(event.get("transaction"))
     if transaction:
         parts.append(f'transaction "{transaction}"')
+    trace_id = as_str(as_dict(as_dict(event.get("contexts")).get("trace")).get("trace_id"))
+    if trace_id:
+        parts.append(f"trace {trace_id}")
     parts.append(f"event {as_str(event.get('event_id')) or '?'}")
     return style.dot.join(parts)
 
