@@ -1,17 +1,25 @@
-"""Rewrite the options table in README.md from scopetel._options.TABLE."""
+"""Rewrite the README's tables: options from scopetel._options.TABLE, OpenTelemetry
+variables from scopetel._otel_env.VARIABLES."""
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from scopetel._options import markdown_table
+from scopetel import _options, _otel_env
 
-START, END = "<!-- options-table:start -->", "<!-- options-table:end -->"
+TABLES: dict[str, Callable[[], str]] = {
+    "options-table": _options.markdown_table,
+    "otel-table": _otel_env.markdown_table,
+}
 
 
 def render(readme: str) -> str:
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    return pattern.sub(lambda _: f"{START}\n{markdown_table()}\n{END}", readme)
+    for name, table in TABLES.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+        readme = pattern.sub(lambda _, s=start, e=end, t=table: f"{s}\n{t()}\n{e}", readme)
+    return readme
 
 
 if __name__ == "__main__":

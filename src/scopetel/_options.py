@@ -154,7 +154,8 @@ TABLE: Final[tuple[Option, ...]] = (
         "traces_sample_rate",
         None,
         _rate_or_none,
-        "Share of new traces sampled; unset: no tracing unless traces_sampler.",
+        "Share of new traces sampled; unset: no tracing unless traces_sampler "
+        "(under opentelemetry-instrument: 1.0).",
         "SENTRY_TRACES_SAMPLE_RATE",
     ),
     Option("traces_sampler", None, _callable_or_none, "Callable deciding per root span."),
@@ -169,9 +170,27 @@ TABLE: Final[tuple[Option, ...]] = (
         "Send personal data (cookies, IPs, users).",
         "SENTRY_SEND_DEFAULT_PII",
     ),
-    Option("ignore_errors", (), _error_types, "Exception classes or names never reported."),
-    Option("in_app_include", (), _strings, "Module prefixes that are application code."),
-    Option("in_app_exclude", (), _strings, "Module prefixes that are not application code."),
+    Option(
+        "ignore_errors",
+        (),
+        _error_types,
+        "Exception classes or names never reported (variable: comma-separated names).",
+        "SENTRY_IGNORE_ERRORS",
+    ),
+    Option(
+        "in_app_include",
+        (),
+        _strings,
+        "Module prefixes that are application code.",
+        "SENTRY_IN_APP_INCLUDE",
+    ),
+    Option(
+        "in_app_exclude",
+        (),
+        _strings,
+        "Module prefixes that are not application code.",
+        "SENTRY_IN_APP_EXCLUDE",
+    ),
     Option(
         "include_local_variables",
         True,
@@ -179,7 +198,13 @@ TABLE: Final[tuple[Option, ...]] = (
         "Send local variables of frames.",
         "SENTRY_INCLUDE_LOCAL_VARIABLES",
     ),
-    Option("include_source_context", True, _bool, "Send source lines around frames."),
+    Option(
+        "include_source_context",
+        True,
+        _bool,
+        "Send source lines around frames.",
+        "SENTRY_INCLUDE_SOURCE_CONTEXT",
+    ),
     Option(
         "attach_stacktrace",
         False,
@@ -187,8 +212,20 @@ TABLE: Final[tuple[Option, ...]] = (
         "Add a stack to messages.",
         "SENTRY_ATTACH_STACKTRACE",
     ),
-    Option("max_value_length", 1024, _count(16, 1_000_000), "Longest string value sent."),
-    Option("project_root", None, _str_or_none, "Root of the application's source tree."),
+    Option(
+        "max_value_length",
+        1024,
+        _count(16, 1_000_000),
+        "Longest string value sent.",
+        "SENTRY_MAX_VALUE_LENGTH",
+    ),
+    Option(
+        "project_root",
+        None,
+        _str_or_none,
+        "Root of the application's source tree.",
+        "SENTRY_PROJECT_ROOT",
+    ),
     Option("debug", False, _bool, "Log what scopetel does at DEBUG level.", "SENTRY_DEBUG"),
     Option(
         "shutdown_timeout",
@@ -216,7 +253,7 @@ TABLE: Final[tuple[Option, ...]] = (
         "default_integrations",
         True,
         _bool,
-        "Instrument every installed scopetel instrumentor in init().",
+        "Instrument every installed scopetel instrumentor (init() and opentelemetry-instrument).",
         "SENTRY_DEFAULT_INTEGRATIONS",
     ),
     Option(
@@ -224,6 +261,7 @@ TABLE: Final[tuple[Option, ...]] = (
         (),
         _strings,
         "Instrumentors not to enable (also OTEL_PYTHON_DISABLED_INSTRUMENTATIONS).",
+        "SENTRY_DISABLED_INTEGRATIONS",
     ),
     Option(
         "late_children_timeout",
@@ -276,12 +314,26 @@ class Options:
         return self.traces_sample_rate is not None or self.traces_sampler is not None
 
 
+AUTO_INSTRUMENT_DEFAULTS: Final[Mapping[str, Any]] = {"traces_sample_rate": 1.0}
+"""Defaults that differ under ``opentelemetry-instrument``: launching an application with
+it asks for tracing, and OpenTelemetry's own default sampler samples everything."""
+
+
 def resolve(
-    kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, dsn: Any = None
+    kwargs: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    *,
+    dsn: Any = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Options:
-    """Options from ``init()`` keywords over the environment over the defaults."""
+    """Options from ``init()`` keywords over the environment over the defaults.
+
+    ``defaults`` replaces table defaults (already valid values), e.g.
+    ``AUTO_INSTRUMENT_DEFAULTS``; a bad variable falls back to them too.
+    """
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
+    defaults = defaults or {}
+    values: dict[str, Any] = dict(defaults)
     if dsn is not None:
         if "dsn" in kwargs:
             raise TypeError("init() got the dsn both positionally and as a keyword")
@@ -292,19 +344,58 @@ def resolve(
             raise TypeError(f"init() got an unexpected keyword argument {name!r}")
         values[name] = option.check(name, value)
     for option in TABLE:
-        if option.name in values or option.env is None or option.env not in environ:
+        if option.name in kwargs or option.env is None or option.env not in environ:
             continue
-        values[option.name] = from_environment(option, environ[option.env])
+        fallback = defaults.get(option.name, option.default)
+        values[option.name] = from_environment(option, environ[option.env], fallback)
     return Options(**values)
 
 
-def from_environment(option: Option, raw: str) -> Any:
-    """Parse one variable; on a bad value log one line and fall back to the default."""
+_auto_options: Options | None = None
+
+
+def auto_options() -> Options:
+    """The process environment's options under ``opentelemetry-instrument``.
+
+    Resolved once per process, so the distro, the configurator and the entry points
+    agree and a bad variable is reported once.
+    """
+    global _auto_options
+    if _auto_options is None:
+        _auto_options = resolve({}, os.environ, defaults=AUTO_INSTRUMENT_DEFAULTS)
+    return _auto_options
+
+
+def forget_auto_options() -> None:
+    """Resolve the environment again next time (for tests)."""
+    global _auto_options
+    _auto_options = None
+
+
+_TABLE_DEFAULT: Final = object()
+
+
+def from_environment(
+    option: Option, raw: str, fallback: Any = _TABLE_DEFAULT, variable: str | None = None
+) -> Any:
+    """Parse one variable (``variable``, default: the option's); on a bad value log
+    one line and use ``fallback`` (default: the table's default)."""
+    fallback = option.default if fallback is _TABLE_DEFAULT else fallback
+    name = variable or option.env or option.name
     try:
-        return option.check(option.env or option.name, raw)
+        return option.check(name, raw)
     except (TypeError, ValueError) as error:
-        LOGGER.warning("scopetel: ignoring %s (%s); using %r", option.env, error, option.default)
-        return option.default
+        message = str(error)
+        if not message.startswith(name):
+            message = f"{name} is invalid ({message})"
+        action = "leaving it unset" if fallback in (None, ()) else f"using {fallback!r} instead"
+        LOGGER.warning("scopetel: %s; %s", message, action)
+        return fallback
+
+
+def option(name: str) -> Option:
+    """The table's row for option ``name``."""
+    return _BY_NAME[name]
 
 
 def option_names() -> tuple[str, ...]:

@@ -2,12 +2,15 @@
 
 OpenTelemetry lets the global provider be set once per process, but ``init()`` may be
 called again: the provider's sampler and scopetel's processor are switchable
-delegates, so a second ``init()`` swaps them in place.
+delegates, so a second ``init()`` swaps them in place. The provider is set up once
+(``ensure``): created by scopetel, built by the ``opentelemetry-instrument``
+configurator around the switchable parts, or adopted when one already exists.
 """
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from opentelemetry import trace as otel_trace
@@ -86,36 +89,66 @@ class _Drop(Sampler):
         return "Drop"
 
 
+ProviderFactory = Callable[[Sampler, SpanProcessor, Resource], TracerProvider]
+"""Builds and registers the global provider around scopetel's sampler and processor.
+
+The ``opentelemetry-instrument`` configurator passes one that lets the SDK's
+``_initialize_components`` build the provider (adding the exporters named by
+``OTEL_TRACES_EXPORTER``); it may leave the sampler out when ``OTEL_TRACES_SAMPLER``
+names another one.
+"""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """The provider scopetel feeds, and its switchable parts (sampler: None if foreign)."""
+
+    provider: TracerProvider
+    sampler: SwitchableSampler | None
+    processor: SwitchableProcessor
+
+
 _lock = threading.Lock()
-_installed: tuple[TracerProvider, SwitchableSampler | None, SwitchableProcessor] | None = None
+_installed: Installed | None = None
 
 
-def install(
-    sampler: Sampler, processors: Sequence[SpanProcessor], resource: Resource, timeout_s: float
-) -> TracerProvider:
-    """Make scopetel's sampler and processors active; create the global provider once."""
+def ensure(resource: Resource | None = None, factory: ProviderFactory | None = None) -> Installed:
+    """The provider scopetel feeds: set up once per process, by ``factory`` if given,
+    else adopted (an SDK provider already set) or created with ``resource``."""
     global _installed
     with _lock:
         if _installed is None:
-            _installed = _adopt_or_create(resource)
-        provider, switchable_sampler, switchable_processor = _installed
-        if switchable_sampler is not None:
-            switchable_sampler.delegate = sampler
-        switchable_processor.replace(processors, timeout_s)
-        return provider
+            if factory is not None:
+                _installed = _build(factory, resource or Resource.create())
+            else:
+                _installed = _adopt_or_create(resource)
+        return _installed
+
+
+def switch(sampler: Sampler, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
+    """Make ``sampler`` and ``processors`` the active ones (flushing the replaced ones)."""
+    installed = ensure()
+    if installed.sampler is not None:
+        installed.sampler.delegate = sampler
+    installed.processor.replace(processors, timeout_s)
 
 
 def installed_provider() -> TracerProvider | None:
-    return None if _installed is None else _installed[0]
+    return None if _installed is None else _installed.provider
 
 
 def installed_processor() -> SwitchableProcessor | None:
-    return None if _installed is None else _installed[2]
+    return None if _installed is None else _installed.processor
 
 
-def _adopt_or_create(
-    resource: Resource,
-) -> tuple[TracerProvider, SwitchableSampler | None, SwitchableProcessor]:
+def _build(factory: ProviderFactory, resource: Resource) -> Installed:
+    sampler = SwitchableSampler(_Drop())
+    processor = SwitchableProcessor()
+    provider = factory(sampler, processor, resource)
+    return Installed(provider, sampler if provider.sampler is sampler else None, processor)
+
+
+def _adopt_or_create(resource: Resource | None) -> Installed:
     processor = SwitchableProcessor()
     current = otel_trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
@@ -126,9 +159,9 @@ def _adopt_or_create(
                 current.sampler.get_description(),
             )
         current.add_span_processor(processor)
-        return current, switchable, processor
+        return Installed(current, switchable, processor)
     switchable = SwitchableSampler(_Drop())
-    provider = TracerProvider(sampler=switchable, resource=resource)
+    provider = TracerProvider(sampler=switchable, resource=resource or Resource.create())
     provider.add_span_processor(processor)
     otel_trace.set_tracer_provider(provider)
-    return provider, switchable, processor
+    return Installed(provider, switchable, processor)

@@ -19,8 +19,13 @@ from scopetel import _provider
 from scopetel._client import Client
 from scopetel._integrations import instrument_defaults
 from scopetel._options import Options, resolve
+from scopetel._resource import resource_context, with_resource_defaults
 from scopetel._sampler import TracesSampler
+from scopetel._scopes import get_global_scope
 from scopetel._segments import SegmentProcessor
+from scopetel._span_envelopes import StreamEmitter
+from scopetel._span_stream import SpanStreamProcessor
+from scopetel._startup import startup_line
 from scopetel._state import get_client, set_client
 from scopetel._transactions import TransactionEmitter
 from scopetel._version import CLIENT
@@ -44,44 +49,57 @@ def configure(
     *,
     resource: Resource | None = None,
     extra_processors: Sequence[SpanProcessor] = (),
+    provider_factory: _provider.ProviderFactory | None = None,
+    exporters: Sequence[str] = (),
 ) -> Client:
-    """Make ``options`` active: a new client, sampler and processors (replacing any)."""
+    """Make ``options`` active: a new client, sampler and processors (replacing any).
+
+    The first call sets up the global TracerProvider (with ``provider_factory`` when
+    given, see ``_provider.ensure``); its resource fills unset environment/release/
+    server_name and becomes ``contexts.otel``. ``exporters`` only name what else the
+    provider feeds, for the start-up line.
+    """
     global _atexit_registered
     if options.debug:
         _enable_debug_logging()
+    installed = _provider.ensure(resource, provider_factory)
+    options = with_resource_defaults(options, installed.provider.resource)
     transport = options.transport
     if transport is None and options.dsn:
         transport = HttpTransport(Dsn.parse(options.dsn), client=CLIENT)
     client = Client(options, transport)
-    emitter = TransactionEmitter(client)
-    processor = SegmentProcessor(
-        sink=emitter.emit,
-        on_drop=client.record_lost,
-        max_spans_per_segment=options.max_spans,
-        late_children_timeout=options.late_children_timeout,
-    )
+    processor = _processor(client, installed.provider.resource)
     sampler = TracesSampler(
         options.traces_sample_rate,
         options.traces_sampler,
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
     )
+    get_global_scope().set_context("otel", resource_context(installed.provider.resource))
     with _lock:
         old = set_client(client)
-        _provider.install(
-            sampler,
-            [processor, *extra_processors],
-            resource or Resource.create(),
-            timeout_s=min(options.shutdown_timeout, 2.0),
+        _provider.switch(
+            sampler, [processor, *extra_processors], timeout_s=min(options.shutdown_timeout, 2.0)
         )
         if not _atexit_registered:
             atexit.register(shutdown)
             _atexit_registered = True
     if old is not None:
         old.close(min(old.options.shutdown_timeout, 2.0))
-    LOGGER.debug(
-        "scopetel: started (sending: %s, tracing: %s)", client.sending, options.tracing_enabled
-    )
+    LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
+
+
+def _processor(client: Client, resource: Resource) -> SpanProcessor:
+    """Segments → transactions, or, with ``trace_lifecycle="stream"``, spans as they end."""
+    options = client.options
+    if options.trace_lifecycle == "stream":
+        return SpanStreamProcessor(StreamEmitter(client, resource).emit)
+    return SegmentProcessor(
+        sink=TransactionEmitter(client).emit,
+        on_drop=client.record_lost,
+        max_spans_per_segment=options.max_spans,
+        late_children_timeout=options.late_children_timeout,
+    )
 
 
 def flush(timeout: float | None = None, callback: object = None) -> bool:
