@@ -1,0 +1,33 @@
+"""Diagnostics of asyncio tasks: ``scopetel.asyncio.snapshot()``.
+
+    import scopetel.asyncio
+
+    print(scopetel.asyncio.snapshot().format())
+
+The implementation lives in the ``scopetel-instrumentation-stdlib`` distribution
+(``scopetel_instrumentation_stdlib.asyncio_snapshot``); importing this module imports
+it (``import scopetel`` alone does not).
+"""
+
+try:
+    from scopetel_instrumentation_stdlib.asyncio_snapshot import (
+        CATEGORIES,
+        Snapshot,
+        SnapshotSignal,
+        TaskInfo,
+        install_snapshot_signal,
+        snapshot,
+    )
+except ImportError as error:  # pragma: no cover - the distribution is a dependency in practice
+    raise ImportError(
+        "scopetel.asyncio needs the scopetel-instrumentation-stdlib distribution"
+    ) from error
+
+__all__ = [
+    "CATEGORIES",
+    "Snapshot",
+    "SnapshotSignal",
+    "TaskInfo",
+    "install_snapshot_signal",
+    "snapshot",
+]
