@@ -4,8 +4,6 @@ import logging
 import sys
 from typing import Any, Final
 
-from opentelemetry import trace as otel_trace
-
 from scopetel import _events, _frames, _propagation
 from scopetel._exceptions import exc_info_from, exceptions_from_error
 from scopetel._internal_errors import guarded
@@ -52,8 +50,8 @@ def _trace_context() -> dict[str, Any]:
         if span.op:
             trace["op"] = span.op
         return trace
-    span_id = f"{otel_trace.INVALID_SPAN_ID:016x}"
-    return {"trace_id": f"{_propagation.scope_trace_id():032x}", "span_id": span_id}
+    trace_id, span_id = _propagation.scope_trace_ids()
+    return {"trace_id": f"{trace_id:032x}", "span_id": f"{span_id:016x}"}
 
 
 @guarded(None)
@@ -69,8 +67,6 @@ def capture_event(
         return None
     scopes = _capture_scopes(scope, scope_kwargs)
     trace = _trace_context()
-    if trace["span_id"] == "0" * 16:
-        trace["span_id"] = _events.new_event_id()[:16]
     event_id = client.capture_event(dict(event), hint, scopes, trace)
     if event_id is not None:
         get_isolation_scope().last_event_id = event_id

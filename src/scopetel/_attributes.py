@@ -22,6 +22,3 @@ MEASUREMENT_PREFIX: Final = "sentry.measurement."  # sentry.measurement.<name> =
 MEASUREMENT_UNIT_PREFIX: Final = "sentry.measurement_unit."  # ... .<name> = unit str
 
 DEFAULT_ORIGIN: Final = "manual"
-
-# On a segment root: the transaction name as it was when the DSC was first propagated
-DSC_TRANSACTION: Final = "sentry.dsc.transaction"

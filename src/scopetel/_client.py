@@ -13,6 +13,7 @@ from typing import Any, Final
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
 from scopetel._events import apply_scopes, finalize, run_event_processors
+from scopetel._frozen_dscs import FrozenDscs
 from scopetel._options import Options
 from scopetel._scope import Event, Hint, Scope
 from scopetel._serialize import to_json_safe
@@ -27,6 +28,7 @@ class Client:
     def __init__(self, options: Options, transport: Any) -> None:
         self.options = options
         self.transport = transport
+        self.frozen_dscs = FrozenDscs()
         self.frame_options = FrameOptions(
             in_app_include=options.in_app_include,
             in_app_exclude=options.in_app_exclude,

@@ -4,9 +4,13 @@
 exit out of order (two generators closed the other way round) resurrects stale state,
 and an exit in another ``contextvars.Context`` raises ``ValueError``. Instead every
 Context that scopetel attaches carries a :class:`Frame` recording the Context it
-replaced. Leaving a frame marks it exited and, if it is the one current here, attaches
-the nearest earlier Context whose frame is still live. A frame left elsewhere (another
-thread, out of order) only gets marked, and the next restore skips it.
+replaced. Leaving the frame that is current here attaches that earlier Context again.
+Leaving a frame that is *below* the current one (out of order) marks it, and the
+restore that later reaches it skips it. Leaving a frame that is not in this Context's
+chain at all (another thread) changes nothing here.
+
+A frame left in-order is never marked: tasks and threads that copied the Context
+inside the frame (a background task outliving its request) keep seeing it.
 """
 
 from collections.abc import Mapping
@@ -18,13 +22,13 @@ from scopetel._context_keys import FRAME
 
 
 class Frame:
-    """One attached Context: what it replaced, and whether it was left."""
+    """One attached Context: what it replaced, and whether it was left out of order."""
 
     __slots__ = ("exited", "previous")
 
     def __init__(self, previous: Context) -> None:
         self.previous = previous
-        self.exited = False
+        self.exited = False  # left out of order: restores skip it
 
 
 def enter(
@@ -36,20 +40,26 @@ def enter(
     """
     if current is None:
         current = otel_context.get_current()
-    frame = Frame(current)  # what leaving restores (``live`` skips exited frames)
+    frame = Frame(current)
     otel_context.attach(Context({**(current if base is None else base), **values, FRAME: frame}))
     return frame
 
 
 def leave(frame: Frame) -> None:
     """Leave ``frame``; never raises, whatever Context or order it is left in."""
-    frame.exited = True
-    if otel_context.get_current().get(FRAME) is frame:
+    top = otel_context.get_current().get(FRAME)
+    if top is frame:
         otel_context.attach(live(frame.previous))
+        return
+    while isinstance(top, Frame):  # out of order here, or not in this Context at all
+        if top is frame:
+            frame.exited = True
+            return
+        top = top.previous.get(FRAME)
 
 
 def live(ctx: Context) -> Context:
-    """``ctx``, or the nearest Context before it whose frame has not been left."""
+    """``ctx``, or the nearest Context before it whose frame was not left out of order."""
     frame = ctx.get(FRAME)
     while isinstance(frame, Frame) and frame.exited:
         ctx = frame.previous
@@ -58,9 +68,5 @@ def live(ctx: Context) -> Context:
 
 
 def current() -> Context:
-    """The current Context, skipping frames that were left in another Context."""
-    ctx = otel_context.get_current()
-    frame = ctx.get(FRAME)
-    if isinstance(frame, Frame) and frame.exited:
-        return live(ctx)
-    return ctx
+    """The current Context."""
+    return otel_context.get_current()

@@ -7,11 +7,12 @@ propagated, so what goes out in ``baggage`` equals the envelope header later sen
 """
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
 from scopetel_exporter_sentry.dsn import Dsn
 
 from scopetel import _attributes as attrs
@@ -20,8 +21,9 @@ from scopetel._context_keys import SPAN_FACADE
 from scopetel._dsc import DynamicSamplingContext, dsc_for_new_trace, sample_rand_from_trace_id
 from scopetel._headers import extract_incoming, format_sentry_trace
 from scopetel._options import Options
-from scopetel._propagator import incoming_dsc_in, outgoing_baggage
+from scopetel._propagator import incoming_dsc_in, outgoing_baggage, sampled_decision
 from scopetel._scopes import get_isolation_scope
+from scopetel._span_mapping import segment_name_and_source
 from scopetel._spans import Span
 from scopetel._state import get_client
 from scopetel._tracing import Transaction
@@ -49,7 +51,7 @@ def head_dsc(
         public_key=public_key(options),
         release=options.release,
         environment=options.environment,
-        transaction=str(attributes.get(attrs.DSC_TRANSACTION) or name or "") or None,
+        transaction=name,
         transaction_source=source,
         sample_rate=float(rate) if isinstance(rate, int | float) else options.traces_sample_rate,
         sample_rand=float(rand) if isinstance(rand, float) else sample_rand_from_trace_id(trace_id),
@@ -57,8 +59,16 @@ def head_dsc(
     )
 
 
+def frozen_dsc(
+    trace_id: int, build: Callable[[], DynamicSamplingContext]
+) -> DynamicSamplingContext:
+    """The trace's DSC as first frozen (by propagation or by the first envelope sent)."""
+    client = get_client()
+    return build() if client is None else client.frozen_dscs.freeze(trace_id, build)
+
+
 def current_dsc(ctx: Context | None = None) -> DynamicSamplingContext | None:
-    """The DSC of the trace of the active span (received, or frozen at our root)."""
+    """The DSC of the trace of the active span: received, or built at our root; frozen."""
     ctx = _frames.current() if ctx is None else ctx
     otel = otel_trace.get_current_span(ctx)
     span_ctx = otel.get_span_context()
@@ -66,59 +76,80 @@ def current_dsc(ctx: Context | None = None) -> DynamicSamplingContext | None:
         return None
     incoming = incoming_dsc_in(ctx, span_ctx.trace_id)
     if incoming is not None:
-        return incoming
+        return frozen_dsc(span_ctx.trace_id, lambda: incoming)
     facade = ctx.get(SPAN_FACADE)
     root = facade.containing_transaction if isinstance(facade, Span) else None
     if isinstance(root, Transaction) and root.trace_id == f"{span_ctx.trace_id:032x}":
-        return _frozen_root_dsc(root)
-    attributes = getattr(otel, "attributes", None) or {}
-    return head_dsc(
-        span_ctx.trace_id,
-        sampled=span_ctx.trace_flags.sampled,
-        attributes=attributes,
-        name=None,
-        source=None,
-    )
+        return frozen_dsc(span_ctx.trace_id, lambda: _root_dsc(root))
+    return frozen_dsc(span_ctx.trace_id, lambda: _span_dsc(otel))
 
 
-def _frozen_root_dsc(root: Transaction) -> DynamicSamplingContext:
-    otel = root.otel_span
-    attributes = getattr(otel, "attributes", None) or {}
-    if attrs.DSC_TRANSACTION not in attributes and otel.is_recording():
-        otel.set_attribute(attrs.DSC_TRANSACTION, root.name or "")
-        attributes = getattr(otel, "attributes", None) or {}
+def _root_dsc(root: Transaction) -> DynamicSamplingContext:
     return head_dsc(
         int(root.trace_id, 16),
         sampled=root.sampled,
-        attributes=attributes,
+        attributes=getattr(root.otel_span, "attributes", None) or {},
         name=root.name,
         source=root.source,
     )
 
 
+def _span_dsc(span: otel_trace.Span) -> DynamicSamplingContext:
+    """For a span of another instrumentation: named only when it is the local root."""
+    span_ctx = span.get_span_context()
+    attributes: Mapping[str, Any] = getattr(span, "attributes", None) or {}
+    parent = getattr(span, "parent", None)
+    name = source = None
+    if parent is None or parent.is_remote:
+        kind = getattr(span, "kind", SpanKind.INTERNAL)
+        name, source = segment_name_and_source(getattr(span, "name", ""), kind, attributes)
+    return head_dsc(
+        span_ctx.trace_id,
+        sampled=sampled_decision(span),
+        attributes=attributes,
+        name=name,
+        source=source,
+    )
+
+
+def baggage_for(span: Span) -> str | None:
+    """``baggage`` for requests made inside ``span``."""
+    ctx = otel_trace.set_span_in_context(span.otel_span, _frames.current())
+    return outgoing_baggage(ctx, current_dsc(ctx)) or None
+
+
 def get_traceparent() -> str | None:
     """``sentry-trace`` for the active span, or for the isolation scope's trace."""
     ctx = _frames.current()
-    span_ctx = otel_trace.get_current_span(ctx).get_span_context()
+    span = otel_trace.get_current_span(ctx)
+    span_ctx = span.get_span_context()
     if span_ctx.is_valid:
-        return format_sentry_trace(
-            span_ctx.trace_id, span_ctx.span_id, span_ctx.trace_flags.sampled
-        )
-    return format_sentry_trace(scope_trace_id(), random.getrandbits(64) or 1, None)
+        return format_sentry_trace(span_ctx.trace_id, span_ctx.span_id, sampled_decision(span))
+    trace_id, span_id = scope_trace_ids()
+    return format_sentry_trace(trace_id, span_id, None)
 
 
 def get_baggage() -> str | None:
     """``baggage`` with the trace's DSC and the Context's other baggage entries."""
     ctx = _frames.current()
-    return outgoing_baggage(ctx, current_dsc(ctx)) or None
+    dsc = current_dsc(ctx)
+    if dsc is None:  # no span: the isolation scope's trace, its decision deferred
+        trace_id = scope_trace_ids()[0]
+        dsc = frozen_dsc(trace_id, lambda: _scope_dsc(trace_id))
+    return outgoing_baggage(ctx, dsc) or None
 
 
-def scope_trace_id() -> int:
-    """The trace id linking span-less events of the current isolation scope."""
+def _scope_dsc(trace_id: int) -> DynamicSamplingContext:
+    return head_dsc(trace_id, sampled=None, attributes={}, name=None, source=None)
+
+
+def scope_trace_ids() -> tuple[int, int]:
+    """The trace and span id linking span-less events of the current isolation scope."""
     scope = get_isolation_scope()
     if scope.trace_id is None:
         scope.trace_id = random.getrandbits(128) or 1
-    return scope.trace_id
+        scope.span_id = random.getrandbits(64) or 1
+    return scope.trace_id, scope.span_id or 1
 
 
 def continue_trace(
@@ -142,3 +173,8 @@ def continue_trace(
         dsc=incoming.dsc,
         **kwargs,
     )
+
+
+def scope_trace_id() -> int:
+    """The trace id linking span-less events of the current isolation scope."""
+    return scope_trace_ids()[0]

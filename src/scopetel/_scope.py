@@ -65,7 +65,7 @@ class ScopeData:
 class Scope:
     """Tags, user, contexts, extras, level, breadcrumbs … applied to captured events."""
 
-    __slots__ = ("_data", "_shared", "kind", "last_event_id", "trace_id")
+    __slots__ = ("_data", "_shared", "kind", "last_event_id", "span_id", "trace_id")
 
     def __init__(self, kind: str = "current", data: ScopeData | None = None) -> None:
         self.kind = kind  # "global", "isolation" or "current"
@@ -73,6 +73,7 @@ class Scope:
         self._shared = data is not None
         self.last_event_id: str | None = None  # of events captured in this isolation scope
         self.trace_id: int | None = None  # links span-less events of this isolation scope
+        self.span_id: int | None = None  # ... and what they propagate as their parent
 
     def fork(self) -> "Scope":
         """A copy-on-write child: changes on either side are invisible to the other."""
@@ -83,6 +84,7 @@ class Scope:
         child._shared = True
         child.last_event_id = None
         child.trace_id = None
+        child.span_id = None
         return child
 
     @property

@@ -11,7 +11,7 @@ from typing import Final, cast
 from opentelemetry import context as otel_context
 
 from scopetel import _frames
-from scopetel._context_keys import CURRENT_SCOPE, FRAME, ISOLATION_SCOPE
+from scopetel._context_keys import CURRENT_SCOPE, ISOLATION_SCOPE
 from scopetel._scope import Scope
 
 GLOBAL_SCOPE: Final = Scope("global")
@@ -50,11 +50,8 @@ class _ScopeBlock:
         self._frame: _frames.Frame | None = None
 
     def __enter__(self) -> Scope:
-        # Only scopetel writes these keys, so their values are Frames and Scopes.
+        # Only scopetel writes these keys, so their values are Scopes.
         ctx = otel_context.get_current()
-        frame = ctx.get(FRAME)
-        if frame is not None and frame.exited:  # type: ignore[attr-defined]
-            ctx = _frames.live(ctx)
         scope = self._scope
         if scope is None:
             scope = cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()

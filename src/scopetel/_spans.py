@@ -6,6 +6,8 @@ span of a new Context together with a fork of the current scope.
 """
 
 import json
+import logging
+from asyncio import CancelledError
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -19,6 +21,9 @@ from scopetel import _attributes as attrs
 from scopetel import _frames
 from scopetel._context_keys import CURRENT_SCOPE, SPAN_FACADE
 from scopetel._scopes import get_current_scope
+from scopetel._serialize import safe_repr, safe_str
+
+LOGGER = logging.getLogger("scopetel")
 
 TRACER_NAME = "scopetel"
 _tracer = otel_trace.get_tracer(TRACER_NAME)
@@ -42,15 +47,23 @@ def attribute_value(value: object) -> AttributeValue:
         if len(kinds) == 1 and kinds <= {str, bool, int, float}:
             return list(value)
     try:
-        return json.dumps(value, default=repr, separators=(",", ":"))
+        return json.dumps(value, default=safe_repr, separators=(",", ":"))
     except Exception:
-        return repr(value)
+        return safe_repr(value)
+
+
+def as_number(value: object) -> float | None:
+    """``value`` as a finite-or-not float, or None (and a warning) when it is not a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    LOGGER.warning("scopetel: ignoring measurement value %s: not a number", safe_repr(value))
+    return None
 
 
 class Span:
     """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself."""
 
-    __slots__ = ("_frame", "_otel", "_parent_span_id", "_segment")
+    __slots__ = ("_frame", "_otel", "_outer_frames", "_parent_span_id", "_segment")
 
     def __init__(
         self,
@@ -62,6 +75,7 @@ class Span:
         self._parent_span_id = parent_span_id
         self._segment = segment  # the local root (Sentry's containing transaction), if known
         self._frame: _frames.Frame | None = None
+        self._outer_frames: list[_frames.Frame] | None = None  # when entered more than once
 
     # -- identity -------------------------------------------------------------------
     @property
@@ -128,7 +142,7 @@ class Span:
         return value if isinstance(value, str) else attrs.DEFAULT_ORIGIN
 
     def set_tag(self, key: str, value: object) -> None:
-        self._otel.set_attribute(attrs.TAG_PREFIX + key, str(value))
+        self._otel.set_attribute(attrs.TAG_PREFIX + str(key), safe_str(value))
 
     def set_data(self, key: str, value: object) -> None:
         self._otel.set_attribute(key, attribute_value(value))
@@ -144,14 +158,20 @@ class Span:
             self._otel.set_status(Status(StatusCode.ERROR, status))
 
     def set_http_status(self, http_status: int) -> None:
-        self._otel.set_attribute(attrs.HTTP_STATUS, int(http_status))
-        if int(http_status) >= 400:
+        code = as_number(http_status)
+        if code is None:
+            return
+        self._otel.set_attribute(attrs.HTTP_STATUS, int(code))
+        if code >= 400:
             self._otel.set_status(Status(StatusCode.ERROR))
 
     def set_measurement(self, name: str, value: float, unit: str = "") -> None:
-        self._otel.set_attribute(attrs.MEASUREMENT_PREFIX + name, float(value))
+        number = as_number(value)
+        if number is None:
+            return
+        self._otel.set_attribute(attrs.MEASUREMENT_PREFIX + str(name), number)
         if unit:
-            self._otel.set_attribute(attrs.MEASUREMENT_UNIT_PREFIX + name, unit)
+            self._otel.set_attribute(attrs.MEASUREMENT_UNIT_PREFIX + str(name), str(unit))
 
     # -- lifecycle ---------------------------------------------------------------------
     def start_child(
@@ -168,14 +188,24 @@ class Span:
 
     def finish(self, scope: object = None, end_timestamp: datetime | float | None = None) -> None:
         """End the span (idempotent)."""
-        self._otel.end(to_ns(end_timestamp))
+        if self._otel.is_recording():
+            self._otel.end(to_ns(end_timestamp))
 
     def to_traceparent(self) -> str:
         """The ``sentry-trace`` header value for this span."""
         ctx = self._otel.get_span_context()
         return f"{ctx.trace_id:032x}-{ctx.span_id:016x}-{1 if ctx.trace_flags.sampled else 0}"
 
+    def to_baggage(self) -> str | None:
+        """The ``baggage`` header value (the trace's dynamic sampling context)."""
+        from scopetel import _propagation  # an import cycle: propagation reads spans
+
+        baggage: str | None = _propagation.baggage_for(self)
+        return baggage
+
     def __enter__(self) -> Self:
+        if self._frame is not None:  # entered again before being left
+            self._outer_frames = [*(self._outer_frames or ()), self._frame]
         span_ctx = otel_trace.set_span_in_context(self._otel, _frames.current())
         self._frame = _frames.enter(self._context_values(), base=span_ctx)
         return self
@@ -191,11 +221,12 @@ class Span:
         tb: TracebackType | None,
     ) -> None:
         if exc is not None and self.status is None and not isinstance(exc, GeneratorExit):
-            self.set_status("internal_error")
-        self._otel.end()
+            self.set_status("cancelled" if isinstance(exc, CancelledError) else "internal_error")
+        if not self._outer_frames and self._otel.is_recording():
+            self._otel.end()  # before leaving: the root's own scopes are current at its end
         if self._frame is not None:
             _frames.leave(self._frame)
-            self._frame = None
+            self._frame = self._outer_frames.pop() if self._outer_frames else None
 
     def __repr__(self) -> str:
         return (

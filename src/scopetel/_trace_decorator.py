@@ -78,8 +78,7 @@ def _wrap_generator(
     @functools.wraps(function)
     def traced(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         ctx = contextvars.copy_context()
-        span = ctx.run(_enter, start, op, name)
-        return _drive(ctx, span, function(*args, **kwargs))
+        return _drive(ctx, functools.partial(_enter, start, op, name), function(*args, **kwargs))
 
     return traced
 
@@ -91,9 +90,14 @@ def _enter(start: SpanFactory, op: str, name: str) -> Span:
 
 
 def _drive(
-    ctx: contextvars.Context, span: Span, inner: Generator[Any, Any, Any]
+    ctx: contextvars.Context, begin: Callable[[], Span], inner: Generator[Any, Any, Any]
 ) -> Generator[Any, Any, Any]:
-    """Forward every step to ``inner`` inside ``ctx``; end ``span`` with the generator."""
+    """Forward every step to ``inner`` inside ``ctx``; the span covers first step to end.
+
+    The span starts with the first step, so a generator closed or dropped before it
+    ever ran leaves no span open.
+    """
+    span = ctx.run(begin)
     error: BaseException | None = None
     try:
         to_send: Any = None
@@ -133,15 +137,17 @@ def _wrap_async_generator(
     @functools.wraps(function)
     def traced(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         ctx = contextvars.copy_context()
-        span = ctx.run(_enter, start, op, name)
-        return _drive_async(ctx, span, function(*args, **kwargs))
+        begin = functools.partial(_enter, start, op, name)
+        return _drive_async(ctx, begin, function(*args, **kwargs))
 
     return traced
 
 
 async def _drive_async(
-    ctx: contextvars.Context, span: Span, inner: AsyncGenerator[Any, Any]
+    ctx: contextvars.Context, begin: Callable[[], Span], inner: AsyncGenerator[Any, Any]
 ) -> AsyncGenerator[Any, Any]:
+    """Like ``_drive``, awaiting each step of ``inner`` inside ``ctx``."""
+    span = ctx.run(begin)
     error: BaseException | None = None
     try:
         to_send: Any = None

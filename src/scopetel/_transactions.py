@@ -14,7 +14,7 @@ from scopetel._client import Client, json_item, now_iso
 from scopetel._dsc import DynamicSamplingContext
 from scopetel._events import apply_scopes, finalize, run_event_processors
 from scopetel._internal_errors import guarded
-from scopetel._propagation import head_dsc
+from scopetel._propagation import frozen_dsc, head_dsc
 from scopetel._scope import Event, Scope
 from scopetel._scopes import get_global_scope
 from scopetel._segments import Segment
@@ -104,13 +104,16 @@ def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
     if isinstance(incoming, DynamicSamplingContext) and incoming.trace_id == (
         f"{root.trace_id:032x}"
     ):
-        return incoming
-    return head_dsc(
+        return frozen_dsc(root.trace_id, lambda: incoming)
+    return frozen_dsc(
         root.trace_id,
-        sampled=True,
-        attributes=root.attributes,
-        name=event.get("transaction"),
-        source=(event.get("transaction_info") or {}).get("source"),
+        lambda: head_dsc(
+            root.trace_id,
+            sampled=True,
+            attributes=root.attributes,
+            name=event.get("transaction"),
+            source=(event.get("transaction_info") or {}).get("source"),
+        ),
     )
 
 
