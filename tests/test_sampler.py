@@ -146,8 +146,14 @@ def test_remote_parent_decision_followed_without_traces_sampler() -> None:
     assert not is_sampled(make_tracer(traces_sample_rate=1.0).start_span("x", refused_by_sentry))
 
 
-def test_remote_parent_followed_even_without_rate() -> None:
+def test_remote_parent_not_followed_when_tracing_is_off() -> None:
+    # like sentry_sdk: without traces_sample_rate or traces_sampler nothing is traced
     span = make_tracer().start_span("x", remote_parent())
+    assert not is_sampled(span)
+
+
+def test_remote_parent_followed_with_any_rate() -> None:
+    span = make_tracer(traces_sample_rate=0.0).start_span("x", remote_parent())
     assert is_sampled(span)
     assert span.attributes is not None and span.attributes[SAMPLE_RATE] == 1.0
 

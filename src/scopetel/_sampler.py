@@ -27,6 +27,7 @@ from opentelemetry.trace import Link, Span, SpanContext, SpanKind, TraceState
 from opentelemetry.util.types import Attributes
 
 from scopetel._attributes import OP, SAMPLE_RAND, SAMPLE_RATE, SOURCE
+from scopetel._context_keys import FORCED_SAMPLED
 from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT
 from scopetel._dsc import sample_rand_for
 from scopetel._internal_errors import LOGGER, report_internal_error
@@ -108,10 +109,15 @@ class TracesSampler(Sampler):
         name: str,
         attributes: Attributes,
     ) -> SamplingResult:
+        if self._traces_sampler is None and self._rate is None:
+            return SamplingResult(_DROP)  # tracing is off, whatever the caller decided
         parent = parent_span.get_span_context()
         remote_parent = parent if parent.is_valid else None
         parent_sampled = None if remote_parent is None else sampled_decision(parent_span)
-        if self._traces_sampler is not None:
+        forced = get_value(FORCED_SAMPLED, parent_context)
+        if isinstance(forced, bool):  # start_transaction(sampled=...)
+            rate: float | None = 1.0 if forced else 0.0
+        elif self._traces_sampler is not None:
             sampling_context = _sampling_context(
                 parent_context, remote_parent, parent_sampled, trace_id, name, attributes
             )

@@ -4,15 +4,26 @@ A transaction is a *segment root*: a span with no local parent. ``start_span`` m
 child of the active span (ours or any instrumentation's), or a root when there is none.
 """
 
+import logging
+from collections.abc import Mapping
 from typing import Any, Self
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
-from opentelemetry.trace import INVALID_SPAN, SpanContext, TraceFlags
+from opentelemetry.trace import (
+    INVALID_SPAN,
+    INVALID_SPAN_CONTEXT,
+    NonRecordingSpan,
+    SpanContext,
+    Status,
+    StatusCode,
+    TraceFlags,
+)
+from opentelemetry.util.types import AttributeValue
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
-from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT, DSC, SPAN_FACADE
+from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN_FACADE
 from scopetel._dsc import DynamicSamplingContext
 from scopetel._propagator import RemoteParentSpan
 from scopetel._spans import Span, _tracer, start_otel_span, to_ns
@@ -30,8 +41,38 @@ _TRANSACTION_FIELDS = frozenset(
         "parent_sampled",
         "sampled",
         "status",
+        "attributes",
+        "tags",
+        "data",
+        # accepted for sentry_sdk compatibility, without effect here:
+        "same_process_as_parent",
+        "instrumenter",
+        "scope",
+        "hub",
+        "containing_transaction",
+        "only_if_parent",
+        "baggage",
     }
 )
+LOGGER = logging.getLogger("scopetel")
+
+
+class _PendingSpan(NonRecordingSpan):
+    """Stands in for a transaction's span until it starts; keeps what is set on it."""
+
+    def __init__(self) -> None:
+        super().__init__(INVALID_SPAN_CONTEXT)
+        self.attributes: dict[str, AttributeValue] = {}
+        self.status: Status | None = None
+
+    def set_attribute(self, key: str, value: AttributeValue) -> None:
+        self.attributes[key] = value
+
+    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
+        self.attributes.update(attributes)
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        self.status = status if isinstance(status, Status) else Status(status, description)
 
 
 class Transaction(Span):
@@ -44,6 +85,7 @@ class Transaction(Span):
         "_parent_sampled",
         "_pending_name",
         "_pending_op",
+        "_sampled",
         "_source",
         "_start",
     )
@@ -61,8 +103,18 @@ class Transaction(Span):
     ) -> None:
         unknown = set(kwargs) - _TRANSACTION_FIELDS
         if unknown:
-            raise TypeError(f"unexpected transaction argument(s): {', '.join(sorted(unknown))}")
-        super().__init__(INVALID_SPAN)
+            LOGGER.warning("scopetel: ignoring transaction argument(s) %s", sorted(unknown))
+        super().__init__(_PendingSpan())
+        self._sampled = kwargs.get("sampled")
+        for key, value in (kwargs.get("tags") or {}).items():
+            self.set_tag(key, value)
+        for key, value in {
+            **(kwargs.get("data") or {}),
+            **(kwargs.get("attributes") or {}),
+        }.items():
+            self.set_data(key, value)
+        if kwargs.get("status"):
+            self.set_status(str(kwargs["status"]))
         self._pending_name = name or kwargs.get("description") or "<unlabeled transaction>"
         self._pending_op = op
         self._source = source
@@ -76,7 +128,7 @@ class Transaction(Span):
 
     @property
     def started(self) -> bool:
-        return self._otel is not INVALID_SPAN
+        return not isinstance(self._otel, _PendingSpan)
 
     @property
     def name(self) -> str | None:
@@ -143,8 +195,17 @@ class Transaction(Span):
             parent_span = remote
             self._parent = remote.get_span_context()
         ctx = otel_trace.set_span_in_context(parent_span, current)
-        ctx = Context({**ctx, DSC: self._dsc, CUSTOM_SAMPLING_CONTEXT: custom_sampling_context})
-        attributes: dict[str, Any] = {attrs.SOURCE: self._source}
+        ctx = Context(
+            {
+                **ctx,
+                DSC: self._dsc,
+                CUSTOM_SAMPLING_CONTEXT: custom_sampling_context,
+                FORCED_SAMPLED: self._sampled if isinstance(self._sampled, bool) else None,
+            }
+        )
+        pending = self._otel
+        assert isinstance(pending, _PendingSpan)
+        attributes: dict[str, Any] = {**pending.attributes, attrs.SOURCE: self._source}
         if self._pending_op:
             attributes[attrs.OP] = self._pending_op
         if self._origin:
@@ -152,6 +213,8 @@ class Transaction(Span):
         self._otel = _tracer.start_span(
             self._pending_name, context=ctx, attributes=attributes, start_time=to_ns(self._start)
         )
+        if pending.status is not None:
+            self._otel.set_status(pending.status)
         return self
 
     def __enter__(self) -> Self:
