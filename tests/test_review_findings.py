@@ -124,11 +124,6 @@ def test_traced_async_generator_closed_before_first_step_ends_its_span() -> None
         assert transaction["spans"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_transactions._apply_scope_name applies the name stored on the *enclosing* "
-    "current scope (at_start) to every transaction started under it",
-)
 @isolated
 def test_set_transaction_name_renames_only_its_own_transaction() -> None:
     with capture_envelopes(traces_sample_rate=1.0) as transport:

@@ -2,9 +2,11 @@
 
 import logging
 import sys
+import time
 from typing import Any, Final
 
 from scopetel import _events, _frames, _propagation
+from scopetel._attributes import SOURCE
 from scopetel._exceptions import exc_info_from, exceptions_from_error
 from scopetel._internal_errors import guarded
 from scopetel._scope import LEVELS, Scope
@@ -174,12 +176,17 @@ def set_measurement(name: str, value: float, unit: str = "") -> None:
 
 def set_transaction_name(name: str, source: str | None = None) -> None:
     """Rename the current transaction (and events captured in this scope)."""
-    get_current_scope().set_transaction_name(name, source)
     span = get_current_span()
-    root = span.containing_transaction if span is not None else None
-    if root is not None:
-        root.name = name
-        root.otel_span.set_attribute("sentry.source", source or "custom")
+    within = None
+    if span is not None:
+        within = (int(span.trace_id, 16), time.time_ns())
+        root = span.containing_transaction
+        if root is None and span.is_local_root:
+            root = span  # a root started by another instrumentation
+        if root is not None:
+            root.name = str(name)
+            root.otel_span.set_attribute(SOURCE, source or "custom")
+    get_current_scope().set_transaction_name(name, source, within)
 
 
 def last_event_id() -> str | None:

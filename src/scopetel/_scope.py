@@ -35,6 +35,7 @@ class ScopeData:
         "level",
         "tags",
         "transaction_name",
+        "transaction_set",
         "transaction_source",
         "user",
     )
@@ -49,6 +50,9 @@ class ScopeData:
         self.breadcrumbs: deque[Breadcrumb] = deque(maxlen=DEFAULT_MAX_BREADCRUMBS)
         self.transaction_name: str | None = None
         self.transaction_source: str | None = None
+        # (trace id, time ns) of a set_transaction_name made inside a span: it renames the
+        # transaction of that trace that was open at that time, and no other
+        self.transaction_set: tuple[int, int] | None = None
         self.event_processors: list[EventProcessor] = []
 
     def copy(self) -> "ScopeData":
@@ -151,10 +155,13 @@ class Scope:
         """The transaction name events captured under this scope carry."""
         return self._data.transaction_name
 
-    def set_transaction_name(self, name: str, source: str | None = None) -> None:
+    def set_transaction_name(
+        self, name: str, source: str | None = None, within: tuple[int, int] | None = None
+    ) -> None:
         own = self._own()
-        own.transaction_name = name
+        own.transaction_name = str(name)
         own.transaction_source = source or "custom"
+        own.transaction_set = within
 
     def add_breadcrumb_data(self, crumb: Breadcrumb, max_breadcrumbs: int) -> None:
         """Append an already processed breadcrumb (see ``scopetel.add_breadcrumb``)."""

@@ -102,6 +102,14 @@ class Span:
         return self._otel.get_span_context().trace_flags.sampled
 
     @property
+    def is_local_root(self) -> bool:
+        """No parent, or a parent in another process."""
+        parent = getattr(self._otel, "parent", None)
+        if parent is not None:
+            return bool(parent.is_remote)
+        return self._parent_span_id is None
+
+    @property
     def containing_transaction(self) -> "Span | None":
         """The local root span this span belongs to, when scopetel started both."""
         return self._segment

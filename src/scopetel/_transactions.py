@@ -42,7 +42,7 @@ class TransactionEmitter:
         )
         event = transaction_event(segment)
         apply_scopes(event, scopes, max_breadcrumbs=0)
-        _apply_scope_name(event, [segment.at_start.current_scope, segment.at_end.current_scope])
+        _apply_scope_name(event, segment, scopes)
         spans = len(segment.spans) + 1
         final = self._user_hooks(event, scopes)
         if final is None:
@@ -117,13 +117,21 @@ def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
     )
 
 
-def _apply_scope_name(event: Event, scopes: Iterable[object]) -> None:
-    """A name set with ``set_transaction_name`` on the root's current scope wins."""
+def _apply_scope_name(event: Event, segment: Segment, scopes: Iterable[Scope]) -> None:
+    """A ``set_transaction_name`` made in this trace while the root was open wins.
+
+    It matters when the call ran under a span whose root scopetel cannot reach (a
+    child of another instrumentation's server span); names set elsewhere or earlier
+    in the same scope never rename this transaction.
+    """
+    root = segment.root
     for scope in scopes:
-        if not isinstance(scope, Scope):
-            continue
         data = scope.data
-        if data.transaction_name:
+        marker = data.transaction_set
+        if data.transaction_name is None or marker is None:
+            continue
+        trace_id, at_ns = marker
+        if trace_id == root.trace_id and root.start_ns <= at_ns <= root.end_ns:
             event["transaction"] = data.transaction_name
             event["transaction_info"] = {"source": data.transaction_source or "custom"}
 
