@@ -206,12 +206,6 @@ def test_start_span_with_attributes_without_parent_does_not_raise() -> None:
             pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_events.apply_scopes sorts breadcrumbs by timestamp; a datetime timestamp "
-    "(accepted by sentry_sdk) next to float ones raises TypeError, so every later event "
-    "of the isolation scope is dropped (logged as an internal error)",
-)
 @isolated
 def test_breadcrumb_with_datetime_timestamp_does_not_drop_events() -> None:
     raise_internal_errors(False)
@@ -230,12 +224,6 @@ def test_breadcrumb_with_datetime_timestamp_does_not_drop_events() -> None:
     assert len(transport.events()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="setters raise into user code on odd values: Span.set_data with a raising "
-    "__repr__ (attribute_value's fallback repr raises again), set_user/set_context with "
-    "a non-mapping, Span.set_tag with a non-str key, set_measurement with a non-number",
-)
 @isolated
 def test_setters_never_raise_on_odd_values() -> None:
     class Detached:  # like an ORM instance whose __repr__ needs a closed session

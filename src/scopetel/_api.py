@@ -135,8 +135,11 @@ def _add_breadcrumb(
             result = hook(result, hint or {})
         except Exception:
             _warn("before_breadcrumb raised; breadcrumb kept", exc_info=True)
-    if result:
+    if isinstance(result, dict) and result:
+        result["timestamp"] = _events.timestamp_seconds(result.get("timestamp"))
         get_isolation_scope().add_breadcrumb_data(result, max_breadcrumbs)
+    elif result is not None:
+        _warn(f"before_breadcrumb returned {type(result).__name__}, not a dict; dropped")
 
 
 def _warn(message: str, exc_info: bool = False) -> None:

@@ -3,12 +3,14 @@
 Pure functions over plain dicts; the client decides what is sent.
 """
 
+import math
 import platform
 import socket
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from scopetel._options import Options
@@ -110,10 +112,21 @@ def sdk_info() -> dict[str, Any]:
     }
 
 
-def breadcrumb(crumb: dict[str, Any] | None, **kwargs: Any) -> Breadcrumb:
-    """A breadcrumb dict from ``add_breadcrumb``'s arguments, with a timestamp."""
-    result: Breadcrumb = dict(crumb or {})
+def breadcrumb(crumb: Mapping[str, Any] | None, **kwargs: Any) -> Breadcrumb:
+    """A breadcrumb dict from ``add_breadcrumb``'s arguments, with a float timestamp."""
+    result: Breadcrumb = dict(crumb) if isinstance(crumb, Mapping) else {}
     result.update(kwargs)
-    result.setdefault("timestamp", time.time())
+    result["timestamp"] = timestamp_seconds(result.get("timestamp"))
     result.setdefault("type", "default")
     return result
+
+
+def timestamp_seconds(value: object) -> float:
+    """A datetime or number as float seconds since the epoch (now when neither)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return time.time()

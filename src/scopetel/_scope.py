@@ -113,21 +113,27 @@ class Scope:
     def remove_tag(self, key: str) -> None:
         self._own().tags.pop(key, None)
 
-    def set_user(self, value: Mapping[str, Any] | None) -> None:
+    def set_user(self, value: Mapping[str, Any] | object) -> None:
+        if value is not None and not isinstance(value, Mapping):
+            LOGGER.warning("scopetel: set_user needs a dict, got %s", type(value).__name__)
+            return
         self._own().user = None if value is None else dict(value)
 
-    def set_context(self, key: str, value: Mapping[str, Any] | None) -> None:
+    def set_context(self, key: str, value: Mapping[str, Any] | object) -> None:
+        if value is not None and not isinstance(value, Mapping):
+            LOGGER.warning("scopetel: set_context(%r) needs a dict; stored as value", key)
+            value = {"value": value}
         contexts = self._own().contexts
         if value is None:
-            contexts.pop(key, None)
+            contexts.pop(str(key), None)
         else:
-            contexts[key] = dict(value)
+            contexts[str(key)] = dict(value)
 
     def remove_context(self, key: str) -> None:
         self._own().contexts.pop(key, None)
 
     def set_extra(self, key: str, value: object) -> None:
-        self._own().extras[key] = value
+        self._own().extras[str(key)] = value
 
     def remove_extra(self, key: str) -> None:
         self._own().extras.pop(key, None)
