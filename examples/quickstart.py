@@ -1,6 +1,7 @@
 """A small tour of scopetel's API: an async fan-out, a traced generator and an error.
 
-Run with ``bash scripts/demo.sh``. It captures in memory and prints what would be sent.
+Run with ``.venv/bin/python examples/quickstart.py``: it captures in memory and prints what
+would be sent. (``bash scripts/demo.sh`` runs the web demo against ``scopetel serve``.)
 """
 
 import asyncio

@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 BIN=.venv/bin
-OUT=.demo
-mkdir -p "$OUT"
-rm -f "$OUT/events.jsonl" "$OUT/serve.log" "$OUT/app.log"
+# A private directory per run (runs may overlap, e.g. two test suites in one checkout);
+# the JSON-lines file is kept as .demo/events.jsonl at the end.
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/scopetel-demo.XXXXXX")
 serve_pid=""
 app_pid=""
 
@@ -29,6 +29,7 @@ stop() { # SIGTERM, then SIGKILL if still running after 10 s
 cleanup() {
     stop "$app_pid"
     stop "$serve_pid"
+    rm -rf "$OUT"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -111,4 +112,7 @@ if [ -s "$OUT/app.log" ]; then
 fi
 echo "== what scopetel serve received and printed"
 tail -n +6 "$OUT/serve.log"
-echo "== every item is also in $OUT/events.jsonl ($(wc -l <"$OUT/events.jsonl") lines)"
+mkdir -p .demo
+cp "$OUT/events.jsonl" ".demo/events.jsonl.$$"
+mv -f ".demo/events.jsonl.$$" .demo/events.jsonl
+echo "== every item is also in .demo/events.jsonl ($(wc -l <"$OUT/events.jsonl") lines)"

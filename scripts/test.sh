@@ -9,5 +9,13 @@ $PY/ruff check src exporters instrumentors tests scripts examples benchmarks
 $PY/ruff format --check src exporters instrumentors tests scripts examples benchmarks
 echo "== mypy --strict"
 $PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* 2>/dev/null)
+echo "== docker compose config"
+if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
+    docker compose -f docker-compose.yml config -q
+elif command -v docker-compose >/dev/null 2>&1; then
+    docker-compose -f docker-compose.yml config -q
+else
+    echo "skipped: neither the docker client's compose plugin nor docker-compose is installed"
+fi
 echo "== pytest"
 $PY/pytest -q -p no:cacheprovider --timeout=120 "$@"
