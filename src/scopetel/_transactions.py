@@ -10,7 +10,7 @@ from typing import Any
 from scopetel_exporter_sentry.envelope import Envelope
 
 from scopetel import _span_mapping as mapping
-from scopetel._client import Client, json_item, now_iso
+from scopetel._client import LOGGER, Client, json_item, now_iso
 from scopetel._dsc import DynamicSamplingContext
 from scopetel._events import apply_scopes, finalize, run_event_processors
 from scopetel._internal_errors import guarded
@@ -44,10 +44,10 @@ class TransactionEmitter:
         apply_scopes(event, scopes, max_breadcrumbs=0)
         _apply_scope_name(event, segment, scopes)
         spans = len(segment.spans) + 1
-        final = self._user_hooks(event, scopes)
+        final, reason = self._user_hooks(event, scopes)
         if final is None:
-            client.record_lost("before_send", "transaction")
-            client.record_lost("before_send", "span", spans)
+            client.record_lost(reason, "transaction")
+            client.record_lost(reason, "span", spans)
             return
         finalize(final, client.options)
         headers: dict[str, Any] = {
@@ -57,22 +57,28 @@ class TransactionEmitter:
         }
         client.send(Envelope(headers, [json_item("transaction", final)]))
 
-    def _user_hooks(self, event: Event, scopes: list[Scope]) -> Event | None:
+    def _user_hooks(self, event: Event, scopes: list[Scope]) -> tuple[Event | None, str]:
+        """The event after scope processors and ``before_send_transaction``, or None and
+        the client-report reason of the drop."""
         hint: dict[str, Any] = {}
         try:
             processed = run_event_processors(event, hint, scopes)
         except Exception:
+            LOGGER.warning("scopetel: an event processor raised; transaction sent as is")
             processed = event
         if processed is None:
-            return None
+            return None, "event_processor"
         hook = self._client.options.before_send_transaction
         if hook is None:
-            return processed
+            return processed, ""
         try:
             result = hook(processed, hint)
         except Exception:
-            return processed
-        return result if isinstance(result, dict) or result is None else processed
+            LOGGER.warning("scopetel: before_send_transaction raised; sent as is", exc_info=True)
+            return processed, ""
+        if result is None:
+            return None, "before_send"
+        return (result if isinstance(result, dict) else processed), ""
 
 
 def transaction_event(segment: Segment) -> Event:

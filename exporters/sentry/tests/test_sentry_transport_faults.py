@@ -62,7 +62,8 @@ def test_429_for_one_category_stops_only_that_category(
     assert [i.headers["item_count"] for i in receiver.items("span")] == [4]
     assert [i.headers["item_count"] for i in receiver.items("log")] == [2]
     assert receiver.discarded("ratelimit_backoff", "transaction") == 3
-    assert receiver.discarded() == 3
+    assert receiver.discarded("ratelimit_backoff", "span") == 3  # each one's root span
+    assert receiver.discarded() == 6
 
 
 def test_429_without_categories_limits_everything_for_retry_after(
@@ -219,10 +220,10 @@ def test_queue_overflow_is_counted_per_category_and_quantity(
     transport.capture_envelope(Envelope({}, [*transaction().items, *batch("span", 2).items]))
     assert transport.flush(timeout=5)
     assert sorted(e["message"] for e in receiver.events()) == ["in flight", "queued 1", "queued 2"]
-    assert receiver.discarded("queue_overflow", "span") == 5
+    assert receiver.discarded("queue_overflow", "span") == 6  # 3 + 2 + the transaction's root
     assert receiver.discarded("queue_overflow", "log_item") == 4
     assert receiver.discarded("queue_overflow", "transaction") == 1
-    assert receiver.discarded() == 10
+    assert receiver.discarded() == 11
     assert receiver.errors == []
 
 

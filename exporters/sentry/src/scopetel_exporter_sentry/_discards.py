@@ -22,7 +22,22 @@ def split_limited(limits: RateLimits, items: Iterable[Item]) -> tuple[list[Item]
 
 
 def count_items(reports: ClientReports, reason: str, items: Iterable[Item]) -> None:
-    """Record every item (but client reports) as discarded for ``reason``."""
+    """Record every item (but client reports) as discarded for ``reason``.
+
+    A transaction also counts its spans (root included) in the ``span`` category, as
+    Sentry expects; that needs its payload decoded, which only happens on a drop.
+    """
     for item in items:
-        if item.type != REPORT_TYPE:
-            reports.record(reason, data_category(item), item_quantity(item))
+        if item.type == REPORT_TYPE:
+            continue
+        reports.record(reason, data_category(item), item_quantity(item))
+        if item.type == "transaction":
+            reports.record(reason, "span", _span_count(item))
+
+
+def _span_count(item: Item) -> int:
+    try:
+        spans = item.json().get("spans")
+    except (ValueError, AttributeError):
+        return 1
+    return len(spans) + 1 if isinstance(spans, list) else 1
