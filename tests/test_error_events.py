@@ -216,3 +216,16 @@ def test_sys_exc_info_tuple_is_accepted(transport) -> None:
     except LookupError:
         scopetel.capture_exception(sys.exc_info())
     assert transport.events()[0]["exception"]["values"][-1]["value"] == "tuple form"
+
+
+def test_secrets_are_scrubbed_from_extras_contexts_and_breadcrumbs(transport) -> None:
+    with scopetel.isolation_scope():
+        scopetel.set_extra("db_password", "hunter2")
+        scopetel.set_context("api", {"Authorization": "Bearer abc", "region": "eu"})
+        scopetel.add_breadcrumb(message="login", data={"session_id": "s3cr3t", "user": "bob"})
+        scopetel.capture_message("scrub me")
+    event = transport.events()[0]
+    assert event["extra"]["db_password"] == "[Filtered]"
+    assert event["contexts"]["api"] == {"Authorization": "[Filtered]", "region": "eu"}
+    crumb = event["breadcrumbs"]["values"][0]["data"]
+    assert crumb == {"session_id": "[Filtered]", "user": "bob"}

@@ -16,6 +16,7 @@ from scopetel._events import apply_scopes, finalize, run_event_processors
 from scopetel._frozen_dscs import FrozenDscs
 from scopetel._options import Options
 from scopetel._scope import Event, Hint, Scope
+from scopetel._scrubber import scrub_event
 from scopetel._serialize import to_json_safe
 from scopetel._stacktrace import FrameOptions
 
@@ -58,6 +59,7 @@ class Client:
         apply_scopes(event, scopes, self.options.max_breadcrumbs)
         contexts = event.setdefault("contexts", {})
         contexts.setdefault("trace", trace)
+        scrub_event(event)
         processed = self._user_hooks(event, hint, scopes)
         if processed is None:
             return None

@@ -17,6 +17,7 @@ from scopetel._internal_errors import guarded
 from scopetel._propagation import frozen_dsc, head_dsc
 from scopetel._scope import Event, Scope
 from scopetel._scopes import get_global_scope
+from scopetel._scrubber import scrub_event
 from scopetel._segments import Segment
 
 
@@ -44,6 +45,7 @@ class TransactionEmitter:
         apply_scopes(event, scopes, max_breadcrumbs=0)
         _apply_scope_name(event, segment, scopes)
         spans = len(segment.spans) + 1
+        scrub_event(event)
         final, reason = self._user_hooks(event, scopes)
         if final is None:
             client.record_lost(reason, "transaction")
