@@ -66,12 +66,17 @@ class SpanStreamProcessor(SpanProcessor):
     """Streams sampled spans to ``sink`` in small batches, without segment buffers."""
 
     def __init__(
-        self, sink: Callable[[list[StreamedSpan]], None], *, batch_size: int = 100
+        self,
+        sink: Callable[[list[StreamedSpan]], None],
+        *,
+        batch_size: int = 100,
+        max_open_spans: int = 100_000,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
+        if batch_size < 1 or max_open_spans < 1:
+            raise ValueError("batch_size and max_open_spans must be at least 1")
         self._sink = sink
         self._batch_size = batch_size
+        self._max_open = max_open_spans  # oldest forgotten first: they stream as own segments
         self._lock = threading.Lock()
         self._open: dict[int, _OpenSegment] = {}  # open span id -> its segment
         self._batch: list[tuple[CompactSpan, _OpenSegment]] = []
@@ -90,6 +95,8 @@ class SpanStreamProcessor(SpanProcessor):
             if segment is None:
                 segment = _OpenSegment(context.span_id, span, span.name)
             self._open[context.span_id] = segment
+            if len(self._open) > self._max_open:  # spans that never end must not pile up
+                del self._open[next(iter(self._open))]
 
     @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
