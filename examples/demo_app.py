@@ -19,8 +19,10 @@ Routes:
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -29,11 +31,12 @@ from starlette.routing import Route
 import scopetel
 
 STOCK = {"apple": 12, "kiwi": 0, "mango": 7}
+LATENCY = {"apple": 0.030, "kiwi": 0.010, "mango": 0.020}  # seconds per remote lookup
 
 
 @scopetel.trace(op="http.client", name="inventory lookup")
 async def lookup(sku: str) -> int:
-    await asyncio.sleep(0.004 * len(sku))  # a remote call; the longer the name, the slower
+    await asyncio.sleep(LATENCY.get(sku, 0.01))  # stands for a call to another service
     return STOCK.get(sku, 0)
 
 
@@ -75,12 +78,21 @@ async def checkout(request: Request) -> Response:
     return JSONResponse({"status": "paid"})
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Streamed responses use anyio, whose asyncio backend takes ~200 ms to import: import
+    # it at start-up rather than in the event loop while the first requests are served.
+    await anyio.sleep(0)
+    yield
+
+
 app = Starlette(
+    lifespan=lifespan,
     routes=[
         Route("/fanout", fanout),
         Route("/stream", stream),
         Route("/checkout", checkout, methods=["POST"]),
-    ]
+    ],
 )
 
 if not scopetel.is_initialized():
