@@ -159,7 +159,10 @@ def markdown(results: dict[str, Any], modules: dict[str, ModuleType]) -> str:
         f"({meta['cores']} cores); commit `{meta['commit']}`.",
         "",
         "Each variant ran in a fresh process per round, variants alternating (order "
-        "rotated every round). Cells: median <sub>min-max over rounds</sub>. " + LEGEND,
+        "rotated every round). Cells: median <sub>min-max over rounds</sub>. Times are "
+        "the CPU time of the whole process (every thread, so background exporters count) "
+        "unless named wall: the machine is shared, and other processes inflate wall time "
+        "far more than CPU time. " + LEGEND,
         "",
         "## Targets",
         "",
