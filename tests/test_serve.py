@@ -411,6 +411,21 @@ def test_a_payload_that_cannot_be_drawn_is_noted_not_fatal(
     assert "error (no message) · event ?" in output.getvalue()
 
 
+class ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_output_stops_printing_not_receiving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Receiver(port=0, out=ClosedPipe(), jsonl=tmp_path / "p.jsonl") as receiver:
+        for _ in range(3):
+            assert post(receiver, "/api/1/envelope/", GOOD)[0] == 200
+    assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 3
+    assert caplog.text.count("output closed") == 1
+
+
 def test_quiet_prints_nothing_per_item_but_still_records(tmp_path: Path) -> None:
     output = Output()
     with Receiver(port=0, out=output, quiet=True, jsonl=tmp_path / "q.jsonl") as quiet:
@@ -428,3 +443,24 @@ def test_non_loopback_hosts_are_refused_unless_allowed() -> None:
     with Receiver("0.0.0.0", port=0, out=Output(), allow_remote=True) as wildcard:
         assert wildcard.dsn == f"http://scopetel@127.0.0.1:{wildcard.port}/1"
         assert post(wildcard, "/api/1/envelope/", GOOD)[0] == 200
+
+
+def test_follow_up_and_remote_parent_transactions_say_where_they_hang(
+    receiver: Receiver, output: Output
+) -> None:
+    first = Item.from_json("transaction", transaction_payload())
+    follow_up = {
+        "transaction": "GET /report",
+        "start_timestamp": 1000.2,
+        "timestamp": 1000.3,
+        "contexts": {
+            "trace": {"trace_id": TRACE_ID, "span_id": "f1", "parent_span_id": "a1", "op": "x"}
+        },
+    }
+    remote = follow_up | {"contexts": {"trace": {"span_id": "f2", "parent_span_id": "ffff"}}}
+    for item in (first, Item.from_json("transaction", follow_up)):
+        assert post(receiver, "/api/1/envelope/", envelope_bytes(item))[0] == 200
+    assert post(receiver, "/api/1/envelope/", envelope_bytes(Item.from_json("transaction", remote)))
+    text = output.getvalue()
+    assert f'1 span · trace {TRACE_ID} · continues span a1 "select 1" received earlier\n' in text
+    assert "1 span · trace ? · parent span ffff (remote or not received)\n" in text

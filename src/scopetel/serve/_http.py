@@ -7,6 +7,7 @@ may be unread). An unexpected error answers 500 and is logged; the server goes o
 import json
 import logging
 import socket
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +53,14 @@ class ReceiverServer(ThreadingHTTPServer):
         self.max_body = max_body
         self.index_text = "scopetel serve\n"
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is routine; anything else escaping a handler is logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            LOGGER.debug("scopetel serve: connection from %s: %r", client_address, error)
+        else:
+            LOGGER.exception("scopetel serve: error serving %s", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

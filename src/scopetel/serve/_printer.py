@@ -33,6 +33,7 @@ class Printer:
         self.quiet = quiet
         self.memory = SpanMemory()
         self._lock = threading.Lock()
+        self._closed_output = False  # set when ``out`` fails: printing stops, recording goes on
         self._traces = TraceBuffer(otlp_settle, self._show_otlp)
 
     def message(self, text: str) -> None:
@@ -86,9 +87,15 @@ class Printer:
             return
         text = "\n".join(lines) + "\n"
         with self._lock:
+            if self._closed_output:
+                return
             try:
-                self.out.write(text)
-            except UnicodeEncodeError:
-                encoding = getattr(self.out, "encoding", None) or "ascii"
-                self.out.write(text.encode(encoding, "replace").decode(encoding))
-            self.out.flush()
+                try:
+                    self.out.write(text)
+                except UnicodeEncodeError:
+                    encoding = getattr(self.out, "encoding", None) or "ascii"
+                    self.out.write(text.encode(encoding, "replace").decode(encoding))
+                self.out.flush()
+            except (OSError, ValueError) as error:  # a closed pipe or stream
+                self._closed_output = True
+                LOGGER.warning("scopetel serve: output closed (%s); still recording", error)
