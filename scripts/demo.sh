@@ -71,7 +71,7 @@ if "$BIN/python" -c "import scopetel._distro" 2>/dev/null; then
 else
     launcher=()
     echo "== starting examples/demo_app.py on http://127.0.0.1:$app_port:"
-    echo "   uvicorn (scopetel's distro is not installed yet: the app calls scopetel.init()"
+    echo "   uvicorn (scopetel's distro cannot be imported: the app calls scopetel.init()"
     echo "   itself), configured only by"
 fi
 printf '     %s\n' "${settings[@]}"
