@@ -7,17 +7,14 @@ default is used (the application must start whatever its environment says).
 """
 
 import logging
-import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from scopetel_exporter_sentry.dsn import Dsn
+from scopetel import _option_checks as checks
 
 LOGGER: Final = logging.getLogger("scopetel")
-
-Check = Callable[[str, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -26,247 +23,141 @@ class Option:
 
     name: str
     default: Any
-    check: Check
+    check: checks.Check
     doc: str
     env: str | None = None
 
 
-# -- checks: validate and normalise a value, raising TypeError / ValueError ------------------
-def _str_or_none(name: str, value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value or None
-    raise TypeError(f"{name} must be a string or None, not {type(value).__name__}")
-
-
-def _dsn(name: str, value: Any) -> str | None:
-    text = _str_or_none(name, value)
-    if text is not None:
-        Dsn.parse(text)  # raises InvalidDsn (a ValueError) saying what is wrong
-    return text
-
-
-def _bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in {"1", "true", "yes", "on"}:
-            return True
-        if lowered in {"0", "false", "no", "off", ""}:
-            return False
-        raise ValueError(f"{name} must be true or false, got {value!r}")
-    raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
-
-
-def _rate(name: str, value: Any) -> float:
-    number = _number(name, value)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
-    return number
-
-
-def _rate_or_none(name: str, value: Any) -> float | None:
-    return None if value is None or value == "" else _rate(name, value)
-
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _positive(name: str, value: Any) -> float:
-    number = _number(name, value)
-    if number <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return number
-
-
-def _count(low: int, high: int) -> Check:
-    def check(name: str, value: Any) -> int:
-        number = _number(name, value)
-        if number != int(number) or not low <= number <= high:
-            raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
-        return int(number)
-
-    return check
-
-
-def _callable_or_none(name: str, value: Any) -> Callable[..., Any] | None:
-    if value is None or callable(value):
-        return cast(Callable[..., Any] | None, value)
-    raise TypeError(f"{name} must be callable or None, not {type(value).__name__}")
-
-
-def _strings(name: str, value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise TypeError(f"{name} must be a list of strings")
-
-
-def _error_types(name: str, value: Any) -> tuple[type[BaseException] | str, ...]:
-    if value is None:
-        return ()
-    items = _strings(name, value) if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        raise TypeError(f"{name} must be a list of exception classes or names")
-    for item in items:
-        valid_class = isinstance(item, type) and issubclass(item, BaseException)
-        if not (valid_class or isinstance(item, str)):
-            raise TypeError(f"{name} must contain exception classes or names, got {item!r}")
-    return tuple(items)
-
-
-def _transport(name: str, value: Any) -> Any:
-    if value is None or callable(getattr(value, "capture_envelope", None)):
-        return value
-    raise TypeError(f"{name} must have a capture_envelope(envelope) method")
-
-
-def _choice(*choices: str) -> Check:
-    def check(name: str, value: Any) -> str:
-        if not isinstance(value, str) or value not in choices:
-            raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    return check
-
-
 TABLE: Final[tuple[Option, ...]] = (
-    Option("dsn", None, _dsn, "Where to send Sentry events; unset: send nothing.", "SENTRY_DSN"),
-    Option("release", None, _str_or_none, "Release of the application.", "SENTRY_RELEASE"),
-    Option("environment", None, _str_or_none, "Environment name.", "SENTRY_ENVIRONMENT"),
-    Option("server_name", None, _str_or_none, "Host name in events.", "SENTRY_SERVER_NAME"),
-    Option("dist", None, _str_or_none, "Distribution of the release.", "SENTRY_DIST"),
-    Option("sample_rate", 1.0, _rate, "Share of error events sent.", "SENTRY_SAMPLE_RATE"),
+    Option(
+        "dsn", None, checks.dsn, "Where to send Sentry events; unset: send nothing.", "SENTRY_DSN"
+    ),
+    Option("release", None, checks.str_or_none, "Release of the application.", "SENTRY_RELEASE"),
+    Option("environment", None, checks.str_or_none, "Environment name.", "SENTRY_ENVIRONMENT"),
+    Option("server_name", None, checks.str_or_none, "Host name in events.", "SENTRY_SERVER_NAME"),
+    Option("dist", None, checks.str_or_none, "Distribution of the release.", "SENTRY_DIST"),
+    Option("sample_rate", 1.0, checks.rate, "Share of error events sent.", "SENTRY_SAMPLE_RATE"),
     Option(
         "traces_sample_rate",
         None,
-        _rate_or_none,
+        checks.rate_or_none,
         "Share of new traces sampled; unset: no tracing unless traces_sampler "
         "(under opentelemetry-instrument: 1.0).",
         "SENTRY_TRACES_SAMPLE_RATE",
     ),
-    Option("traces_sampler", None, _callable_or_none, "Callable deciding per root span."),
-    Option("before_send", None, _callable_or_none, "Hook to edit or drop error events."),
-    Option("before_send_transaction", None, _callable_or_none, "Hook for transactions."),
-    Option("before_breadcrumb", None, _callable_or_none, "Hook to edit or drop breadcrumbs."),
-    Option("max_breadcrumbs", 100, _count(0, 1000), "Breadcrumbs kept.", "SENTRY_MAX_BREADCRUMBS"),
+    Option("traces_sampler", None, checks.callable_or_none, "Callable deciding per root span."),
+    Option("before_send", None, checks.callable_or_none, "Hook to edit or drop error events."),
+    Option("before_send_transaction", None, checks.callable_or_none, "Hook for transactions."),
+    Option("before_breadcrumb", None, checks.callable_or_none, "Hook to edit or drop breadcrumbs."),
+    Option(
+        "max_breadcrumbs", 100, checks.count(0, 1000), "Breadcrumbs kept.", "SENTRY_MAX_BREADCRUMBS"
+    ),
     Option(
         "send_default_pii",
         False,
-        _bool,
+        checks.boolean,
         "Send personal data (cookies, IPs, users).",
         "SENTRY_SEND_DEFAULT_PII",
     ),
     Option(
         "ignore_errors",
         (),
-        _error_types,
+        checks.error_types,
         "Exception classes or names never reported (variable: comma-separated names).",
         "SENTRY_IGNORE_ERRORS",
     ),
     Option(
         "in_app_include",
         (),
-        _strings,
+        checks.strings,
         "Module prefixes that are application code.",
         "SENTRY_IN_APP_INCLUDE",
     ),
     Option(
         "in_app_exclude",
         (),
-        _strings,
+        checks.strings,
         "Module prefixes that are not application code.",
         "SENTRY_IN_APP_EXCLUDE",
     ),
     Option(
         "include_local_variables",
         True,
-        _bool,
+        checks.boolean,
         "Send local variables of frames.",
         "SENTRY_INCLUDE_LOCAL_VARIABLES",
     ),
     Option(
         "include_source_context",
         True,
-        _bool,
+        checks.boolean,
         "Send source lines around frames.",
         "SENTRY_INCLUDE_SOURCE_CONTEXT",
     ),
     Option(
         "attach_stacktrace",
         False,
-        _bool,
+        checks.boolean,
         "Add a stack to messages.",
         "SENTRY_ATTACH_STACKTRACE",
     ),
     Option(
         "max_value_length",
         1024,
-        _count(16, 1_000_000),
+        checks.count(16, 1_000_000),
         "Longest string value sent.",
         "SENTRY_MAX_VALUE_LENGTH",
     ),
     Option(
         "project_root",
         None,
-        _str_or_none,
+        checks.str_or_none,
         "Root of the application's source tree.",
         "SENTRY_PROJECT_ROOT",
     ),
-    Option("debug", False, _bool, "Log what scopetel does at DEBUG level.", "SENTRY_DEBUG"),
+    Option(
+        "debug", False, checks.boolean, "Log what scopetel does at DEBUG level.", "SENTRY_DEBUG"
+    ),
     Option(
         "shutdown_timeout",
         2.0,
-        _positive,
+        checks.positive,
         "Seconds to flush at exit.",
         "SENTRY_SHUTDOWN_TIMEOUT",
     ),
-    Option("transport", None, _transport, "Object with capture_envelope(envelope)."),
+    Option("transport", None, checks.transport, "Object with capture_envelope(envelope)."),
     Option(
         "max_spans",
         1000,
-        _count(1, 100_000),
+        checks.count(1, 100_000),
         "Spans per transaction; more are counted as dropped.",
         "SENTRY_MAX_SPANS",
     ),
     Option(
         "trace_lifecycle",
         "static",
-        _choice("static", "stream"),
+        checks.choice("static", "stream"),
         "static: spans in transactions; stream: spans sent one by one.",
         "SENTRY_TRACE_LIFECYCLE",
     ),
     Option(
         "default_integrations",
         True,
-        _bool,
+        checks.boolean,
         "Instrument every installed scopetel instrumentor (init() and opentelemetry-instrument).",
         "SENTRY_DEFAULT_INTEGRATIONS",
     ),
     Option(
         "disabled_integrations",
         (),
-        _strings,
+        checks.strings,
         "Instrumentors not to enable (also OTEL_PYTHON_DISABLED_INSTRUMENTATIONS).",
         "SENTRY_DISABLED_INTEGRATIONS",
     ),
     Option(
         "late_children_timeout",
         10.0,
-        _positive,
+        checks.positive,
         "Seconds a transaction waits for children still open when its root ends.",
         "SENTRY_LATE_CHILDREN_TIMEOUT",
     ),

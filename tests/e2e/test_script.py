@@ -166,3 +166,20 @@ def test_stream_lifecycle_sends_span_envelopes(
 
 def _streamed(sentry: SentryReceiver) -> list[dict[str, Any]]:
     return [entry for item in sentry.items("span") for entry in item.json["items"]]
+
+
+def test_disabled_instrumentations_are_not_loaded(
+    sentry: SentryReceiver, headers: HeaderServer
+) -> None:
+    _run(
+        {"calls_to": headers.url},
+        SENTRY_DSN=sentry.dsn,
+        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="requests,urllib3",
+    )
+    assert "traceparent" not in headers.headers_for("/requests")
+    assert "sentry-trace" not in headers.headers_for("/urllib3")
+    assert "sentry-trace" in headers.headers_for("/httpx")
+    sentry.wait_for(lambda: sentry.transactions())
+    (transaction,) = sentry.transactions()
+    (span,) = transaction["spans"]
+    assert span["description"] == f"GET {headers.url}/httpx"

@@ -1,0 +1,121 @@
+"""Checks of option values: each validates and normalises one value, raising
+``TypeError``/``ValueError`` with a message that starts with the option's name."""
+
+import math
+from collections.abc import Callable
+from typing import Any, cast
+
+from scopetel_exporter_sentry.dsn import Dsn
+
+Check = Callable[[str, Any], Any]
+
+
+def str_or_none(name: str, value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise TypeError(f"{name} must be a string or None, not {type(value).__name__}")
+
+
+def dsn(name: str, value: Any) -> str | None:
+    text = str_or_none(name, value)
+    if text is not None:
+        Dsn.parse(text)  # raises InvalidDsn (a ValueError) saying what is wrong
+    return text
+
+
+def boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+
+
+def rate(name: str, value: Any) -> float:
+    result = number(name, value)
+    if not 0.0 <= result <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+    return result
+
+
+def rate_or_none(name: str, value: Any) -> float | None:
+    return None if value is None or value == "" else rate(name, value)
+
+
+def number(name: str, value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def positive(name: str, value: Any) -> float:
+    result = number(name, value)
+    if result <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return result
+
+
+def count(low: int, high: int) -> Check:
+    def check(name: str, value: Any) -> int:
+        result = number(name, value)
+        if result != int(result) or not low <= result <= high:
+            raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        return int(result)
+
+    return check
+
+
+def callable_or_none(name: str, value: Any) -> Callable[..., Any] | None:
+    if value is None or callable(value):
+        return cast(Callable[..., Any] | None, value)
+    raise TypeError(f"{name} must be callable or None, not {type(value).__name__}")
+
+
+def strings(name: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise TypeError(f"{name} must be a list of strings")
+
+
+def error_types(name: str, value: Any) -> tuple[type[BaseException] | str, ...]:
+    if value is None:
+        return ()
+    items = strings(name, value) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise TypeError(f"{name} must be a list of exception classes or names")
+    for item in items:
+        valid_class = isinstance(item, type) and issubclass(item, BaseException)
+        if not (valid_class or isinstance(item, str)):
+            raise TypeError(f"{name} must contain exception classes or names, got {item!r}")
+    return tuple(items)
+
+
+def transport(name: str, value: Any) -> Any:
+    if value is None or callable(getattr(value, "capture_envelope", None)):
+        return value
+    raise TypeError(f"{name} must have a capture_envelope(envelope) method")
+
+
+def choice(*choices: str) -> Check:
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
