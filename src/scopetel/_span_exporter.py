@@ -10,8 +10,10 @@ timeout.
 """
 
 import logging
+import os
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from opentelemetry.sdk.resources import Resource
@@ -51,11 +53,17 @@ class SentrySpanExporter(SpanExporter):
         if transport is None:
             LOGGER.warning("scopetel: SentrySpanExporter has no SENTRY_DSN; spans are dropped")
         self._transport = transport
-        self._lock = threading.Lock()
-        self._segments = SegmentResolver()
         self._resource: Resource | None = None
         self._common: dict[str, Json] = {}
         self._closed = False
+        self._reset()
+        method = weakref.WeakMethod(self._reset)
+        os.register_at_fork(after_in_child=lambda: _call_if_alive(method))
+
+    def _reset(self) -> None:
+        """Start empty (also in a forked child: spans waiting in the parent are its own)."""
+        self._lock = threading.Lock()
+        self._segments = SegmentResolver()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._closed or self._transport is None:
@@ -120,9 +128,21 @@ class SentrySpanExporter(SpanExporter):
             environment=self._options.environment,
             transaction=segment_name,
             transaction_source=source,
-            sample_rate=float(rate) if isinstance(rate, int | float) else None,
+            sample_rate=_number(rate),
             sample_rand=rand
             if isinstance(rand, float)
             else sample_rand_from_trace_id(span.trace_id),
             sampled=True,
         )
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    bound = method()
+    if bound is not None:
+        bound()

@@ -173,3 +173,29 @@ def test_forked_child_sends_its_own_spans_once(
     child = next(t for t in sentry.transactions() if t["transaction"] == "in-child")
     parent = next(t for t in sentry.transactions() if t["transaction"] == "after-fork")
     assert child["contexts"]["trace"]["trace_id"] != parent["contexts"]["trace"]["trace_id"]
+
+
+def test_explicit_propagators_naming_scopetel_load_at_import() -> None:
+    """As in a child process of an instrumented app, which inherits the distro's default."""
+    shown, _ = _config(OTEL_PROPAGATORS="tracecontext,baggage,scopetel")
+    assert shown["fields"] == SCOPETEL_FIELDS
+
+
+def test_samplers_chosen_by_otel_traces_sampler(sentry: SentryReceiver) -> None:
+    _, stderr = _config(
+        SENTRY_DSN=sentry.dsn,
+        SENTRY_DEBUG="1",
+        OTEL_TRACES_SAMPLER="scopetel",
+        OTEL_TRACES_SAMPLER_ARG="0",
+    )
+    assert "traces 0%" in stderr
+    _, stderr = _config(
+        SENTRY_DSN=sentry.dsn,
+        SENTRY_DEBUG="1",
+        SENTRY_TRACES_SAMPLE_RATE="0",
+        OTEL_TRACES_SAMPLER="always_on",
+    )
+    assert "traces as the configured OTEL_TRACES_SAMPLER decides" in stderr
+    sentry.wait_for(lambda: sentry.transactions())
+    (transaction,) = sentry.transactions()  # only the always_on run sampled
+    assert transaction["transaction"] == "configured"
