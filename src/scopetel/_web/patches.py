@@ -7,6 +7,7 @@ once if it already is); :class:`MethodPatch` replaces one method and can put it 
 """
 
 import functools
+import inspect
 import sys
 import threading
 from collections.abc import Callable
@@ -21,18 +22,28 @@ Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], A
 
 
 class MethodPatch:
-    """``owner.name`` replaced by a function calling ``wrapper(original, self, args, kwargs)``."""
+    """``owner.name`` replaced by a function calling ``wrapper(original, self, args, kwargs)``.
+
+    The class patched is the one of ``owner``'s MRO that defines ``name`` (a subclass
+    swapped in by another instrumentor inherits the patch).
+    """
 
     __slots__ = ("_name", "_original", "_owner")
 
     def __init__(self, owner: type, name: str, wrapper: Wrapper) -> None:
+        owner = next(klass for klass in owner.__mro__ if name in klass.__dict__)
         original = owner.__dict__[name]
         self._owner, self._name, self._original = owner, name, original
 
+        if inspect.iscoroutinefunction(original):
+            # A stand-in taking *args would hide the coroutine function's signature from
+            # callers that probe it (uvicorn calls an application with no arguments to
+            # detect factories): patch those by hand, with the same parameters.
+            raise TypeError(f"{owner.__name__}.{name} is a coroutine function")
+
         @functools.wraps(original)
         def patched(instance: Any, *args: Any, **kwargs: Any) -> Any:
-            bound = original.__get__(instance, owner)
-            return wrapper(bound, instance, args, kwargs)
+            return wrapper(original.__get__(instance, owner), instance, args, kwargs)
 
         setattr(owner, name, patched)
 

@@ -18,7 +18,7 @@ held until then (``_web.held_end``), so its duration covers the whole body too.
 import contextlib
 import contextvars
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from opentelemetry import propagate
@@ -44,6 +44,7 @@ from scopetel._scopes import get_current_scope, get_isolation_scope
 from scopetel._spans import Span
 from scopetel._state import get_client
 from scopetel._web.attributes import server_span_attributes, span_name
+from scopetel._web.body import CLOSED, Outcome
 from scopetel._web.held_end import HeldEnd, hold_end
 from scopetel._web.info import RequestInfo
 from scopetel._web.request_data import UserGetter, request_event_processor, send_default_pii
@@ -78,6 +79,7 @@ class ServerRequest:
         "isolation",
         "mechanism",
         "route",
+        "route_getter",
         "span",
         "status_code",
         "user",
@@ -89,6 +91,7 @@ class ServerRequest:
         self.mechanism = mechanism  # exception mechanism type of unhandled errors
         self.span: otel_trace.Span = otel_trace.INVALID_SPAN
         self.route: str | None = None
+        self.route_getter: Callable[[], str | None] | None = None  # asked when names are due
         self.status_code: int | None = None
         self.user: UserGetter | None = None  # the framework's user, read only with PII
         self.finished = False
@@ -141,15 +144,28 @@ class ServerRequest:
                 self.span.update_name(span_name(self.info.method, route))
 
     @guarded(None)
+    def refresh_route(self) -> None:
+        """Ask ``route_getter`` (frameworks that route inside the application)."""
+        getter = self.route_getter
+        if getter is not None and not self.finished:
+            route = getter()
+            if route:
+                self.set_route(route)
+
+    def transaction_name(self) -> str | None:
+        """``METHOD /route`` once the route is known."""
+        self.refresh_route()
+        return f"{self.info.method} {self.route}" if self.route else None
+
+    @guarded(None)
     def capture_exception(self, error: BaseException) -> None:
         """Report an error the application did not handle (once per exception object)."""
         if not isinstance(error, Exception) or getattr(error, _CAPTURED, False):
             return
         with contextlib.suppress(Exception):  # some exception types refuse attributes
             setattr(error, _CAPTURED, True)
-        if self.span.is_recording() and not self.finished:
-            self.span.set_attribute(attrs.STATUS, "internal_error")
-            self.span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        if not self.finished:
+            self._mark_failed(error)
         client = get_client()
         if client is None or not client.sending:
             return
@@ -171,9 +187,12 @@ class ServerRequest:
             if self.finished:
                 return
             self.finished = True
+        if error is not None and not isinstance(error, Exception):
+            error, cancelled = None, True  # CancelledError, GeneratorExit: the client left
+        span = self.span
         if error is not None:
             self.capture_exception(error)
-        span = self.span
+            self._mark_failed(error)
         if span.is_recording():
             if cancelled and error is None:
                 span.set_attribute(attrs.STATUS, "cancelled")
@@ -183,6 +202,18 @@ class ServerRequest:
             self._in_context(span.end)
         elif self._held is not None:
             self._in_context(self._held.end)
+
+    def _mark_failed(self, error: BaseException) -> None:
+        if self.span.is_recording():
+            self.span.set_attribute(attrs.STATUS, "internal_error")
+            self.span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+
+    def body_done(self, outcome: Outcome) -> None:
+        """``on_done`` of a body iterator: exhausted, failed, or closed early (cancelled)."""
+        if isinstance(outcome, BaseException):
+            self.finish(outcome)
+        else:
+            self.finish(cancelled=outcome == CLOSED)
 
     def _in_context(self, action: Any) -> None:
         frame = _frames.enter({}, base=self._otel_ctx)
@@ -214,7 +245,8 @@ def begin(
     ctx = _frames.current()
     isolation = get_isolation_scope().fork()
     request = ServerRequest(info, isolation, mechanism)
-    isolation.add_event_processor(request_event_processor(info, lambda: _user_of(request)))
+    processor = request_event_processor(info, lambda: _user_of(request), request.transaction_name)
+    isolation.add_event_processor(processor)
     isolation.set_transaction_name(f"{info.method} {info.path}", "url")
     values: dict[str, object] = {
         ISOLATION_SCOPE: isolation,

@@ -88,11 +88,23 @@ def _cookies(header: str | None, max_length: int) -> dict[str, str]:
 
 
 def request_event_processor(
-    info: RequestInfo, user: UserGetter | None = None
+    info: RequestInfo,
+    user: UserGetter | None = None,
+    route_name: Callable[[], str | None] | None = None,
 ) -> Callable[[Event, Hint], Event | None]:
-    """An event processor adding ``request`` (and, with PII, the client and user) to events."""
+    """An event processor adding ``request`` (and, with PII, the client and user) to events.
+
+    ``route_name`` names error events after the route when the framework routed after
+    the request's scopes were made (Starlette).
+    """
 
     def process(event: Event, hint: Hint) -> Event:
+        if route_name is not None and event.get("type") != "transaction":
+            source = (event.get("transaction_info") or {}).get("source")
+            name = route_name() if source in (None, "url") else None
+            if name:
+                event["transaction"] = name
+                event["transaction_info"] = {"source": "route"}
         pii = send_default_pii()
         if "request" not in event:
             event["request"] = sentry_request(info, pii=pii, max_length=_max_length())

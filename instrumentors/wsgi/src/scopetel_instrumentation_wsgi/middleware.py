@@ -14,7 +14,7 @@ from opentelemetry import trace as otel_trace
 from opentelemetry.trace import Tracer
 
 from scopetel._internal_errors import report_internal_error
-from scopetel._web.body import CLOSED, ContextIterator, Outcome
+from scopetel._web.body import ContextIterator
 from scopetel._web.info import RequestInfo
 from scopetel._web.request import ServerRequest, begin, current_request
 
@@ -96,21 +96,11 @@ def wrap_body(result: Iterable[bytes], request: ServerRequest, environ: Environ)
         is_file = isinstance(file_wrapper, type) and isinstance(result, file_wrapper)
         if is_file and _hook_close(result, request):
             return result
-        return ContextIterator(result, request.body_context(), _ender(request))
+        return ContextIterator(result, request.body_context(), request.body_done)
     except Exception:
         report_internal_error("wrap_body")
         request.finish()
         return result
-
-
-def _ender(request: ServerRequest) -> Callable[[Outcome], None]:
-    def on_done(outcome: Outcome) -> None:
-        if isinstance(outcome, BaseException):
-            request.finish(outcome)
-        else:
-            request.finish(cancelled=outcome == CLOSED)
-
-    return on_done
 
 
 def _hook_close(body: object, request: ServerRequest) -> bool:

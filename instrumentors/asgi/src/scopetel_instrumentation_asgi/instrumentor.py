@@ -1,0 +1,33 @@
+"""The ``scopetel_asgi`` instrumentor: scopetel's ASGI layer in Starlette and uvicorn."""
+
+from collections.abc import Collection
+from typing import Any
+
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
+    BaseInstrumentor,
+)
+
+from scopetel._web import layers
+from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
+from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
+
+
+class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Adds the layer to every Starlette/FastAPI application, and around any other ASGI
+    application uvicorn loads. Other servers: wrap it in ``ScopetelASGIMiddleware``."""
+
+    _starlette = StarletteHook()
+    _uvicorn = UvicornHook()
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return ()
+
+    def _instrument(self, **kwargs: Any) -> None:
+        layers.claim(is_starlette_app)
+        self._starlette.enable()
+        self._uvicorn.enable()
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        layers.release(is_starlette_app)
+        self._starlette.disable()
+        self._uvicorn.disable()

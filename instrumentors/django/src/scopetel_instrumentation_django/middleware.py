@@ -1,0 +1,122 @@
+"""scopetel's Django middleware: one isolation scope and server span per request.
+
+It is placed right after contrib's ``_DjangoMiddleware`` when that is installed
+(inside it, where contrib's server span is current and is adopted), else first. It
+works in both of Django's modes: called synchronously under WSGI, awaited under ASGI.
+When a generic scopetel WSGI/ASGI layer already serves the request (an application
+wrapped by hand), it only adds what Django knows: the route and the user.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from opentelemetry import trace as otel_trace
+
+from scopetel._internal_errors import guarded, report_internal_error
+from scopetel._web.info import RequestInfo
+from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel_instrumentation_django.responses import attach
+from scopetel_instrumentation_django.routes import route_of, user_of
+
+ORIGIN: Final = "auto.http.django"
+TRACER_NAME: Final = "scopetel_instrumentation_django"
+REQUEST_ATTRIBUTE: Final = "_scopetel_request"  # on the HttpRequest: its ServerRequest
+
+
+class ScopetelMiddleware:
+    """Django middleware (sync and async capable); see the module docstring."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        self._tracer = otel_trace.get_tracer(TRACER_NAME)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if self._async:
+            return self._acall(request)
+        served = _served_by_outer_layer(request)
+        if served:
+            return self.get_response(request)
+        state = self._begin(request)
+        if state is None:
+            return self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except BaseException as error:
+            state.finish(error)
+            raise
+        else:
+            attach(response, state)
+            return response
+        finally:
+            state.leave()
+
+    async def _acall(self, request: Any) -> Any:
+        get_response: Callable[[Any], Awaitable[Any]] = self.get_response
+        if _served_by_outer_layer(request):
+            return await get_response(request)
+        state = self._begin(request)
+        if state is None:
+            return await get_response(request)
+        try:
+            response = await get_response(request)
+        except BaseException as error:
+            state.finish(error)
+            raise
+        else:
+            attach(response, state)
+            return response
+        finally:
+            state.leave()
+
+    def process_view(self, request: Any, view: Any, args: Any, kwargs: Any) -> None:
+        """The URL pattern is known once the view is: it names the transaction."""
+        _set_route(request)
+
+    def _begin(self, request: Any) -> ServerRequest | None:
+        try:
+            scope = getattr(request, "scope", None)
+            if isinstance(scope, dict):
+                info = RequestInfo.from_asgi(scope)
+                sampling: dict[str, Any] = {"asgi_scope": scope}
+            else:
+                info = RequestInfo.from_environ(request.META)
+                sampling = {"wsgi_environ": request.META}
+            sampling["django_request"] = request
+            state = begin(
+                info,
+                tracer=self._tracer,
+                origin=ORIGIN,
+                mechanism="django",
+                sampling_context=sampling,
+            )
+        except Exception:
+            report_internal_error("ScopetelMiddleware.begin")
+            return None
+        state.user = lambda: user_of(request)
+        setattr(request, REQUEST_ATTRIBUTE, state)
+        return state
+
+
+def _served_by_outer_layer(request: Any) -> bool:
+    """A scopetel WSGI/ASGI layer around Django serves this request: lend it Django's user."""
+    outer = current_request()
+    if outer is None:
+        return False
+    outer.user = lambda: user_of(request)
+    setattr(request, REQUEST_ATTRIBUTE, outer)
+    return True
+
+
+@guarded(None)
+def _set_route(request: Any) -> None:
+    state = getattr(request, REQUEST_ATTRIBUTE, None)
+    route = route_of(request)
+    if isinstance(state, ServerRequest) and route is not None:
+        state.set_route(route)
