@@ -93,11 +93,11 @@ def test_exc_info_gives_the_exception_with_its_stack(logs) -> None:
 def test_extra_attributes_become_event_extra_and_breadcrumb_data(logs) -> None:
     with capturing() as transport, scopetel.isolation_scope():
         log.info("user in", extra={"user_id": 7, "roles": ("admin",)})
-        log.error("user out", extra={"user_id": 7, "session": object()})
+        log.error("user out", extra={"user_id": 7, "handle": object()})
     (event,) = transport.events()
     assert event["breadcrumbs"]["values"][0]["data"] == {"user_id": 7, "roles": ["admin"]}
     assert event["extra"]["user_id"] == 7
-    assert event["extra"]["session"].startswith("<object object at")
+    assert event["extra"]["handle"].startswith("<object object at")
 
 
 def test_odd_records_never_raise(logs, capsys) -> None:

@@ -37,16 +37,15 @@ def formatted_message(record: logging.LogRecord) -> str:
         text = record.getMessage()
     except Exception:
         text = safe_str(record.msg, MAX_VALUE_LENGTH)
+    if isinstance(text, str) and len(text) <= MAX_VALUE_LENGTH and text.isascii():
+        return text  # the common case, and nothing for safe_str to escape or cut
     return safe_str(text, MAX_VALUE_LENGTH)
 
 
 def extra_of(record: logging.LogRecord) -> dict[str, Any]:
     """The attributes that came from ``extra=``."""
-    return {
-        key: value
-        for key, value in vars(record).items()
-        if key not in _STANDARD and not key.startswith("_")
-    }
+    values = vars(record)
+    return {key: values[key] for key in values.keys() - _STANDARD if not key.startswith("_")}
 
 
 def breadcrumb(record: logging.LogRecord) -> dict[str, Any]:

@@ -23,6 +23,7 @@ Parse = Callable[[str, Any], Any]
 
 @dataclass(frozen=True)
 class Setting:
+    instrumentor: str  # the entry point whose instrument() takes it
     name: str
     env: str
     default: Any
@@ -109,6 +110,7 @@ def signal_or_off(name: str, value: Any) -> signal.Signals | None:
 
 TABLE: Final[tuple[Setting, ...]] = (
     Setting(
+        "scopetel_logging",
         "level",
         "SCOPETEL_LOGGING_LEVEL",
         logging.INFO,
@@ -116,6 +118,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "Log records at or above this level become breadcrumbs (off: none).",
     ),
     Setting(
+        "scopetel_logging",
         "event_level",
         "SCOPETEL_LOGGING_EVENT_LEVEL",
         logging.ERROR,
@@ -123,6 +126,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "Log records at or above this level become error events (off: none).",
     ),
     Setting(
+        "scopetel_logging",
         "ignore_loggers",
         "SCOPETEL_LOGGING_IGNORE",
         (),
@@ -130,6 +134,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "Loggers (and their children) never captured, comma-separated.",
     ),
     Setting(
+        "scopetel_logging",
         "log_correlation",
         "SCOPETEL_LOG_CORRELATION",
         True,
@@ -137,6 +142,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "Add trace_id, span_id and trace_sampled to every LogRecord.",
     ),
     Setting(
+        "scopetel_asyncio",
         "loop_metrics",
         "SCOPETEL_ASYNCIO_LOOP_METRICS",
         True,
@@ -144,6 +150,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "Event-loop lag histogram and tasks-alive gauge.",
     ),
     Setting(
+        "scopetel_asyncio",
         "lag_interval",
         "SCOPETEL_ASYNCIO_LAG_INTERVAL",
         0.5,
@@ -151,6 +158,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "Seconds between two event-loop lag samples.",
     ),
     Setting(
+        "scopetel_asyncio",
         "slow_callback_threshold",
         "SCOPETEL_ASYNCIO_SLOW_CALLBACK",
         None,
@@ -159,6 +167,7 @@ TABLE: Final[tuple[Setting, ...]] = (
         "every callback).",
     ),
     Setting(
+        "scopetel_asyncio",
         "snapshot_signal",
         "SCOPETEL_ASYNCIO_SNAPSHOT_SIGNAL",
         None,
@@ -201,10 +210,15 @@ def _from_environment(setting: Setting, raw: str) -> Any:
 
 def markdown_table() -> str:
     """The settings table for the README."""
-    rows = ["| keyword | variable | default | meaning |", "|---|---|---|---|"]
+    rows = [
+        "| instrumentor | keyword | variable | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
     for setting in TABLE:
-        default = _shown(setting)
-        rows.append(f"| `{setting.name}` | `{setting.env}` | {default} | {setting.doc} |")
+        rows.append(
+            f"| `{setting.instrumentor}` | `{setting.name}` | `{setting.env}` "
+            f"| {_shown(setting)} | {setting.doc} |"
+        )
     return "\n".join(rows)
 
 

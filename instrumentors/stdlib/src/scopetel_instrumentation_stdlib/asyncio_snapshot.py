@@ -112,9 +112,11 @@ class Snapshot:
         summary = " ".join(f"{key}={value}" for key, value in self.counts.items() if value)
         lines = [f"asyncio snapshot: {len(self.tasks)} task(s); {summary or 'none'}"]
         for task in self.tasks:
-            waiting = f"waiting on {task.waiting_on}" if task.state != "running" else "running"
-            awaiting = f" ({task.awaiting})" if task.awaiting else ""
-            lines.append(f"  {task.name!r} {task.coroutine}() {task.state}, {waiting}{awaiting}")
+            line = f"  {task.name!r} {task.coroutine}() {task.state}"
+            if task.state != "running":
+                line += f", waiting on {task.waiting_on}"
+                line += f" ({task.awaiting})" if task.awaiting else ""
+            lines.append(line)
             lines.extend(_frame_lines(task.frames))
         return "\n".join(lines)
 
