@@ -10,11 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 from scopetel_instrumentation_stdlib.asyncio_instrumentor import AsyncioInstrumentor
-from scopetel_instrumentation_stdlib.asyncio_snapshot import (
-    Snapshot,
-    install_snapshot_signal,
-    snapshot,
-)
+from scopetel_instrumentation_stdlib.asyncio_snapshot import Snapshot, snapshot
+from scopetel_instrumentation_stdlib.asyncio_snapshot_signal import install_snapshot_signal
 from stdlib_support import instrumented
 
 import scopetel.asyncio

@@ -25,7 +25,8 @@ What it does
   ``mechanism {"type": "asyncio", "handled": false}`` (see ``asyncio_errors``); any
   handler set with ``loop.set_exception_handler`` still runs.
 - Loop health metrics (see ``asyncio_metrics``).
-- Snapshots of the tasks (see ``asyncio_snapshot``), optionally on a signal.
+- Snapshots of the tasks (see ``asyncio_snapshot``), optionally logged on a signal
+  (see ``asyncio_snapshot_signal``).
 
 Loops are hooked at class level (``asyncio.BaseEventLoop``: ``call_exception_handler``
 and ``run_forever``), so every standard loop is covered, whenever it was created; the
@@ -48,7 +49,7 @@ from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._settings import resolve
 from scopetel_instrumentation_stdlib.asyncio_errors import wrap_call_exception_handler
 from scopetel_instrumentation_stdlib.asyncio_metrics import LagMonitor, LoopHealth, wrap_handle_run
-from scopetel_instrumentation_stdlib.asyncio_snapshot import SnapshotSignal
+from scopetel_instrumentation_stdlib.asyncio_snapshot_signal import SnapshotSignal
 
 SETTINGS: Final = ("loop_metrics", "lag_interval", "slow_callback_threshold", "snapshot_signal")
 

@@ -20,10 +20,7 @@ events, conditions, semaphores, queues), ``executor`` (``run_in_executor``), ``t
 (awaiting another task), ``running`` (the task executing now) and ``other`` (anything
 else, e.g. a future of a third-party I/O library).
 
-Exposing it (opt in): ``install_snapshot_signal(signal.SIGUSR1)`` — or the asyncio
-instrumentor's ``snapshot_signal`` / ``SCOPETEL_ASYNCIO_SNAPSHOT_SIGNAL=SIGUSR1`` —
-makes ``kill -USR1 <pid>`` log the snapshot at WARNING on the ``scopetel.asyncio``
-logger, with where the main thread was interrupted (a blocked loop shows there).
+To expose it in a live process, see ``asyncio_snapshot_signal`` (``kill -USR1 <pid>``).
 
 Without a ``loop`` argument the snapshot covers the loops the asyncio instrumentation
 saw running (in any thread) and the running loop of the calling thread. Reading tasks
@@ -31,11 +28,7 @@ of a loop running in another thread is a best-effort, read-only look.
 """
 
 import asyncio
-import logging
-import signal
-import threading
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from types import FrameType
 from typing import Any, Final
@@ -44,7 +37,6 @@ from scopetel._internal_errors import report_internal_error
 from scopetel_instrumentation_stdlib._asyncio_names import coroutine_name
 from scopetel_instrumentation_stdlib._loops import known_loops
 
-LOGGER: Final = logging.getLogger("scopetel.asyncio")
 CATEGORIES: Final = (
     "running",
     "sleep",
@@ -117,7 +109,7 @@ class Snapshot:
                 line += f", waiting on {task.waiting_on}"
                 line += f" ({task.awaiting})" if task.awaiting else ""
             lines.append(line)
-            lines.extend(_frame_lines(task.frames))
+            lines.extend(frame_lines(task.frames))
         return "\n".join(lines)
 
 
@@ -158,7 +150,7 @@ def task_info(task: asyncio.Task[Any], running: object, max_frames: int) -> Task
         state=state,
         waiting_on=category,
         awaiting=_describe(waiter),
-        frames=tuple(_frame_info(frame) for frame in frames[-max(max_frames, 1) :]),
+        frames=tuple(frame_info(frame) for frame in frames[-max(max_frames, 1) :]),
     )
 
 
@@ -224,7 +216,7 @@ def _describe(waiter: object) -> str:
     return type(waiter).__name__
 
 
-def _frame_info(frame: FrameType) -> FrameInfo:
+def frame_info(frame: FrameType) -> FrameInfo:
     code = frame.f_code
     module = frame.f_globals.get("__name__")
     return FrameInfo(
@@ -235,63 +227,5 @@ def _frame_info(frame: FrameType) -> FrameInfo:
     )
 
 
-def _frame_lines(frames: tuple[FrameInfo, ...]) -> list[str]:
+def frame_lines(frames: tuple[FrameInfo, ...]) -> list[str]:
     return [f"      at {frame.filename}:{frame.lineno} in {frame.function}" for frame in frames]
-
-
-def _live_stack(frame: FrameType | None, limit: int) -> tuple[FrameInfo, ...]:
-    infos: list[FrameInfo] = []
-    while frame is not None and len(infos) < limit:
-        infos.append(_frame_info(frame))
-        frame = frame.f_back
-    return tuple(reversed(infos))
-
-
-SignalHandler = Callable[[int, FrameType | None], Any]
-
-
-class SnapshotSignal:
-    """A signal handler that logs a snapshot, chaining to the handler it replaced."""
-
-    def __init__(self, signum: int, max_frames: int = 5) -> None:
-        self.signum = signum
-        self.max_frames = max_frames
-        self._previous: Any = None
-        self._installed = False
-
-    def install(self) -> bool:
-        """Install (main thread only, as Python requires); whether it was installed."""
-        if threading.current_thread() is not threading.main_thread():
-            LOGGER.warning(
-                "scopetel: the asyncio snapshot signal can only be set up in the main thread"
-            )
-            return False
-        self._previous = signal.signal(self.signum, self._handle)
-        self._installed = True
-        return True
-
-    def uninstall(self) -> None:
-        if not self._installed:
-            return
-        self._installed = False
-        if signal.getsignal(self.signum) == self._handle:
-            previous = self._previous if self._previous is not None else signal.SIG_DFL
-            signal.signal(self.signum, previous)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        try:
-            text = snapshot(max_frames=self.max_frames).format()
-            interrupted = _frame_lines(_live_stack(frame, self.max_frames))
-            LOGGER.warning("%s\n  main thread interrupted:\n%s", text, "\n".join(interrupted))
-        except Exception:
-            report_internal_error("asyncio snapshot signal")
-        previous = self._previous
-        if callable(previous):
-            previous(signum, frame)
-
-
-def install_snapshot_signal(signum: int = signal.SIGUSR1, max_frames: int = 5) -> SnapshotSignal:
-    """Log a snapshot whenever the process receives ``signum``; ``.uninstall()`` to stop."""
-    handler = SnapshotSignal(signum, max_frames)
-    handler.install()
-    return handler
