@@ -2,6 +2,7 @@
 generators, exits in another thread or out of order (DESIGN.md, "Why it exists")."""
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections.abc import Iterator
@@ -170,6 +171,11 @@ def test_traced_async_generator_spans_are_children_of_the_caller(transport) -> N
 
 
 def test_span_entered_in_one_thread_and_exited_in_another(transport, caplog) -> None:
+    # run in a copy of the Context: this thread keeps the span it entered (and never left)
+    contextvars.copy_context().run(_enter_here_exit_elsewhere, transport, caplog)
+
+
+def _enter_here_exit_elsewhere(transport, caplog) -> None:
     caplog.set_level(logging.ERROR)
     span = scopetel.start_transaction(name="handoff")
     span.__enter__()
