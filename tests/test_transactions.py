@@ -213,3 +213,21 @@ def test_values_json_cannot_carry_are_made_safe(transport) -> None:
     scopetel.flush()
     assert len(transport.transactions()) == 1
     assert transport.events()[0]["extra"]["value"] in ("nan", "NaN")
+
+
+def test_stream_mode_envelopes_carry_the_received_dsc() -> None:
+    headers = {
+        "sentry-trace": f"{UPSTREAM_TRACE}-{UPSTREAM_SPAN}-1",
+        "baggage": f"sentry-trace_id={UPSTREAM_TRACE},sentry-public_key=upstream,"
+        "sentry-sample_rand=0.5,sentry-sampled=true",
+    }
+    with capture_envelopes(traces_sample_rate=1.0, trace_lifecycle="stream") as transport:
+        with scopetel.start_transaction(scopetel.continue_trace(headers, name="streamed")):
+            with scopetel.start_span(op="child"):
+                pass
+        scopetel.flush()
+    span_envelopes = [e for e in transport.envelopes if e.items[0].type == "span"]
+    assert span_envelopes
+    for envelope in span_envelopes:
+        assert envelope.headers["trace"]["public_key"] == "upstream"
+        assert envelope.headers["trace"]["trace_id"] == UPSTREAM_TRACE

@@ -164,6 +164,9 @@ def continue_trace(
     kwargs: dict[str, Any] = {"origin": origin}
     if incoming is None:
         return Transaction(name, op, source or "custom", **kwargs)
+    if incoming.dsc is not None:
+        received = incoming.dsc
+        frozen_dsc(incoming.span_context.trace_id, lambda: received)
     return Transaction(
         name,
         op,

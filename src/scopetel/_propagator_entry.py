@@ -5,12 +5,33 @@ dynamic sampling context scopetel froze for the current trace (``current_dsc``),
 outgoing ``baggage`` matches the envelopes Sentry receives for the trace.
 """
 
-from scopetel._propagation import current_dsc
+from opentelemetry.context import Context
+from opentelemetry.propagators.textmap import CarrierT, Getter, default_getter
+
+from scopetel._context_keys import DSC
+from scopetel._dsc import DynamicSamplingContext
+from scopetel._propagation import current_dsc, frozen_dsc
 from scopetel._propagator import SentryPropagator
 
 
 class ScopetelPropagator(SentryPropagator):
-    """``sentry-trace`` and Sentry ``baggage`` entries; use after ``tracecontext,baggage``."""
+    """``sentry-trace`` and Sentry ``baggage`` entries; use after ``tracecontext,baggage``.
+
+    A DSC received here is also frozen for its trace, so envelopes built where the
+    Context is out of reach (span streaming, the span exporter) carry it too.
+    """
 
     def __init__(self) -> None:
         super().__init__(dsc_provider=current_dsc)
+
+    def extract(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        getter: Getter[CarrierT] = default_getter,
+    ) -> Context:
+        result = super().extract(carrier, context, getter)
+        incoming = result.get(DSC)
+        if isinstance(incoming, DynamicSamplingContext):
+            frozen_dsc(int(incoming.trace_id, 16), lambda: incoming)
+        return result

@@ -17,7 +17,7 @@ from scopetel._client import Client, now_iso
 from scopetel._dsc import DynamicSamplingContext
 from scopetel._internal_errors import guarded
 from scopetel._options import Options
-from scopetel._propagation import head_dsc
+from scopetel._propagation import frozen_dsc, head_dsc
 from scopetel._span_mapping import to_span_v2, transaction_name_and_source
 from scopetel._span_records import CompactSpan
 from scopetel._span_stream import StreamedSpan
@@ -99,13 +99,17 @@ def _envelope(
 
 
 def _client_dsc(span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
+    """The trace's frozen DSC (received with it, or first propagated), else built here."""
     source = transaction_name_and_source(span)[1] if span.is_local_root else None
-    return head_dsc(
+    return frozen_dsc(
         span.trace_id,
-        sampled=True,
-        attributes=span.attributes,
-        name=segment_name,
-        source=source,
+        lambda: head_dsc(
+            span.trace_id,
+            sampled=True,
+            attributes=span.attributes,
+            name=segment_name,
+            source=source,
+        ),
     )
 
 
