@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Final, cast
 
 from opentelemetry import context as otel_context
+from opentelemetry.context import Context
 
 from scopetel import _frames
 from scopetel._context_keys import CURRENT_SCOPE, ISOLATION_SCOPE
@@ -32,7 +33,12 @@ def get_isolation_scope() -> Scope:
 
 def get_current_scope() -> Scope:
     """The scope of the current span or ``new_scope()`` block."""
-    scope = _frames.current().get(CURRENT_SCOPE)
+    return current_scope_in(_frames.current())
+
+
+def current_scope_in(ctx: Context) -> Scope:
+    """The current scope of ``ctx`` (for callers already holding the current Context)."""
+    scope = ctx.get(CURRENT_SCOPE)
     return scope if isinstance(scope, Scope) else _DEFAULT_CURRENT
 
 

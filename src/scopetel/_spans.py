@@ -14,13 +14,13 @@ from typing import Any, Self
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace import SpanContext, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
 from scopetel._context_keys import CURRENT_SCOPE, SPAN_FACADE
-from scopetel._scopes import get_current_scope
+from scopetel._scopes import current_scope_in
 from scopetel._serialize import safe_repr, safe_str
 
 LOGGER = logging.getLogger("scopetel")
@@ -214,13 +214,15 @@ class Span:
     def __enter__(self) -> Self:
         if self._frame is not None:  # entered again before being left
             self._outer_frames = [*(self._outer_frames or ()), self._frame]
-        span_ctx = otel_trace.set_span_in_context(self._otel, _frames.current())
-        self._frame = _frames.enter(self._context_values(), base=span_ctx)
+        current = _frames.current()
+        span_ctx = otel_trace.set_span_in_context(self._otel, current)
+        values = self._context_values(current)
+        self._frame = _frames.enter(values, base=span_ctx, current=current)
         return self
 
-    def _context_values(self) -> dict[str, object]:
-        """What entering this span puts in the Context besides the span itself."""
-        return {CURRENT_SCOPE: get_current_scope().fork(), SPAN_FACADE: self}
+    def _context_values(self, current: Context) -> dict[str, object]:
+        """What entering this span puts in ``current`` besides the span itself."""
+        return {CURRENT_SCOPE: current_scope_in(current).fork(), SPAN_FACADE: self}
 
     def __exit__(
         self,
@@ -249,8 +251,13 @@ def start_otel_span(
     name: str | None,
     segment: Span | None,
     extra: dict[str, Any],
+    parent: SpanContext | None = None,
 ) -> Span:
-    """Start an OTel span under ``parent_ctx`` and wrap it (the hot path of every span)."""
+    """Start an OTel span under ``parent_ctx`` and wrap it (the hot path of every span).
+
+    ``parent`` is the span context of the span active in ``parent_ctx``, when the
+    caller has already looked it up.
+    """
     attributes: dict[str, AttributeValue] = {}
     if op:
         attributes[attrs.OP] = op
@@ -263,8 +270,11 @@ def start_otel_span(
         attributes=attributes,
         start_time=to_ns(extra.get("start_timestamp")),
     )
-    parent = otel_trace.get_current_span(parent_ctx).get_span_context()
+    if parent is None:
+        parent = otel_trace.get_current_span(parent_ctx).get_span_context()
     span = Span(otel, parent.span_id if parent.is_valid else None, segment)
-    for key, value in (extra.get("attributes") or {}).items():
-        span.set_data(key, value)
+    more = extra.get("attributes")
+    if more:
+        for key, value in more.items():
+            span.set_data(key, value)
     return span

@@ -221,8 +221,8 @@ class Transaction(Span):
         self.start()
         return super().__enter__()
 
-    def _context_values(self) -> dict[str, object]:
-        values = super()._context_values()
+    def _context_values(self, current: Context) -> dict[str, object]:
+        values = super()._context_values(current)
         values[DSC] = self._dsc
         return values
 
@@ -288,7 +288,7 @@ def start_span(
     segment = None
     if isinstance(facade, Span) and facade.otel_span is parent:
         segment = facade.containing_transaction
-    return start_otel_span(ctx, op, name or description, segment, kwargs)
+    return start_otel_span(ctx, op, name or description, segment, kwargs, parent_ctx)
 
 
 def get_current_span() -> Span | None:
