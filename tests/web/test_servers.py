@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from scopetel._web.request_data import ADDRESS_ATTRIBUTES
 from tests.support.sentry_receiver import SentryReceiver
 from tests.web.client import (
     assert_only_own_scope_data,
@@ -137,6 +138,8 @@ def test_request_data_route_names_and_pii(served: Served) -> None:
     assert works[0]["parent_span_id"] == trace["span_id"]
     assert_only_own_scope_data(event, rid)
     assert transaction["tags"]["req"] == rid
+    addresses = ADDRESS_ATTRIBUTES & set(trace.get("data", {}))
+    assert bool(addresses) == served.setup.pii, trace.get("data")
     for item in (event, transaction):
         request = item["request"]
         assert request["url"] == f"{served.url}/tagged/{rid}/"

@@ -33,6 +33,19 @@ SENSITIVE_HEADERS: Final = frozenset(
 )
 """Headers sent only with ``send_default_pii``."""
 
+ADDRESS_ATTRIBUTES: Final = frozenset(
+    {
+        "client.address",
+        "network.peer.address",
+        "source.address",
+        "net.peer.ip",
+        "net.sock.peer.addr",
+        "http.client_ip",
+    }
+)
+"""Span attributes naming the client's address (contrib's server spans set them):
+dropped from the span data of the request's transaction without ``send_default_pii``."""
+
 _DEFAULT_MAX_LENGTH: Final = 1024
 UserGetter = Callable[[], dict[str, Any] | None]
 
@@ -106,6 +119,8 @@ def request_event_processor(
                 event["transaction"] = name
                 event["transaction_info"] = {"source": "route"}
         pii = send_default_pii()
+        if not pii and event.get("type") == "transaction":
+            _drop_addresses(event)
         if "request" not in event:
             event["request"] = sentry_request(info, pii=pii, max_length=_max_length())
         if pii:
@@ -120,3 +135,12 @@ def request_event_processor(
         return event
 
     return process
+
+
+def _drop_addresses(transaction: Event) -> None:
+    trace = (transaction.get("contexts") or {}).get("trace") or {}
+    for holder in [trace, *(transaction.get("spans") or [])]:
+        data = holder.get("data") if isinstance(holder, dict) else None
+        if isinstance(data, dict):
+            for key in ADDRESS_ATTRIBUTES.intersection(data):
+                del data[key]

@@ -45,13 +45,19 @@ def _from_regex(pattern: str) -> str:
 
 
 def _group_end(pattern: str, start: int) -> int:
-    """Index of the parenthesis closing the group opened at ``start``; -1 if none."""
+    """Index of the parenthesis closing the group opened at ``start``; -1 if none.
+
+    Escapes and character classes (``[a-z(]``) hold no group parentheses.
+    """
     depth = 0
     index = start
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
             index += 2
+            continue
+        if char == "[":
+            index = _class_end(pattern, index) + 1
             continue
         if char == "(":
             depth += 1
@@ -84,3 +90,15 @@ def user_of(request: Any) -> dict[str, Any] | None:
     if email:
         data["email"] = str(email)
     return data or None
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Index of the ``]`` closing the character class opened at ``start`` (or the end)."""
+    index = start + 1
+    if index < len(pattern) and pattern[index] == "^":
+        index += 1
+    if index < len(pattern) and pattern[index] == "]":
+        index += 1  # a "]" first in the class is a literal
+    while index < len(pattern) and pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index
