@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Final
 
+from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
 from scopetel._internal_errors import report_internal_error
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -41,6 +43,10 @@ def instrument_defaults(disabled: Iterable[str]) -> list[str]:
             continue
         try:
             instrumentor = entry_point.load()()
+            conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+            if conflict is not None:  # e.g. gevent not installed: nothing to instrument
+                LOGGER.debug("scopetel: %s not enabled: %s", entry_point.name, conflict)
+                continue
             if not instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.instrument()
             enabled.append(entry_point.name)
