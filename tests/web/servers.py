@@ -44,6 +44,7 @@ class Setup:
     worker: str = "gthread"  # gunicorn worker class
     contrib: bool = True  # contrib's instrumentor (or middleware) creates the server span
     pii: bool = False
+    instrument: bool = True  # under opentelemetry-instrument; else the app calls init()
     env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -71,7 +72,9 @@ class Setup:
             # collected; the span it left open holds its transaction this long at most.
             SENTRY_LATE_CHILDREN_TIMEOUT="2",
             SCOPETEL_RAISE_INTERNAL_ERRORS="1",
-            DJANGO_SETTINGS_MODULE="djangoapp.settings",
+            DJANGO_SETTINGS_MODULE="djangoapp.settings"
+            if self.instrument
+            else "djangoapp.settings_init",
         )
         if self.pii:
             env["SENTRY_SEND_DEFAULT_PII"] = "true"
@@ -86,7 +89,7 @@ class Setup:
         return env
 
     def command(self, port: int) -> list[str]:
-        instrument = [str(BIN / "opentelemetry-instrument")]
+        instrument = [str(BIN / "opentelemetry-instrument")] if self.instrument else []
         if self.server == "gunicorn":
             threads = ["--threads", "8"] if self.worker == "gthread" else []
             return [
