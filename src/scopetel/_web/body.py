@@ -11,7 +11,7 @@ the exception the body raised.
 
 import contextvars
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Self, TypeVar
 
 from scopetel._trace_decorator import _InContext
 
@@ -35,7 +35,7 @@ class ContextIterator(Generic[T]):
         self._iterator: Iterator[T] | None = None
         self._done = False
 
-    def __iter__(self) -> "ContextIterator[T]":
+    def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> T:
@@ -83,7 +83,7 @@ class ContextAsyncIterator(Generic[T]):
         self._on_done = on_done
         self._done = False
 
-    def __aiter__(self) -> "ContextAsyncIterator[T]":
+    def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> T:

@@ -7,7 +7,7 @@ the same way whichever server delivered the request.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Self
 
 _MAX_HEADERS: Final = 100  # a request with more headers keeps the first ones
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -28,7 +28,7 @@ class RequestInfo:
     protocol: str | None  # HTTP version: "1.1", "2"
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, Any]) -> "RequestInfo":
+    def from_environ(cls, environ: Mapping[str, Any]) -> Self:
         """From a PEP 3333 WSGI environ."""
         headers: list[tuple[str, str]] = []
         for key, value in environ.items():
@@ -60,7 +60,7 @@ class RequestInfo:
         )
 
     @classmethod
-    def from_asgi(cls, scope: Mapping[str, Any]) -> "RequestInfo":
+    def from_asgi(cls, scope: Mapping[str, Any]) -> Self:
         """From an ASGI ``http`` (or ``websocket``) connection scope."""
         headers: list[tuple[str, str]] = []
         raw_headers = scope.get("headers")
