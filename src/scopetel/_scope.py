@@ -9,7 +9,6 @@ span is seen only by the code running in that Context.
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from copy import copy
 from typing import Any, Final
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -56,12 +55,17 @@ class ScopeData:
         self.event_processors: list[EventProcessor] = []
 
     def copy(self) -> "ScopeData":
-        data = copy(self)
+        data = ScopeData.__new__(ScopeData)  # no copy.copy: this runs on every request
         data.tags = dict(self.tags)
         data.user = None if self.user is None else dict(self.user)
         data.contexts = dict(self.contexts)
         data.extras = dict(self.extras)
+        data.level = self.level
+        data.fingerprint = self.fingerprint
         data.breadcrumbs = deque(self.breadcrumbs, maxlen=self.breadcrumbs.maxlen)
+        data.transaction_name = self.transaction_name
+        data.transaction_source = self.transaction_source
+        data.transaction_set = self.transaction_set
         data.event_processors = list(self.event_processors)
         return data
 
