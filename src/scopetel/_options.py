@@ -127,6 +127,13 @@ TABLE: Final[tuple[Option, ...]] = (
     ),
     Option("transport", None, checks.transport, "Object with capture_envelope(envelope)."),
     Option(
+        "transport_queue_size",
+        1000,
+        checks.count(1, 1_000_000),
+        "Envelopes waiting to be sent; more are dropped and reported (queue_overflow).",
+        "SENTRY_TRANSPORT_QUEUE_SIZE",
+    ),
+    Option(
         "max_spans",
         1000,
         checks.count(1, 100_000),
@@ -194,6 +201,7 @@ class Options:
     debug: bool = False
     shutdown_timeout: float = 2.0
     transport: Any = None
+    transport_queue_size: int = 1000
     max_spans: int = 1000
     trace_lifecycle: str = "static"
     default_integrations: bool = True

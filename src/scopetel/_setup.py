@@ -66,7 +66,9 @@ def configure(
     options = with_resource_defaults(options, installed.provider.resource)
     transport = options.transport
     if transport is None and options.dsn:
-        transport = HttpTransport(Dsn.parse(options.dsn), client=CLIENT)
+        transport = HttpTransport(
+            Dsn.parse(options.dsn), client=CLIENT, max_queue_items=options.transport_queue_size
+        )
     client = Client(options, transport)
     processor = _processor(client, installed.provider.resource)
     sampler = TracesSampler(
