@@ -27,8 +27,7 @@ from opentelemetry.trace import Link, Span, SpanContext, SpanKind, TraceState
 from opentelemetry.util.types import Attributes
 
 from scopetel._attributes import OP, SAMPLE_RAND, SAMPLE_RATE, SOURCE
-from scopetel._context_keys import FORCED_SAMPLED
-from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT
+from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT, FORCED_SAMPLED
 from scopetel._dsc import sample_rand_for
 from scopetel._internal_errors import LOGGER, report_internal_error
 from scopetel._propagator import incoming_dsc_in, sampled_decision
