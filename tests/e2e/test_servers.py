@@ -12,7 +12,7 @@ import requests
 
 from tests.e2e.harness import BIN, INSTRUMENT, Server, app_env, free_port
 from tests.support.otlp_receiver import OtlpHttpReceiver
-from tests.support.sentry_receiver import SentryReceiver
+from tests.support.sentry_receiver import Reply, SentryReceiver
 
 TRACE_W3C = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACE_SENTRY = "5cf92f3577b34da6a3ce929d0e0e4737"
@@ -93,3 +93,23 @@ def test_uvicorn(tmp_path: Path, sentry: SentryReceiver, otlp: OtlpHttpReceiver)
         assert server.stop() in (0, -signal.SIGTERM), server.output()
         assert "Finished server process" in server.output()
         assert "Traceback" not in server.output(), server.output()
+
+
+def test_uvicorn_sigterm_flushes_what_is_queued(tmp_path: Path, otlp: OtlpHttpReceiver) -> None:
+    # uvicorn re-raises SIGTERM with the default handler after a graceful shutdown, which
+    # skips atexit: scopetel must flush when the server is done, before that happens.
+    port = free_port()
+    command = [str(INSTRUMENT), str(BIN / "uvicorn"), "asgi_app:application"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    with SentryReceiver() as slow_sentry:
+        slow_sentry.default = Reply(delay=0.2)  # envelopes queue up in the transport
+        env = app_env(
+            SENTRY_DSN=slow_sentry.dsn,
+            SENTRY_SHUTDOWN_TIMEOUT="5",
+            OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url,
+        )
+        with Server(command, env, port, tmp_path / "uvicorn.log") as server:
+            answers = [_get(f"{server.url}/plain") for _ in range(6)]
+            assert server.stop() in (0, -signal.SIGTERM), server.output()
+        received = {t["contexts"]["trace"]["span_id"] for t in slow_sentry.transactions()}
+        assert received == {answer["span_id"] for answer in answers}, server.output()

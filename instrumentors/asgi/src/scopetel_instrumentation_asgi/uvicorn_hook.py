@@ -4,18 +4,26 @@ uvicorn wraps the loaded application in middleware of its own (proxy headers, me
 logging); scopetel's layer goes right around the application, inside those, so it
 sees the client address the proxy headers give. Applications a framework layer serves
 (Starlette, Django) are left alone, and so are WSGI applications.
+
+uvicorn ends a graceful shutdown on SIGTERM/SIGINT by raising the signal again with
+the default handler, which kills the process without running ``atexit``: scopetel
+flushes (within ``shutdown_timeout``) when the server is done, before that happens.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Final
 
 from scopetel._internal_errors import report_internal_error
+from scopetel._setup import flush
+from scopetel._state import get_client
 from scopetel._web.layers import claimed
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel_instrumentation_asgi.middleware import ScopetelASGIMiddleware
 
 MODULE: Final = "uvicorn.config"
+SERVER_MODULE: Final = "uvicorn.server"
 _UVICORN_WRAPPERS: Final = frozenset(
     {
         "uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware",
@@ -58,22 +66,58 @@ def _load(original: Callable[..., Any], config: Any, args: tuple[Any, ...], kwar
     return result
 
 
+def _capture_signals(
+    original: Callable[..., Any], server: Any, args: tuple[Any, ...], kwargs: Any
+) -> Any:
+    return _flushing_after(original(*args, **kwargs))
+
+
+@contextmanager
+def _flushing_after(signals: Any) -> Iterator[None]:
+    """uvicorn's signal block, with scopetel flushed before a captured signal is re-raised."""
+    with signals:
+        try:
+            yield
+        finally:
+            _flush()
+
+
+def _flush() -> None:
+    try:
+        client = get_client()
+        if client is not None:
+            flush(timeout=client.options.shutdown_timeout)
+    except Exception:
+        report_internal_error("uvicorn shutdown flush")
+
+
 class UvicornHook:
-    """Patches ``uvicorn.config.Config.load`` once uvicorn is imported."""
+    """Patches ``Config.load`` and ``Server.capture_signals`` once uvicorn is imported."""
 
     def __init__(self) -> None:
-        self._patch: MethodPatch | None = None
-        self._hook = ImportHook(MODULE, self._apply)
+        self._patches: dict[str, MethodPatch] = {}
+        self._hooks = (
+            ImportHook(MODULE, self._apply_config),
+            ImportHook(SERVER_MODULE, self._apply_server),
+        )
 
-    def _apply(self, module: ModuleType) -> None:
-        if self._patch is None:
-            self._patch = MethodPatch(module.Config, "load", _load)
+    def _apply_config(self, module: ModuleType) -> None:
+        if "load" not in self._patches:
+            self._patches["load"] = MethodPatch(module.Config, "load", _load)
+
+    def _apply_server(self, module: ModuleType) -> None:
+        if "signals" not in self._patches:
+            self._patches["signals"] = MethodPatch(
+                module.Server, "capture_signals", _capture_signals
+            )
 
     def enable(self) -> None:
-        self._hook.enable()
+        for hook in self._hooks:
+            hook.enable()
 
     def disable(self) -> None:
-        self._hook.disable()
-        if self._patch is not None:
-            self._patch.undo()
-            self._patch = None
+        for hook in self._hooks:
+            hook.disable()
+        for patch in self._patches.values():
+            patch.undo()
+        self._patches.clear()
