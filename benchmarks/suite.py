@@ -7,6 +7,7 @@ interpreter, in an order rotated every round so that no variant always runs firs
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import subprocess
@@ -42,6 +43,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--profile-failing",
         action="store_true",
         help="then cProfile the variant of each failing timing target into PROFILES.md",
+    )
+    parser.add_argument(
+        "--profiles-only",
+        action="store_true",
+        help="only write PROFILES.md, for the failing targets of OUT/results.json",
     )
     args = parser.parse_args(argv)
     if args.rounds is None:
@@ -115,7 +121,13 @@ def profile_failing(
     results: dict[str, Any], modules: dict[str, ModuleType], args: argparse.Namespace
 ) -> str:
     """cProfile output (top functions by cumulative time) of each failing timing target."""
-    sections = ["# Profiles of failing timing targets", ""]
+    sections = [
+        "# Profiles of failing timing targets",
+        "",
+        f"cProfile, top functions by cumulative time (import machinery and the harness left "
+        f"out), of scopetel at commit `{_commit()}`; `--profile N` shows the top N.",
+        "",
+    ]
     done: set[tuple[str, str]] = set()
     for name, data in results["workloads"].items():
         timing = {metric.name for metric in modules[name].METRICS if metric.timing}
@@ -129,7 +141,7 @@ def profile_failing(
                 name, target["variant"], quick=args.quick, timeout=args.timeout, profile=40
             )
             text = result.get("profile") or result.get("error", "")
-            command = f"python -m benchmarks.workloads.{name} {target['variant']} --profile 40"
+            command = f"python -m benchmarks.workloads.{name} {target['variant']} --profile"
             sections += [f"## {data['title']} — `{target['variant']}`", "", f"`{command}`", ""]
             sections += ["```", text.strip(), "```", ""]
     return "\n".join(sections)
@@ -138,6 +150,15 @@ def profile_failing(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     modules = load(args.workloads)
+    if args.profiles_only:
+        results = json.loads((args.out / "results.json").read_text(encoding="utf-8"))
+        results["workloads"] = {
+            name: data for name, data in results["workloads"].items() if name in modules
+        }
+        path = args.out / "PROFILES.md"
+        path.write_text(profile_failing(results, modules, args), encoding="utf-8")
+        _log(f"wrote {path}")
+        return 0
     started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     started = time.monotonic()
     runs = run_rounds(args, modules)
