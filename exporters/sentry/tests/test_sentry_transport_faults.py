@@ -29,6 +29,10 @@ def test_slow_backend_never_blocks_and_close_is_bounded(
     started = time.monotonic()
     transport.close(timeout=1.0)
     assert 0.8 < time.monotonic() - started < 1.5
+    # nothing could be delivered in time: every envelope is counted, none silently lost
+    delivered = len(receiver.events())
+    counted = transport.client_reports.counts().get(("network_error", "error"), 0)
+    assert delivered + counted == 20
 
 
 def test_hanging_backend_times_out_and_is_retried(

@@ -45,6 +45,7 @@ class JobQueue:
         self._bytes = 0
         self._seq = 0
         self._stopped = False
+        self._current: Job | None = None  # taken by the worker, not yet done or retried
 
     @property
     def last_seq(self) -> int:
@@ -73,6 +74,8 @@ class JobQueue:
                 return False
             job.not_before = time.monotonic() + delay
             heapq.heappush(self._delayed, (job.not_before, job.seq, job))
+            if self._current is job:
+                self._current = None
             self._bytes += job.size
             self._cond.notify_all()
             return True
@@ -91,6 +94,7 @@ class JobQueue:
                     self._cond.wait(wait)
                     continue
                 self._bytes -= job.size
+                self._current = job
                 return job
             return None
 
@@ -98,6 +102,8 @@ class JobQueue:
         """The job was delivered or definitively dropped."""
         with self._cond:
             self._outstanding.discard(job.seq)
+            if self._current is job:
+                self._current = None
             self._cond.notify_all()
 
     def wait_done(self, upto: int, deadline: float) -> bool:
@@ -110,12 +116,15 @@ class JobQueue:
                 self._cond.wait(remaining)
             return True
 
-    def stop(self) -> int:
-        """Stop handing out jobs; return how many outstanding jobs are abandoned."""
+    def stop(self) -> list[Job]:
+        """Stop handing out jobs; return the outstanding ones (queued, waiting, in flight)."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-            return len(self._outstanding)
+            jobs = [*self._fresh, *(entry[2] for entry in self._delayed)]
+            if self._current is not None:
+                jobs.append(self._current)
+            return [job for job in jobs if job.seq in self._outstanding]
 
     @property
     def stopped(self) -> bool:

@@ -16,8 +16,9 @@ What is counted in client reports (reason, per data category and quantity):
 
 When ``close``'s timeout expires with envelopes still queued, waiting for a retry or in
 flight, they are abandoned to the daemon worker (which stops after its current request) and
-are not counted: no client report could carry them any more. Envelopes captured after
-``close`` are ignored the same way.
+counted as ``network_error`` (with the counts a client report riding along carried): the
+counts stay in ``client_reports`` for whoever reads them, and one warning says how many
+envelopes were not delivered. Envelopes captured after ``close`` are ignored.
 
 After ``os.fork()`` the child starts with an empty queue, fresh counts, a new HTTP pool and
 its own worker (started lazily); what the parent had queued stays the parent's to send.
@@ -35,7 +36,7 @@ import urllib3
 from scopetel_exporter_sentry._discards import count_items, split_limited
 from scopetel_exporter_sentry._http import HttpSender, select_proxy
 from scopetel_exporter_sentry._log import LOGGER, report_internal_error
-from scopetel_exporter_sentry._queue import JobQueue
+from scopetel_exporter_sentry._queue import Job, JobQueue
 from scopetel_exporter_sentry._worker import RetryPolicy, Worker
 from scopetel_exporter_sentry.client_reports import ClientReports, DiscardReason
 from scopetel_exporter_sentry.dsn import Dsn
@@ -183,13 +184,24 @@ class HttpTransport:
             self.flush(timeout)
         finally:
             try:
-                abandoned = self._queue.stop()
-                if abandoned:
-                    LOGGER.debug("scopetel: %d envelope(s) abandoned at close", abandoned)
+                self._count_abandoned(self._queue.stop())
                 if not self._worker.started:
                     self._sender.close()
             except Exception:
                 report_internal_error("HttpTransport.close")
+
+    def _count_abandoned(self, jobs: list[Job]) -> None:
+        envelopes = [job for job in jobs if job.envelope is not None]
+        for job in jobs:
+            if job.envelope is not None:
+                count_items(self._reports, DiscardReason.NETWORK_ERROR, job.envelope.items)
+            if job.report is not None:
+                self._reports.restore(job.report)
+                job.report = None
+        if envelopes:
+            LOGGER.warning(
+                "scopetel: shutdown timed out; %d envelope(s) not delivered", len(envelopes)
+            )
 
     def _ensure_worker(self) -> None:
         if not self._worker.started:
