@@ -6,7 +6,8 @@ so that spans of any instrumentation see ours as parents and vice versa.
 
 from typing import Final
 
-from opentelemetry.context import create_key
+from opentelemetry.context import Context, create_key
+from opentelemetry.trace import INVALID_SPAN, set_span_in_context
 
 CURRENT_SCOPE: Final = create_key("scopetel.current_scope")
 ISOLATION_SCOPE: Final = create_key("scopetel.isolation_scope")
@@ -20,3 +21,8 @@ CUSTOM_SAMPLING_CONTEXT: Final = create_key("scopetel.custom_sampling_context")
 SPAN_FACADE: Final = create_key("scopetel.span_facade")
 # start_transaction(sampled=True/False): a decision forced on the sampler for that root
 FORCED_SAMPLED: Final = create_key("scopetel.forced_sampled")
+
+# OpenTelemetry's own key of the active span, learnt through its public API (whatever
+# set_span_in_context writes into an empty Context), so that entering a span builds one
+# Context instead of two.
+SPAN: Final = next(iter(set_span_in_context(INVALID_SPAN, Context())))

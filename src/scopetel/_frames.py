@@ -14,6 +14,7 @@ inside the frame (a background task outliving its request) keep seeing it.
 """
 
 from collections.abc import Mapping
+from typing import cast
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
@@ -49,7 +50,9 @@ def leave(frame: Frame) -> None:
     """Leave ``frame``; never raises, whatever Context or order it is left in."""
     top = otel_context.get_current().get(FRAME)
     if top is frame:
-        otel_context.attach(live(frame.previous))
+        previous = frame.previous
+        below = cast(Frame | None, previous.get(FRAME))  # only scopetel writes FRAME
+        otel_context.attach(previous if below is None or not below.exited else live(previous))
         return
     while isinstance(top, Frame):  # out of order here, or not in this Context at all
         if top is frame:

@@ -26,10 +26,23 @@ LOGGER: Final = logging.getLogger("scopetel")
 
 
 class SwitchableSampler(Sampler):
-    """Delegates to a sampler that ``init()`` may replace."""
+    """Delegates to a sampler that ``init()`` may replace.
+
+    Setting ``delegate`` also binds the delegate's ``should_sample`` on this instance, so
+    the SDK calls it directly: sampling every span costs no extra call.
+    """
 
     def __init__(self, delegate: Sampler) -> None:
         self.delegate = delegate
+
+    @property
+    def delegate(self) -> Sampler:
+        return self._delegate
+
+    @delegate.setter
+    def delegate(self, sampler: Sampler) -> None:
+        self._delegate = sampler
+        self.should_sample = sampler.should_sample  # type: ignore[method-assign]
 
     def should_sample(
         self,
@@ -41,7 +54,7 @@ class SwitchableSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        return self.delegate.should_sample(
+        return self._delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 

@@ -88,9 +88,10 @@ class TracesSampler(Sampler):
             parent_span = trace.get_current_span(parent_context)
             parent = parent_span.get_span_context()
             if parent.is_valid and not parent.is_remote:
-                decision = _SAMPLE if parent.trace_flags.sampled else _DROP
-                # The SDK gives a span the *sampler's* attributes: pass them through.
-                return SamplingResult(decision, attributes, parent.trace_state)
+                if parent.trace_flags.sampled:
+                    # The SDK gives a span the *sampler's* attributes: pass them through.
+                    return SamplingResult(_SAMPLE, attributes, parent.trace_state)
+                return SamplingResult(_DROP, None, parent.trace_state)
             return self._sample_root(parent_context, parent_span, trace_id, name, attributes)
         except Exception:
             report_internal_error("TracesSampler.should_sample")

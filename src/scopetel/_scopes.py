@@ -12,7 +12,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
 from scopetel import _frames
-from scopetel._context_keys import CURRENT_SCOPE, ISOLATION_SCOPE
+from scopetel._context_keys import CURRENT_SCOPE, FRAME, ISOLATION_SCOPE
 from scopetel._scope import Scope
 
 GLOBAL_SCOPE: Final = Scope("global")
@@ -56,19 +56,19 @@ class _ScopeBlock:
         self._frame: _frames.Frame | None = None
 
     def __enter__(self) -> Scope:
+        # The hot path of every request and task: one Context lookup, one attach.
         # Only scopetel writes these keys, so their values are Scopes.
         ctx = otel_context.get_current()
-        scope = self._scope
-        if scope is None:
-            scope = cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
+        frame = self._frame = _frames.Frame(ctx)
+        scope = self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
         isolation = self._isolation
         if isolation is False:
-            self._frame = _frames.enter({CURRENT_SCOPE: scope}, current=ctx)
+            otel_context.attach(Context({**ctx, CURRENT_SCOPE: scope, FRAME: frame}))
             return scope
         if isolation is True:
             isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
-        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation}
-        self._frame = _frames.enter(values, current=ctx)
+        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation, FRAME: frame}
+        otel_context.attach(Context({**ctx, **values}))
         return isolation
 
     def __exit__(

@@ -19,7 +19,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel import _attributes as attrs
 from scopetel import _frames
-from scopetel._context_keys import CURRENT_SCOPE, SPAN_FACADE
+from scopetel._context_keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
 from scopetel._scopes import current_scope_in
 from scopetel._serialize import safe_repr, safe_str
 
@@ -215,14 +215,16 @@ class Span:
         if self._frame is not None:  # entered again before being left
             self._outer_frames = [*(self._outer_frames or ()), self._frame]
         current = _frames.current()
-        span_ctx = otel_trace.set_span_in_context(self._otel, current)
-        values = self._context_values(current)
-        self._frame = _frames.enter(values, base=span_ctx, current=current)
+        self._frame = _frames.enter(self._context_values(current), current=current)
         return self
 
     def _context_values(self, current: Context) -> dict[str, object]:
-        """What entering this span puts in ``current`` besides the span itself."""
-        return {CURRENT_SCOPE: current_scope_in(current).fork(), SPAN_FACADE: self}
+        """What entering this span puts in ``current``."""
+        return {
+            SPAN: self._otel,
+            CURRENT_SCOPE: current_scope_in(current).fork(),
+            SPAN_FACADE: self,
+        }
 
     def __exit__(
         self,
