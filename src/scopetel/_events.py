@@ -24,6 +24,7 @@ _RUNTIME: Final = {
     "build": sys.version,
 }
 _HOSTNAME: Final = socket.gethostname()
+_BUILT_CONTEXTS: Final = frozenset({"trace", "otel", "runtime"})
 
 
 def new_event_id() -> str:
@@ -96,9 +97,14 @@ def finalize(event: Event, options: Options) -> Event:
     event.setdefault("server_name", options.server_name or _HOSTNAME)
     contexts = event.setdefault("contexts", {})
     contexts.setdefault("runtime", dict(_RUNTIME))
-    for key in ("extra", "contexts", "tags", "user"):
+    limit = options.max_value_length
+    for key in ("extra", "tags", "user"):
         if key in event:
-            event[key] = to_json_safe(event[key], max_string=options.max_value_length)
+            event[key] = to_json_safe(event[key], max_string=limit)
+    contexts = event["contexts"]
+    for name, value in contexts.items():
+        if name not in _BUILT_CONTEXTS:  # ours hold span attribute values: JSON already
+            contexts[name] = to_json_safe(value, max_string=limit)
     if "tags" in event:
         event["tags"] = {str(k): str(v) for k, v in event["tags"].items()}
     return event

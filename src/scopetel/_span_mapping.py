@@ -71,10 +71,16 @@ def origin(span: CompactSpan) -> str:
 
 def op_and_description(span: CompactSpan) -> tuple[str | None, str]:
     """Explicit ``sentry.op``/``sentry.description``, each else inferred."""
-    op, description = infer_op_and_description(span.name, span.kind, span.attributes)
     explicit_op = _explicit_str(span, attrs.OP)
     explicit_description = _explicit_str(span, attrs.DESCRIPTION)
+    if explicit_op and span.scope_name == SCOPETEL_TRACER:
+        # scopetel's own spans: the name is the description the user gave
+        return explicit_op, explicit_description or span.name
+    op, description = infer_op_and_description(span.name, span.kind, span.attributes)
     return explicit_op or op, explicit_description or description
+
+
+SCOPETEL_TRACER = "scopetel"  # the instrumentation scope of spans scopetel's API starts
 
 
 def status(span: CompactSpan) -> str:
