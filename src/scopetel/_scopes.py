@@ -27,13 +27,13 @@ def get_global_scope() -> Scope:
 
 def get_isolation_scope() -> Scope:
     """The scope of the current request, job or unit of work."""
-    scope = _frames.current().get(ISOLATION_SCOPE)
-    return scope if isinstance(scope, Scope) else _DEFAULT_ISOLATION
+    # only scopetel writes this key: its value is a Scope (or absent)
+    return cast(Scope, otel_context.get_current().get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION)
 
 
 def get_current_scope() -> Scope:
     """The scope of the current span or ``new_scope()`` block."""
-    return current_scope_in(_frames.current())
+    return cast(Scope, otel_context.get_current().get(CURRENT_SCOPE) or _DEFAULT_CURRENT)
 
 
 def current_scope_in(ctx: Context) -> Scope:
