@@ -18,7 +18,7 @@ from scopetel._dsc import DynamicSamplingContext
 from scopetel._internal_errors import guarded
 from scopetel._options import Options
 from scopetel._propagation import frozen_dsc, head_dsc
-from scopetel._span_mapping import to_span_v2, transaction_name_and_source
+from scopetel._span_mapping import to_span_v2, transaction_name_and_source, typed
 from scopetel._span_records import CompactSpan
 from scopetel._span_stream import StreamedSpan
 from scopetel._version import SDK_NAME, VERSION
@@ -30,24 +30,6 @@ Json = dict[str, Any]
 DscFor = Callable[[CompactSpan, str], DynamicSamplingContext]
 """The DSC of a span's trace, given a span of it (its segment root if streamed) and
 the segment's name."""
-
-
-def typed(value: object) -> Json:
-    """An attribute value as span v2 writes it: ``{"value": ..., "type": ...}``."""
-    if isinstance(value, bool):
-        return {"value": value, "type": "boolean"}
-    if isinstance(value, int):
-        return {"value": value, "type": "integer"}
-    if isinstance(value, float):
-        return {"value": value, "type": "double"}
-    if isinstance(value, list | tuple):
-        return {
-            "value": [
-                item if isinstance(item, str | bool | int | float) else str(item) for item in value
-            ],
-            "type": "array",
-        }
-    return {"value": value if isinstance(value, str) else str(value), "type": "string"}
 
 
 def common_attributes(options: Options, resource: Resource | None) -> dict[str, Json]:

@@ -229,15 +229,21 @@ def to_trace_context(root: CompactSpan) -> Json:
     return result
 
 
-def _typed(value: object) -> Json:
+def typed(value: object) -> Json:
+    """An attribute value as span v2 writes it: ``{"value": ..., "type": ...}``."""
     if isinstance(value, bool):
         return {"value": value, "type": "boolean"}
     if isinstance(value, int):
         return {"value": value, "type": "integer"}
     if isinstance(value, float):
         return {"value": value, "type": "double"}
-    if isinstance(value, list):
-        return {"value": value, "type": "array"}
+    if isinstance(value, list | tuple):
+        return {
+            "value": [
+                item if isinstance(item, str | bool | int | float) else str(item) for item in value
+            ],
+            "type": "array",
+        }
     return {"value": value if isinstance(value, str) else str(value), "type": "string"}
 
 
@@ -245,23 +251,23 @@ def to_span_v2(span: CompactSpan, segment_root_span_id: int, segment_name: str) 
     """A span v2 item (span streaming): attributes typed, status ``ok``/``error``."""
     op, description = op_and_description(span)
     is_segment = span.span_id == segment_root_span_id
-    attributes: Json = {key: _typed(value) for key, value in data(span).items()}
+    attributes: Json = {key: typed(value) for key, value in data(span).items()}
     for key, value in tags(span).items():
-        attributes.setdefault(key, _typed(value))
+        attributes.setdefault(key, typed(value))
     for key, entry in measurements(span).items():
-        attributes.setdefault(key, _typed(entry["value"]))
+        attributes.setdefault(key, typed(entry["value"]))
     if op is not None:
-        attributes["sentry.op"] = _typed(op)
-    attributes["sentry.origin"] = _typed(origin(span))
-    attributes["sentry.segment.id"] = _typed(_span_id(segment_root_span_id))
-    attributes["sentry.segment.name"] = _typed(segment_name)
+        attributes["sentry.op"] = typed(op)
+    attributes["sentry.origin"] = typed(origin(span))
+    attributes["sentry.segment.id"] = typed(_span_id(segment_root_span_id))
+    attributes["sentry.segment.name"] = typed(segment_name)
     if is_segment:
-        attributes["sentry.segment.name.source"] = _typed(transaction_name_and_source(span)[1])
+        attributes["sentry.segment.name.source"] = typed(transaction_name_and_source(span)[1])
         if description != segment_name:
-            attributes["sentry.description"] = _typed(description)
+            attributes["sentry.description"] = typed(description)
     sample_rate = span.attributes.get(attrs.SAMPLE_RATE)
     if isinstance(sample_rate, int | float) and not isinstance(sample_rate, bool):
-        attributes[attrs.SAMPLE_RATE] = _typed(_json_scalar(float(sample_rate)))
+        attributes[attrs.SAMPLE_RATE] = typed(_json_scalar(float(sample_rate)))
     result: Json = {
         "trace_id": _trace_id(span),
         "span_id": _span_id(span.span_id),
