@@ -328,19 +328,21 @@ def test_stream_processor_memory_is_bounded_for_spans_never_ended() -> None:
     assert len(processor._open) < 10_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="init() again shuts the old SegmentProcessor down; a transaction open across the "
-    "re-init ends in the new processor, which does not know it: dropped (as buffer_overflow)",
-)
 @isolated
 def test_transaction_open_across_reinit_is_sent() -> None:
     with capture_envelopes(traces_sample_rate=1.0) as first:
         transaction = scopetel.start_transaction(name="in flight")
+        before = transaction.start_child(op="before")
         with capture_envelopes(traces_sample_rate=1.0) as second:
+            after = transaction.start_child(op="after")  # started under the new init()
+            after.finish()
+            before.finish()
             transaction.finish()
             scopetel.flush()
-    assert len(first.transactions()) + len(second.transactions()) == 1
+    assert first.transactions() == []  # its transport was closed by the second init()
+    (sent,) = second.transactions()
+    assert sorted(span["op"] for span in sent["spans"]) == ["after", "before"]
+    assert second.lost == {}
 
 
 @isolated

@@ -22,6 +22,8 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from scopetel._segments import SegmentProcessor
+
 LOGGER: Final = logging.getLogger("scopetel")
 
 
@@ -63,22 +65,52 @@ class SwitchableSampler(Sampler):
 
 
 class SwitchableProcessor(SpanProcessor):
-    """Delegates to the span processors of the active ``init()``."""
+    """Delegates to the span processors of the active ``init()``.
+
+    A segment processor replaced while it still buffers open segments keeps *draining*:
+    the spans of those segments (and children started under them) still go to it, so a
+    transaction open across a second ``init()`` is sent whole. It is shut down once idle.
+    """
 
     def __init__(self) -> None:
         self.delegates: tuple[SpanProcessor, ...] = ()
+        self._draining: tuple[SegmentProcessor, ...] = ()
 
     def replace(self, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
         old, self.delegates = self.delegates, tuple(processors)
+        draining: list[SegmentProcessor] = list(self._draining)
         for processor in old:
             processor.force_flush(int(timeout_s * 1000))
-            processor.shutdown()
+            if isinstance(processor, SegmentProcessor) and not processor.is_idle():
+                draining.append(processor)
+            else:
+                processor.shutdown()
+        self._draining = tuple(draining)
+
+    def _drainer_of(self, span_id: int) -> SegmentProcessor | None:
+        for processor in self._draining:
+            if processor.holds(span_id):
+                return processor
+        return None
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        if self._draining and span.parent is not None:
+            drainer = self._drainer_of(span.parent.span_id)
+            if drainer is not None:
+                drainer.on_start(span, parent_context)
+                return
         for processor in self.delegates:
             processor.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
+        if self._draining and span.context is not None:
+            drainer = self._drainer_of(span.context.span_id)
+            if drainer is not None:
+                drainer.on_end(span)
+                if drainer.is_idle():
+                    self._draining = tuple(p for p in self._draining if p is not drainer)
+                    drainer.shutdown()
+                return
         for processor in self.delegates:
             processor.on_end(span)
 
@@ -86,8 +118,9 @@ class SwitchableProcessor(SpanProcessor):
         self.shutdown_delegates()
 
     def shutdown_delegates(self) -> None:
-        """Shut the active processors down (they emit what they hold); keep them."""
-        for processor in self.delegates:
+        """Shut the active (and draining) processors down; they emit what they hold."""
+        draining, self._draining = self._draining, ()
+        for processor in (*draining, *self.delegates):
             processor.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:

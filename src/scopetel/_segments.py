@@ -332,6 +332,16 @@ class SegmentProcessor(SpanProcessor):
             self._in_flight += 1
         self._deliver(segments, lost)
 
+    def holds(self, span_id: int) -> bool:
+        """Whether ``span_id`` belongs to a segment this processor still buffers."""
+        with self._lock:
+            return span_id in self._members
+
+    def is_idle(self) -> bool:
+        """No segment pending and nothing being delivered."""
+        with self._lock:
+            return not self._pending and not self._in_flight
+
     @guarded(False)
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Emit every segment whose root has ended, even with children still open."""

@@ -19,6 +19,7 @@ from scopetel._scope import Event, Scope
 from scopetel._scopes import get_global_scope
 from scopetel._scrubber import scrub_event
 from scopetel._segments import Segment
+from scopetel._state import get_client
 
 
 class TransactionEmitter:
@@ -29,7 +30,9 @@ class TransactionEmitter:
 
     @guarded(None)
     def emit(self, segment: Segment) -> None:
-        client = self._client
+        # A segment that outlived its init() (see SwitchableProcessor) goes to the client
+        # active now: the one it was started under has closed its transport.
+        client = get_client() or self._client
         if not client.sending:
             return
         scopes = _unique(
@@ -46,7 +49,7 @@ class TransactionEmitter:
         _apply_scope_name(event, segment, scopes)
         spans = len(segment.spans) + 1
         scrub_event(event)
-        final, reason = self._user_hooks(event, scopes)
+        final, reason = self._user_hooks(event, scopes, client)
         if final is None:
             client.record_lost(reason, "transaction")
             client.record_lost(reason, "span", spans)
@@ -59,7 +62,9 @@ class TransactionEmitter:
         }
         client.send(Envelope(headers, [json_item("transaction", final)]))
 
-    def _user_hooks(self, event: Event, scopes: list[Scope]) -> tuple[Event | None, str]:
+    def _user_hooks(
+        self, event: Event, scopes: list[Scope], client: Client
+    ) -> tuple[Event | None, str]:
         """The event after scope processors and ``before_send_transaction``, or None and
         the client-report reason of the drop."""
         hint: dict[str, Any] = {}
@@ -70,7 +75,7 @@ class TransactionEmitter:
             processed = event
         if processed is None:
             return None, "event_processor"
-        hook = self._client.options.before_send_transaction
+        hook = client.options.before_send_transaction
         if hook is None:
             return processed, ""
         try:
