@@ -27,7 +27,9 @@ from scopetel._span_records import CompactSpan
 from scopetel.testing import CapturingTransport
 from tests.support.sentry_receiver import SentryReceiver
 
-REFERENCE = Path("/work/shared/reference/sentry-sdk-2.75/stream-01.envelope")
+REFERENCE = (
+    Path(__file__).resolve().parents[2] / "shared/reference/sentry-sdk-2.75/stream-01.envelope"
+)
 DSN = "https://public@o1.ingest.sentry.io/42"
 
 

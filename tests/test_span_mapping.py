@@ -29,7 +29,9 @@ from scopetel._span_mapping import (
 from scopetel._span_records import CompactSpan
 from tests.support.relay import assert_valid_event
 
-STREAM_SAMPLE = Path("/work/shared/reference/sentry-sdk-2.75/stream-01.envelope")
+STREAM_SAMPLE = (
+    Path(__file__).resolve().parents[2] / "shared/reference/sentry-sdk-2.75/stream-01.envelope"
+)
 
 
 class _Capture(SpanProcessor):
