@@ -231,3 +231,12 @@ def test_stream_mode_envelopes_carry_the_received_dsc() -> None:
     for envelope in span_envelopes:
         assert envelope.headers["trace"]["public_key"] == "upstream"
         assert envelope.headers["trace"]["trace_id"] == UPSTREAM_TRACE
+
+
+def test_start_span_attributes_are_span_data(transport) -> None:
+    with scopetel.start_transaction(name="attrs"):
+        with scopetel.start_span(op="db", name="q", attributes={"db.system": "sqlite", "n": 3}):
+            pass
+    scopetel.flush()
+    data = transport.transactions()[0]["spans"][0]["data"]
+    assert (data["db.system"], data["n"]) == ("sqlite", 3)

@@ -266,6 +266,10 @@ def start_otel_span(
     origin = extra.get("origin")
     if origin:
         attributes[attrs.ORIGIN] = str(origin)
+    more = extra.get("attributes")
+    if more:  # set at start, so that samplers and processors see them too
+        for key, value in more.items():
+            attributes[str(key)] = attribute_value(value)
     otel = _tracer.start_span(
         name or op or "<unnamed span>",
         context=parent_ctx,
@@ -274,9 +278,4 @@ def start_otel_span(
     )
     if parent is None:
         parent = otel_trace.get_current_span(parent_ctx).get_span_context()
-    span = Span(otel, parent.span_id if parent.is_valid else None, segment)
-    more = extra.get("attributes")
-    if more:
-        for key, value in more.items():
-            span.set_data(key, value)
-    return span
+    return Span(otel, parent.span_id if parent.is_valid else None, segment)
