@@ -41,29 +41,6 @@ MESSAGING_SYSTEM: Final = "messaging.system"
 MESSAGING_OPERATION: Final = ("messaging.operation.type", "messaging.operation")
 MESSAGING_DESTINATION: Final = ("messaging.destination.name", "messaging.destination")
 
-SPAN_STATUSES: Final = frozenset(
-    {
-        "ok",
-        "cancelled",
-        "unknown",
-        "unknown_error",
-        "invalid_argument",
-        "deadline_exceeded",
-        "not_found",
-        "already_exists",
-        "permission_denied",
-        "resource_exhausted",
-        "failed_precondition",
-        "aborted",
-        "out_of_range",
-        "unimplemented",
-        "internal_error",
-        "unavailable",
-        "data_loss",
-        "unauthenticated",
-    }
-)
-"""Span statuses Relay accepts (``contexts.trace.status`` and ``spans[].status``)."""
 
 _HTTP_STATUS: Final = {
     400: "invalid_argument",
@@ -99,6 +76,9 @@ _GRPC_STATUS: Final = (
     "data_loss",
     "unauthenticated",
 )
+SPAN_STATUSES: Final = frozenset({*_GRPC_STATUS, "unknown"})
+"""Span statuses Relay accepts (``contexts.trace.status`` and ``spans[].status``)."""
+
 _GRPC_NAMES: Final = {
     "OK": 0,
     "CANCELLED": 1,
