@@ -186,10 +186,7 @@ class SegmentProcessor(SpanProcessor):
 
     @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
-        context = span.context
-        if self._closed or context is None or not context.trace_flags.sampled:
-            return
-        compact = CompactSpan.from_readable(span)
+        compact = None if self._closed else CompactSpan.if_sampled(span)
         if compact is None:
             return
         span_id = compact.span_id

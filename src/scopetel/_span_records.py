@@ -74,6 +74,14 @@ class CompactSpan:
         self.scope_name = scope_name
 
     @classmethod
+    def if_sampled(cls, span: ReadableSpan) -> Self | None:
+        """The record of an ended span that was sampled; None for any other."""
+        context = span.context
+        if context is None or not context.trace_flags.sampled:
+            return None
+        return cls.from_readable(span)
+
+    @classmethod
     def from_readable(cls, span: ReadableSpan) -> Self | None:
         """Copy what Sentry needs out of an ended SDK span; ``None`` without a context."""
         context = span.context
