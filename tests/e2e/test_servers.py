@@ -113,3 +113,21 @@ def test_uvicorn_sigterm_flushes_what_is_queued(tmp_path: Path, otlp: OtlpHttpRe
             assert server.stop() in (0, -signal.SIGTERM), server.output()
         received = {t["contexts"]["trace"]["span_id"] for t in slow_sentry.transactions()}
         assert received == {answer["span_id"] for answer in answers}, server.output()
+
+
+def test_gunicorn_sigterm_flushes_what_is_queued(tmp_path: Path, otlp: OtlpHttpReceiver) -> None:
+    port = free_port()
+    command = [str(INSTRUMENT), str(BIN / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}"]
+    command += ["--graceful-timeout", "8", "wsgi_app:application"]
+    with SentryReceiver() as slow_sentry:
+        slow_sentry.default = Reply(delay=0.2)  # envelopes queue up in the transport
+        env = app_env(
+            SENTRY_DSN=slow_sentry.dsn,
+            SENTRY_SHUTDOWN_TIMEOUT="5",
+            OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url,
+        )
+        with Server(command, env, port, tmp_path / "gunicorn.log") as server:
+            answers = [_get(f"{server.url}/plain") for _ in range(6)]
+            assert server.stop(timeout=15) == 0, server.output()
+        received = {t["contexts"]["trace"]["span_id"] for t in slow_sentry.transactions()}
+        assert received == {answer["span_id"] for answer in answers}, server.output()
