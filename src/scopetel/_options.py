@@ -245,6 +245,8 @@ def resolve(
     for option in TABLE:
         if option.name in kwargs or option.env is None or option.env not in environ:
             continue
+        if not environ[option.env].strip():
+            continue  # VAR= (as compose files write an unset one) means unset
         fallback = defaults.get(option.name, option.default)
         values[option.name] = from_environment(option, environ[option.env], fallback)
     return Options(**values)

@@ -12,6 +12,7 @@ from typing import Any, Final
 from opentelemetry import trace as otel_trace
 
 from scopetel._internal_errors import report_internal_error
+from scopetel._scopes import isolation_scope
 from scopetel._web.info import RequestInfo
 from scopetel._web.request import ServerRequest, begin, current_request
 
@@ -46,6 +47,10 @@ class ScopetelASGIMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") == "websocket" and current_request() is None:
+            with isolation_scope():  # a connection's user and tags stay its own
+                await self.app(scope, receive, send)
+            return
         if self._passthrough or scope.get("type") != "http" or current_request() is not None:
             await self.app(scope, receive, send)
             return
@@ -132,5 +137,8 @@ def route_of(scope: Scope) -> str | None:
         return path  # not mounted; a root_path given to the server is not part of routes
     mounted, app_root = scope.get("root_path"), scope["app_root_path"]
     if isinstance(mounted, str) and isinstance(app_root, str) and mounted.startswith(app_root):
-        path = mounted[len(app_root) :] + path
+        prefix = mounted[len(app_root) :]
+        if hasattr(route, "routes"):  # the Mount itself matched: root_path ends with it
+            return prefix or path
+        path = prefix + path
     return path

@@ -67,7 +67,10 @@ class ExcepthookInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
 
 def _reportable(error: object) -> TypeGuard[BaseException]:
-    return isinstance(error, BaseException) and not isinstance(error, KeyboardInterrupt)
+    """Errors, not the normal ways out (Ctrl-C, ``sys.exit()`` — in a thread too)."""
+    return isinstance(error, BaseException) and not isinstance(
+        error, KeyboardInterrupt | SystemExit | GeneratorExit
+    )
 
 
 def _sys_hook(hook: Hook) -> SysHook:
