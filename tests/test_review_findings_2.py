@@ -145,12 +145,6 @@ def _wsgi_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
     return iter([b"ok"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the client-address attributes are only removed by the request event processor "
-    "(_web.request_data._drop_addresses), which never sees streamed span items: with "
-    "trace_lifecycle='stream' contrib's net.peer.ip goes to Sentry without send_default_pii",
-)
 def test_streamed_server_span_has_no_client_address_without_pii() -> None:
     app = ScopetelWSGIMiddleware(ContribWSGI(_wsgi_app))
     with capture_envelopes(

@@ -22,6 +22,7 @@ from scopetel._span_mapping import to_span_v2, transaction_name_and_source, type
 from scopetel._span_records import CompactSpan
 from scopetel._span_stream import StreamedSpan
 from scopetel._version import SDK_NAME, VERSION
+from scopetel._web.request_data import ADDRESS_ATTRIBUTES
 
 CONTENT_TYPE: Final = "application/vnd.sentry.items.span.v2+json"
 MAX_SPANS_PER_ITEM: Final = 1000
@@ -48,9 +49,18 @@ def common_attributes(options: Options, resource: Resource | None) -> dict[str, 
 
 
 def span_envelopes(
-    spans: Sequence[StreamedSpan], dsc_for: DscFor, common: Mapping[str, Json]
+    spans: Sequence[StreamedSpan],
+    dsc_for: DscFor,
+    common: Mapping[str, Json],
+    *,
+    send_default_pii: bool = False,
 ) -> list[Envelope]:
-    """Envelopes carrying ``spans``: grouped by trace, at most 1000 spans per item."""
+    """Envelopes carrying ``spans``: grouped by trace, at most 1000 spans per item.
+
+    Without ``send_default_pii`` the client addresses web instrumentations record
+    (``client.address``, ``net.peer.ip`` …) are left out.
+    """
+    drop = frozenset() if send_default_pii else ADDRESS_ATTRIBUTES
     by_trace: dict[int, list[StreamedSpan]] = {}
     for streamed in spans:
         by_trace.setdefault(streamed[0].trace_id, []).append(streamed)
@@ -60,17 +70,22 @@ def span_envelopes(
         dsc = dsc_for(head[0], head[2])
         for start in range(0, len(group), MAX_SPANS_PER_ITEM):
             chunk = group[start : start + MAX_SPANS_PER_ITEM]
-            envelopes.append(_envelope(chunk, dsc, common))
+            envelopes.append(_envelope(chunk, dsc, common, drop))
     return envelopes
 
 
 def _envelope(
-    chunk: Iterable[StreamedSpan], dsc: DynamicSamplingContext, common: Mapping[str, Json]
+    chunk: Iterable[StreamedSpan],
+    dsc: DynamicSamplingContext,
+    common: Mapping[str, Json],
+    drop: frozenset[str],
 ) -> Envelope:
     entries: list[Json] = []
     for span, segment_id, segment_name in chunk:
         entry = to_span_v2(span, segment_id, segment_name)
         attributes = entry["attributes"]
+        for key in drop.intersection(attributes):
+            del attributes[key]
         for key, value in common.items():
             attributes.setdefault(key, value)
         entries.append(entry)
@@ -107,5 +122,6 @@ class StreamEmitter:
     def emit(self, spans: list[StreamedSpan]) -> None:
         if not self._client.sending:
             return
-        for envelope in span_envelopes(spans, _client_dsc, self._common):
+        pii = self._client.options.send_default_pii
+        for envelope in span_envelopes(spans, _client_dsc, self._common, send_default_pii=pii):
             self._client.send(envelope)

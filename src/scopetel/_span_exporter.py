@@ -113,7 +113,8 @@ class SentrySpanExporter(SpanExporter):
     def _send(self, placed: list[StreamedSpan]) -> None:
         if not placed or self._transport is None:
             return
-        for envelope in span_envelopes(placed, self._dsc, self._common):
+        pii = self._options.send_default_pii
+        for envelope in span_envelopes(placed, self._dsc, self._common, send_default_pii=pii):
             self._transport.capture_envelope(envelope)
 
     def _dsc(self, span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
