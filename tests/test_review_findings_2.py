@@ -225,12 +225,6 @@ print("app done")
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ScopetelConfigurator keeps the 'scopetel' traces exporter (documented in the "
-    "README) next to its own segment processor: each trace reaches the same DSN twice, "
-    "as a transaction and as span items",
-)
 def test_scopetel_traces_exporter_does_not_duplicate_the_segment_processor(
     tmp_path: Path,
 ) -> None:

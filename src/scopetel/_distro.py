@@ -89,6 +89,7 @@ class ScopetelConfigurator(_OTelSDKConfigurator):
     def _start(self, kwargs: dict[str, Any]) -> None:
         environ = os.environ
         options = _sampling_options(auto_options())
+        otel_env.drop_own_trace_exporter(environ)
         exporters = otel_env.check_exporters(environ)
         described = [otel_env.describe_exporter(environ, name) for name in exporters]
         if environ.get(otel_env.CONFIG_FILE):

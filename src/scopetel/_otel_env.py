@@ -153,6 +153,22 @@ def entry_point_name(environ: Mapping[str, str], signal: str, name: str) -> str:
     return _PROTOCOLS.get(_protocol(environ, signal) or "grpc", "otlp_proto_grpc")
 
 
+def drop_own_trace_exporter(environ: MutableMapping[str, str]) -> None:
+    """Under scopetel's configurator the ``scopetel`` traces exporter would send every
+    span to Sentry a second time: take it out of ``OTEL_TRACES_EXPORTER``, with a hint."""
+    raw = environ.get("OTEL_TRACES_EXPORTER", "")
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if "scopetel" not in names:
+        return
+    kept = ",".join(name for name in names if name != "scopetel") or "none"
+    LOGGER.warning(
+        "scopetel: OTEL_TRACES_EXPORTER names 'scopetel', but scopetel's configurator already "
+        "sends spans to Sentry (SENTRY_TRACE_LIFECYCLE=stream streams them); using %r",
+        kept,
+    )
+    environ["OTEL_TRACES_EXPORTER"] = kept
+
+
 def check_exporters(environ: MutableMapping[str, str]) -> list[str]:
     """Drop unknown exporter names (one warning per variable); the trace exporters'
     entry point names."""
