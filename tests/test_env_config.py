@@ -171,3 +171,10 @@ def test_readme_documents_every_otel_variable_scopetel_sets() -> None:
     table = otel_env.markdown_table()
     for name in otel_env.distro_defaults({}):
         assert f"`{name}`" in table
+
+
+def test_string_values_are_stripped() -> None:
+    from scopetel._options import resolve
+
+    options = resolve({}, {"SENTRY_ENVIRONMENT": "prod\n", "SENTRY_RELEASE": " app@1 "})
+    assert (options.environment, options.release) == ("prod", "app@1")

@@ -12,7 +12,7 @@ Check = Callable[[str, Any], Any]
 
 def str_or_none(name: str, value: Any) -> str | None:
     if value is None or isinstance(value, str):
-        return value or None
+        return (value or "").strip() or None  # a secret mounted from a file ends in "\n"
     raise TypeError(f"{name} must be a string or None, not {type(value).__name__}")
 
 
