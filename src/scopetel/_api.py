@@ -5,7 +5,7 @@ import sys
 import time
 from typing import Any, Final
 
-from scopetel import _events, _frames, _propagation
+from scopetel import _events, _propagation
 from scopetel._attributes import SOURCE
 from scopetel._exceptions import exc_info_from, exceptions_from_error
 from scopetel._internal_errors import guarded
@@ -199,7 +199,3 @@ def last_event_id() -> str | None:
 
 def is_initialized() -> bool:
     return get_client() is not None
-
-
-def _current_context_for_tests() -> object:
-    return _frames.current()

@@ -70,6 +70,5 @@ def live(ctx: Context) -> Context:
     return ctx
 
 
-def current() -> Context:
-    """The current Context."""
-    return otel_context.get_current()
+# The current Context. An alias, not a wrapper: it is read on every span and scope.
+current = otel_context.get_current
