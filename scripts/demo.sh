@@ -64,7 +64,7 @@ settings=(
     "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$port"
     "OTEL_BSP_SCHEDULE_DELAY=200"
 )
-if "$BIN/python" -c "import scopetel._distro" 2>/dev/null; then
+if "$BIN/python" -c "import scopetel._setup.distro" 2>/dev/null; then
     launcher=("$BIN/opentelemetry-instrument")
     echo "== starting examples/demo_app.py on http://127.0.0.1:$app_port:"
     echo "   opentelemetry-instrument uvicorn, configured only by"

@@ -1,12 +1,13 @@
-"""Rewrite the README's tables: options from scopetel._options.TABLE, OpenTelemetry
-variables from scopetel._otel_env.VARIABLES."""
+"""Rewrite the README's tables: options from scopetel._config.options.TABLE, OpenTelemetry
+variables from scopetel._config.otel_env.VARIABLES."""
 
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from scopetel import _options, _otel_env
+from scopetel._config import options as _options
+from scopetel._config import otel_env as _otel_env
 
 TABLES: dict[str, Callable[[], str]] = {
     "options-table": _options.markdown_table,

@@ -6,8 +6,8 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from scopetel._distro import ScopetelDistro
-from scopetel._options import forget_auto_options
+from scopetel._config.options import forget_auto_options
+from scopetel._setup.distro import ScopetelDistro
 
 loaded: list[str] = []
 

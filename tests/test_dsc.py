@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from scopetel._dsc import (
+from scopetel._propagation.dsc import (
     DynamicSamplingContext,
     dsc_for_new_trace,
     format_sample_rand,
     sample_rand_for,
     sample_rand_from_trace_id,
 )
-from scopetel._headers import format_baggage, parse_baggage
+from scopetel._propagation.headers import format_baggage, parse_baggage
 from tests.test_headers import OTHER_TRACE_HEX, TRACE, TRACE_HEX
 
 # shared/ lies beside the repository (in CI: beside the fresh clone)

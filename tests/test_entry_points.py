@@ -17,13 +17,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.sampling import Decision
 
 import scopetel
-from scopetel._options import Options, forget_auto_options
-from scopetel._propagator_entry import ScopetelPropagator
-from scopetel._sampler import TracesSampler
-from scopetel._sampler_entry import sampler_from_env
-from scopetel._segment_resolver import SegmentResolver
-from scopetel._span_exporter import SentrySpanExporter
-from scopetel._span_records import CompactSpan
+from scopetel._config.options import Options, forget_auto_options
+from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.segment_resolver import SegmentResolver
+from scopetel._pipeline.span_exporter import SentrySpanExporter
+from scopetel._setup.propagator_entry import ScopetelPropagator
+from scopetel._setup.sampler_entry import sampler_from_env
+from scopetel._tracing.sampler import TracesSampler
 from scopetel.testing import CapturingTransport
 from tests.support.sentry_receiver import SentryReceiver
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from scopetel._exceptions import MAX_VALUE_LENGTH, exc_info_from, exceptions_from_error
-from scopetel._stacktrace import FrameOptions
+from scopetel._events.exceptions import MAX_VALUE_LENGTH, exc_info_from, exceptions_from_error
+from scopetel._events.stacktrace import FrameOptions
 from tests.fixtures_events import assert_valid_exceptions
 
 OPTIONS = FrameOptions()

@@ -3,10 +3,10 @@
 import pytest
 from opentelemetry.trace import TraceFlags
 
-from scopetel._dsc import (
+from scopetel._propagation.dsc import (
     DynamicSamplingContext,
 )
-from scopetel._headers import (
+from scopetel._propagation.headers import (
     MAX_BAGGAGE_BYTES,
     MAX_BAGGAGE_MEMBERS,
     Baggage,

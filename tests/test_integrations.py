@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from scopetel import _integrations
+from scopetel._setup import integrations as _integrations
 
 
 class _NeedsMissingLibrary:

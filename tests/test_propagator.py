@@ -9,18 +9,18 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from scopetel._context_keys import DSC
-from scopetel._dsc import DynamicSamplingContext, sample_rand_from_trace_id
-from scopetel._headers import parse_baggage
+from scopetel._context.keys import DSC
 from scopetel._internal_errors import raise_internal_errors
-from scopetel._propagator import (
+from scopetel._propagation.dsc import DynamicSamplingContext, sample_rand_from_trace_id
+from scopetel._propagation.headers import parse_baggage
+from scopetel._propagation.propagator import (
     RemoteParentSpan,
     SentryPropagator,
     default_dsc_provider,
     outgoing_baggage,
     sampled_decision,
 )
-from scopetel._sampler import TracesSampler
+from scopetel._tracing.sampler import TracesSampler
 
 TRACE_HEX = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_HEX = "00f067aa0ba902b7"

@@ -4,7 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import scopetel
-from scopetel import _options
+from scopetel._config import options as _options
 
 ROOT = Path(__file__).resolve().parents[1]
 

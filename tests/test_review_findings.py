@@ -24,9 +24,9 @@ from opentelemetry.trace import SpanKind
 from scopetel_exporter_sentry import Envelope, HttpTransport, Item
 
 import scopetel
-from scopetel._headers import parse_baggage
 from scopetel._internal_errors import raise_internal_errors
-from scopetel._span_stream import SpanStreamProcessor
+from scopetel._pipeline.span_stream import SpanStreamProcessor
+from scopetel._propagation.headers import parse_baggage
 from scopetel.testing import CapturingTransport, capture_envelopes
 
 UPSTREAM_SENTRY_TRACE = "771a43a4192642f0b136d5159a501700-b3a1f0c24e5d6a7f-1"

@@ -11,12 +11,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
 
-from scopetel._attributes import OP, SAMPLE_RAND, SAMPLE_RATE
-from scopetel._context_keys import CUSTOM_SAMPLING_CONTEXT, DSC
-from scopetel._dsc import DynamicSamplingContext, sample_rand_from_trace_id
-from scopetel._headers import extract_incoming
-from scopetel._propagator import context_with_incoming
-from scopetel._sampler import TracesSampler, as_sample_rate
+from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC
+from scopetel._propagation.dsc import DynamicSamplingContext, sample_rand_from_trace_id
+from scopetel._propagation.headers import extract_incoming
+from scopetel._propagation.propagator import context_with_incoming
+from scopetel._semconv.sentry_attributes import OP, SAMPLE_RAND, SAMPLE_RATE
+from scopetel._tracing.sampler import TracesSampler, as_sample_rate
 
 TRACE_HEX = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACE = int(TRACE_HEX, 16)

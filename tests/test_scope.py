@@ -1,7 +1,7 @@
 """Scope forks are copy-on-write: each side's changes stay invisible to the other."""
 
 from scopetel import Scope
-from scopetel._scope import ScopeData
+from scopetel._context.scope import ScopeData
 
 
 def test_copy_carries_every_field() -> None:

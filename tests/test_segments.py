@@ -25,11 +25,9 @@ from opentelemetry.trace import (
     Tracer,
 )
 
-from scopetel import _attributes as attrs
-from scopetel._context_keys import CURRENT_SCOPE, DSC, ISOLATION_SCOPE
+from scopetel._context.keys import CURRENT_SCOPE, DSC, ISOLATION_SCOPE
 from scopetel._internal_errors import raise_internal_errors
-from scopetel._segments import DROP_REASON, Segment, SegmentProcessor
-from scopetel._span_mapping import (
+from scopetel._pipeline.mapping import (
     measurements,
     tags,
     to_span_v2,
@@ -37,7 +35,9 @@ from scopetel._span_mapping import (
     to_transaction_span,
     transaction_name_and_source,
 )
-from scopetel._span_stream import SpanStreamProcessor, StreamedSpan
+from scopetel._pipeline.segments import DROP_REASON, Segment, SegmentProcessor
+from scopetel._pipeline.span_stream import SpanStreamProcessor, StreamedSpan
+from scopetel._semconv import sentry_attributes as attrs
 from tests.support.relay import assert_valid_event
 
 

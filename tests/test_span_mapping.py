@@ -12,9 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from scopetel import _attributes as attrs
-from scopetel._semconv import infer_status, scrub_url, status_for_http_code
-from scopetel._span_mapping import (
+from scopetel._pipeline.mapping import (
     data,
     measurements,
     op_and_description,
@@ -26,7 +24,9 @@ from scopetel._span_mapping import (
     to_transaction_span,
     transaction_name_and_source,
 )
-from scopetel._span_records import CompactSpan
+from scopetel._pipeline.records import CompactSpan
+from scopetel._semconv import sentry_attributes as attrs
+from scopetel._semconv.conventions import infer_status, scrub_url, status_for_http_code
 from tests.support.relay import assert_valid_event
 
 STREAM_SAMPLE = (

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from scopetel._serialize import TRUNCATION_KEY
-from scopetel._stacktrace import (
+from scopetel._events.stacktrace import (
     FrameOptions,
     frames_from_stack,
     frames_from_traceback,
     is_in_app,
 )
+from scopetel._serialize import TRUNCATION_KEY
 from tests.fixtures_events import assert_valid_exceptions
 
 SITE_PACKAGES = Path(__file__).parent / "fixtures_events" / "site-packages"

@@ -6,7 +6,7 @@ import pytest
 from opentelemetry import trace as otel_trace
 
 import scopetel
-from scopetel._headers import parse_baggage
+from scopetel._propagation.headers import parse_baggage
 from scopetel.testing import CapturingTransport, capture_envelopes
 from tests.support.relay import assert_valid_event
 

@@ -111,7 +111,8 @@ class Backend:
 
 def _scopetel(url: str, timeout: float) -> Setup:
     import scopetel
-    from scopetel import _setup, _state
+    from scopetel import _client_state as _state
+    from scopetel._setup import init as _setup
 
     dsn = url.replace("http://", "http://public@") + "/42"
     scopetel.init(dsn=dsn, traces_sample_rate=1.0, shutdown_timeout=timeout)

@@ -53,7 +53,7 @@ def measure(variant: str, quick: bool) -> dict[str, Any]:
 def _instrumentors(variant: str) -> dict[str, str]:
     if variant != impls.SCOPETEL:
         return {}
-    from scopetel._integrations import scopetel_entry_points
+    from scopetel._setup.integrations import scopetel_entry_points
 
     names = [entry_point.name for entry_point in scopetel_entry_points()]
     return {"scopetel instrumentors installed": ", ".join(names) or "none"}

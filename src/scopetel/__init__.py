@@ -21,9 +21,7 @@ from scopetel._api import (
     set_transaction_name,
     set_user,
 )
-from scopetel._propagation import continue_trace, get_baggage, get_traceparent
-from scopetel._scope import Scope
-from scopetel._scopes import (
+from scopetel._context.active_scopes import (
     get_current_scope,
     get_global_scope,
     get_isolation_scope,
@@ -32,10 +30,17 @@ from scopetel._scopes import (
     use_isolation_scope,
     use_scope,
 )
-from scopetel._setup import flush, init
-from scopetel._spans import Span
-from scopetel._trace_decorator import make_trace as _make_trace
-from scopetel._tracing import Transaction, get_current_span, start_span, start_transaction
+from scopetel._context.scope import Scope
+from scopetel._setup.init import flush, init
+from scopetel._tracing.decorator import make_trace as _make_trace
+from scopetel._tracing.span import Span
+from scopetel._tracing.trace_identity import continue_trace, get_baggage, get_traceparent
+from scopetel._tracing.transaction import (
+    Transaction,
+    get_current_span,
+    start_span,
+    start_transaction,
+)
 from scopetel._version import VERSION
 
 

@@ -5,15 +5,16 @@ import sys
 import time
 from typing import Any, Final
 
-from scopetel import _events, _propagation
-from scopetel._attributes import SOURCE
-from scopetel._exceptions import exc_info_from, exceptions_from_error
+from scopetel._client_state import get_client
+from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
+from scopetel._context.scope import LEVELS, Scope
+from scopetel._events import assembly as _events
+from scopetel._events.exceptions import exc_info_from, exceptions_from_error
+from scopetel._events.stacktrace import frames_from_stack
 from scopetel._internal_errors import guarded
-from scopetel._scope import LEVELS, Scope
-from scopetel._scopes import get_current_scope, get_global_scope, get_isolation_scope
-from scopetel._stacktrace import frames_from_stack
-from scopetel._state import get_client
-from scopetel._tracing import get_current_span
+from scopetel._semconv.sentry_attributes import SOURCE
+from scopetel._tracing import trace_identity as _propagation
+from scopetel._tracing.transaction import get_current_span
 
 LOGGER: Final = logging.getLogger("scopetel")
 _SCOPE_KWARGS = frozenset({"tags", "extras", "contexts", "user", "level", "fingerprint"})

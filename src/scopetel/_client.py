@@ -12,13 +12,13 @@ from typing import Any, Final
 
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
-from scopetel._events import apply_scopes, finalize, run_event_processors
-from scopetel._frozen_dscs import FrozenDscs
-from scopetel._options import Options
-from scopetel._scope import Event, Hint, Scope
-from scopetel._scrubber import scrub_event
+from scopetel._config.options import Options
+from scopetel._context.scope import Event, Hint, Scope
+from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
+from scopetel._events.scrubber import scrub_event
+from scopetel._events.stacktrace import FrameOptions
+from scopetel._propagation.frozen_dscs import FrozenDscs
 from scopetel._serialize import to_json_safe
-from scopetel._stacktrace import FrameOptions
 
 LOGGER: Final = logging.getLogger("scopetel")
 

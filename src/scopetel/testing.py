@@ -19,7 +19,7 @@ from typing import Any
 
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
-from scopetel._setup import flush, init
+from scopetel._setup.init import flush, init
 
 __all__ = ["CapturingTransport", "capture_envelopes"]
 

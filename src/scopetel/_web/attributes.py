@@ -8,7 +8,7 @@ from typing import Final
 
 from opentelemetry.util.types import AttributeValue
 
-from scopetel import _attributes as attrs
+from scopetel._semconv import sentry_attributes as attrs
 from scopetel._web.info import RequestInfo
 
 KNOWN_METHODS: Final = frozenset(

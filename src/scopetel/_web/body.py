@@ -13,7 +13,7 @@ import contextvars
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Final, Generic, Self, TypeVar
 
-from scopetel._trace_decorator import _InContext
+from scopetel._tracing.decorator import _InContext
 
 T = TypeVar("T")
 

@@ -26,23 +26,23 @@ from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context, create_key
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
-from scopetel import _attributes as attrs
-from scopetel import _frames
 from scopetel._api import capture_event
-from scopetel._context_keys import (
+from scopetel._client_state import get_client
+from scopetel._context import entries as _frames
+from scopetel._context.active_scopes import get_current_scope, get_isolation_scope
+from scopetel._context.keys import (
     CURRENT_SCOPE,
     CUSTOM_SAMPLING_CONTEXT,
     ISOLATION_SCOPE,
     SPAN_FACADE,
 )
-from scopetel._exceptions import exceptions_from_error
-from scopetel._headers import extract_incoming
+from scopetel._context.scope import Scope
+from scopetel._events.exceptions import exceptions_from_error
 from scopetel._internal_errors import guarded
-from scopetel._propagator import context_with_incoming
-from scopetel._scope import Scope
-from scopetel._scopes import get_current_scope, get_isolation_scope
-from scopetel._spans import Span
-from scopetel._state import get_client
+from scopetel._propagation.headers import extract_incoming
+from scopetel._propagation.propagator import context_with_incoming
+from scopetel._semconv import sentry_attributes as attrs
+from scopetel._tracing.span import Span
 from scopetel._web.attributes import server_span_attributes, span_name
 from scopetel._web.body import CLOSED, Outcome
 from scopetel._web.held_end import HeldEnd, hold_end

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Final
 
-from scopetel._scope import Event, Hint
-from scopetel._state import get_client
+from scopetel._client_state import get_client
+from scopetel._context.scope import Event, Hint
 from scopetel._web.info import RequestInfo
 
 SENSITIVE_HEADERS: Final = frozenset(

@@ -11,8 +11,8 @@ from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 
+from scopetel._context.active_scopes import isolation_scope
 from scopetel._internal_errors import report_internal_error
-from scopetel._scopes import isolation_scope
 from scopetel._web.info import RequestInfo
 from scopetel._web.request import ServerRequest, begin, current_request
 

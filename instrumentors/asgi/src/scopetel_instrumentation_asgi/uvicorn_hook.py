@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Final
 
+from scopetel._client_state import get_client
 from scopetel._internal_errors import report_internal_error
-from scopetel._setup import flush
-from scopetel._state import get_client
+from scopetel._setup.init import flush
 from scopetel._web.layers import claimed
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel_instrumentation_asgi.middleware import ScopetelASGIMiddleware

@@ -10,8 +10,8 @@ import contextvars
 from typing import Any, Final
 
 import scopetel
-from scopetel._exceptions import exceptions_from_error
-from scopetel._state import get_client
+from scopetel._client_state import get_client
+from scopetel._events.exceptions import exceptions_from_error
 
 _MARK: Final = "__scopetel_captured__"
 

@@ -18,9 +18,9 @@ from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 
-from scopetel import _frames
+from scopetel._context import entries as _frames
 from scopetel._internal_errors import report_internal_error
-from scopetel._propagation import scope_trace_id
+from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel_instrumentation_stdlib._patches import Hook, Patches
 
 KEYS: Final = ("trace_id", "span_id", "trace_sampled")

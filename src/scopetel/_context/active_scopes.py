@@ -1,0 +1,102 @@
+"""Which scopes are current: values in the OpenTelemetry Context, never mutable globals.
+
+The global scope is one per process. Outside any ``isolation_scope()`` the isolation
+and current scopes are process-wide defaults too (like a plain script with sentry_sdk);
+web, thread and task instrumentation fork them per unit of work.
+"""
+
+from types import TracebackType
+from typing import Final, cast
+
+from opentelemetry import context as otel_context
+from opentelemetry.context import Context
+
+from scopetel._context import entries as _frames
+from scopetel._context.keys import CURRENT_SCOPE, FRAME, ISOLATION_SCOPE
+from scopetel._context.scope import Scope
+
+GLOBAL_SCOPE: Final = Scope("global")
+_DEFAULT_ISOLATION: Final = Scope("isolation")
+_DEFAULT_CURRENT: Final = Scope("current")
+
+
+def get_global_scope() -> Scope:
+    """The process-wide scope; applied to every event first."""
+    return GLOBAL_SCOPE
+
+
+def get_isolation_scope() -> Scope:
+    """The scope of the current request, job or unit of work."""
+    # only scopetel writes this key: its value is a Scope (or absent)
+    return cast(Scope, otel_context.get_current().get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION)
+
+
+def get_current_scope() -> Scope:
+    """The scope of the current span or ``new_scope()`` block."""
+    return cast(Scope, otel_context.get_current().get(CURRENT_SCOPE) or _DEFAULT_CURRENT)
+
+
+def current_scope_in(ctx: Context) -> Scope:
+    """The current scope of ``ctx`` (for callers already holding the current Context)."""
+    scope = ctx.get(CURRENT_SCOPE)
+    return scope if isinstance(scope, Scope) else _DEFAULT_CURRENT
+
+
+class _ScopeBlock:
+    """``with`` block that makes forked (or given) scopes current for its duration.
+
+    The forks are made on entry, from the Context the block is entered in.
+    """
+
+    __slots__ = ("_frame", "_isolation", "_scope")
+
+    def __init__(self, scope: Scope | None, isolation: Scope | bool) -> None:
+        self._scope = scope  # None: fork the current scope on entry
+        self._isolation = isolation  # True: fork on entry; False: keep; a Scope: use it
+        self._frame: _frames.Frame | None = None
+
+    def __enter__(self) -> Scope:
+        # The hot path of every request and task: one Context lookup, one attach.
+        # Only scopetel writes these keys, so their values are Scopes.
+        ctx = otel_context.get_current()
+        frame = self._frame = _frames.Frame(ctx)
+        scope = self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
+        isolation = self._isolation
+        if isolation is False:
+            otel_context.attach(Context({**ctx, CURRENT_SCOPE: scope, FRAME: frame}))
+            return scope
+        if isolation is True:
+            isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
+        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation, FRAME: frame}
+        otel_context.attach(Context({**ctx, **values}))
+        return isolation
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._frame is not None:
+            _frames.leave(self._frame)
+            self._frame = None
+
+
+def new_scope() -> _ScopeBlock:
+    """Fork the current scope for a ``with`` block; yields the fork."""
+    return _ScopeBlock(None, False)
+
+
+def use_scope(scope: Scope) -> _ScopeBlock:
+    """Make an existing scope current for a ``with`` block."""
+    return _ScopeBlock(scope, False)
+
+
+def isolation_scope() -> _ScopeBlock:
+    """Fork the isolation (and current) scope for a ``with`` block; yields the isolation scope."""
+    return _ScopeBlock(None, True)
+
+
+def use_isolation_scope(scope: Scope) -> _ScopeBlock:
+    """Make an existing isolation scope current (with a fork of the current scope)."""
+    return _ScopeBlock(None, scope)

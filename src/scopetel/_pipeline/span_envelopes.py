@@ -1,0 +1,127 @@
+"""Streamed spans → Sentry envelopes of ``span`` items (span v2), like sentry-sdk's
+``trace_lifecycle="stream"``.
+
+One envelope per trace (its ``trace`` header is that trace's DSC) and per at most
+``MAX_SPANS_PER_ITEM`` spans. Attributes common to every span of the process (SDK,
+environment, release, the OpenTelemetry resource) are added to each span unless the
+span has its own value.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from opentelemetry.sdk.resources import Resource
+from scopetel_exporter_sentry.envelope import Envelope, Item
+
+from scopetel._client import Client, now_iso
+from scopetel._config.options import Options
+from scopetel._internal_errors import guarded
+from scopetel._pipeline.mapping import to_span_v2, transaction_name_and_source, typed
+from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.span_stream import StreamedSpan
+from scopetel._propagation.dsc import DynamicSamplingContext
+from scopetel._tracing.trace_identity import frozen_dsc, head_dsc
+from scopetel._version import SDK_NAME, VERSION
+from scopetel._web.request_data import ADDRESS_ATTRIBUTES
+
+CONTENT_TYPE: Final = "application/vnd.sentry.items.span.v2+json"
+MAX_SPANS_PER_ITEM: Final = 1000
+
+Json = dict[str, Any]
+DscFor = Callable[[CompactSpan, str], DynamicSamplingContext]
+"""The DSC of a span's trace, given a span of it (its segment root if streamed) and
+the segment's name."""
+
+
+def common_attributes(options: Options, resource: Resource | None) -> dict[str, Json]:
+    """Attributes every streamed span of this process carries."""
+    result: dict[str, Json] = {}
+    if resource is not None:
+        result.update((key, typed(value)) for key, value in resource.attributes.items())
+    result["sentry.sdk.name"] = typed(SDK_NAME)
+    result["sentry.sdk.version"] = typed(VERSION)
+    result["sentry.platform"] = typed("python")
+    if options.environment:
+        result["sentry.environment"] = typed(options.environment)
+    if options.release:
+        result["sentry.release"] = typed(options.release)
+    return result
+
+
+def span_envelopes(
+    spans: Sequence[StreamedSpan],
+    dsc_for: DscFor,
+    common: Mapping[str, Json],
+    *,
+    send_default_pii: bool = False,
+) -> list[Envelope]:
+    """Envelopes carrying ``spans``: grouped by trace, at most 1000 spans per item.
+
+    Without ``send_default_pii`` the client addresses web instrumentations record
+    (``client.address``, ``net.peer.ip`` …) are left out.
+    """
+    drop = frozenset() if send_default_pii else ADDRESS_ATTRIBUTES
+    by_trace: dict[int, list[StreamedSpan]] = {}
+    for streamed in spans:
+        by_trace.setdefault(streamed[0].trace_id, []).append(streamed)
+    envelopes: list[Envelope] = []
+    for group in by_trace.values():
+        head = next((s for s in group if s[0].span_id == s[1]), group[0])
+        dsc = dsc_for(head[0], head[2])
+        for start in range(0, len(group), MAX_SPANS_PER_ITEM):
+            chunk = group[start : start + MAX_SPANS_PER_ITEM]
+            envelopes.append(_envelope(chunk, dsc, common, drop))
+    return envelopes
+
+
+def _envelope(
+    chunk: Iterable[StreamedSpan],
+    dsc: DynamicSamplingContext,
+    common: Mapping[str, Json],
+    drop: frozenset[str],
+) -> Envelope:
+    entries: list[Json] = []
+    for span, segment_id, segment_name in chunk:
+        entry = to_span_v2(span, segment_id, segment_name)
+        attributes = entry["attributes"]
+        for key in drop.intersection(attributes):
+            del attributes[key]
+        for key, value in common.items():
+            attributes.setdefault(key, value)
+        entries.append(entry)
+    payload = {"version": 2, "items": entries}
+    item = Item.from_json("span", payload, content_type=CONTENT_TYPE, item_count=len(entries))
+    headers: Json = {"sent_at": now_iso(), "trace": dsc.to_envelope_header()}
+    return Envelope(headers, [item])
+
+
+def _client_dsc(span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
+    """The trace's frozen DSC (received with it, or first propagated), else built here."""
+    source = transaction_name_and_source(span)[1] if span.is_local_root else None
+    return frozen_dsc(
+        span.trace_id,
+        lambda: head_dsc(
+            span.trace_id,
+            sampled=True,
+            attributes=span.attributes,
+            name=segment_name,
+            source=source,
+        ),
+    )
+
+
+class StreamEmitter:
+    """The sink of ``SpanStreamProcessor`` in ``trace_lifecycle="stream"`` mode."""
+
+    def __init__(self, client: Client, resource: Resource | None) -> None:
+        self._client = client
+        self._common = common_attributes(client.options, resource)
+        self._common["sentry.trace_lifecycle"] = typed("stream")
+
+    @guarded(None)
+    def emit(self, spans: list[StreamedSpan]) -> None:
+        if not self._client.sending:
+            return
+        pii = self._client.options.send_default_pii
+        for envelope in span_envelopes(spans, _client_dsc, self._common, send_default_pii=pii):
+            self._client.send(envelope)

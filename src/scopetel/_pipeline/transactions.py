@@ -1,0 +1,159 @@
+"""Finished segments → Sentry ``transaction`` events in envelopes.
+
+The scopes merged into a transaction are those current when its root started and
+when it ended (global → isolation → current), so tags set during a request count.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from scopetel_exporter_sentry.envelope import Envelope
+
+from scopetel._client import LOGGER, Client, json_item, now_iso
+from scopetel._client_state import get_client
+from scopetel._context.active_scopes import get_global_scope
+from scopetel._context.scope import Event, Scope
+from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
+from scopetel._events.scrubber import scrub_event
+from scopetel._internal_errors import guarded
+from scopetel._pipeline import mapping as mapping
+from scopetel._pipeline.segments import Segment
+from scopetel._propagation.dsc import DynamicSamplingContext
+from scopetel._tracing.trace_identity import frozen_dsc, head_dsc
+
+
+class TransactionEmitter:
+    """The sink of the segment processor: builds and sends one transaction per segment."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @guarded(None)
+    def emit(self, segment: Segment) -> None:
+        # A segment that outlived its init() (see SwitchableProcessor) goes to the client
+        # active now: the one it was started under has closed its transport.
+        client = get_client() or self._client
+        if not client.sending:
+            return
+        scopes = _unique(
+            [
+                get_global_scope(),
+                segment.at_start.isolation_scope,
+                segment.at_end.isolation_scope,
+                segment.at_start.current_scope,
+                segment.at_end.current_scope,
+            ]
+        )
+        event = transaction_event(segment)
+        apply_scopes(event, scopes, max_breadcrumbs=0)
+        _apply_scope_name(event, segment, scopes)
+        spans = len(segment.spans) + 1
+        scrub_event(event)
+        final, reason = self._user_hooks(event, scopes, client)
+        if final is None:
+            client.record_lost(reason, "transaction")
+            client.record_lost(reason, "span", spans)
+            return
+        finalize(final, client.options)
+        headers: dict[str, Any] = {
+            "event_id": final["event_id"],
+            "sent_at": now_iso(),
+            "trace": segment_dsc(segment, final).to_envelope_header(),
+        }
+        client.send(Envelope(headers, [json_item("transaction", final)]))
+
+    def _user_hooks(
+        self, event: Event, scopes: list[Scope], client: Client
+    ) -> tuple[Event | None, str]:
+        """The event after scope processors and ``before_send_transaction``, or None and
+        the client-report reason of the drop."""
+        hint: dict[str, Any] = {}
+        try:
+            processed = run_event_processors(event, hint, scopes)
+        except Exception:
+            LOGGER.warning("scopetel: an event processor raised; transaction sent as is")
+            processed = event
+        if processed is None:
+            return None, "event_processor"
+        hook = client.options.before_send_transaction
+        if hook is None:
+            return processed, ""
+        try:
+            result = hook(processed, hint)
+        except Exception:
+            LOGGER.warning("scopetel: before_send_transaction raised; sent as is", exc_info=True)
+            return processed, ""
+        if result is None:
+            return None, "before_send"
+        return (result if isinstance(result, dict) else processed), ""
+
+
+def transaction_event(segment: Segment) -> Event:
+    """The transaction event of a segment, before scopes and common fields."""
+    root = segment.root
+    name, source = mapping.transaction_name_and_source(root)
+    event: Event = {
+        "type": "transaction",
+        "transaction": name,
+        "transaction_info": {"source": source},
+        "start_timestamp": root.start_ns / 1e9,
+        "timestamp": root.end_ns / 1e9,
+        "contexts": {"trace": mapping.to_trace_context(root)},
+        "spans": [mapping.to_transaction_span(span) for span in segment.spans],
+    }
+    measurements = mapping.measurements(root)
+    if measurements:
+        event["measurements"] = measurements
+    tags = mapping.tags(root)
+    if tags:
+        event["tags"] = tags
+    return event
+
+
+def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
+    """The DSC sent in the envelope header: received with the trace, else ours."""
+    root = segment.root
+    incoming = segment.at_start.dsc
+    if isinstance(incoming, DynamicSamplingContext) and incoming.trace_id == (
+        f"{root.trace_id:032x}"
+    ):
+        return frozen_dsc(root.trace_id, lambda: incoming)
+    return frozen_dsc(
+        root.trace_id,
+        lambda: head_dsc(
+            root.trace_id,
+            sampled=True,
+            attributes=root.attributes,
+            name=event.get("transaction"),
+            source=(event.get("transaction_info") or {}).get("source"),
+        ),
+    )
+
+
+def _apply_scope_name(event: Event, segment: Segment, scopes: Iterable[Scope]) -> None:
+    """A ``set_transaction_name`` made in this trace while the root was open wins.
+
+    It matters when the call ran under a span whose root scopetel cannot reach (a
+    child of another instrumentation's server span); names set elsewhere or earlier
+    in the same scope never rename this transaction.
+    """
+    root = segment.root
+    for scope in scopes:
+        data = scope.data
+        marker = data.transaction_set
+        if data.transaction_name is None or marker is None:
+            continue
+        trace_id, at_ns = marker
+        if trace_id == root.trace_id and root.start_ns <= at_ns <= root.end_ns:
+            event["transaction"] = data.transaction_name
+            event["transaction_info"] = {"source": data.transaction_source or "custom"}
+
+
+def _unique(scopes: list[object]) -> list[Scope]:
+    seen: set[int] = set()
+    result: list[Scope] = []
+    for scope in scopes:
+        if isinstance(scope, Scope) and id(scope) not in seen:
+            seen.add(id(scope))
+            result.append(scope)
+    return result

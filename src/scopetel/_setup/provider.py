@@ -1,0 +1,213 @@
+"""The OpenTelemetry TracerProvider scopetel samples with and feeds its processors from.
+
+OpenTelemetry lets the global provider be set once per process, but ``init()`` may be
+called again: the provider's sampler and scopetel's processor are switchable
+delegates, so a second ``init()`` swaps them in place. The provider is set up once
+(``ensure``): created by scopetel, built by the ``opentelemetry-instrument``
+configurator around the switchable parts, or adopted when one already exists.
+"""
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+
+from scopetel._pipeline.segments import SegmentProcessor
+
+LOGGER: Final = logging.getLogger("scopetel")
+
+
+class SwitchableSampler(Sampler):
+    """Delegates to a sampler that ``init()`` may replace.
+
+    Setting ``delegate`` also binds the delegate's ``should_sample`` on this instance, so
+    the SDK calls it directly: sampling every span costs no extra call.
+    """
+
+    def __init__(self, delegate: Sampler) -> None:
+        self.delegate = delegate
+
+    @property
+    def delegate(self) -> Sampler:
+        return self._delegate
+
+    @delegate.setter
+    def delegate(self, sampler: Sampler) -> None:
+        self._delegate = sampler
+        self.should_sample = sampler.should_sample  # type: ignore[method-assign]
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        return self._delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"Switchable({self.delegate.get_description()})"
+
+
+class SwitchableProcessor(SpanProcessor):
+    """Delegates to the span processors of the active ``init()``.
+
+    A segment processor replaced while it still buffers open segments keeps *draining*:
+    the spans of those segments (and children started under them) still go to it, so a
+    transaction open across a second ``init()`` is sent whole. It is shut down once idle.
+    """
+
+    def __init__(self) -> None:
+        self.delegates: tuple[SpanProcessor, ...] = ()
+        self._draining: tuple[SegmentProcessor, ...] = ()
+
+    def replace(self, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
+        old, self.delegates = self.delegates, tuple(processors)
+        draining: list[SegmentProcessor] = list(self._draining)
+        for processor in old:
+            processor.force_flush(int(timeout_s * 1000))
+            if isinstance(processor, SegmentProcessor) and not processor.is_idle():
+                draining.append(processor)
+            else:
+                processor.shutdown()
+        self._draining = tuple(draining)
+
+    def _drainer_of(self, span_id: int) -> SegmentProcessor | None:
+        for processor in self._draining:
+            if processor.holds(span_id):
+                return processor
+        return None
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        if self._draining and span.parent is not None:
+            drainer = self._drainer_of(span.parent.span_id)
+            if drainer is not None:
+                drainer.on_start(span, parent_context)
+                return
+        for processor in self.delegates:
+            processor.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self._draining and span.context is not None:
+            drainer = self._drainer_of(span.context.span_id)
+            if drainer is not None:
+                drainer.on_end(span)
+                if drainer.is_idle():
+                    self._draining = tuple(p for p in self._draining if p is not drainer)
+                    drainer.shutdown()
+                return
+        for processor in self.delegates:
+            processor.on_end(span)
+
+    def shutdown(self) -> None:
+        self.shutdown_delegates()
+
+    def shutdown_delegates(self) -> None:
+        """Shut the active (and draining) processors down; they emit what they hold."""
+        draining, self._draining = self._draining, ()
+        for processor in (*draining, *self.delegates):
+            processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return all(processor.force_flush(timeout_millis) for processor in self.delegates)
+
+
+class _Drop(Sampler):
+    def should_sample(self, *args: object, **kwargs: object) -> SamplingResult:
+        return SamplingResult(Decision.DROP)
+
+    def get_description(self) -> str:
+        return "Drop"
+
+
+ProviderFactory = Callable[[Sampler, SpanProcessor, Resource], TracerProvider]
+"""Builds and registers the global provider around scopetel's sampler and processor.
+
+The ``opentelemetry-instrument`` configurator passes one that lets the SDK's
+``_initialize_components`` build the provider (adding the exporters named by
+``OTEL_TRACES_EXPORTER``); it may leave the sampler out when ``OTEL_TRACES_SAMPLER``
+names another one.
+"""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """The provider scopetel feeds, and its switchable parts (sampler: None if foreign)."""
+
+    provider: TracerProvider
+    sampler: SwitchableSampler | None
+    processor: SwitchableProcessor
+
+
+_lock = threading.Lock()
+_installed: Installed | None = None
+
+
+def ensure(resource: Resource | None = None, factory: ProviderFactory | None = None) -> Installed:
+    """The provider scopetel feeds: set up once per process, by ``factory`` if given,
+    else adopted (an SDK provider already set) or created with ``resource``."""
+    global _installed
+    with _lock:
+        if _installed is None:
+            if factory is not None:
+                _installed = _build(factory, resource or Resource.create())
+            else:
+                _installed = _adopt_or_create(resource)
+        return _installed
+
+
+def switch(sampler: Sampler, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
+    """Make ``sampler`` and ``processors`` the active ones (flushing the replaced ones)."""
+    installed = ensure()
+    if installed.sampler is not None:
+        installed.sampler.delegate = sampler
+    installed.processor.replace(processors, timeout_s)
+
+
+def installed_provider() -> TracerProvider | None:
+    return None if _installed is None else _installed.provider
+
+
+def installed_processor() -> SwitchableProcessor | None:
+    return None if _installed is None else _installed.processor
+
+
+def _build(factory: ProviderFactory, resource: Resource) -> Installed:
+    sampler = SwitchableSampler(_Drop())
+    processor = SwitchableProcessor()
+    provider = factory(sampler, processor, resource)
+    return Installed(provider, sampler if provider.sampler is sampler else None, processor)
+
+
+def _adopt_or_create(resource: Resource | None) -> Installed:
+    processor = SwitchableProcessor()
+    current = otel_trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        switchable = current.sampler if isinstance(current.sampler, SwitchableSampler) else None
+        if switchable is None:
+            LOGGER.info(
+                "scopetel: a TracerProvider was already set; its sampler (%s) decides sampling",
+                current.sampler.get_description(),
+            )
+        current.add_span_processor(processor)
+        return Installed(current, switchable, processor)
+    switchable = SwitchableSampler(_Drop())
+    provider = TracerProvider(sampler=switchable, resource=resource or Resource.create())
+    provider.add_span_processor(processor)
+    otel_trace.set_tracer_provider(provider)
+    return Installed(provider, switchable, processor)

@@ -1,0 +1,199 @@
+"""``@trace``: a span around each call of a function, coroutine or (async) generator.
+
+A generator's body runs only when its consumer asks for the next item, in the
+consumer's Context. So each step of a traced generator runs in a private copy of the
+Context it was *called* in, where its span is active: the consumer never sees the
+generator's span or scopes, and two generators closed in any order leave nothing behind.
+"""
+
+import contextvars
+import functools
+import inspect
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
+from typing import Any, TypeVar, overload
+
+from scopetel._tracing.span import Span
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+SpanFactory = Callable[[str | None, str], Span]
+
+
+def make_trace(start: SpanFactory) -> Callable[..., Any]:
+    """Build the ``trace`` decorator over ``start(op, name) -> entered-able Span``."""
+
+    @overload
+    def trace(func: _F) -> _F: ...
+    @overload
+    def trace(
+        func: None = None, *, op: str | None = None, name: str | None = None
+    ) -> Callable[[_F], _F]: ...
+
+    def trace(
+        func: Callable[..., Any] | None = None,
+        *,
+        op: str | None = None,
+        name: str | None = None,
+    ) -> Any:
+        def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+            span_name = name or function.__qualname__
+            span_op = op or "function"
+            if inspect.isasyncgenfunction(function):
+                return _wrap_async_generator(function, start, span_op, span_name)
+            if inspect.isgeneratorfunction(function):
+                return _wrap_generator(function, start, span_op, span_name)
+            if inspect.iscoroutinefunction(function):
+                return _wrap_coroutine(function, start, span_op, span_name)
+            return _wrap_function(function, start, span_op, span_name)
+
+        return decorate(func) if func is not None else decorate
+
+    return trace
+
+
+def _wrap_function(
+    function: Callable[..., Any], start: SpanFactory, op: str, name: str
+) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        with start(op, name):
+            return function(*args, **kwargs)
+
+    return traced
+
+
+def _wrap_coroutine(
+    function: Callable[..., Coroutine[Any, Any, Any]], start: SpanFactory, op: str, name: str
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    @functools.wraps(function)
+    async def traced(*args: Any, **kwargs: Any) -> Any:
+        with start(op, name):
+            return await function(*args, **kwargs)
+
+    return traced
+
+
+def _wrap_generator(
+    function: Callable[..., Generator[Any, Any, Any]], start: SpanFactory, op: str, name: str
+) -> Callable[..., Generator[Any, Any, Any]]:
+    @functools.wraps(function)
+    def traced(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        ctx = contextvars.copy_context()
+        return _drive(ctx, functools.partial(_enter, start, op, name), function(*args, **kwargs))
+
+    return traced
+
+
+def _enter(start: SpanFactory, op: str, name: str) -> Span:
+    span = start(op, name)
+    span.__enter__()
+    return span
+
+
+def _drive(
+    ctx: contextvars.Context, begin: Callable[[], Span], inner: Generator[Any, Any, Any]
+) -> Generator[Any, Any, Any]:
+    """Forward every step to ``inner`` inside ``ctx``; the span covers first step to end.
+
+    The span starts with the first step, so a generator closed or dropped before it
+    ever ran leaves no span open.
+    """
+    span = ctx.run(begin)
+    error: BaseException | None = None
+    try:
+        to_send: Any = None
+        to_throw: BaseException | None = None
+        while True:
+            try:
+                if to_throw is None:
+                    value = ctx.run(inner.send, to_send)
+                else:
+                    value, to_throw = ctx.run(inner.throw, to_throw), None
+            except StopIteration as stop:
+                return stop.value
+            try:
+                to_send = yield value
+            except GeneratorExit:
+                ctx.run(inner.close)
+                raise
+            except BaseException as thrown:
+                to_throw = thrown
+    except BaseException as raised:
+        error = raised
+        raise
+    finally:
+        ctx.run(_exit, span, error)
+
+
+def _exit(span: Span, error: BaseException | None) -> None:
+    if error is None:
+        span.__exit__(None, None, None)
+    else:
+        span.__exit__(type(error), error, error.__traceback__)
+
+
+def _wrap_async_generator(
+    function: Callable[..., AsyncGenerator[Any, Any]], start: SpanFactory, op: str, name: str
+) -> Callable[..., AsyncGenerator[Any, Any]]:
+    @functools.wraps(function)
+    def traced(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        ctx = contextvars.copy_context()
+        begin = functools.partial(_enter, start, op, name)
+        return _drive_async(ctx, begin, function(*args, **kwargs))
+
+    return traced
+
+
+async def _drive_async(
+    ctx: contextvars.Context, begin: Callable[[], Span], inner: AsyncGenerator[Any, Any]
+) -> AsyncGenerator[Any, Any]:
+    """Like ``_drive``, awaiting each step of ``inner`` inside ``ctx``."""
+    span = ctx.run(begin)
+    error: BaseException | None = None
+    try:
+        to_send: Any = None
+        to_throw: BaseException | None = None
+        while True:
+            try:
+                if to_throw is None:
+                    value = await _InContext(ctx, inner.asend(to_send))
+                else:
+                    step = inner.athrow(to_throw)
+                    to_throw = None
+                    value = await _InContext(ctx, step)
+            except StopAsyncIteration:
+                return
+            try:
+                to_send = yield value
+            except GeneratorExit:
+                await _InContext(ctx, inner.aclose())
+                raise
+            except BaseException as thrown:
+                to_throw = thrown
+    except BaseException as raised:
+        error = raised
+        raise
+    finally:
+        ctx.run(_exit, span, error)
+
+
+class _InContext(Generator[Any, Any, Any]):
+    """Await ``awaitable`` with each of its steps run inside ``ctx``."""
+
+    __slots__ = ("_ctx", "_iterator")
+
+    def __init__(self, ctx: contextvars.Context, awaitable: Awaitable[Any]) -> None:
+        self._ctx = ctx
+        self._iterator = awaitable.__await__()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return self
+
+    def send(self, value: Any) -> Any:
+        return self._ctx.run(self._iterator.send, value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        error = typ if val is None else val
+        return self._ctx.run(self._iterator.throw, error)
+
+    def close(self) -> None:
+        self._ctx.run(self._iterator.close)

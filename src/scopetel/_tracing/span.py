@@ -1,0 +1,281 @@
+"""Sentry-style Span objects: thin facades over OpenTelemetry spans.
+
+Sentry's op, tags, data, status and measurements become attributes of the OTel span
+(names in ``_attributes``). Entering a span as a ``with`` block makes it the active
+span of a new Context together with a fork of the current scope.
+"""
+
+import json
+import logging
+from asyncio import CancelledError
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanContext, Status, StatusCode
+from opentelemetry.util.types import AttributeValue
+
+from scopetel._context import entries as _frames
+from scopetel._context.active_scopes import current_scope_in
+from scopetel._context.keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
+from scopetel._semconv import sentry_attributes as attrs
+from scopetel._serialize import safe_repr, safe_str
+
+LOGGER = logging.getLogger("scopetel")
+
+TRACER_NAME = "scopetel"
+_tracer = otel_trace.get_tracer(TRACER_NAME)
+
+
+def to_ns(timestamp: datetime | float | int | None) -> int | None:
+    """Sentry accepts datetimes or float seconds; OTel wants integer nanoseconds."""
+    if timestamp is None:
+        return None
+    if isinstance(timestamp, datetime):
+        return int(timestamp.timestamp() * 1e9)
+    return int(float(timestamp) * 1e9)
+
+
+def attribute_value(value: object) -> AttributeValue:
+    """Coerce Sentry ``data`` values into the types OTel attributes allow."""
+    if isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple) and value:
+        kinds = {type(item) for item in value}
+        if len(kinds) == 1 and kinds <= {str, bool, int, float}:
+            return list(value)
+    try:
+        return json.dumps(value, default=safe_repr, separators=(",", ":"))
+    except Exception:
+        return safe_repr(value)
+
+
+def as_number(value: object) -> float | None:
+    """``value`` as a finite-or-not float, or None (and a warning) when it is not a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    LOGGER.warning("scopetel: ignoring measurement value %s: not a number", safe_repr(value))
+    return None
+
+
+class Span:
+    """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself."""
+
+    __slots__ = ("_frame", "_otel", "_outer_frames", "_parent_span_id", "_segment")
+
+    def __init__(
+        self,
+        otel_span: otel_trace.Span,
+        parent_span_id: int | None = None,
+        segment: "Span | None" = None,
+    ) -> None:
+        self._otel = otel_span
+        self._parent_span_id = parent_span_id
+        self._segment = segment  # the local root (Sentry's containing transaction), if known
+        self._frame: _frames.Frame | None = None
+        self._outer_frames: list[_frames.Frame] | None = None  # when entered more than once
+
+    # -- identity -------------------------------------------------------------------
+    @property
+    def otel_span(self) -> otel_trace.Span:
+        """The underlying OpenTelemetry span."""
+        return self._otel
+
+    @property
+    def trace_id(self) -> str:
+        return format(self._otel.get_span_context().trace_id, "032x")
+
+    @property
+    def span_id(self) -> str:
+        return format(self._otel.get_span_context().span_id, "016x")
+
+    @property
+    def parent_span_id(self) -> str | None:
+        parent = getattr(self._otel, "parent", None)
+        parent_id = parent.span_id if parent is not None else self._parent_span_id
+        return None if parent_id is None else format(parent_id, "016x")
+
+    @property
+    def sampled(self) -> bool:
+        return self._otel.get_span_context().trace_flags.sampled
+
+    @property
+    def is_local_root(self) -> bool:
+        """No parent, or a parent in another process."""
+        parent = getattr(self._otel, "parent", None)
+        if parent is not None:
+            return bool(parent.is_remote)
+        return self._parent_span_id is None
+
+    @property
+    def containing_transaction(self) -> "Span | None":
+        """The local root span this span belongs to, when scopetel started both."""
+        return self._segment
+
+    # -- Sentry fields as attributes ----------------------------------------------------
+    def _get(self, key: str) -> Any:
+        attributes = getattr(self._otel, "attributes", None)
+        return None if attributes is None else attributes.get(key)
+
+    @property
+    def op(self) -> str | None:
+        value = self._get(attrs.OP)
+        return value if isinstance(value, str) else None
+
+    @op.setter
+    def op(self, value: str | None) -> None:
+        if value is not None:
+            self._otel.set_attribute(attrs.OP, value)
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self._otel, "name", None)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._otel.update_name(value)
+
+    description = name
+
+    @property
+    def status(self) -> str | None:
+        value = self._get(attrs.STATUS)
+        return value if isinstance(value, str) else None
+
+    @property
+    def origin(self) -> str:
+        value = self._get(attrs.ORIGIN)
+        return value if isinstance(value, str) else attrs.DEFAULT_ORIGIN
+
+    def set_tag(self, key: str, value: object) -> None:
+        self._otel.set_attribute(attrs.TAG_PREFIX + str(key), safe_str(value))
+
+    def set_data(self, key: str, value: object) -> None:
+        self._otel.set_attribute(key, attribute_value(value))
+
+    def set_attribute(self, key: str, value: object) -> None:
+        self._otel.set_attribute(key, attribute_value(value))
+
+    def set_status(self, status: str) -> None:
+        self._otel.set_attribute(attrs.STATUS, status)
+        if status == "ok":
+            self._otel.set_status(Status(StatusCode.OK))
+        else:
+            self._otel.set_status(Status(StatusCode.ERROR, status))
+
+    def set_http_status(self, http_status: int) -> None:
+        code = as_number(http_status)
+        if code is None:
+            return
+        self._otel.set_attribute(attrs.HTTP_STATUS, int(code))
+        if code >= 400:
+            self._otel.set_status(Status(StatusCode.ERROR))
+
+    def set_measurement(self, name: str, value: float, unit: str = "") -> None:
+        number = as_number(value)
+        if number is None:
+            return
+        self._otel.set_attribute(attrs.MEASUREMENT_PREFIX + str(name), number)
+        if unit:
+            self._otel.set_attribute(attrs.MEASUREMENT_UNIT_PREFIX + str(name), str(unit))
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start_child(
+        self,
+        op: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> "Span":
+        """A child of this span (not made current until entered)."""
+        parent_ctx = otel_trace.set_span_in_context(self._otel, Context())
+        segment = self.containing_transaction
+        return start_otel_span(parent_ctx, op, name or description, segment, kwargs)
+
+    def finish(self, scope: object = None, end_timestamp: datetime | float | None = None) -> None:
+        """End the span (idempotent)."""
+        if self._otel.is_recording():
+            self._otel.end(to_ns(end_timestamp))
+
+    def to_traceparent(self) -> str:
+        """The ``sentry-trace`` header value for this span."""
+        ctx = self._otel.get_span_context()
+        return f"{ctx.trace_id:032x}-{ctx.span_id:016x}-{1 if ctx.trace_flags.sampled else 0}"
+
+    def to_baggage(self) -> str | None:
+        """The ``baggage`` header value (the trace's dynamic sampling context)."""
+        from scopetel._tracing import trace_identity as _propagation
+
+        baggage: str | None = _propagation.baggage_for(self)
+        return baggage
+
+    def __enter__(self) -> Self:
+        if self._frame is not None:  # entered again before being left
+            self._outer_frames = [*(self._outer_frames or ()), self._frame]
+        current = _frames.current()
+        self._frame = _frames.enter(self._context_values(current), current=current)
+        return self
+
+    def _context_values(self, current: Context) -> dict[str, object]:
+        """What entering this span puts in ``current``."""
+        return {
+            SPAN: self._otel,
+            CURRENT_SCOPE: current_scope_in(current).fork(),
+            SPAN_FACADE: self,
+        }
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None and self.status is None and not isinstance(exc, GeneratorExit):
+            self.set_status("cancelled" if isinstance(exc, CancelledError) else "internal_error")
+        if not self._outer_frames and self._otel.is_recording():
+            self._otel.end()  # before leaving: the root's own scopes are current at its end
+        if self._frame is not None:
+            _frames.leave(self._frame)
+            self._frame = self._outer_frames.pop() if self._outer_frames else None
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} op={self.op!r} name={self.name!r} "
+            f"trace_id={self.trace_id} span_id={self.span_id} sampled={self.sampled}>"
+        )
+
+
+def start_otel_span(
+    parent_ctx: Context,
+    op: str | None,
+    name: str | None,
+    segment: Span | None,
+    extra: dict[str, Any],
+    parent: SpanContext | None = None,
+) -> Span:
+    """Start an OTel span under ``parent_ctx`` and wrap it (the hot path of every span).
+
+    ``parent`` is the span context of the span active in ``parent_ctx``, when the
+    caller has already looked it up.
+    """
+    attributes: dict[str, AttributeValue] = {}
+    if op:
+        attributes[attrs.OP] = op
+    origin = extra.get("origin")
+    if origin:
+        attributes[attrs.ORIGIN] = str(origin)
+    more = extra.get("attributes")
+    if more:  # set at start, so that samplers and processors see them too
+        for key, value in more.items():
+            attributes[str(key)] = attribute_value(value)
+    otel = _tracer.start_span(
+        name or op or "<unnamed span>",
+        context=parent_ctx,
+        attributes=attributes,
+        start_time=to_ns(extra.get("start_timestamp")),
+    )
+    if parent is None:
+        parent = otel_trace.get_current_span(parent_ctx).get_span_context()
+    return Span(otel, parent.span_id if parent.is_valid else None, segment)
