@@ -410,7 +410,7 @@ def test_sink_errors_never_reach_the_application(
     def broken(segment: Segment) -> None:
         raise RuntimeError("sink bug")
 
-    processor._sink = broken
+    processor.sink = broken
     raise_internal_errors(False)
     try:
         with caplog.at_level(logging.ERROR, logger="scopetel"):

@@ -111,7 +111,7 @@ class Backend:
 
 def _scopetel(url: str, timeout: float) -> Setup:
     import scopetel
-    from scopetel import _client_state as _state
+    from scopetel import _client as _state
     from scopetel._setup import init as _setup
 
     dsn = url.replace("http://", "http://public@") + "/42"

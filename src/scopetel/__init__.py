@@ -34,9 +34,10 @@ from scopetel._context.scope import Scope
 from scopetel._setup.init import flush, init
 from scopetel._tracing.decorator import make_trace as _make_trace
 from scopetel._tracing.span import Span
-from scopetel._tracing.trace_identity import continue_trace, get_baggage, get_traceparent
+from scopetel._tracing.trace_identity import get_baggage, get_traceparent
 from scopetel._tracing.transaction import (
     Transaction,
+    continue_trace,
     get_current_span,
     start_span,
     start_transaction,

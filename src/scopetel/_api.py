@@ -5,7 +5,7 @@ import sys
 import time
 from typing import Any, Final
 
-from scopetel._client_state import get_client
+from scopetel._client import get_client
 from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
 from scopetel._context.scope import LEVELS, Scope
 from scopetel._events import assembly as _events

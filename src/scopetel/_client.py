@@ -24,7 +24,7 @@ LOGGER: Final = logging.getLogger("scopetel")
 
 
 class Client:
-    """Options + transport. One is active per process (see ``_hub_state``)."""
+    """Options + transport. One is active per process (``get_client``)."""
 
     def __init__(self, options: Options, transport: Any) -> None:
         self.options = options
@@ -142,3 +142,18 @@ def json_item(item_type: str, payload: Event) -> Item:
 def now_iso() -> str:
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
+
+
+# The active client: set by ``init()``, read by every capture. None until then.
+_active: Client | None = None
+
+
+def get_client() -> Client | None:
+    return _active
+
+
+def set_client(client: Client | None) -> Client | None:
+    """Install ``client``; returns the one it replaces."""
+    global _active
+    old, _active = _active, client
+    return old

@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Final, ParamSpec, TypeVar, cast
 
-from opentelemetry import context as otel_context
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 LOGGER: Final = logging.getLogger("scopetel")
-_SUPPRESS_KEY: Final = otel_context._SUPPRESS_INSTRUMENTATION_KEY  # read-only use
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -31,13 +30,11 @@ def raise_internal_errors(enabled: bool) -> None:
 
 def report_internal_error(where: str) -> None:
     """Log the exception being handled as a scopetel bug; call inside ``except``."""
-    token = otel_context.attach(otel_context.set_value(_SUPPRESS_KEY, True))
     try:
-        LOGGER.error("scopetel internal error in %s", where, exc_info=True)
+        with suppress_instrumentation():  # the logging instrumentation must not loop
+            LOGGER.error("scopetel internal error in %s", where, exc_info=True)
     except Exception:
         pass
-    finally:
-        otel_context.detach(token)
     if _raise:
         raise
 
@@ -68,3 +65,9 @@ def guarded(default: object) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
         return wrapper
 
     return decorate
+
+
+def run_suppressed(deliver: Callable[[], None]) -> None:
+    """Run ``deliver`` so that instrumented I/O in sinks makes no spans of its own."""
+    with suppress_instrumentation():
+        deliver()

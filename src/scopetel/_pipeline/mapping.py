@@ -6,10 +6,9 @@ conventions (``_semconv``). Every other attribute becomes span ``data``.
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
-from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._pipeline.records import CompactSpan
@@ -18,10 +17,10 @@ from scopetel._semconv.conventions import (
     DB_SYSTEM,
     LEGACY_DB_SYSTEM,
     first_str,
-    infer_name_and_source,
     infer_op_and_description,
     infer_status,
 )
+from scopetel._semconv.naming import segment_name_and_source
 
 Json = dict[str, Any]
 
@@ -91,15 +90,6 @@ def status(span: CompactSpan) -> str:
 def transaction_name_and_source(root: CompactSpan) -> tuple[str, str]:
     """``transaction`` and ``transaction_info.source`` for a segment's root span."""
     return segment_name_and_source(root.name, root.kind, root.attributes)
-
-
-def segment_name_and_source(
-    name: str, kind: SpanKind, attributes: Mapping[str, AttributeValue]
-) -> tuple[str, str]:
-    """Like ``transaction_name_and_source``, for a root that may still be open."""
-    source = attributes.get(attrs.SOURCE)
-    explicit = source if isinstance(source, str) else None
-    return infer_name_and_source(name, kind, attributes, explicit)
 
 
 def _json_scalar(value: object) -> object:

@@ -22,18 +22,17 @@ to its sink once the root has ended and no descendant is open. Policy:
 Span streaming (no segment buffers) is ``_span_stream.SpanStreamProcessor``.
 """
 
-import os
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from scopetel._internal_errors import guard, guarded
+from scopetel._fork_safety import reset_in_child
+from scopetel._internal_errors import guard, guarded, run_suppressed
 from scopetel._pipeline.records import NO_VALUES, CompactSpan, ContextValues, Segment
 
 __all__ = [
@@ -42,13 +41,10 @@ __all__ = [
     "ContextValues",
     "Segment",
     "SegmentProcessor",
-    "run_suppressed",
 ]
 
 DROP_REASON: Final = "buffer_overflow"
 """Client-report reason for every span the processor could not keep."""
-
-_SUPPRESS: Final = otel_context._SUPPRESS_INSTRUMENTATION_KEY  # read-only use
 
 
 class _Pending:
@@ -101,15 +97,6 @@ def _trees(spans: list[CompactSpan]) -> Iterable[tuple[CompactSpan, list[Compact
         yield top, descendants
 
 
-def run_suppressed(deliver: Callable[[], None]) -> None:
-    """Run ``deliver`` so that instrumented I/O in sinks makes no spans of its own."""
-    token = otel_context.attach(otel_context.set_value(_SUPPRESS, True))
-    try:
-        deliver()
-    finally:
-        otel_context.detach(token)
-
-
 def _positive(name: str, value: float) -> None:
     if not value > 0:
         raise ValueError(f"{name} must be positive, got {value!r}")
@@ -132,16 +119,14 @@ class SegmentProcessor(SpanProcessor):
         _positive("late_children_timeout", late_children_timeout)
         _positive("max_open_segments", max_open_segments)
         _positive("max_segment_age", max_segment_age)
-        self._sink = sink
+        self.sink = sink  # replaced when a new init() drains this processor
         self._on_drop = on_drop
         self._max_spans = max_spans_per_segment
         self._late_timeout = late_children_timeout
         self._max_segments = max_open_segments
         self._max_age = max_segment_age
         self._reset()
-        if hasattr(os, "register_at_fork"):
-            method = weakref.WeakMethod(self._reset)
-            os.register_at_fork(after_in_child=lambda: _call_if_alive(method))
+        reset_in_child(self._reset)
 
     def _reset(self) -> None:
         """Start empty (also in a forked child: the parent emits its own segments)."""
@@ -269,7 +254,7 @@ class SegmentProcessor(SpanProcessor):
                 self._report_drop(lost, root=False)
             for segment in segments:
                 with guard("SegmentProcessor sink"):
-                    self._sink(segment)
+                    self.sink(segment)
 
         try:
             run_suppressed(deliver)
@@ -308,14 +293,14 @@ class SegmentProcessor(SpanProcessor):
 
     def _reap(self) -> None:
         """The one timer thread: late-children timeouts and the maximum age."""
-        otel_context.attach(otel_context.set_value(_SUPPRESS, True))
-        while not self._closed:
-            healthy = False
-            with guard("SegmentProcessor timer"):
-                self._reap_once()
-                healthy = True
-            if not healthy:
-                time.sleep(1.0)  # a bug must not turn into a busy loop
+        with suppress_instrumentation():
+            while not self._closed:
+                healthy = False
+                with guard("SegmentProcessor timer"):
+                    self._reap_once()
+                    healthy = True
+                if not healthy:
+                    time.sleep(1.0)  # a bug must not turn into a busy loop
 
     def _reap_once(self) -> None:
         with self._lock:
@@ -378,9 +363,3 @@ class SegmentProcessor(SpanProcessor):
         self._deliver(segments, lost)
         if reaper is not None and reaper is not threading.current_thread():
             reaper.join(timeout=5.0)
-
-
-def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
-    bound = method()
-    if bound is not None:
-        bound()

@@ -19,10 +19,9 @@ from scopetel._internal_errors import guarded
 from scopetel._pipeline.mapping import to_span_v2, transaction_name_and_source, typed
 from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.span_stream import StreamedSpan
-from scopetel._propagation.dsc import DynamicSamplingContext
-from scopetel._tracing.trace_identity import frozen_dsc, head_dsc
+from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
+from scopetel._semconv.personal_data import ADDRESS_ATTRIBUTES
 from scopetel._version import SDK_NAME, VERSION
-from scopetel._web.request_data import ADDRESS_ATTRIBUTES
 
 CONTENT_TYPE: Final = "application/vnd.sentry.items.span.v2+json"
 MAX_SPANS_PER_ITEM: Final = 1000
@@ -95,18 +94,15 @@ def _envelope(
     return Envelope(headers, [item])
 
 
-def _client_dsc(span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
-    """The trace's frozen DSC (received with it, or first propagated), else built here."""
-    source = transaction_name_and_source(span)[1] if span.is_local_root else None
-    return frozen_dsc(
+def root_dsc(span: CompactSpan, segment_name: str, options: Options) -> DynamicSamplingContext:
+    """The DSC this service gives a trace, seen from a span of it (its root if streamed)."""
+    return dsc_for_root(
         span.trace_id,
-        lambda: head_dsc(
-            span.trace_id,
-            sampled=True,
-            attributes=span.attributes,
-            name=segment_name,
-            source=source,
-        ),
+        options=options,
+        attributes=span.attributes,
+        name=segment_name,
+        source=transaction_name_and_source(span)[1] if span.is_local_root else None,
+        sampled=True,
     )
 
 
@@ -123,5 +119,12 @@ class StreamEmitter:
         if not self._client.sending:
             return
         pii = self._client.options.send_default_pii
-        for envelope in span_envelopes(spans, _client_dsc, self._common, send_default_pii=pii):
+        for envelope in span_envelopes(spans, self._dsc, self._common, send_default_pii=pii):
             self._client.send(envelope)
+
+    def _dsc(self, span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
+        """The trace's frozen DSC (received with it, or first propagated), else ours."""
+        client = self._client
+        return client.frozen_dscs.freeze(
+            span.trace_id, lambda: root_dsc(span, segment_name, client.options)
+        )

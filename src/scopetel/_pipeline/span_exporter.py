@@ -10,10 +10,8 @@ timeout.
 """
 
 import logging
-import os
 import threading
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 from opentelemetry.sdk.resources import Resource
@@ -23,18 +21,13 @@ from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
 from scopetel._config.options import Options, auto_options
+from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import report_internal_error
-from scopetel._pipeline.mapping import transaction_name_and_source
 from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.segment_resolver import SegmentResolver
-from scopetel._pipeline.span_envelopes import Json, common_attributes, span_envelopes
+from scopetel._pipeline.span_envelopes import Json, common_attributes, root_dsc, span_envelopes
 from scopetel._pipeline.span_stream import StreamedSpan
-from scopetel._propagation.dsc import (
-    DynamicSamplingContext,
-    dsc_for_new_trace,
-    sample_rand_from_trace_id,
-)
-from scopetel._semconv import sentry_attributes as attrs
+from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._version import CLIENT
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -61,8 +54,7 @@ class SentrySpanExporter(SpanExporter):
         self._common: dict[str, Json] = {}
         self._closed = False
         self._reset()
-        method = weakref.WeakMethod(self._reset)
-        os.register_at_fork(after_in_child=lambda: _call_if_alive(method))
+        reset_in_child(self._reset)
 
     def _reset(self) -> None:
         """Start empty (also in a forked child: spans waiting in the parent are its own)."""
@@ -123,31 +115,4 @@ class SentrySpanExporter(SpanExporter):
 
     def _dsc(self, span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
         """This service's view of the trace's head (an incoming DSC is not visible here)."""
-        rate = span.attributes.get(attrs.SAMPLE_RATE)
-        rand = span.attributes.get(attrs.SAMPLE_RAND)
-        source = transaction_name_and_source(span)[1] if span.is_local_root else None
-        return dsc_for_new_trace(
-            span.trace_id,
-            public_key=self._public_key,
-            release=self._options.release,
-            environment=self._options.environment,
-            transaction=segment_name,
-            transaction_source=source,
-            sample_rate=_number(rate),
-            sample_rand=rand
-            if isinstance(rand, float)
-            else sample_rand_from_trace_id(span.trace_id),
-            sampled=True,
-        )
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
-    bound = method()
-    if bound is not None:
-        bound()
+        return root_dsc(span, segment_name, self._options)

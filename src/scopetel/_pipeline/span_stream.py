@@ -20,10 +20,10 @@ from collections.abc import Callable
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from scopetel._internal_errors import guard, guarded
-from scopetel._pipeline.mapping import segment_name_and_source, transaction_name_and_source
+from scopetel._internal_errors import guard, guarded, run_suppressed
+from scopetel._pipeline.mapping import transaction_name_and_source
 from scopetel._pipeline.records import CompactSpan
-from scopetel._pipeline.segments import run_suppressed
+from scopetel._semconv.naming import segment_name_and_source
 
 StreamedSpan = tuple[CompactSpan, int, str]
 """A finished span, its segment's root span id and its segment's name."""

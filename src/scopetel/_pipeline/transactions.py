@@ -10,7 +10,6 @@ from typing import Any
 from scopetel_exporter_sentry.envelope import Envelope
 
 from scopetel._client import LOGGER, Client, json_item, now_iso
-from scopetel._client_state import get_client
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._context.scope import Event, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
@@ -18,8 +17,7 @@ from scopetel._events.scrubber import scrub_event
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
 from scopetel._pipeline.segments import Segment
-from scopetel._propagation.dsc import DynamicSamplingContext
-from scopetel._tracing.trace_identity import frozen_dsc, head_dsc
+from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
 
 
 class TransactionEmitter:
@@ -30,9 +28,7 @@ class TransactionEmitter:
 
     @guarded(None)
     def emit(self, segment: Segment) -> None:
-        # A segment that outlived its init() (see SwitchableProcessor) goes to the client
-        # active now: the one it was started under has closed its transport.
-        client = get_client() or self._client
+        client = self._client
         if not client.sending:
             return
         scopes = _unique(
@@ -58,7 +54,7 @@ class TransactionEmitter:
         headers: dict[str, Any] = {
             "event_id": final["event_id"],
             "sent_at": now_iso(),
-            "trace": segment_dsc(segment, final).to_envelope_header(),
+            "trace": segment_dsc(segment, final, client).to_envelope_header(),
         }
         client.send(Envelope(headers, [json_item("transaction", final)]))
 
@@ -110,22 +106,23 @@ def transaction_event(segment: Segment) -> Event:
     return event
 
 
-def segment_dsc(segment: Segment, event: Event) -> DynamicSamplingContext:
-    """The DSC sent in the envelope header: received with the trace, else ours."""
+def segment_dsc(segment: Segment, event: Event, client: Client) -> DynamicSamplingContext:
+    """The DSC sent in the envelope header: received with the trace, else ours; frozen."""
     root = segment.root
     incoming = segment.at_start.dsc
     if isinstance(incoming, DynamicSamplingContext) and incoming.trace_id == (
         f"{root.trace_id:032x}"
     ):
-        return frozen_dsc(root.trace_id, lambda: incoming)
-    return frozen_dsc(
+        return client.frozen_dscs.freeze(root.trace_id, lambda: incoming)
+    return client.frozen_dscs.freeze(
         root.trace_id,
-        lambda: head_dsc(
+        lambda: dsc_for_root(
             root.trace_id,
-            sampled=True,
+            options=client.options,
             attributes=root.attributes,
             name=event.get("transaction"),
             source=(event.get("transaction_info") or {}).get("source"),
+            sampled=True,
         ),
     )
 

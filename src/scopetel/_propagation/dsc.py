@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from math import isfinite
-from typing import Final, Self
+from typing import Any, Final, Self
+
+from scopetel_exporter_sentry.dsn import Dsn
+
+from scopetel._config.options import Options
+from scopetel._semconv.sentry_attributes import SAMPLE_RAND, SAMPLE_RATE
 
 BAGGAGE_PREFIX: Final = "sentry-"
 
@@ -197,6 +202,43 @@ def dsc_for_new_trace(
         transaction=transaction or None,
         org_id=org_id or None,
     )
+
+
+def dsc_for_root(
+    trace_id: int,
+    *,
+    options: Options | None,
+    attributes: Mapping[str, Any],
+    name: str | None,
+    source: str | None,
+    sampled: bool | None,
+) -> DynamicSamplingContext:
+    """The DSC of a trace this service started, from its root span and the options.
+
+    The sample rate and random value are those the sampler recorded on the root (else
+    ``traces_sample_rate`` and the trace id's random bits). Without options (a plain
+    OpenTelemetry propagator) release, environment and public key are unknown.
+    """
+    rate = attributes.get(SAMPLE_RATE)
+    rand = attributes.get(SAMPLE_RAND)
+    if isinstance(rate, bool) or not isinstance(rate, int | float):
+        rate = options.traces_sample_rate if options is not None else None
+    return dsc_for_new_trace(
+        trace_id,
+        public_key=public_key(options),
+        release=options.release if options is not None else None,
+        environment=options.environment if options is not None else None,
+        transaction=name,
+        transaction_source=source,
+        sample_rate=None if rate is None else float(rate),
+        sample_rand=rand if isinstance(rand, float) else sample_rand_from_trace_id(trace_id),
+        sampled=sampled,
+    )
+
+
+def public_key(options: Options | None) -> str | None:
+    """The DSN's public key (``sentry-public_key``), or None without a DSN."""
+    return Dsn.parse(options.dsn).public_key if options is not None and options.dsn else None
 
 
 def _to_float(value: str | None) -> float | None:

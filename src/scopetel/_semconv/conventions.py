@@ -34,12 +34,10 @@ LEGACY_DB_SYSTEM: Final = "db.system"  # the key Sentry's query insights read
 # RPC
 RPC_SYSTEM: Final = ("rpc.system.name", "rpc.system")
 RPC_SERVICE: Final = "rpc.service"
-RPC_METHOD: Final = "rpc.method"
 RPC_GRPC_STATUS: Final = ("rpc.grpc.status_code", "rpc.response.status_code")
 # Messaging
 MESSAGING_SYSTEM: Final = "messaging.system"
 MESSAGING_OPERATION: Final = ("messaging.operation.type", "messaging.operation")
-MESSAGING_DESTINATION: Final = ("messaging.destination.name", "messaging.destination")
 
 
 _HTTP_STATUS: Final = {
@@ -164,7 +162,7 @@ def _client_url(attrs: Attrs) -> str | None:
     return f"{scheme}://{host}{_path_only(first_str(attrs, URL_PATH) or '')}"
 
 
-def _server_path(attrs: Attrs) -> str | None:
+def server_path(attrs: Attrs) -> str | None:
     path = first_str(attrs, URL_PATH)
     if path is not None:
         return _path_only(path)
@@ -182,7 +180,7 @@ def _http_op_and_description(name: str, kind: SpanKind, attrs: Attrs) -> tuple[s
     if kind is SpanKind.SERVER:
         where = attrs.get(HTTP_ROUTE)
         if not (isinstance(where, str) and where):
-            where = _server_path(attrs)
+            where = server_path(attrs)
         return "http.server", f"{method} {where}".strip() if where else name
     if kind is SpanKind.CLIENT:
         url = _client_url(attrs)
@@ -257,25 +255,3 @@ def infer_status(status_code: StatusCode, attrs: Attrs, explicit: str | None) ->
     if inferred is None or (error and inferred == "ok"):
         return "internal_error" if error else "ok"
     return inferred
-
-
-def infer_name_and_source(
-    name: str, kind: SpanKind, attrs: Attrs, explicit_source: str | None
-) -> tuple[str, str]:
-    """Transaction (segment) name and ``transaction_info.source`` of a local root.
-
-    An HTTP server root is named ``METHOD /route/{template}`` (source ``route``),
-    or ``METHOD /path`` (source ``url``) without a route, as OpenTelemetry names
-    server spans and Sentry's OTel-based SDKs name transactions.
-    """
-    if explicit_source:
-        return name, explicit_source
-    method = http_method(attrs)
-    if kind is SpanKind.SERVER and method is not None:
-        route = attrs.get(HTTP_ROUTE)
-        if isinstance(route, str) and route:
-            return f"{method} {route}", "route"
-        path = _server_path(attrs)
-        if path:
-            return f"{method} {path}", "url"
-    return name, "custom"

@@ -15,8 +15,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
-from scopetel._client import Client
-from scopetel._client_state import get_client, set_client
+from scopetel._client import Client, get_client, set_client
 from scopetel._config.options import Options, resolve
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._pipeline.segments import SegmentProcessor
@@ -80,7 +79,10 @@ def configure(
     with _lock:
         old = set_client(client)
         _provider.switch(
-            sampler, [processor, *extra_processors], timeout_s=min(options.shutdown_timeout, 2.0)
+            sampler,
+            [processor, *extra_processors],
+            timeout_s=min(options.shutdown_timeout, 2.0),
+            drain_to=TransactionEmitter(client).emit,
         )
         if not _atexit_registered:
             atexit.register(shutdown)

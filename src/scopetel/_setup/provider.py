@@ -22,7 +22,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from scopetel._pipeline.segments import SegmentProcessor
+from scopetel._pipeline.segments import Segment, SegmentProcessor
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -76,7 +76,15 @@ class SwitchableProcessor(SpanProcessor):
         self.delegates: tuple[SpanProcessor, ...] = ()
         self._draining: tuple[SegmentProcessor, ...] = ()
 
-    def replace(self, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
+    def replace(
+        self,
+        processors: Sequence[SpanProcessor],
+        timeout_s: float,
+        drain_to: Callable[[Segment], None] | None = None,
+    ) -> None:
+        """Make ``processors`` active; replaced segment processors still holding open
+        segments keep draining, and emit them to ``drain_to`` (the new client's sink:
+        the client they were started under closes its transport)."""
         old, self.delegates = self.delegates, tuple(processors)
         draining: list[SegmentProcessor] = list(self._draining)
         for processor in old:
@@ -85,6 +93,9 @@ class SwitchableProcessor(SpanProcessor):
                 draining.append(processor)
             else:
                 processor.shutdown()
+        if drain_to is not None:
+            for processor in draining:
+                processor.sink = drain_to
         self._draining = tuple(draining)
 
     def _drainer_of(self, span_id: int) -> SegmentProcessor | None:
@@ -171,12 +182,17 @@ def ensure(resource: Resource | None = None, factory: ProviderFactory | None = N
         return _installed
 
 
-def switch(sampler: Sampler, processors: Sequence[SpanProcessor], timeout_s: float) -> None:
+def switch(
+    sampler: Sampler,
+    processors: Sequence[SpanProcessor],
+    timeout_s: float,
+    drain_to: Callable[[Segment], None] | None = None,
+) -> None:
     """Make ``sampler`` and ``processors`` the active ones (flushing the replaced ones)."""
     installed = ensure()
     if installed.sampler is not None:
         installed.sampler.delegate = sampler
-    installed.processor.replace(processors, timeout_s)
+    installed.processor.replace(processors, timeout_s, drain_to)
 
 
 def installed_provider() -> TracerProvider | None:

@@ -22,6 +22,7 @@ from scopetel._context.active_scopes import current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._serialize import safe_repr, safe_str
+from scopetel._tracing.trace_identity import baggage_for
 
 LOGGER = logging.getLogger("scopetel")
 
@@ -206,10 +207,7 @@ class Span:
 
     def to_baggage(self) -> str | None:
         """The ``baggage`` header value (the trace's dynamic sampling context)."""
-        from scopetel._tracing import trace_identity as _propagation
-
-        baggage: str | None = _propagation.baggage_for(self)
-        return baggage
+        return baggage_for(self._otel)
 
     def __enter__(self) -> Self:
         if self._frame is not None:  # entered again before being left

@@ -24,9 +24,11 @@ from opentelemetry.util.types import AttributeValue
 from scopetel._context import entries as _frames
 from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN_FACADE
 from scopetel._propagation.dsc import DynamicSamplingContext
+from scopetel._propagation.headers import extract_incoming
 from scopetel._propagation.propagator import RemoteParentSpan
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._tracing.span import Span, _tracer, start_otel_span, to_ns
+from scopetel._tracing.trace_identity import frozen_dsc
 
 _TRANSACTION_FIELDS = frozenset(
     {
@@ -302,3 +304,29 @@ def get_current_span() -> Span | None:
     if isinstance(facade, Span) and facade.otel_span is otel:
         return facade
     return Span(otel)
+
+
+def continue_trace(
+    environ_or_headers: Mapping[str, Any],
+    op: str | None = None,
+    name: str | None = None,
+    source: str | None = None,
+    origin: str = "manual",
+) -> Transaction:
+    """A transaction continuing the trace in the headers (a new trace if absent/invalid)."""
+    incoming = extract_incoming(environ_or_headers)
+    kwargs: dict[str, Any] = {"origin": origin}
+    if incoming is None:
+        return Transaction(name, op, source or "custom", **kwargs)
+    if incoming.dsc is not None:
+        received = incoming.dsc
+        frozen_dsc(incoming.span_context.trace_id, lambda: received)
+    return Transaction(
+        name,
+        op,
+        source or "custom",
+        parent=incoming.span_context,
+        parent_sampled=incoming.parent_sampled,
+        dsc=incoming.dsc,
+        **kwargs,
+    )

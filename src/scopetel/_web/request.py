@@ -27,7 +27,7 @@ from opentelemetry.context import Context, create_key
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from scopetel._api import capture_event
-from scopetel._client_state import get_client
+from scopetel._client import get_client
 from scopetel._context import entries as _frames
 from scopetel._context.active_scopes import get_current_scope, get_isolation_scope
 from scopetel._context.keys import (

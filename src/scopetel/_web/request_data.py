@@ -11,8 +11,9 @@ from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Final
 
-from scopetel._client_state import get_client
+from scopetel._client import get_client
 from scopetel._context.scope import Event, Hint
+from scopetel._semconv.personal_data import ADDRESS_ATTRIBUTES
 from scopetel._web.info import RequestInfo
 
 SENSITIVE_HEADERS: Final = frozenset(
@@ -39,19 +40,6 @@ SENSITIVE_HEADERS: Final = frozenset(
     }
 )
 """Headers sent only with ``send_default_pii``."""
-
-ADDRESS_ATTRIBUTES: Final = frozenset(
-    {
-        "client.address",
-        "network.peer.address",
-        "source.address",
-        "net.peer.ip",
-        "net.sock.peer.addr",
-        "http.client_ip",
-    }
-)
-"""Span attributes naming the client's address (contrib's server spans set them):
-dropped from the span data of the request's transaction without ``send_default_pii``."""
 
 _DEFAULT_MAX_LENGTH: Final = 1024
 UserGetter = Callable[[], dict[str, Any] | None]

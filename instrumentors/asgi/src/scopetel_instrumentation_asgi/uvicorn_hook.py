@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Final
 
-from scopetel._client_state import get_client
+from scopetel._client import get_client
 from scopetel._internal_errors import report_internal_error
 from scopetel._setup.init import flush
 from scopetel._web.layers import claimed

@@ -10,7 +10,7 @@ import contextvars
 from typing import Any, Final
 
 import scopetel
-from scopetel._client_state import get_client
+from scopetel._client import get_client
 from scopetel._events.exceptions import exceptions_from_error
 
 _MARK: Final = "__scopetel_captured__"

@@ -48,7 +48,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from scopetel import add_breadcrumb, capture_event
-from scopetel._client_state import get_client
+from scopetel._client import get_client
 from scopetel._internal_errors import report_internal_error
 from scopetel_instrumentation_stdlib import _log_records
 from scopetel_instrumentation_stdlib._capture import was_captured

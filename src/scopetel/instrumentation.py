@@ -1,0 +1,1 @@
+"""The one import surface of scopetel's instrumentor distributions."""
