@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("SCOPETEL_RAISE_INTERNAL_ERRORS", "1")
 
-from scopetel._internal_errors import raise_internal_errors
+from scopetel.instrumentation import raise_internal_errors
 
 raise_internal_errors(True)

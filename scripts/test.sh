@@ -9,6 +9,8 @@ $PY/ruff check src exporters instrumentors tests scripts examples benchmarks
 $PY/ruff format --check src exporters instrumentors tests scripts examples benchmarks
 echo "== mypy --strict"
 $PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* 2>/dev/null)
+echo "== import layers (import-linter)"
+$PY/lint-imports --no-cache
 echo "== docker compose config"
 if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
     docker compose -f docker-compose.yml config -q

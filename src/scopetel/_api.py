@@ -1,15 +1,21 @@
 """The module-level functions of ``scopetel``, named and shaped like ``sentry_sdk``'s."""
 
+import contextvars
 import logging
 import sys
 import time
 from typing import Any, Final
 
-from scopetel._client import get_client
+from scopetel._client import Client, get_client
 from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
 from scopetel._context.scope import LEVELS, Scope
 from scopetel._events import assembly as _events
-from scopetel._events.exceptions import exc_info_from, exceptions_from_error
+from scopetel._events.exceptions import (
+    exc_info_from,
+    exceptions_from_error,
+    mark_captured,
+    was_captured,
+)
 from scopetel._events.stacktrace import frames_from_stack
 from scopetel._internal_errors import guarded
 from scopetel._semconv.sentry_attributes import SOURCE
@@ -89,10 +95,46 @@ def capture_exception(
     exception = exc_info_from(error)
     if exception is None:
         return None
-    values = exceptions_from_error(exception, client.frame_options)
-    event = {"level": "error", "exception": {"values": values}}
-    hint = {"exc_info": (type(exception), exception, exception.__traceback__)}
+    event, hint = _exception_event(exception, client, "generic", handled=True)
     return capture_event(event, hint, scope, **scope_kwargs)
+
+
+@guarded(None)
+def capture_unhandled(
+    error: BaseException,
+    mechanism_type: str,
+    *,
+    contexts: dict[str, dict[str, Any]] | None = None,
+    run_in: contextvars.Context | None = None,
+) -> str | None:
+    """Send ``error`` as an unhandled error event (``mechanism.handled = false``), once.
+
+    The exception is marked, so that no other path (a server layer below, the logging
+    instrumentation) reports it again. ``run_in``: the Context whose scopes and span the
+    event belongs to (a copy of it is used, so it may be running elsewhere).
+    """
+    if was_captured(error):
+        return None
+    client = get_client()
+    if client is None or not client.sending:
+        return None
+    event, hint = _exception_event(error, client, mechanism_type, handled=False)
+    if contexts:
+        event["contexts"] = contexts
+    mark_captured(error)
+    if run_in is not None:
+        return run_in.copy().run(capture_event, event, hint)
+    return capture_event(event, hint)
+
+
+def _exception_event(
+    error: BaseException, client: Client, mechanism_type: str, *, handled: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    values = exceptions_from_error(
+        error, client.frame_options, mechanism_type=mechanism_type, handled=handled
+    )
+    event: dict[str, Any] = {"level": "error", "exception": {"values": values}}
+    return event, {"exc_info": (type(error), error, error.__traceback__)}
 
 
 @guarded(None)

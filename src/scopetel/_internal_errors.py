@@ -8,11 +8,9 @@ rather than hide in a log.
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
 from typing import Final, ParamSpec, TypeVar, cast
-
-from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -31,7 +29,7 @@ def raise_internal_errors(enabled: bool) -> None:
 def report_internal_error(where: str) -> None:
     """Log the exception being handled as a scopetel bug; call inside ``except``."""
     try:
-        with suppress_instrumentation():  # the logging instrumentation must not loop
+        with suppressed():  # the logging instrumentation must not loop
             LOGGER.error("scopetel internal error in %s", where, exc_info=True)
     except Exception:
         pass
@@ -67,7 +65,16 @@ def guarded(default: object) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     return decorate
 
 
+def suppressed() -> AbstractContextManager[None]:
+    """OpenTelemetry's ``suppress_instrumentation()``: no spans, logs or events inside."""
+    # Imported on use: OpenTelemetry loads propagators (and so this module) while
+    # opentelemetry.instrumentation.utils itself is still being imported.
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    return suppress_instrumentation()
+
+
 def run_suppressed(deliver: Callable[[], None]) -> None:
     """Run ``deliver`` so that instrumented I/O in sinks makes no spans of its own."""
-    with suppress_instrumentation():
+    with suppressed():
         deliver()

@@ -1,1 +1,71 @@
-"""The one import surface of scopetel's instrumentor distributions."""
+"""The one import surface of scopetel's instrumentor distributions.
+
+Instrumentors (``scopetel-instrumentation-*``) import from here and from ``scopetel``
+only, never from ``scopetel._*`` (import-linter enforces it), so the core can change
+inside without breaking them. What is here:
+
+* guarding: ``report_internal_error``, ``guarded``, ``raise_internal_errors``
+  (scopetel's own bugs are logged, never raised into the application);
+* the client and unhandled errors: ``get_client``, ``capture_unhandled``,
+  ``was_captured``, and the pieces to build exception data (``exceptions_from_error``,
+  ``frames_from_stack``, ``FrameOptions``, ``MAX_VALUE_LENGTH``, ``to_json_safe``,
+  ``safe_str``, ``JSONValue``);
+* the Context: ``current_context`` (the attached OpenTelemetry Context, read without a
+  wrapper call), ``scope_trace_id`` (the trace of span-less work);
+* the web request lifecycle shared by the WSGI, ASGI and Django layers:
+  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``,
+  ``ContextIterator``/``ContextAsyncIterator`` (bodies produced in the request's
+  Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
+  imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
+  framework layer serves itself);
+* ``VERSION``, ``flush``.
+"""
+
+from scopetel._api import capture_unhandled
+from scopetel._client import get_client
+from scopetel._context.entries import current as current_context
+from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error, was_captured
+from scopetel._events.stacktrace import FrameOptions, frames_from_stack
+from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
+from scopetel._serialize import JSONValue, safe_str, to_json_safe
+from scopetel._setup.init import flush
+from scopetel._tracing.trace_identity import scope_trace_id
+from scopetel._version import VERSION
+from scopetel._web.body import ContextAsyncIterator, ContextIterator
+from scopetel._web.info import RequestInfo
+from scopetel._web.layers import claim as claim_app
+from scopetel._web.layers import claimed as app_claimed
+from scopetel._web.layers import release as release_app
+from scopetel._web.patches import ImportHook, MethodPatch
+from scopetel._web.request import ServerRequest, begin, current_request
+
+__all__ = [
+    "MAX_VALUE_LENGTH",
+    "VERSION",
+    "ContextAsyncIterator",
+    "ContextIterator",
+    "FrameOptions",
+    "ImportHook",
+    "JSONValue",
+    "MethodPatch",
+    "RequestInfo",
+    "ServerRequest",
+    "app_claimed",
+    "begin",
+    "capture_unhandled",
+    "claim_app",
+    "current_context",
+    "current_request",
+    "exceptions_from_error",
+    "flush",
+    "frames_from_stack",
+    "get_client",
+    "guarded",
+    "raise_internal_errors",
+    "release_app",
+    "report_internal_error",
+    "safe_str",
+    "scope_trace_id",
+    "to_json_safe",
+    "was_captured",
+]

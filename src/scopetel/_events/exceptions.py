@@ -7,6 +7,7 @@ exception it hangs off (``parent_id``) and how (``source``: ``__cause__``,
 ``__context__`` or ``exceptions[i]`` of an exception group).
 """
 
+import contextlib
 import sys
 from types import TracebackType
 from typing import Final
@@ -179,3 +180,20 @@ def _attribute(owner: object, name: str) -> object:
         return getattr(owner, name, None)
     except Exception:
         return None
+
+
+_CAPTURED: Final = "__scopetel_captured__"
+
+
+def mark_captured(error: BaseException) -> None:
+    """Remember that ``error`` was reported (a read-only ``__setattr__`` leaves it unmarked)."""
+    with contextlib.suppress(Exception):
+        setattr(error, _CAPTURED, True)
+
+
+def was_captured(error: object) -> bool:
+    """Whether ``error`` was reported as unhandled already."""
+    try:
+        return getattr(error, _CAPTURED, False) is True
+    except Exception:
+        return False

@@ -28,11 +28,10 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from opentelemetry.context import Context
-from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from scopetel._fork_safety import reset_in_child
-from scopetel._internal_errors import guard, guarded, run_suppressed
+from scopetel._internal_errors import guard, guarded, run_suppressed, suppressed
 from scopetel._pipeline.records import NO_VALUES, CompactSpan, ContextValues, Segment
 
 __all__ = [
@@ -293,7 +292,7 @@ class SegmentProcessor(SpanProcessor):
 
     def _reap(self) -> None:
         """The one timer thread: late-children timeouts and the maximum age."""
-        with suppress_instrumentation():
+        with suppressed():
             while not self._closed:
                 healthy = False
                 with guard("SegmentProcessor timer"):

@@ -26,8 +26,7 @@ from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context, create_key
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
-from scopetel._api import capture_event
-from scopetel._client import get_client
+from scopetel._api import capture_unhandled
 from scopetel._context import entries as _frames
 from scopetel._context.active_scopes import get_current_scope, get_isolation_scope
 from scopetel._context.keys import (
@@ -37,7 +36,7 @@ from scopetel._context.keys import (
     SPAN_FACADE,
 )
 from scopetel._context.scope import Scope
-from scopetel._events.exceptions import exceptions_from_error
+from scopetel._events.exceptions import was_captured
 from scopetel._internal_errors import guarded
 from scopetel._propagation.headers import extract_incoming
 from scopetel._propagation.propagator import context_with_incoming
@@ -51,8 +50,6 @@ from scopetel._web.request_data import UserGetter, request_event_processor, send
 
 REQUEST: Final = create_key("scopetel.web.request")
 """Context key of the :class:`ServerRequest` being served."""
-
-_CAPTURED: Final = "__scopetel_captured__"
 
 
 class ServerSpan(Span):
@@ -160,24 +157,14 @@ class ServerRequest:
     @guarded(None)
     def capture_exception(self, error: BaseException) -> None:
         """Report an error the application did not handle (once per exception object)."""
-        if not isinstance(error, Exception) or getattr(error, _CAPTURED, False):
+        if not isinstance(error, Exception) or was_captured(error):
             return
-        with contextlib.suppress(Exception):  # some exception types refuse attributes
-            setattr(error, _CAPTURED, True)
         if not self.finished:
             self._mark_failed(error)
-        client = get_client()
-        if client is None or not client.sending:
-            return
-        values = exceptions_from_error(
-            error, client.frame_options, mechanism_type=self.mechanism, handled=False
-        )
-        event = {"level": "error", "exception": {"values": values}}
-        hint = {"exc_info": (type(error), error, error.__traceback__)}
         if current_request() is self:
-            capture_event(event, hint)
+            capture_unhandled(error, self.mechanism)
         else:
-            self._in_context(lambda: capture_event(event, hint))
+            self._in_context(lambda: capture_unhandled(error, self.mechanism))
 
     # -- the end ------------------------------------------------------------------------
     @guarded(None)

@@ -7,7 +7,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from scopetel._web import layers
+from scopetel.instrumentation import claim_app, release_app
 from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
 from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
 
@@ -23,11 +23,11 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return ()
 
     def _instrument(self, **kwargs: Any) -> None:
-        layers.claim(is_starlette_app)
+        claim_app(is_starlette_app)
         self._starlette.enable()
         self._uvicorn.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        layers.release(is_starlette_app)
+        release_app(is_starlette_app)
         self._starlette.disable()
         self._uvicorn.disable()

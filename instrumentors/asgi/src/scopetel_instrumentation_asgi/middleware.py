@@ -11,10 +11,14 @@ from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 
-from scopetel._context.active_scopes import isolation_scope
-from scopetel._internal_errors import report_internal_error
-from scopetel._web.info import RequestInfo
-from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel import isolation_scope
+from scopetel.instrumentation import (
+    RequestInfo,
+    ServerRequest,
+    begin,
+    current_request,
+    report_internal_error,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

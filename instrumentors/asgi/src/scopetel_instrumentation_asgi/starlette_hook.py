@@ -13,8 +13,7 @@ from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any, Final
 
-from scopetel._internal_errors import report_internal_error
-from scopetel._web.patches import ImportHook
+from scopetel.instrumentation import ImportHook, report_internal_error
 from scopetel_instrumentation_asgi.middleware import ScopetelASGIMiddleware
 
 MODULE: Final = "starlette.applications"

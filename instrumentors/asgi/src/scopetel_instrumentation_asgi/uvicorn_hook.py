@@ -15,11 +15,14 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Final
 
-from scopetel._client import get_client
-from scopetel._internal_errors import report_internal_error
-from scopetel._setup.init import flush
-from scopetel._web.layers import claimed
-from scopetel._web.patches import ImportHook, MethodPatch
+from scopetel.instrumentation import (
+    ImportHook,
+    MethodPatch,
+    app_claimed,
+    flush,
+    get_client,
+    report_internal_error,
+)
 from scopetel_instrumentation_asgi.middleware import ScopetelASGIMiddleware
 
 MODULE: Final = "uvicorn.config"
@@ -50,7 +53,7 @@ def wrap_loaded(config: Any) -> None:
     app = config.loaded_app
     while _qualified(app) in _UVICORN_WRAPPERS and hasattr(app, "app"):
         holder, attribute, app = app, "app", app.app
-    if _qualified(app) in _NOT_ASGI3 or isinstance(app, ScopetelASGIMiddleware) or claimed(app):
+    if _qualified(app) in _NOT_ASGI3 or isinstance(app, ScopetelASGIMiddleware) or app_claimed(app):
         return
     setattr(holder, attribute, ScopetelASGIMiddleware(app))
 

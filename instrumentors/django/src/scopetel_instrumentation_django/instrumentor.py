@@ -18,10 +18,16 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from scopetel._internal_errors import guarded, report_internal_error
-from scopetel._web import layers
-from scopetel._web.patches import ImportHook, MethodPatch
-from scopetel._web.request import ServerRequest, current_request
+from scopetel.instrumentation import (
+    ImportHook,
+    MethodPatch,
+    ServerRequest,
+    claim_app,
+    current_request,
+    guarded,
+    release_app,
+    report_internal_error,
+)
 from scopetel_instrumentation_django.middleware import REQUEST_ATTRIBUTE
 
 MIDDLEWARE: Final = "scopetel_instrumentation_django.middleware.ScopetelMiddleware"
@@ -107,11 +113,11 @@ class DjangoInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return ("django >= 4.2",)
 
     def _instrument(self, **kwargs: Any) -> None:
-        layers.claim(is_django_handler)
+        claim_app(is_django_handler)
         self._patches.hook.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        layers.release(is_django_handler)
+        release_app(is_django_handler)
         self._patches.undo()
 
 

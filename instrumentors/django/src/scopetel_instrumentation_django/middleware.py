@@ -13,9 +13,14 @@ from typing import Any, Final
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from opentelemetry import trace as otel_trace
 
-from scopetel._internal_errors import guarded, report_internal_error
-from scopetel._web.info import RequestInfo
-from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel.instrumentation import (
+    RequestInfo,
+    ServerRequest,
+    begin,
+    current_request,
+    guarded,
+    report_internal_error,
+)
 from scopetel_instrumentation_django.responses import attach
 from scopetel_instrumentation_django.routes import route_of, user_of
 

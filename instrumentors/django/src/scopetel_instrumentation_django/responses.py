@@ -9,9 +9,12 @@ that ends the request. File responses keep their file (servers send it with
 
 from typing import Any
 
-from scopetel._internal_errors import report_internal_error
-from scopetel._web.body import ContextAsyncIterator, ContextIterator
-from scopetel._web.request import ServerRequest
+from scopetel.instrumentation import (
+    ContextAsyncIterator,
+    ContextIterator,
+    ServerRequest,
+    report_internal_error,
+)
 
 
 def attach(response: Any, request: ServerRequest) -> None:

@@ -7,7 +7,7 @@ was enabled before gevent was imported (``opentelemetry-instrument`` or an early
 
 from typing import Any
 
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 
 
 def did_patch_all(event: Any) -> None:

@@ -10,7 +10,7 @@ import contextvars
 from typing import Any
 
 import scopetel
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 
 
 def _enter_forks() -> None:

@@ -8,9 +8,15 @@ import sys
 from types import FrameType
 from typing import Any, Final
 
-from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error
-from scopetel._events.stacktrace import FrameOptions, frames_from_stack
-from scopetel._serialize import JSONValue, safe_str, to_json_safe
+from scopetel.instrumentation import (
+    MAX_VALUE_LENGTH,
+    FrameOptions,
+    JSONValue,
+    exceptions_from_error,
+    frames_from_stack,
+    safe_str,
+    to_json_safe,
+)
 from scopetel_instrumentation_stdlib.log_correlation import KEYS
 
 # Attributes every LogRecord has; any other attribute came from ``extra=``.

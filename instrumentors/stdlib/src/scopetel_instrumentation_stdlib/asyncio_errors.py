@@ -17,9 +17,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 from scopetel_instrumentation_stdlib._asyncio_names import callback_name, coroutine_name
-from scopetel_instrumentation_stdlib._capture import capture_unhandled
+from scopetel.instrumentation import capture_unhandled
 
 Handler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]
 

@@ -43,7 +43,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 from scopetel_instrumentation_stdlib import _loops
 from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._settings import resolve

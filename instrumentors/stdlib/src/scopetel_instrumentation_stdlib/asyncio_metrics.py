@@ -26,8 +26,7 @@ from typing import Any, Final
 
 from opentelemetry import metrics
 
-from scopetel._internal_errors import report_internal_error
-from scopetel._version import VERSION
+from scopetel.instrumentation import VERSION, report_internal_error
 from scopetel_instrumentation_stdlib._asyncio_names import callback_name
 from scopetel_instrumentation_stdlib._loops import known_loops
 

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from types import FrameType
 from typing import Any, Final
 
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 from scopetel_instrumentation_stdlib._asyncio_names import coroutine_name
 from scopetel_instrumentation_stdlib._loops import known_loops
 

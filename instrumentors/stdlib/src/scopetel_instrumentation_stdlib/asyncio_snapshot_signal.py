@@ -24,7 +24,7 @@ import threading
 from types import FrameType
 from typing import Any, Final
 
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 from scopetel_instrumentation_stdlib.asyncio_snapshot import (
     FrameInfo,
     frame_info,

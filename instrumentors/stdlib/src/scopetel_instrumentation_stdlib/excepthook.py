@@ -34,9 +34,8 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 import scopetel
-from scopetel._client import get_client
-from scopetel._internal_errors import report_internal_error
-from scopetel_instrumentation_stdlib._capture import capture_unhandled
+from scopetel.instrumentation import get_client, report_internal_error
+from scopetel.instrumentation import capture_unhandled
 from scopetel_instrumentation_stdlib._patches import Hook
 from scopetel_instrumentation_stdlib.threads import context_of
 

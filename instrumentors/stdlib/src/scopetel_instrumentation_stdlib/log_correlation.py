@@ -18,9 +18,7 @@ from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 
-from scopetel._context import entries as _frames
-from scopetel._internal_errors import report_internal_error
-from scopetel._tracing.trace_identity import scope_trace_id
+from scopetel.instrumentation import current_context, report_internal_error, scope_trace_id
 from scopetel_instrumentation_stdlib._patches import Hook, Patches
 
 KEYS: Final = ("trace_id", "span_id", "trace_sampled")
@@ -31,7 +29,7 @@ RecordFactory = Callable[..., logging.LogRecord]
 
 def correlation() -> tuple[str, str, bool]:
     """(trace_id, span_id, sampled) of the active span, or of the isolation scope."""
-    context = otel_trace.get_current_span(_frames.current()).get_span_context()
+    context = otel_trace.get_current_span(current_context()).get_span_context()
     if context.is_valid:
         return (
             format(context.trace_id, "032x"),

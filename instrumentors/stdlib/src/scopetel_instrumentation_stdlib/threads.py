@@ -39,7 +39,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from scopetel._internal_errors import report_internal_error
+from scopetel.instrumentation import report_internal_error
 from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._work_context import in_work_context, work_context
 

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from scopetel._internal_errors import report_internal_error
-from scopetel._web.layers import claimed
-from scopetel._web.patches import ImportHook, MethodPatch
+from scopetel.instrumentation import ImportHook, MethodPatch, app_claimed, report_internal_error
 from scopetel_instrumentation_wsgi.middleware import ScopetelWSGIMiddleware
 
 MODULE = "gunicorn.workers.base"
@@ -20,7 +18,7 @@ MODULE = "gunicorn.workers.base"
 
 def should_wrap(app: object) -> bool:
     """A WSGI application nothing else of scopetel serves."""
-    if app is None or isinstance(app, ScopetelWSGIMiddleware) or claimed(app):
+    if app is None or isinstance(app, ScopetelWSGIMiddleware) or app_claimed(app):
         return False
     call = getattr(app, "__call__", None)  # noqa: B004 - the class's __call__, not callable()
     return not (inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call))

@@ -13,10 +13,14 @@ from typing import Any, Final
 from opentelemetry import trace as otel_trace
 from opentelemetry.trace import Tracer
 
-from scopetel._internal_errors import report_internal_error
-from scopetel._web.body import ContextIterator
-from scopetel._web.info import RequestInfo
-from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel.instrumentation import (
+    ContextIterator,
+    RequestInfo,
+    ServerRequest,
+    begin,
+    current_request,
+    report_internal_error,
+)
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Callable[[bytes], object]]
