@@ -6,7 +6,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from scopetel._config.options import forget_auto_options
+from scopetel._config.resolution import forget_auto_options
 from scopetel._setup.distro import ScopetelDistro
 
 loaded: list[str] = []

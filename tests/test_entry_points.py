@@ -17,7 +17,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.sampling import Decision
 
 import scopetel
-from scopetel._config.options import Options, forget_auto_options
+from scopetel._config.options import Options
+from scopetel._config.resolution import forget_auto_options
 from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.segment_resolver import SegmentResolver
 from scopetel._pipeline.span_exporter import SentrySpanExporter

@@ -7,7 +7,8 @@ import pytest
 from opentelemetry.sdk.resources import Resource
 
 from scopetel._config import otel_env as otel_env
-from scopetel._config.options import AUTO_INSTRUMENT_DEFAULTS, Options, resolve
+from scopetel._config.options import Options
+from scopetel._config.resolution import AUTO_INSTRUMENT_DEFAULTS, resolve
 from scopetel._setup.resource import resource_context, with_resource_defaults
 from scopetel._setup.startup_line import startup_line
 from scopetel._version import VERSION
@@ -174,7 +175,7 @@ def test_readme_documents_every_otel_variable_scopetel_sets() -> None:
 
 
 def test_string_values_are_stripped() -> None:
-    from scopetel._config.options import resolve
+    from scopetel._config.resolution import resolve
 
     options = resolve({}, {"SENTRY_ENVIRONMENT": "prod\n", "SENTRY_RELEASE": " app@1 "})
     assert (options.environment, options.release) == ("prod", "app@1")

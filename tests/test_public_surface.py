@@ -57,11 +57,12 @@ def test_no_legacy_hub_api() -> None:
         assert not hasattr(scopetel, legacy)
 
 
-def test_options_dataclass_matches_the_table() -> None:
-    assert _options.option_names() == _options.dataclass_names()
+def test_every_option_is_declared_with_a_check_and_a_doc() -> None:
     defaults = _options.Options()
     for option in _options.TABLE:
-        assert getattr(defaults, option.name) == option.default, option.name
+        assert option.doc.strip(), option.name
+        assert option.check(option.name, option.default) == getattr(defaults, option.name)
+        assert option.env is None or option.env.startswith("SENTRY_"), option.name
 
 
 def test_readme_options_table_is_current() -> None:

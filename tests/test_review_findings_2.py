@@ -22,7 +22,7 @@ from scopetel_instrumentation_stdlib.excepthook import ExcepthookInstrumentor
 from scopetel_instrumentation_wsgi import ScopetelWSGIMiddleware
 
 import scopetel
-from scopetel._config.options import AUTO_INSTRUMENT_DEFAULTS, resolve
+from scopetel._config.resolution import AUTO_INSTRUMENT_DEFAULTS, resolve
 from scopetel._web.info import RequestInfo
 from scopetel._web.request_data import ADDRESS_ATTRIBUTES, sentry_request
 from scopetel.testing import capture_envelopes

@@ -20,7 +20,8 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
-from scopetel._config.options import Options, auto_options
+from scopetel._config.options import Options
+from scopetel._config.resolution import auto_options
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import report_internal_error
 from scopetel._pipeline.records import CompactSpan

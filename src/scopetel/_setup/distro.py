@@ -28,7 +28,8 @@ from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from scopetel._config import otel_env as otel_env
-from scopetel._config.options import Options, auto_options
+from scopetel._config.options import Options
+from scopetel._config.resolution import auto_options
 from scopetel._internal_errors import report_internal_error
 from scopetel._setup.init import configure
 from scopetel._setup.integrations import PREFIX, disabled_names

@@ -16,7 +16,8 @@ from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
 from scopetel._client import Client, get_client, set_client
-from scopetel._config.options import Options, resolve
+from scopetel._config.options import Options
+from scopetel._config.resolution import resolve
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter

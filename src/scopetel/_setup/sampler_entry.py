@@ -9,8 +9,8 @@ import os
 
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from scopetel._config.options import auto_options, from_environment, option
 from scopetel._config.otel_env import TRACES_SAMPLER_ARG
+from scopetel._config.resolution import auto_options, from_environment, option
 from scopetel._tracing.sampler import TracesSampler
 
 _RATE_VARIABLE = "SENTRY_TRACES_SAMPLE_RATE"
