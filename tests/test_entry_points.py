@@ -22,8 +22,7 @@ from scopetel._config.resolution import forget_auto_options
 from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.segment_resolver import SegmentResolver
 from scopetel._pipeline.span_exporter import SentrySpanExporter
-from scopetel._setup.propagator_entry import ScopetelPropagator
-from scopetel._setup.sampler_entry import sampler_from_env
+from scopetel._setup.entry_points import ScopetelPropagator, sampler_from_env
 from scopetel._tracing.sampler import TracesSampler
 from scopetel.testing import CapturingTransport
 from tests.support.sentry_receiver import SentryReceiver

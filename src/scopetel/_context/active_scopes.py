@@ -11,8 +11,8 @@ from typing import Final, cast
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
-from scopetel._context import entries as _frames
-from scopetel._context.keys import CURRENT_SCOPE, FRAME, ISOLATION_SCOPE
+from scopetel._context import entries
+from scopetel._context.keys import CURRENT_SCOPE, ENTRY, ISOLATION_SCOPE
 from scopetel._context.scope import Scope
 
 GLOBAL_SCOPE: Final = Scope("global")
@@ -48,26 +48,26 @@ class _ScopeBlock:
     The forks are made on entry, from the Context the block is entered in.
     """
 
-    __slots__ = ("_frame", "_isolation", "_scope")
+    __slots__ = ("_entry", "_isolation", "_scope")
 
     def __init__(self, scope: Scope | None, isolation: Scope | bool) -> None:
         self._scope = scope  # None: fork the current scope on entry
         self._isolation = isolation  # True: fork on entry; False: keep; a Scope: use it
-        self._frame: _frames.Frame | None = None
+        self._entry: entries.Entry | None = None
 
     def __enter__(self) -> Scope:
         # The hot path of every request and task: one Context lookup, one attach.
         # Only scopetel writes these keys, so their values are Scopes.
         ctx = otel_context.get_current()
-        frame = self._frame = _frames.Frame(ctx)
+        entry = self._entry = entries.Entry(ctx)
         scope = self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
         isolation = self._isolation
         if isolation is False:
-            otel_context.attach(Context({**ctx, CURRENT_SCOPE: scope, FRAME: frame}))
+            otel_context.attach(Context({**ctx, CURRENT_SCOPE: scope, ENTRY: entry}))
             return scope
         if isolation is True:
             isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
-        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation, FRAME: frame}
+        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation, ENTRY: entry}
         otel_context.attach(Context({**ctx, **values}))
         return isolation
 
@@ -77,9 +77,9 @@ class _ScopeBlock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._frame is not None:
-            _frames.leave(self._frame)
-            self._frame = None
+        if self._entry is not None:
+            entries.leave(self._entry)
+            self._entry = None
 
 
 def new_scope() -> _ScopeBlock:

@@ -3,14 +3,14 @@
 ``context.detach(token)`` resets a ContextVar to whatever it held at ``attach``: an
 exit out of order (two generators closed the other way round) resurrects stale state,
 and an exit in another ``contextvars.Context`` raises ``ValueError``. Instead every
-Context that scopetel attaches carries a :class:`Frame` recording the Context it
-replaced. Leaving the frame that is current here attaches that earlier Context again.
-Leaving a frame that is *below* the current one (out of order) marks it, and the
-restore that later reaches it skips it. Leaving a frame that is not in this Context's
+Context that scopetel attaches carries an :class:`Entry` recording the Context it
+replaced. Leaving the entry that is current here attaches that earlier Context again.
+Leaving an entry that is *below* the current one (out of order) marks it, and the
+restore that later reaches it skips it. Leaving an entry that is not in this Context's
 chain at all (another thread) changes nothing here.
 
-A frame left in-order is never marked: tasks and threads that copied the Context
-inside the frame (a background task outliving its request) keep seeing it.
+An entry left in-order is never marked: tasks and threads that copied the Context
+inside the entry (a background task outliving its request) keep seeing it.
 """
 
 from collections.abc import Mapping
@@ -19,10 +19,10 @@ from typing import cast
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
-from scopetel._context.keys import FRAME
+from scopetel._context.keys import ENTRY
 
 
-class Frame:
+class Entry:
     """One attached Context: what it replaced, and whether it was left out of order."""
 
     __slots__ = ("exited", "previous")
@@ -34,39 +34,39 @@ class Frame:
 
 def enter(
     values: Mapping[str, object], base: Context | None = None, current: Context | None = None
-) -> Frame:
+) -> Entry:
     """Attach ``base`` (default: the current Context) updated with ``values``.
 
     ``current`` saves a lookup when the caller already holds the current Context.
     """
     if current is None:
         current = otel_context.get_current()
-    frame = Frame(current)
-    otel_context.attach(Context({**(current if base is None else base), **values, FRAME: frame}))
-    return frame
+    entry = Entry(current)
+    otel_context.attach(Context({**(current if base is None else base), **values, ENTRY: entry}))
+    return entry
 
 
-def leave(frame: Frame) -> None:
-    """Leave ``frame``; never raises, whatever Context or order it is left in."""
-    top = otel_context.get_current().get(FRAME)
-    if top is frame:
-        previous = frame.previous
-        below = cast(Frame | None, previous.get(FRAME))  # only scopetel writes FRAME
+def leave(entry: Entry) -> None:
+    """Leave ``entry``; never raises, whatever Context or order it is left in."""
+    top = otel_context.get_current().get(ENTRY)
+    if top is entry:
+        previous = entry.previous
+        below = cast(Entry | None, previous.get(ENTRY))  # only scopetel writes ENTRY
         otel_context.attach(previous if below is None or not below.exited else live(previous))
         return
-    while isinstance(top, Frame):  # out of order here, or not in this Context at all
-        if top is frame:
-            frame.exited = True
+    while isinstance(top, Entry):  # out of order here, or not in this Context at all
+        if top is entry:
+            entry.exited = True
             return
-        top = top.previous.get(FRAME)
+        top = top.previous.get(ENTRY)
 
 
 def live(ctx: Context) -> Context:
-    """``ctx``, or the nearest Context before it whose frame was not left out of order."""
-    frame = ctx.get(FRAME)
-    while isinstance(frame, Frame) and frame.exited:
-        ctx = frame.previous
-        frame = ctx.get(FRAME)
+    """``ctx``, or the nearest Context before it whose entry was not left out of order."""
+    entry = ctx.get(ENTRY)
+    while isinstance(entry, Entry) and entry.exited:
+        ctx = entry.previous
+        entry = ctx.get(ENTRY)
     return ctx
 
 

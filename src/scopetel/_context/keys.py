@@ -11,7 +11,7 @@ from opentelemetry.trace import INVALID_SPAN, set_span_in_context
 
 CURRENT_SCOPE: Final = create_key("scopetel.current_scope")
 ISOLATION_SCOPE: Final = create_key("scopetel.isolation_scope")
-FRAME: Final = create_key("scopetel.frame")  # the _frames.Frame that attached this Context
+ENTRY: Final = create_key("scopetel.entry")  # the entries.Entry that attached this Context
 DSC: Final = create_key(
     "scopetel.dsc"
 )  # incoming DynamicSamplingContext (continue_trace / extract)

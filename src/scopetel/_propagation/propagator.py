@@ -29,8 +29,7 @@ from scopetel._internal_errors import report_internal_error
 from scopetel._propagation.dsc import (
     BAGGAGE_PREFIX,
     DynamicSamplingContext,
-    dsc_for_new_trace,
-    sample_rand_from_trace_id,
+    dsc_for_root,
 )
 from scopetel._propagation.headers import (
     BAGGAGE_HEADER,
@@ -94,15 +93,12 @@ def default_dsc_provider(context: Context) -> DynamicSamplingContext | None:
     incoming = incoming_dsc_in(context, span_context.trace_id)
     if incoming is not None:
         return incoming
-    return dsc_for_new_trace(
+    return dsc_for_root(
         span_context.trace_id,
-        public_key=None,
-        release=None,
-        environment=None,
-        transaction=None,
-        transaction_source=None,
-        sample_rate=None,
-        sample_rand=sample_rand_from_trace_id(span_context.trace_id),
+        options=None,
+        attributes={},
+        name=None,
+        source=None,
         sampled=sampled_decision(span),
     )
 

@@ -31,10 +31,9 @@ from scopetel._config import otel_env as otel_env
 from scopetel._config.options import Options
 from scopetel._config.resolution import auto_options
 from scopetel._internal_errors import report_internal_error
+from scopetel._setup.entry_points import ScopetelPropagator, sampler_rate
 from scopetel._setup.init import configure
 from scopetel._setup.integrations import PREFIX, disabled_names
-from scopetel._setup.propagator_entry import ScopetelPropagator
-from scopetel._setup.sampler_entry import sampler_rate
 
 LOGGER: Final = logging.getLogger("scopetel")
 

@@ -22,7 +22,7 @@ from scopetel._context.active_scopes import get_global_scope
 from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
-from scopetel._pipeline.transactions import TransactionEmitter
+from scopetel._pipeline.transaction_events import TransactionEmitter
 from scopetel._setup import provider as _provider
 from scopetel._setup.integrations import instrument_defaults
 from scopetel._setup.resource import resource_context, with_resource_defaults

@@ -9,9 +9,10 @@ generator's span or scopes, and two generators closed in any order leave nothing
 import contextvars
 import functools
 import inspect
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
 from typing import Any, TypeVar, overload
 
+from scopetel._context.steps import AwaitInContext
 from scopetel._tracing.span import Span
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -155,17 +156,17 @@ async def _drive_async(
         while True:
             try:
                 if to_throw is None:
-                    value = await _InContext(ctx, inner.asend(to_send))
+                    value = await AwaitInContext(ctx, inner.asend(to_send))
                 else:
                     step = inner.athrow(to_throw)
                     to_throw = None
-                    value = await _InContext(ctx, step)
+                    value = await AwaitInContext(ctx, step)
             except StopAsyncIteration:
                 return
             try:
                 to_send = yield value
             except GeneratorExit:
-                await _InContext(ctx, inner.aclose())
+                await AwaitInContext(ctx, inner.aclose())
                 raise
             except BaseException as thrown:
                 to_throw = thrown
@@ -174,26 +175,3 @@ async def _drive_async(
         raise
     finally:
         ctx.run(_exit, span, error)
-
-
-class _InContext(Generator[Any, Any, Any]):
-    """Await ``awaitable`` with each of its steps run inside ``ctx``."""
-
-    __slots__ = ("_ctx", "_iterator")
-
-    def __init__(self, ctx: contextvars.Context, awaitable: Awaitable[Any]) -> None:
-        self._ctx = ctx
-        self._iterator = awaitable.__await__()
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        return self
-
-    def send(self, value: Any) -> Any:
-        return self._ctx.run(self._iterator.send, value)
-
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        error = typ if val is None else val
-        return self._ctx.run(self._iterator.throw, error)
-
-    def close(self) -> None:
-        self._ctx.run(self._iterator.close)

@@ -17,7 +17,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import SpanContext, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._context import entries as _frames
+from scopetel._context import entries
 from scopetel._context.active_scopes import current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
 from scopetel._semconv import sentry_attributes as attrs
@@ -64,7 +64,7 @@ def as_number(value: object) -> float | None:
 class Span:
     """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself."""
 
-    __slots__ = ("_frame", "_otel", "_outer_frames", "_parent_span_id", "_segment")
+    __slots__ = ("_entry", "_otel", "_outer_entries", "_parent_span_id", "_segment")
 
     def __init__(
         self,
@@ -75,8 +75,8 @@ class Span:
         self._otel = otel_span
         self._parent_span_id = parent_span_id
         self._segment = segment  # the local root (Sentry's containing transaction), if known
-        self._frame: _frames.Frame | None = None
-        self._outer_frames: list[_frames.Frame] | None = None  # when entered more than once
+        self._entry: entries.Entry | None = None
+        self._outer_entries: list[entries.Entry] | None = None  # when entered more than once
 
     # -- identity -------------------------------------------------------------------
     @property
@@ -210,10 +210,10 @@ class Span:
         return baggage_for(self._otel)
 
     def __enter__(self) -> Self:
-        if self._frame is not None:  # entered again before being left
-            self._outer_frames = [*(self._outer_frames or ()), self._frame]
-        current = _frames.current()
-        self._frame = _frames.enter(self._context_values(current), current=current)
+        if self._entry is not None:  # entered again before being left
+            self._outer_entries = [*(self._outer_entries or ()), self._entry]
+        current = entries.current()
+        self._entry = entries.enter(self._context_values(current), current=current)
         return self
 
     def _context_values(self, current: Context) -> dict[str, object]:
@@ -232,11 +232,11 @@ class Span:
     ) -> None:
         if exc is not None and self.status is None and not isinstance(exc, GeneratorExit):
             self.set_status("cancelled" if isinstance(exc, CancelledError) else "internal_error")
-        if not self._outer_frames and self._otel.is_recording():
+        if not self._outer_entries and self._otel.is_recording():
             self._otel.end()  # before leaving: the root's own scopes are current at its end
-        if self._frame is not None:
-            _frames.leave(self._frame)
-            self._frame = self._outer_frames.pop() if self._outer_frames else None
+        if self._entry is not None:
+            entries.leave(self._entry)
+            self._entry = self._outer_entries.pop() if self._outer_entries else None
 
     def __repr__(self) -> str:
         return (

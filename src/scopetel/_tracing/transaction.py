@@ -21,7 +21,7 @@ from opentelemetry.trace import (
 )
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._context import entries as _frames
+from scopetel._context import entries
 from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN_FACADE
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.headers import extract_incoming
@@ -189,7 +189,7 @@ class Transaction(Span):
         """Start the root span (once)."""
         if self.started:
             return self
-        current = _frames.current()
+        current = entries.current()
         parent_span: otel_trace.Span = INVALID_SPAN
         if self._parent is not None:
             parent_span = RemoteParentSpan(self._parent, self._parent_sampled)
@@ -281,7 +281,7 @@ def start_span(
     **kwargs: Any,
 ) -> Span:
     """A child of the active span; a new transaction when no span is active."""
-    ctx = _frames.current()
+    ctx = entries.current()
     parent = otel_trace.get_current_span(ctx)
     parent_ctx = parent.get_span_context()
     if not parent_ctx.is_valid or parent_ctx.is_remote:
@@ -295,7 +295,7 @@ def start_span(
 
 def get_current_span() -> Span | None:
     """The active span (ours or any instrumentation's), or None."""
-    ctx = _frames.current()
+    ctx = entries.current()
     otel = otel_trace.get_current_span(ctx)
     span_ctx = otel.get_span_context()
     if not span_ctx.is_valid or span_ctx.is_remote:

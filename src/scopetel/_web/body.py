@@ -13,7 +13,7 @@ import contextvars
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Final, Generic, Self, TypeVar
 
-from scopetel._tracing.decorator import _InContext
+from scopetel._context.steps import AwaitInContext
 
 T = TypeVar("T")
 
@@ -90,7 +90,7 @@ class ContextAsyncIterator(Generic[T]):
         if self._done:
             raise StopAsyncIteration
         try:
-            value: T = await _InContext(self._ctx, self._inner.__anext__())
+            value: T = await AwaitInContext(self._ctx, self._inner.__anext__())
         except StopAsyncIteration:
             self._finish(COMPLETE)
             raise
@@ -103,7 +103,7 @@ class ContextAsyncIterator(Generic[T]):
         try:
             aclose: Any = getattr(self._inner, "aclose", None)
             if aclose is not None:
-                await _InContext(self._ctx, aclose())
+                await AwaitInContext(self._ctx, aclose())
         finally:
             self._finish(CLOSED)
 

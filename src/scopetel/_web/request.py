@@ -27,7 +27,7 @@ from opentelemetry.context import Context, create_key
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from scopetel._api import capture_unhandled
-from scopetel._context import entries as _frames
+from scopetel._context import entries
 from scopetel._context.active_scopes import get_current_scope, get_isolation_scope
 from scopetel._context.keys import (
     CURRENT_SCOPE,
@@ -66,7 +66,7 @@ class ServerRequest:
     """State of one request; :meth:`finish` may come from any thread, once."""
 
     __slots__ = (
-        "_frame",
+        "_entry",
         "_held",
         "_lock",
         "_otel_ctx",
@@ -95,29 +95,29 @@ class ServerRequest:
         self._own = False
         self._held: HeldEnd | None = None
         self._otel_ctx = Context()
-        self._frame: _frames.Frame | None = None
+        self._entry: entries.Entry | None = None
         self._lock = threading.Lock()
 
     # -- the request's Context -----------------------------------------------------------
     def enter(self) -> None:
         """Make the request's Context current here (until :meth:`leave`)."""
-        self._frame = _frames.enter({}, base=self._otel_ctx)
+        self._entry = entries.enter({}, base=self._otel_ctx)
 
     def leave(self) -> None:
         """Restore the Context that was current before :meth:`enter`."""
-        frame, self._frame = self._frame, None
-        if frame is not None:
-            _frames.leave(frame)
+        entry, self._entry = self._entry, None
+        if entry is not None:
+            entries.leave(entry)
 
     def body_context(self) -> contextvars.Context:
         """A copy of the current ``contextvars.Context`` to drive the body in.
 
-        The request's Context is entered in the copy with a frame of its own, which is
-        never left: leaving the layer's frame must not end it for the body.
+        The request's Context is entered in the copy with an entry of its own, which is
+        never left: leaving the layer's entry must not end it for the body.
         """
-        base = _frames.current() if current_request() is self else self._otel_ctx
+        base = entries.current() if current_request() is self else self._otel_ctx
         ctx = contextvars.copy_context()
-        ctx.run(_frames.enter, {}, base)
+        ctx.run(entries.enter, {}, base)
         return ctx
 
     # -- what the application tells ----------------------------------------------------
@@ -203,16 +203,16 @@ class ServerRequest:
             self.finish(cancelled=outcome == CLOSED)
 
     def _in_context(self, action: Any) -> None:
-        frame = _frames.enter({}, base=self._otel_ctx)
+        entry = entries.enter({}, base=self._otel_ctx)
         try:
             action()
         finally:
-            _frames.leave(frame)
+            entries.leave(entry)
 
 
 def current_request() -> ServerRequest | None:
     """The request being served in the current Context, if any."""
-    request = _frames.current().get(REQUEST)
+    request = entries.current().get(REQUEST)
     return request if isinstance(request, ServerRequest) else None
 
 
@@ -229,7 +229,7 @@ def begin(
     ``origin`` is the ``sentry.origin`` of a span scopetel starts; ``sampling_context``
     is merged into what ``traces_sampler`` receives (``wsgi_environ``, ``asgi_scope``).
     """
-    ctx = _frames.current()
+    ctx = entries.current()
     isolation = get_isolation_scope().fork()
     request = ServerRequest(info, isolation, mechanism)
     processor = request_event_processor(info, lambda: _user_of(request), request.transaction_name)
