@@ -5,7 +5,6 @@ scopetel's ``trace_lifecycle="stream"`` mode, which sends the same span envelope
 import json
 from collections.abc import Iterator
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +24,10 @@ from scopetel._pipeline.span_exporter import SentrySpanExporter
 from scopetel._setup.entry_points import ScopetelPropagator, sampler_from_env
 from scopetel._tracing.sampler import TracesSampler
 from scopetel.testing import CapturingTransport
+from tests.support.reference import REFERENCE_DIR
 from tests.support.sentry_receiver import SentryReceiver
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2] / "shared/reference/sentry-sdk-2.75/stream-01.envelope"
-)
+REFERENCE = REFERENCE_DIR / "stream-01.envelope"
 DSN = "https://public@o1.ingest.sentry.io/42"
 
 

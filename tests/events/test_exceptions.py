@@ -7,7 +7,7 @@ import pytest
 
 from scopetel._events.exceptions import MAX_VALUE_LENGTH, exc_info_from, exceptions_from_error
 from scopetel._events.stacktrace import FrameOptions
-from tests.fixtures_events import assert_valid_exceptions
+from tests.events.fixtures_events import assert_valid_exceptions
 
 OPTIONS = FrameOptions()
 
@@ -66,7 +66,7 @@ def test_custom_exception_type_module_and_mechanism() -> None:
 
     (value,) = values_of(caught(fail), mechanism_type="excepthook", handled=False)
     assert value["type"] == "PaymentError"
-    assert value["module"] == "tests.test_exceptions"
+    assert value["module"] == "tests.events.test_exceptions"
     assert value["mechanism"] == {"type": "excepthook", "handled": False}
 
 

@@ -16,7 +16,7 @@ from scopetel._events.stacktrace import (
     is_in_app,
 )
 from scopetel._serialize import TRUNCATION_KEY
-from tests.fixtures_events import assert_valid_exceptions
+from tests.events.fixtures_events import assert_valid_exceptions
 
 SITE_PACKAGES = Path(__file__).parent / "fixtures_events" / "site-packages"
 OPTIONS = FrameOptions()
@@ -67,8 +67,8 @@ def test_frames_are_oldest_first_with_qualified_names() -> None:
 def test_frame_fields() -> None:
     frame = frames_from_traceback(traceback_of(Service().handle), OPTIONS)[-1]
     raise_line = line_of("# MARK-RAISE")
-    assert frame["module"] == "tests.test_stacktrace"
-    assert frame["filename"] == "tests/test_stacktrace.py"
+    assert frame["module"] == "tests.events.test_stacktrace"
+    assert frame["filename"] == "tests/events/test_stacktrace.py"
     assert frame["abs_path"] == __file__
     assert frame["lineno"] == raise_line
     assert frame["in_app"] is True
@@ -145,7 +145,7 @@ def test_exec_inside_a_real_module_does_not_borrow_its_source() -> None:
     frames = frames_from_traceback(traceback_of(lambda: exec("1 / 0", globals())), OPTIONS)
     last = frames[-1]
     assert last["abs_path"] == "<string>"
-    assert last["module"] == "tests.test_stacktrace"
+    assert last["module"] == "tests.events.test_stacktrace"
     assert "context_line" not in last
 
 
@@ -184,9 +184,9 @@ def test_in_app_include_and_exclude(fake_thirdparty: Any) -> None:
 
     assert in_app_of(FrameOptions(in_app_include=("fake_thirdparty",))) == (True, True)
     assert in_app_of(FrameOptions(in_app_exclude=("tests",))) == (False, False)
-    assert in_app_of(FrameOptions(in_app_exclude=("tests.test_stack",))) == (False, True)
+    assert in_app_of(FrameOptions(in_app_exclude=("tests.events.test_stack",))) == (False, True)
     # the longest matching prefix decides
-    carve = FrameOptions(in_app_include=("tests",), in_app_exclude=("tests.test_stacktrace",))
+    carve = FrameOptions(in_app_include=("tests",), in_app_exclude=("tests.events.test_stacktrace",))
     assert in_app_of(carve) == (False, False)
     narrow = FrameOptions(
         in_app_include=("fake_thirdparty.runner",), in_app_exclude=("fake_thirdparty",)

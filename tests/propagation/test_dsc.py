@@ -1,7 +1,6 @@
 """The dynamic sampling context: baggage entries, envelope headers, sample_rand."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,10 +12,11 @@ from scopetel._propagation.dsc import (
     sample_rand_from_trace_id,
 )
 from scopetel._propagation.headers import format_baggage, parse_baggage
-from tests.test_headers import OTHER_TRACE_HEX, TRACE, TRACE_HEX
+from tests.propagation.test_headers import OTHER_TRACE_HEX, TRACE, TRACE_HEX
+from tests.support.reference import REFERENCE_DIR
 
 # shared/ lies beside the repository (in CI: beside the fresh clone)
-REFERENCE = Path(__file__).resolve().parents[2] / "shared/reference/sentry-sdk-2.75"
+REFERENCE = REFERENCE_DIR
 
 
 # --- dynamic sampling context -----------------------------------------------------------

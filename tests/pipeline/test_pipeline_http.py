@@ -15,7 +15,7 @@ import scopetel
 from tests.support.relay import assert_valid_event
 from tests.support.sentry_receiver import Reply, SentryReceiver
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import json
 import math
 import uuid
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,11 +26,10 @@ from scopetel._pipeline.mapping import (
 from scopetel._pipeline.records import CompactSpan
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import infer_status, scrub_url, status_for_http_code
+from tests.support.reference import REFERENCE_DIR
 from tests.support.relay import assert_valid_event
 
-STREAM_SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared/reference/sentry-sdk-2.75/stream-01.envelope"
-)
+STREAM_SAMPLE = REFERENCE_DIR / "stream-01.envelope"
 
 
 class _Capture(SpanProcessor):
