@@ -6,6 +6,7 @@ state register a reset, held weakly so that registering never keeps them alive.
 """
 
 import os
+import threading
 import weakref
 from collections.abc import Callable
 
@@ -20,3 +21,28 @@ def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
     bound = method()
     if bound is not None:
         bound()
+
+
+class ForkSafeLock:
+    """A lock that every forked child gets anew, unlocked.
+
+    A ``threading.Lock`` held by another thread at the moment of ``fork()`` stays locked
+    forever in the child (only the forking thread survives), so the child's first use
+    of it hangs. For locks on cold paths (set-up, per-trace state); hot paths reset
+    their own state with :func:`reset_in_child`.
+    """
+
+    __slots__ = ("__weakref__", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        reset_in_child(self._renew)
+
+    def _renew(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> bool:
+        return self._lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()

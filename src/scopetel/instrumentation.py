@@ -18,7 +18,7 @@ inside without breaking them. What is here:
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
   framework layer serves itself);
-* ``VERSION``, ``flush``.
+* ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
 from scopetel._api import capture_unhandled
@@ -26,6 +26,7 @@ from scopetel._client import get_client
 from scopetel._context.entries import current as current_context
 from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error, was_captured
 from scopetel._events.stacktrace import FrameOptions, frames_from_stack
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._setup.init import flush
@@ -44,6 +45,7 @@ __all__ = [
     "VERSION",
     "ContextAsyncIterator",
     "ContextIterator",
+    "ForkSafeLock",
     "FrameOptions",
     "ImportHook",
     "JSONValue",

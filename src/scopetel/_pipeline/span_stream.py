@@ -20,6 +20,7 @@ from collections.abc import Callable
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guard, guarded, run_suppressed
 from scopetel._pipeline.mapping import transaction_name_and_source
 from scopetel._pipeline.records import CompactSpan
@@ -77,10 +78,15 @@ class SpanStreamProcessor(SpanProcessor):
         self._sink = sink
         self._batch_size = batch_size
         self._max_open = max_open_spans  # oldest forgotten first: they stream as own segments
+        self._closed = False
+        self._reset()
+        reset_in_child(self._reset)
+
+    def _reset(self) -> None:
+        """Start empty (also in a forked child: the parent streams its own spans)."""
         self._lock = threading.Lock()
         self._open: dict[int, _OpenSegment] = {}  # open span id -> its segment
         self._batch: list[tuple[CompactSpan, _OpenSegment]] = []
-        self._closed = False
 
     @guarded(None)
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:

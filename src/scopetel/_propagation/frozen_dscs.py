@@ -5,10 +5,10 @@ went out in ``baggage`` must equal the ``trace`` header of every envelope of tha
 trace sent later (follow-up transactions included). Keyed by trace id, bounded.
 """
 
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._propagation.dsc import DynamicSamplingContext
 
 MAX_TRACES = 10_000
@@ -19,7 +19,7 @@ class FrozenDscs:
 
     def __init__(self, max_traces: int = MAX_TRACES) -> None:
         self._max = max_traces
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._by_trace: OrderedDict[int, DynamicSamplingContext] = OrderedDict()
 
     def freeze(

@@ -6,7 +6,6 @@ both ways of starting scopetel behave the same.
 
 import atexit
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -19,6 +18,7 @@ from scopetel._client import Client, get_client, set_client
 from scopetel._config.options import Options
 from scopetel._config.resolution import resolve
 from scopetel._context.active_scopes import get_global_scope
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
@@ -31,7 +31,7 @@ from scopetel._tracing.sampler import TracesSampler
 from scopetel._version import CLIENT
 
 LOGGER: Final = logging.getLogger("scopetel")
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _atexit_registered = False
 
 

@@ -8,7 +8,6 @@ configurator around the switchable parts, or adopted when one already exists.
 """
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -22,6 +21,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._pipeline.segments import Segment, SegmentProcessor
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -165,7 +165,7 @@ class Installed:
     processor: SwitchableProcessor
 
 
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _installed: Installed | None = None
 
 

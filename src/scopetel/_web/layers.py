@@ -7,12 +7,13 @@ server span can be adopted; a generic layer outside would start its own server s
 first and turn contrib's into an internal one.
 """
 
-import threading
 from collections.abc import Callable
+
+from scopetel._fork_safety import ForkSafeLock
 
 Claim = Callable[[object], bool]
 
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _claims: list[Claim] = []
 
 

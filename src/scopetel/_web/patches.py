@@ -9,13 +9,13 @@ once if it already is); :class:`MethodPatch` replaces one method and can put it 
 import functools
 import inspect
 import sys
-import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import wrapt
 
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import report_internal_error
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
@@ -57,7 +57,7 @@ class ImportHook:
     def __init__(self, module_name: str, apply: Callable[[ModuleType], None]) -> None:
         self._module_name = module_name
         self._apply = apply
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._enabled = False
         self._registered = False
 

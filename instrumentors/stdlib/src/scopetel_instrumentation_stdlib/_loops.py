@@ -5,11 +5,12 @@ gauge look at these (a loop in another thread cannot be found any other way).
 """
 
 import asyncio
-import threading
 import weakref
 from typing import Final
 
-_lock: Final = threading.Lock()
+from scopetel.instrumentation import ForkSafeLock
+
+_lock: Final = ForkSafeLock()
 _loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 

@@ -17,9 +17,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from scopetel.instrumentation import report_internal_error
+from scopetel.instrumentation import capture_unhandled, report_internal_error
 from scopetel_instrumentation_stdlib._asyncio_names import callback_name, coroutine_name
-from scopetel.instrumentation import capture_unhandled
 
 Handler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]
 

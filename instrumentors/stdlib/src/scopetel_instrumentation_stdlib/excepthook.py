@@ -34,8 +34,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 import scopetel
-from scopetel.instrumentation import get_client, report_internal_error
-from scopetel.instrumentation import capture_unhandled
+from scopetel.instrumentation import capture_unhandled, get_client, report_internal_error
 from scopetel_instrumentation_stdlib._patches import Hook
 from scopetel_instrumentation_stdlib.threads import context_of
 

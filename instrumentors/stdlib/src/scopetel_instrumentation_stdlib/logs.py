@@ -48,9 +48,8 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from scopetel import add_breadcrumb, capture_event
-from scopetel.instrumentation import get_client, report_internal_error
+from scopetel.instrumentation import get_client, report_internal_error, was_captured
 from scopetel_instrumentation_stdlib import _log_records
-from scopetel.instrumentation import was_captured
 from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._settings import resolve
 from scopetel_instrumentation_stdlib.log_correlation import LogCorrelation
