@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import scopetel
 from scopetel._propagation.dsc import (
     DynamicSamplingContext,
     dsc_for_new_trace,
@@ -12,6 +13,7 @@ from scopetel._propagation.dsc import (
     sample_rand_from_trace_id,
 )
 from scopetel._propagation.headers import format_baggage, parse_baggage
+from scopetel.testing import CapturingTransport
 from tests.propagation.test_headers import OTHER_TRACE_HEX, TRACE, TRACE_HEX
 from tests.support.reference import REFERENCE_DIR
 
@@ -189,3 +191,27 @@ def test_sample_rand_for_backfills_consistently_with_decision() -> None:
         unsampled = DynamicSamplingContext(hex_id, sample_rate="0.3", sampled="false")
         assert 0.0 <= sample_rand_for(trace_id, sampled) < 0.3
         assert 0.3 <= sample_rand_for(trace_id, unsampled) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("rand", "rate", "sampled"),
+    [("1.5", "2", "%20true"), ("-0.2", "nan", "yes"), ("nan", "-1", "TRUE"), ("abc", "x", "1")],
+)
+def test_invalid_incoming_members_are_not_propagated(rand: str, rate: str, sampled: str) -> None:
+    """An invalid sample_rand is replaced; an invalid rate or sampled flag is dropped."""
+    incoming = (
+        f"sentry-trace_id={TRACE_HEX},sentry-sample_rand={rand},sentry-sample_rate={rate},"
+        f"sentry-sampled={sampled},sentry-release=shop%401.0"
+    )
+    transport = CapturingTransport()
+    scopetel.init(dsn="http://key@127.0.0.1:9/1", transport=transport, traces_sample_rate=1.0)
+    headers = {"sentry-trace": f"{TRACE_HEX}-{'b' * 16}-1", "baggage": incoming}
+    with scopetel.start_transaction(scopetel.continue_trace(headers, name="continued")):
+        outgoing = parse_baggage(scopetel.get_baggage() or "").sentry
+    scopetel.flush()
+    header = next(e.headers["trace"] for e in transport.envelopes if "trace" in e.headers)
+    for sent in (header, {k.removeprefix("sentry-"): v for k, v in outgoing.items()}):
+        assert sent["release"] == "shop@1.0"
+        assert "sample_rate" not in sent and "sampled" not in sent
+        assert 0.0 <= float(sent["sample_rand"]) < 1.0
+        assert len(sent["sample_rand"]) == 8

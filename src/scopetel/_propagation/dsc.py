@@ -7,7 +7,7 @@ on byte for byte.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from math import isfinite
 from typing import Any, Final, Self
@@ -78,7 +78,7 @@ class DynamicSamplingContext:
         trace_id = normalize_trace_id(known.pop("trace_id", ""))
         if trace_id is None:
             return None
-        return cls(
+        received = cls(
             trace_id=trace_id,
             public_key=known.get("public_key"),
             sample_rate=known.get("sample_rate"),
@@ -90,6 +90,24 @@ class DynamicSamplingContext:
             org_id=known.get("org_id"),
             extra=tuple(extra),
         )
+        return received._valid()
+
+    def _valid(self) -> Self:
+        """This DSC with invalid members dropped, and an invalid ``sample_rand`` replaced.
+
+        A ``sample_rate`` outside [0, 1] and a ``sampled`` other than ``true``/``false``
+        are dropped; a ``sample_rand`` that is not a number in [0, 1) is replaced by one
+        consistent with the trace's decision (as sentry-sdk does), so that what this
+        service propagates is always valid.
+        """
+        rate = self.sample_rate if self.sample_rate_value() is not None else None
+        sampled = self.sampled if self.sampled in ("true", "false") else None
+        valid = replace(self, sample_rate=rate, sampled=sampled)
+        if self.sample_rand is not None and self.sample_rand_value() is None:
+            trace_id = int(self.trace_id, 16)
+            rand = sample_rand_for(trace_id, replace(valid, sample_rand=None))
+            valid = replace(valid, sample_rand=format_sample_rand(rand))
+        return valid if valid != self else self
 
     def to_envelope_header(self) -> dict[str, str]:
         """The ``trace`` object of an envelope header (field names without prefix)."""
