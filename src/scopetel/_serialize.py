@@ -52,7 +52,7 @@ _SEQUENCE_TYPES: Final = (
 )
 
 
-def _truncate(text: str, max_length: int) -> str:
+def truncate(text: str, max_length: int) -> str:
     """Cut ``text`` to at most ``max_length`` characters, ending in "..." when cut."""
     if len(text) <= max_length:
         return text
@@ -149,7 +149,7 @@ def safe_str(value: object, max_length: int = 1024) -> str:
 
 def _json_string(text: str, max_string: int) -> str:
     """Cut ``text`` and make it encodable as UTF-8 (lone surrogates are escaped)."""
-    text = _truncate(str.__getitem__(text, slice(0, max_string + 1)), max_string)
+    text = truncate(str.__getitem__(text, slice(0, max_string + 1)), max_string)
     if text.isascii():
         return text
     try:

@@ -31,9 +31,6 @@ def _transaction_envelopes(transport: CapturingTransport) -> list[Envelope]:
     return [e for e in transport.envelopes if e.items and e.items[0].type == "transaction"]
 
 
-# -- 3. Dynamic sampling context: baggage vs envelope header -----------------------------
-
-
 @isolated
 def test_baggage_matches_envelope_dsc_under_instrumentation_root() -> None:
     tracer = otel_trace.get_tracer("opentelemetry.instrumentation.flask")
@@ -72,3 +69,19 @@ def test_url_name_frozen_in_dsc_is_not_sent_after_rename() -> None:
     (envelope,) = _transaction_envelopes(transport)
     assert "sentry-transaction" not in baggage
     assert envelope.headers["trace"].get("transaction") != "/users/4711"
+
+
+@isolated
+def test_huge_transaction_names_are_cut_everywhere_they_are_kept() -> None:
+    name = "checkout-" + "x" * 100_000
+    with capture_envelopes(traces_sample_rate=1.0, max_value_length=200) as transport:
+        with scopetel.start_transaction(name=name):
+            baggage = parse_baggage(scopetel.get_baggage() or "").sentry
+        scopetel.flush()
+    [envelope] = _transaction_envelopes(transport)
+    event = envelope.items[0].json()
+    assert len(event["transaction"]) <= 200
+    assert event["transaction"].startswith("checkout-")
+    assert len(envelope.headers["trace"]["transaction"]) <= 200
+    assert len(baggage["sentry-transaction"]) <= 200
+    assert envelope.headers["trace"]["transaction"] == baggage["sentry-transaction"]

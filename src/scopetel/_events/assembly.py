@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from scopetel._config.options import Options
 from scopetel._context.scope import Breadcrumb, Event, Scope
-from scopetel._serialize import to_json_safe
+from scopetel._serialize import to_json_safe, truncate
 from scopetel._version import SDK_NAME, VERSION
 
 _RUNTIME: Final = {
@@ -107,6 +107,9 @@ def finalize(event: Event, options: Options) -> Event:
             contexts[name] = to_json_safe(value, max_string=limit)
     if "tags" in event:
         event["tags"] = {str(k): str(v) for k, v in event["tags"].items()}
+    name = event.get("transaction")
+    if isinstance(name, str) and len(name) > limit:
+        event["transaction"] = truncate(name, limit)
     return event
 
 

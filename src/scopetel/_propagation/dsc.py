@@ -16,6 +16,7 @@ from scopetel_exporter_sentry.dsn import Dsn
 
 from scopetel._config.options import Options
 from scopetel._semconv.sentry_attributes import SAMPLE_RAND, SAMPLE_RATE
+from scopetel._serialize import truncate
 
 BAGGAGE_PREFIX: Final = "sentry-"
 
@@ -38,6 +39,7 @@ _FIELDS: Final = (
     "sampled",
     "org_id",
 )
+_MAX_NAME: Final = 1024  # the default max_value_length, when no options are known
 _LOW_QUALITY_SOURCES: Final = frozenset({"url"})  # names that may carry PII / high cardinality
 
 
@@ -239,6 +241,9 @@ def dsc_for_root(
     """
     rate = attributes.get(SAMPLE_RATE)
     rand = attributes.get(SAMPLE_RAND)
+    limit = options.max_value_length if options is not None else _MAX_NAME
+    if name is not None and len(name) > limit:
+        name = truncate(name, limit)  # frozen per trace: a huge name must not be kept
     if isinstance(rate, bool) or not isinstance(rate, int | float):
         rate = options.traces_sample_rate if options is not None else None
     return dsc_for_new_trace(
