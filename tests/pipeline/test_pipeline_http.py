@@ -140,3 +140,40 @@ def test_a_hanging_backend_never_blocks_the_app_and_exit_stays_bounded(tmp_path)
     app_time = float(result.stdout.split("app-time ")[1])
     assert app_time < 2.0  # 100 captures never waited for the backend
     assert elapsed < 8.0  # exit: shutdown_timeout=1s, never the backend's 20s
+
+
+def test_exit_is_bounded_by_shutdown_timeout_even_with_slow_hooks(tmp_path) -> None:
+    """Open transactions are emitted at exit through user hooks, within shutdown_timeout."""
+    script = tmp_path / "app.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys, time
+            import scopetel
+
+            def slow(event, hint):
+                time.sleep(2.0)
+                return event
+
+            scopetel.init(dsn=sys.argv[1], traces_sample_rate=1.0, shutdown_timeout=1.0,
+                          before_send_transaction=slow, default_integrations=False)
+            kept = []
+            for i in range(3):
+                with scopetel.start_transaction(name=f"t{i}"):
+                    kept.append(scopetel.start_span(op="never.finished"))
+            """
+        )
+    )
+    with SentryReceiver() as receiver:
+        began = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, str(script), receiver.dsn],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=ROOT,
+        )
+        elapsed = time.monotonic() - began
+    assert result.returncode == 0, result.stderr
+    assert "shutdown_timeout expired" in result.stderr
+    assert elapsed < 5.0  # 3 hooks of 2 s each would take 6 s

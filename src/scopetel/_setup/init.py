@@ -6,7 +6,9 @@ both ways of starting scopetel behave the same.
 
 import atexit
 import logging
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from opentelemetry.sdk.resources import Resource
@@ -120,12 +122,27 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
 
 
 def shutdown() -> None:
-    """At exit: emit open segments, then close the transport within shutdown_timeout."""
+    """At exit: emit open segments, then close the transport, all within shutdown_timeout.
+
+    Segments are emitted through user hooks (``before_send_transaction``, event
+    processors), which may be slow: that runs in a helper thread, and whatever is not
+    done by the deadline is abandoned with the transport's own accounting.
+    """
     client = get_client()
     if client is None:
         return
-    _provider_flush(client.options.shutdown_timeout, final=True)
-    client.close(client.options.shutdown_timeout)
+    deadline = time.monotonic() + client.options.shutdown_timeout
+    if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
+        LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
+    client.close(max(0.0, deadline - time.monotonic()))
+
+
+def _within(work: Callable[[], None], timeout: float) -> bool:
+    """Run ``work`` in a daemon thread; True when it finished within ``timeout`` seconds."""
+    thread = threading.Thread(target=work, name="scopetel-shutdown", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return not thread.is_alive()
 
 
 def _provider_flush(timeout: float, final: bool = False) -> None:
