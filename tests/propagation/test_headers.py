@@ -65,7 +65,7 @@ def test_parse_sentry_trace_valid(value: str, expected: SentryTrace) -> None:
         f"{'0' * 32}-{SPAN_HEX}-1",
         f"{TRACE_HEX}-{'0' * 16}-1",
         f"{TRACE_HEX[:-1]}g-{SPAN_HEX}-1",
-        f"{TRACE_HEX}-{SPAN_HEX}-1\n",
+        f"{TRACE_HEX}-{SPAN_HEX}-1\nX",
         f"{TRACE_HEX} - {SPAN_HEX}",
         f"00-{TRACE_HEX}-{SPAN_HEX}-01",
     ],

@@ -12,7 +12,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from scopetel._context.keys import DSC
 from scopetel._internal_errors import raise_internal_errors
 from scopetel._propagation.dsc import DynamicSamplingContext, sample_rand_from_trace_id
-from scopetel._propagation.headers import parse_baggage
+from scopetel._propagation.headers import parse_baggage, parse_traceparent
 from scopetel._propagation.propagator import (
     RemoteParentSpan,
     SentryPropagator,
@@ -331,3 +331,52 @@ def test_outgoing_baggage() -> None:
 def test_fields() -> None:
     assert SentryPropagator().fields == {"sentry-trace", "baggage"}
     assert {"traceparent", "sentry-trace", "baggage"} <= composite().fields
+
+
+@pytest.mark.parametrize(
+    "carrier",
+    [
+        {
+            "sentry-trace": f"{TRACE_HEX}-{SPAN_HEX}-1".encode(),
+            "baggage": INCOMING_BAGGAGE.encode(),
+        },
+        {"sentry-trace": [f"{TRACE_HEX}-{SPAN_HEX}-1".encode()], "baggage": [INCOMING_BAGGAGE]},
+        {"sentry-trace": f"\r\n{TRACE_HEX}-{SPAN_HEX}-1\r\n", "baggage": INCOMING_BAGGAGE},
+    ],
+)
+def test_extract_reads_bytes_and_surrounding_newlines(carrier: dict[str, object]) -> None:
+    context = SentryPropagator().extract(carrier)
+    assert parent_of(context).trace_id == TRACE
+    dsc = get_value(DSC, context)
+    assert isinstance(dsc, DynamicSamplingContext) and dsc.release == "app@1.0"
+
+
+@pytest.mark.parametrize(
+    "carrier", [{"sentry-trace": 5}, {"sentry-trace": [1, 2], "baggage": 7}, {"baggage": object()}]
+)
+def test_extract_ignores_other_values_quietly(
+    carrier: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    raise_internal_errors(False)
+    try:
+        context = SentryPropagator().extract(carrier)
+    finally:
+        raise_internal_errors(True)
+    assert not parent_of(context).is_valid
+    assert not caplog.records
+
+
+def test_traceparent_with_surrounding_newlines_is_continued() -> None:
+    value = f"\r\n00-{TRACE_HEX}-{SPAN_HEX}-01\n"
+    assert parse_traceparent(value) is not None
+    assert parse_traceparent(value.strip()) == parse_traceparent(value)
+
+
+def test_a_lone_surrogate_in_a_baggage_key_never_breaks_the_header() -> None:
+    context = baggage.set_baggage("k\udcff", "v\udcfe", Context())
+    span = NonRecordingSpan(SpanContext(TRACE, SPAN, True, TraceFlags(TraceFlags.SAMPLED)))
+    context = trace.set_span_in_context(span, context)
+    carrier: dict[str, str] = {}
+    SentryPropagator().inject(carrier, context)
+    assert carrier["baggage"].encode()  # valid text
+    assert "k%3F=v%3F" in carrier["baggage"]

@@ -25,6 +25,9 @@ MAX_BAGGAGE_MEMBERS: Final = 180  # W3C baggage limits
 MAX_BAGGAGE_BYTES: Final = 8192
 
 _OWS: Final = " \t"
+_SURROUNDING: Final = (
+    " \t\r\n"  # what header values may carry around them (OTel strips a final newline)
+)
 _MAX_TRACE_ID: Final = (1 << 128) - 1
 _MAX_SPAN_ID: Final = (1 << 64) - 1
 _SENTRY_TRACE: Final = re.compile(r"([0-9a-fA-F]{32})-([0-9a-fA-F]{16})(?:-([01]))?")
@@ -88,7 +91,7 @@ class IncomingTrace:
 
 def parse_sentry_trace(value: str) -> SentryTrace | None:
     """Parse ``sentry-trace``; hex may be upper case, surrounding whitespace is ignored."""
-    match = _SENTRY_TRACE.fullmatch(value.strip(_OWS))
+    match = _SENTRY_TRACE.fullmatch(value.strip(_SURROUNDING))
     if match is None:
         return None
     trace_id, span_id = int(match[1], 16), int(match[2], 16)
@@ -111,7 +114,7 @@ def parse_traceparent(value: str) -> Traceparent | None:
     Hex must be lower case (the spec says to ignore anything else); version ``ff`` and
     all-zero ids are rejected; a later version may append ``-``-separated fields.
     """
-    text = value.strip(_OWS)
+    text = value.strip(_SURROUNDING)
     if not _TRACEPARENT_V0_LENGTH <= len(text) <= _TRACEPARENT_MAX_LENGTH:
         return None
     match = _TRACEPARENT.match(text)
@@ -159,7 +162,9 @@ def parse_baggage(value: str | Sequence[str]) -> Baggage:
 
 def encode_baggage_member(key: str, value: str) -> str:
     """One ``key=value`` list member, percent-encoded."""
-    return f"{quote(key, safe=_BAGGAGE_KEY_SAFE)}={quote(value, safe=_BAGGAGE_VALUE_SAFE)}"
+    # errors="replace": a lone surrogate (from a decoded header) must not stop the header
+    encoded_key = quote(key, safe=_BAGGAGE_KEY_SAFE, errors="replace")
+    return f"{encoded_key}={quote(value, safe=_BAGGAGE_VALUE_SAFE, errors='replace')}"
 
 
 def format_baggage(sentry_entries: Mapping[str, str], third_party: Iterable[str]) -> str:
@@ -176,7 +181,7 @@ def format_baggage(sentry_entries: Mapping[str, str], third_party: Iterable[str]
     for member in members:
         if len(kept) == MAX_BAGGAGE_MEMBERS:
             break
-        added = len(member.encode()) + (1 if kept else 0)
+        added = len(member.encode(errors="replace")) + (1 if kept else 0)
         if member and size + added <= MAX_BAGGAGE_BYTES:
             kept.append(member)
             size += added
@@ -275,21 +280,19 @@ def _collect_headers(headers: Mapping[Any, Any]) -> dict[str, list[str]]:
         if name.startswith("http_"):
             name = name[5:].replace("_", "-")
         if name in _INCOMING_HEADERS:
-            found.setdefault(name, []).extend(_header_strings(value))
+            found.setdefault(name, []).extend(header_strings(value))
     return found
 
 
-def _header_strings(value: object) -> list[str]:
+def header_strings(value: object) -> list[str]:
+    """The text of a header value: str, bytes (latin-1) or a list of them; else none."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, bytes):
         return [value.decode("latin-1")]
     if isinstance(value, list | tuple):  # a multi-valued header
         return [
-            text
-            for item in value
-            if isinstance(item, str | bytes)
-            for text in _header_strings(item)
+            text for item in value if isinstance(item, str | bytes) for text in header_strings(item)
         ]
     return []
 

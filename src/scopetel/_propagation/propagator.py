@@ -9,7 +9,7 @@ Alone, it propagates the DSC and the OpenTelemetry Baggage of the process, but d
 read third-party entries of incoming baggage.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from opentelemetry import baggage as otel_baggage
 from opentelemetry import trace
@@ -40,6 +40,7 @@ from scopetel._propagation.headers import (
     encode_baggage_member,
     format_baggage,
     format_sentry_trace,
+    header_strings,
     incoming_dsc,
     parse_baggage,
     parse_sentry_trace,
@@ -140,10 +141,10 @@ class SentryPropagator(TextMapPropagator):
             return context
 
     def _extract(self, carrier: CarrierT, context: Context, getter: Getter[CarrierT]) -> Context:
-        values = getter.get(carrier, SENTRY_TRACE_HEADER)
+        values = _values(carrier, getter, SENTRY_TRACE_HEADER)
         sentry_trace = parse_sentry_trace(values[0]) if values else None
-        baggage_values = getter.get(carrier, BAGGAGE_HEADER)
-        baggage = parse_baggage(list(baggage_values)) if baggage_values else Baggage()
+        baggage_values = _values(carrier, getter, BAGGAGE_HEADER)
+        baggage = parse_baggage(baggage_values) if baggage_values else Baggage()
         existing = trace.get_current_span(context).get_span_context()
         w3c_parent = existing if existing.is_valid and existing.is_remote else None
         chosen = choose_parent(sentry_trace, w3c_parent, baggage.sentry_trace_id())
@@ -184,3 +185,15 @@ class SentryPropagator(TextMapPropagator):
     @property
     def fields(self) -> set[str]:
         return {SENTRY_TRACE_HEADER, BAGGAGE_HEADER}
+
+
+def _values(carrier: CarrierT, getter: Getter[CarrierT], name: str) -> list[str]:
+    """The header's values as text: bytes decoded (latin-1), anything else ignored.
+
+    OpenTelemetry's default getter turns a ``bytes`` value into a list of ints, so a
+    mapping carrier is read directly.
+    """
+    if getter is default_getter and isinstance(carrier, Mapping):
+        return header_strings(carrier.get(name))
+    raw = getter.get(carrier, name)
+    return [] if raw is None else header_strings(list(raw))
