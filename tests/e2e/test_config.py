@@ -128,6 +128,12 @@ def test_bad_values_log_one_line_each_and_the_app_runs(
     otlp.wait_for(lambda: otlp.spans())
 
 
+def test_a_malformed_resource_variable_warns_once_per_member(sentry: SentryReceiver) -> None:
+    _, stderr = _config(SENTRY_DSN=sentry.dsn, OTEL_RESOURCE_ATTRIBUTES="a=b,malformed,c")
+    warnings = [line for line in stderr.splitlines() if "resource attribute pair" in line]
+    assert [line.split(" pair ")[1].split(":")[0] for line in warnings] == ["malformed", "c"]
+
+
 def test_a_malformed_dsn_logs_one_line_and_sends_nothing(sentry: SentryReceiver) -> None:
     secret_dsn = f"http://public:s3cret@127.0.0.1:{sentry.port}/not-a-project"
     shown, stderr = _config(SENTRY_DSN=secret_dsn)

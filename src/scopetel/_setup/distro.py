@@ -11,28 +11,18 @@ turns all of it off.
 
 import logging
 import os
-from collections.abc import Sequence
-from dataclasses import replace
 from importlib.metadata import EntryPoint
 from typing import Any, Final
 
-from opentelemetry import trace as otel_trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk._configuration import _OTelSDKConfigurator
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from scopetel._config import otel_env as otel_env
-from scopetel._config.options import Options
 from scopetel._config.resolution import auto_options
-from scopetel._internal_errors import report_internal_error
-from scopetel._setup.entry_points import ScopetelPropagator, sampler_rate
-from scopetel._setup.init import configure
+from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.integrations import PREFIX, disabled_names
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -47,6 +37,7 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
         if otel_env.sdk_disabled(environ):
             LOGGER.debug("scopetel: OTEL_SDK_DISABLED is true; doing nothing")
             return
+        _report_once(logging.getLogger("opentelemetry.sdk.resources"))
         propagators_chosen = otel_env.PROPAGATORS in environ
         for name, value in otel_env.distro_defaults(environ).items():
             environ.setdefault(name, value)
@@ -74,48 +65,23 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
         super().load_instrumentor(entry_point, **kwargs)
 
 
-class ScopetelConfigurator(_OTelSDKConfigurator):
-    """The SDK as ``opentelemetry-instrument`` sets it up, plus scopetel's sampler and
-    processors; exporters named by ``OTEL_TRACES_EXPORTER`` get the same spans."""
+class _Once(logging.Filter):
+    """Passes each distinct message once: OpenTelemetry parses ``OTEL_RESOURCE_ATTRIBUTES``
+    several times (each SDK signal, a default argument at import), repeating its warnings."""
 
-    def _configure(self, **kwargs: Any) -> None:
-        if otel_env.sdk_disabled(os.environ):
-            return
-        try:
-            self._start(kwargs)
-        except Exception:
-            report_internal_error("ScopetelConfigurator")
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
 
-    def _start(self, kwargs: dict[str, Any]) -> None:
-        environ = os.environ
-        options = _sampling_options(auto_options())
-        otel_env.drop_own_trace_exporter(environ)
-        exporters = otel_env.check_exporters(environ)
-        described = [otel_env.describe_exporter(environ, name) for name in exporters]
-        if environ.get(otel_env.CONFIG_FILE):
-            # Declarative configuration builds the provider itself: adopt it.
-            super()._configure(**kwargs)  # type: ignore[no-untyped-call]
-            configure(options, exporters=described)
-            return
-        foreign = otel_env.foreign_sampler(environ)
-
-        def build(sampler: Sampler, processor: SpanProcessor, resource: Resource) -> TracerProvider:
-            processors: Sequence[SpanProcessor] = kwargs.get("span_processors") or ()
-            sdk_kwargs = {**kwargs, "span_processors": [processor, *processors]}
-            if not foreign:
-                sdk_kwargs["sampler"] = sampler
-            super(ScopetelConfigurator, self)._configure(**sdk_kwargs)  # type: ignore[no-untyped-call]
-            provider = otel_trace.get_tracer_provider()
-            if not isinstance(provider, TracerProvider):
-                raise RuntimeError(f"the SDK set no TracerProvider but {provider!r}")
-            return provider
-
-        configure(options, provider_factory=build, exporters=described)
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self._seen:
+            return False
+        if len(self._seen) < 1000:
+            self._seen.add(message)
+        return True
 
 
-def _sampling_options(options: Options) -> Options:
-    """With ``OTEL_TRACES_SAMPLER=scopetel``, its argument is a rate fallback."""
-    if os.environ.get(otel_env.TRACES_SAMPLER, "").strip() != otel_env.SCOPETEL:
-        return options
-    rate = sampler_rate(os.environ.get(otel_env.TRACES_SAMPLER_ARG), options.traces_sample_rate)
-    return replace(options, traces_sample_rate=rate)
+def _report_once(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _Once) for f in logger.filters):
+        logger.addFilter(_Once())

@@ -146,7 +146,7 @@ class _Drop(Sampler):
         return "Drop"
 
 
-ProviderFactory = Callable[[Sampler, SpanProcessor, Resource], TracerProvider]
+ProviderFactory = Callable[[Sampler, SpanProcessor], TracerProvider]
 """Builds and registers the global provider around scopetel's sampler and processor.
 
 The ``opentelemetry-instrument`` configurator passes one that lets the SDK's
@@ -175,10 +175,8 @@ def ensure(resource: Resource | None = None, factory: ProviderFactory | None = N
     global _installed
     with _lock:
         if _installed is None:
-            if factory is not None:
-                _installed = _build(factory, resource or Resource.create())
-            else:
-                _installed = _adopt_or_create(resource)
+            # a factory makes its own resource
+            _installed = _build(factory) if factory is not None else _adopt_or_create(resource)
         return _installed
 
 
@@ -203,10 +201,10 @@ def installed_processor() -> SwitchableProcessor | None:
     return None if _installed is None else _installed.processor
 
 
-def _build(factory: ProviderFactory, resource: Resource) -> Installed:
+def _build(factory: ProviderFactory) -> Installed:
     sampler = SwitchableSampler(_Drop())
     processor = SwitchableProcessor()
-    provider = factory(sampler, processor, resource)
+    provider = factory(sampler, processor)
     return Installed(provider, sampler if provider.sampler is sampler else None, processor)
 
 

@@ -1,0 +1,70 @@
+"""The ``opentelemetry-instrument`` configurator: the SDK set up the standard way, plus
+scopetel's sampler and processors, through the same ``configure`` as ``init()``.
+
+A module of its own: importing OpenTelemetry's SDK configuration parses the resource
+variables (and warns about bad ones), which must wait until the distro has run.
+"""
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.sdk._configuration import _OTelSDKConfigurator
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import Sampler
+
+from scopetel._config import otel_env as otel_env
+from scopetel._config.options import Options
+from scopetel._config.resolution import auto_options
+from scopetel._internal_errors import report_internal_error
+from scopetel._setup.entry_points import sampler_rate
+from scopetel._setup.init import configure
+
+
+class ScopetelConfigurator(_OTelSDKConfigurator):
+    """The SDK as ``opentelemetry-instrument`` sets it up, plus scopetel's sampler and
+    processors; exporters named by ``OTEL_TRACES_EXPORTER`` get the same spans."""
+
+    def _configure(self, **kwargs: Any) -> None:
+        if otel_env.sdk_disabled(os.environ):
+            return
+        try:
+            self._start(kwargs)
+        except Exception:
+            report_internal_error("ScopetelConfigurator")
+
+    def _start(self, kwargs: dict[str, Any]) -> None:
+        environ = os.environ
+        options = _sampling_options(auto_options())
+        otel_env.drop_own_trace_exporter(environ)
+        exporters = otel_env.check_exporters(environ)
+        described = [otel_env.describe_exporter(environ, name) for name in exporters]
+        if environ.get(otel_env.CONFIG_FILE):
+            # Declarative configuration builds the provider itself: adopt it.
+            super()._configure(**kwargs)  # type: ignore[no-untyped-call]
+            configure(options, exporters=described)
+            return
+        foreign = otel_env.foreign_sampler(environ)
+
+        def build(sampler: Sampler, processor: SpanProcessor) -> TracerProvider:
+            processors: Sequence[SpanProcessor] = kwargs.get("span_processors") or ()
+            sdk_kwargs = {**kwargs, "span_processors": [processor, *processors]}
+            if not foreign:
+                sdk_kwargs["sampler"] = sampler
+            super(ScopetelConfigurator, self)._configure(**sdk_kwargs)  # type: ignore[no-untyped-call]
+            provider = otel_trace.get_tracer_provider()
+            if not isinstance(provider, TracerProvider):
+                raise RuntimeError(f"the SDK set no TracerProvider but {provider!r}")
+            return provider
+
+        configure(options, provider_factory=build, exporters=described)
+
+
+def _sampling_options(options: Options) -> Options:
+    """With ``OTEL_TRACES_SAMPLER=scopetel``, its argument is a rate fallback."""
+    if os.environ.get(otel_env.TRACES_SAMPLER, "").strip() != otel_env.SCOPETEL:
+        return options
+    rate = sampler_rate(os.environ.get(otel_env.TRACES_SAMPLER_ARG), options.traces_sample_rate)
+    return replace(options, traces_sample_rate=rate)
