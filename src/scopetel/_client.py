@@ -18,6 +18,7 @@ from scopetel._events.assembly import apply_scopes, finalize, run_event_processo
 from scopetel._events.scrubber import scrub_event
 from scopetel._events.stacktrace import FrameOptions
 from scopetel._propagation.frozen_dscs import FrozenDscs
+from scopetel._propagation.targets import Targets
 from scopetel._serialize import to_json_safe
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -30,6 +31,7 @@ class Client:
         self.options = options
         self.transport = transport
         self.frozen_dscs = FrozenDscs()
+        self.targets = Targets.of(options.propagate_traces, options.trace_propagation_targets)
         self.frame_options = FrameOptions(
             in_app_include=options.in_app_include,
             in_app_exclude=options.in_app_exclude,

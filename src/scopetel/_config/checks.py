@@ -119,3 +119,52 @@ def choice(*choices: str) -> Check:
         return value
 
     return check
+
+
+def anything(name: str, value: Any) -> Any:
+    return value
+
+
+def anything_sequence(name: str, value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    raise TypeError(f"{name} must be a list")
+
+
+def boolean_or_none(name: str, value: Any) -> bool | None:
+    return None if value is None else boolean(name, value)
+
+
+def boolean_or_url(name: str, value: Any) -> bool | str | None:
+    """Spotlight: on/off, or the sidecar's URL."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("http://", "https://")):
+            return text
+        return boolean(name, text)
+    raise TypeError(f"{name} must be a bool or a URL, not {type(value).__name__}")
+
+
+def integrations(name: str, value: Any) -> tuple[Any, ...]:
+    """Integration instances (anything with an ``identifier`` and ``setup_once``)."""
+    items = anything_sequence(name, value)
+    for item in items:
+        if isinstance(item, type) or not hasattr(item, "setup_once"):
+            raise TypeError(f"{name} must contain integration instances, got {item!r}")
+    return items
+
+
+def status_codes(name: str, value: Any) -> frozenset[int]:
+    if value is None:
+        return frozenset()
+    try:
+        codes = frozenset(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a set of HTTP status codes") from None
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
+        raise TypeError(f"{name} must contain integers")
+    return codes

@@ -14,9 +14,21 @@ from scopetel._config import checks as checks
 _T = TypeVar("_T")
 
 
-def option(default: _T, check: checks.Check, doc: str, *, env: str | None = None) -> _T:
-    """A field of :class:`Options` (typed as its default, as ``dataclasses.field`` is)."""
-    return field(default=default, metadata={"check": check, "doc": doc, "env": env})
+def option(
+    default: _T, check: checks.Check, doc: str, *, env: str | None = None, inert: bool = False
+) -> _T:
+    """A field of :class:`Options` (typed as its default, as ``dataclasses.field`` is).
+
+    ``inert``: a sentry_sdk option accepted so that existing code runs, without effect
+    in scopetel (yet); giving it logs one debug line.
+    """
+    metadata = {"check": check, "doc": doc, "env": env, "inert": inert}
+    return field(default=default, metadata=metadata)
+
+
+def inert(default: _T, check: checks.Check = checks.anything) -> _T:
+    """A sentry_sdk option accepted without effect (see :func:`option`)."""
+    return option(default, check, "Accepted for sentry_sdk compatibility; no effect.", inert=True)
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ class Options:
     environment: str | None = option(
         None,
         checks.str_or_none,
-        "Environment name.",
+        "Environment name (unset: the resource's deployment.environment, else production).",
         env="SENTRY_ENVIRONMENT",
     )
     server_name: str | None = option(
@@ -199,6 +211,126 @@ class Options:
         "Seconds a transaction waits for children still open when its root ends.",
         env="SENTRY_LATE_CHILDREN_TIMEOUT",
     )
+    # -- sentry_sdk options (issue 11): implemented or accepted -----------------------
+    integrations: tuple[Any, ...] = option(
+        (),
+        checks.integrations,
+        "Integrations to enable with their options (scopetel.integrations.*).",
+    )
+    auto_enabling_integrations: bool = option(
+        True,
+        checks.boolean,
+        "With default_integrations, also enable the integration of every installed library.",
+        env="SENTRY_AUTO_ENABLING_INTEGRATIONS",
+    )
+    enable_tracing: bool | None = option(
+        None,
+        checks.boolean_or_none,
+        "Deprecated in sentry_sdk: true means traces_sample_rate 1.0 when it is unset.",
+    )
+    propagate_traces: bool = option(
+        True,
+        checks.boolean,
+        "Add trace headers to outgoing requests.",
+        env="SENTRY_PROPAGATE_TRACES",
+    )
+    trace_propagation_targets: tuple[str, ...] = option(
+        (".*",),
+        checks.strings,
+        "Regular expressions of URLs that get outgoing trace headers (default: all).",
+        env="SENTRY_TRACE_PROPAGATION_TARGETS",
+    )
+    max_request_body_size: str = option(
+        "medium",
+        checks.choice("never", "small", "medium", "always"),
+        "Request bodies attached to events: never, small (1 kB), medium (10 kB), always.",
+        env="SENTRY_MAX_REQUEST_BODY_SIZE",
+    )
+    send_client_reports: bool = option(
+        True,
+        checks.boolean,
+        "Send counts of what was dropped, and why.",
+        env="SENTRY_SEND_CLIENT_REPORTS",
+    )
+    auto_session_tracking: bool = option(
+        True,
+        checks.boolean,
+        "Release health: sessions per request/task, or one per process.",
+        env="SENTRY_AUTO_SESSION_TRACKING",
+    )
+    enable_logs: bool = option(
+        False, checks.boolean, "Send Sentry structured logs.", env="SENTRY_ENABLE_LOGS"
+    )
+    before_send_log: Callable[..., Any] | None = option(
+        None, checks.callable_or_none, "Hook to edit or drop logs."
+    )
+    enable_metrics: bool = option(
+        True, checks.boolean, "Send sentry_sdk.metrics values.", env="SENTRY_ENABLE_METRICS"
+    )
+    before_send_metric: Callable[..., Any] | None = option(
+        None, checks.callable_or_none, "Hook to edit or drop metrics."
+    )
+    spotlight: bool | str | None = option(
+        None,
+        checks.boolean_or_url,
+        "Also send every envelope to Spotlight (true: http://localhost:8969/stream).",
+        env="SENTRY_SPOTLIGHT",
+    )
+    http_proxy: str | None = option(
+        None, checks.str_or_none, "Proxy for an http DSN (default: HTTP_PROXY)."
+    )
+    https_proxy: str | None = option(
+        None, checks.str_or_none, "Proxy for an https DSN (default: HTTPS_PROXY)."
+    )
+    ca_certs: str | None = option(
+        None, checks.str_or_none, "CA bundle to verify Sentry's TLS certificate."
+    )
+    keep_alive: bool = option(
+        False, checks.boolean, "TCP keep-alive on connections to Sentry.", env="SENTRY_KEEP_ALIVE"
+    )
+    event_scrubber: Any = option(
+        None, checks.anything, "An EventScrubber (scopetel.scrubber) replacing the default one."
+    )
+    custom_repr: Callable[..., Any] | None = option(
+        None,
+        checks.callable_or_none,
+        "Callable giving the repr of local variables (None: default).",
+    )
+    error_sampler: Callable[..., Any] | None = option(
+        None, checks.callable_or_none, "Callable(event, hint) giving each error's sample rate."
+    )
+    org_id: str | None = option(
+        None, checks.str_or_none, "Organization id sent in the trace's DSC.", env="SENTRY_ORG_ID"
+    )
+    functions_to_trace: tuple[Any, ...] = option(
+        (), checks.anything_sequence, 'Functions to trace: [{"qualified_name": "mod.func"}].'
+    )
+    trace_ignore_status_codes: frozenset[int] = option(
+        frozenset(), checks.status_codes, "HTTP status codes whose transactions are not sent."
+    )
+    profiles_sample_rate: float | None = inert(None)
+    profiles_sampler: Callable[..., Any] | None = inert(None)
+    profiler_mode: str | None = inert(None)
+    profile_lifecycle: str = inert("manual")
+    profile_session_sample_rate: float | None = inert(None)
+    ignore_spans: Any = inert(None)
+    data_collection: Any = inert(None)
+    socket_options: Any = inert(None)
+    proxy_headers: Any = inert(None)
+    instrumenter: Any = inert(None)
+    enable_backpressure_handling: bool = inert(True)
+    enable_db_query_source: bool = inert(True)
+    db_query_source_threshold_ms: int = inert(100)
+    enable_http_request_source: bool = inert(True)
+    http_request_source_threshold_ms: int = inert(100)
+    cert_file: str | None = inert(None)
+    key_file: str | None = inert(None)
+    add_full_stack: bool = inert(False)
+    max_stack_frames: int | None = inert(100)
+    before_send_span: Callable[..., Any] | None = inert(None)
+    strict_trace_continuation: bool = inert(False)
+    stream_gen_ai_spans: bool = inert(True)
+    _experiments: Any = inert(None)
 
 
 @dataclass(frozen=True)
@@ -210,10 +342,18 @@ class Option:
     check: checks.Check
     doc: str
     env: str | None = None
+    inert: bool = False
 
 
 TABLE: Final[tuple[Option, ...]] = tuple(
-    Option(f.name, f.default, f.metadata["check"], f.metadata["doc"], f.metadata["env"])
+    Option(
+        f.name,
+        f.default,
+        f.metadata["check"],
+        f.metadata["doc"],
+        f.metadata["env"],
+        f.metadata["inert"],
+    )
     for f in fields(Options)
 )
 BY_NAME: Final = {row.name: row for row in TABLE}
@@ -223,7 +363,12 @@ def markdown_table() -> str:
     """The options table for the README, from the same declaration the code reads."""
     rows = ["| option | variable | default | meaning |", "|---|---|---|---|"]
     for row in TABLE:
+        if row.inert:
+            continue
         default = "unset" if row.default in (None, ()) else f"`{row.default!r}`"
         env = f"`{row.env}`" if row.env else ""
         rows.append(f"| `{row.name}` | {env} | {default} | {row.doc} |")
+    inert = ", ".join(f"`{row.name}`" for row in TABLE if row.inert)
+    rows.append("")
+    rows.append(f"Accepted for sentry_sdk compatibility, without effect (yet): {inert}.")
     return "\n".join(rows)

@@ -44,6 +44,8 @@ def resolve(
         if option is None:
             raise TypeError(f"init() got an unexpected keyword argument {name!r}")
         values[name] = option.check(name, value)
+        if option.inert and value is not None:
+            LOGGER.debug("scopetel: init(%s=...) is accepted without effect", name)
     for option in TABLE:
         if option.name in kwargs or option.env is None or option.env not in environ:
             continue

@@ -9,8 +9,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Final
 
+from opentelemetry.propagate import get_global_textmap, set_global_textmap
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from scopetel_exporter_sentry.dsn import Dsn
@@ -25,6 +27,7 @@ from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
+from scopetel._propagation.targets import TargetFilter, Targets
 from scopetel._setup import provider as _provider
 from scopetel._setup.integrations import instrument_defaults
 from scopetel._setup.resource import resource_context, with_resource_defaults
@@ -65,13 +68,19 @@ def configure(
     if options.debug:
         _enable_debug_logging()
     installed = _provider.ensure(resource, provider_factory)
-    options = with_resource_defaults(options, installed.provider.resource)
+    options = _with_tracing_switch(with_resource_defaults(options, installed.provider.resource))
     transport = options.transport
     if transport is None and options.dsn:
         transport = HttpTransport(
-            Dsn.parse(options.dsn), client=CLIENT, max_queue_items=options.transport_queue_size
+            Dsn.parse(options.dsn),
+            client=CLIENT,
+            max_queue_items=options.transport_queue_size,
+            http_proxy=options.http_proxy,
+            https_proxy=options.https_proxy,
+            ca_certs=options.ca_certs,
         )
     client = Client(options, transport)
+    _filter_outgoing_headers()
     processor = _processor(client, installed.provider.resource)
     sampler = TracesSampler(
         options.traces_sample_rate,
@@ -94,6 +103,30 @@ def configure(
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
+
+
+def _with_tracing_switch(options: Options) -> Options:
+    """sentry_sdk's deprecated ``enable_tracing``: on means a rate of 1.0 if none is set,
+    off means no tracing at all."""
+    if options.enable_tracing is None:
+        return options
+    if not options.enable_tracing:
+        return replace(options, traces_sample_rate=None, traces_sampler=None)
+    if options.traces_sample_rate is None and options.traces_sampler is None:
+        return replace(options, traces_sample_rate=1.0)
+    return options
+
+
+def _filter_outgoing_headers() -> None:
+    """Wrap the global propagator once: the active client decides where headers go."""
+    textmap = get_global_textmap()
+    if not isinstance(textmap, TargetFilter):
+        set_global_textmap(TargetFilter(textmap, _active_targets))
+
+
+def _active_targets() -> Targets:
+    client = get_client()
+    return client.targets if client is not None else Targets()
 
 
 def _processor(client: Client, resource: Resource) -> SpanProcessor:

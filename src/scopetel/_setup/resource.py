@@ -35,8 +35,14 @@ def _first_text(attributes: Mapping[str, AttributeValue], keys: Sequence[str]) -
     return None
 
 
+DEFAULT_ENVIRONMENT: Final = "production"
+
+
 def with_resource_defaults(options: Options, resource: Resource) -> Options:
-    """``options`` with unset environment/release/server_name taken from ``resource``."""
+    """``options`` with unset environment/release/server_name taken from ``resource``.
+
+    An environment set nowhere is ``production``, as sentry_sdk's default.
+    """
     attributes = resource.attributes
     updates: dict[str, Any] = {}
     for field, keys in _FIELDS:
@@ -44,7 +50,9 @@ def with_resource_defaults(options: Options, resource: Resource) -> Options:
             value = _first_text(attributes, keys)
             if value is not None:
                 updates[field] = value
-    return replace(options, **updates) if updates else options
+    if options.environment is None and "environment" not in updates:
+        updates["environment"] = DEFAULT_ENVIRONMENT
+    return replace(options, **updates)
 
 
 def _json_value(value: object) -> Any:
