@@ -5,10 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 PY=.venv/bin
 echo "== ruff"
-$PY/ruff check src exporters instrumentors tests scripts examples benchmarks
-$PY/ruff format --check src exporters instrumentors tests scripts examples benchmarks
+$PY/ruff check src exporters instrumentors compat tests scripts examples benchmarks
+$PY/ruff format --check src exporters instrumentors compat tests scripts examples benchmarks
 echo "== mypy --strict"
-$PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* 2>/dev/null)
+$PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* compat/*/src/* 2>/dev/null)
 echo "== docker compose config"
 if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
     docker compose -f docker-compose.yml config -q
