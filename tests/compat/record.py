@@ -1,10 +1,9 @@
 """Record the corpus's expectations from the real sentry-sdk, or list scopetel's gaps.
 
 ``.venv/bin/python -m tests.compat.record [SCRIPT ...]``
-    runs each script (default: all) under ``.venv-sentry-sdk`` and writes
-    ``tests/compat/expected/<script>.json``. ``--twice`` runs each twice first and
-    refuses to record a script whose two summaries differ (the corpus must be
-    deterministic).
+    runs each script (default: all) twice under ``.venv-sentry-sdk`` and writes
+    ``tests/compat/expected/<script>.json``, refusing to record a script whose two
+    summaries differ (the corpus must be deterministic; ``--once`` skips the check).
 ``.venv/bin/python -m tests.compat.record --gaps``
     runs every script under ``.venv`` (scopetel), rewrites ``known_gaps.toml`` and prints
     the gap table: the first error of a script that fails, else the differing fields.
@@ -41,7 +40,7 @@ def run_all(names: Iterable[str], python: Path) -> list[Run]:
         return list(pool.map(lambda name: run_script(name, python), names))
 
 
-def record(names: list[str], twice: bool) -> int:
+def record(names: list[str], *, twice: bool) -> int:
     runs = run_all(names, SENTRY_SDK_PYTHON)
     again = run_all(names, SENTRY_SDK_PYTHON) if twice else runs
     status = 0
@@ -57,7 +56,8 @@ def record(names: list[str], twice: bool) -> int:
             print(f"{first.script}: sentry-sdk itself fails the checks: {relay_problems(first)}")
         path = EXPECTED / f"{first.script}.json"
         path.write_text(json.dumps(one, indent=1, sort_keys=True) + "\n")
-        print(f"{first.script}: exit {first.exit_code}, {sum(one['items'].values())} items")
+        entries = sum(len(one.get(kind, [])) for kind in ("logs", "trace_metrics", "spans"))
+        print(f"{first.script}: exit {first.exit_code}, items {one['items']}, entries {entries}")
     return status
 
 
@@ -104,7 +104,7 @@ def write_known_gaps(compare: dict[str, str], relay: dict[str, str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.compat.record", description=__doc__)
     parser.add_argument("scripts", nargs="*", help="corpus scripts (default: all)")
-    parser.add_argument("--twice", action="store_true", help="check determinism first")
+    parser.add_argument("--once", action="store_true", help="skip the determinism check")
     parser.add_argument("--gaps", action="store_true", help="run scopetel, write known_gaps")
     args = parser.parse_args(argv)
     names = args.scripts or all_scripts()
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return gaps(names)
     if not SENTRY_SDK_PYTHON.exists():
         parser.error(f"{SENTRY_SDK_PYTHON} is missing: run bash scripts/setup.sh")
-    return record(names, args.twice)
+    return record(names, twice=not args.once)
 
 
 if __name__ == "__main__":
