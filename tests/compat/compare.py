@@ -3,7 +3,7 @@
 An allowance edits both summaries of a script the same way before they are compared,
 so a difference scopetel makes on purpose does not fail the corpus, and every such
 difference is written down here with its reason (the README's table of what differs on
-purpose is made from the same list).
+purpose must say the same).
 """
 
 import json
