@@ -45,6 +45,7 @@ its reason.
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -88,8 +89,10 @@ def summarize(run: Run) -> Summary:
         "receiver_errors": run.receiver_errors,
         "items": dict(sorted(Counter(t for t in by_type for _ in by_type[t]).items())),
         "envelope_headers": _envelope_headers(run),
-        "events": ordered(_event(p) for _, p in by_type.pop("event", [])),
-        "transactions": ordered(_transaction(p) for _, p in by_type.pop("transaction", [])),
+        "events": ordered((_event(p) for _, p in by_type.pop("event", [])), _identity),
+        "transactions": ordered(
+            (_transaction(p) for _, p in by_type.pop("transaction", [])), _identity
+        ),
         "discarded": _discarded(p for _, p in by_type.pop("client_report", [])),
     }
     summary["items"].pop("client_report", None)
@@ -125,8 +128,17 @@ def _mask(value: Any) -> Any:
     return value
 
 
-def ordered(values: Any) -> list[Any]:
-    return sorted(values, key=canonical)
+def ordered(values: Any, key: Callable[[Any], str] = canonical) -> list[Any]:
+    return sorted(values, key=key)
+
+
+def _identity(summary: Summary) -> str:
+    """What pairs an event or transaction with its counterpart of the other run: its
+    message, exceptions or name first, so that a difference elsewhere keeps the pairs."""
+    exceptions = [(e["type"], e["value"]) for e in summary.get("exceptions", [])]
+    entry = (summary.get("logentry") or {}).get("message")
+    first = [summary.get("message"), entry, exceptions, summary.get("transaction")]
+    return canonical(first) + canonical(summary)
 
 
 def _own(entry: dict[str, Any]) -> bool:
