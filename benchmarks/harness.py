@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from benchmarks import impls
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_PREFIX = "BENCHMARK-RESULT "
 # Profiles leave out the import machinery, the harness and the garbage collections it forces.
@@ -215,8 +217,12 @@ def run_variant(
     timeout: float,
     profile: int | None = None,
 ) -> dict[str, Any]:
-    """Run one variant in a fresh interpreter; its result, or ``{"error": ...}``."""
-    command = [sys.executable, "-m", f"benchmarks.workloads.{workload}", variant]
+    """Run one variant in a fresh interpreter (:func:`impls.python_for`); its result, or
+    ``{"error": ...}``."""
+    python = impls.python_for(variant)
+    if not python.exists():
+        return {"error": f"{python} is missing: run bash scripts/setup.sh"}
+    command = [str(python), "-m", f"benchmarks.workloads.{workload}", variant]
     if quick:
         command.append("--quick")
     if profile:

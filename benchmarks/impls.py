@@ -5,19 +5,32 @@
 * OpenTelemetry SDK: a ``TracerProvider`` with a ``BatchSpanProcessor`` (or a
   ``SimpleSpanProcessor``) and an exporter that OTLP-encodes each batch to protobuf
   bytes, as ``OTLPSpanExporter`` does before posting, and drops them.
-* sentry-sdk: ``sentry_sdk.init`` with a transport that serializes each envelope.
+* sentry-sdk: ``sentry_sdk.init`` with a transport that serializes each envelope. It runs
+  in its own virtualenv (:data:`SENTRY_SDK_PYTHON`): in ``.venv`` the ``sentry_sdk``
+  import name is scopetel's (``scopetel-sentry-sdk``).
 
 Nobody compresses (the OTLP/HTTP exporter does not by default). Every import of an
 SDK happens inside the function that sets it up, so a process loads only its own.
 """
 
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 SCOPETEL, OTEL_SDK, SENTRY_SDK, OTEL_API = "scopetel", "otel_sdk", "sentry_sdk", "otel_api"
+SENTRY_SDK_PYTHON = Path(sys.prefix).parent / ".venv-sentry-sdk" / "bin" / "python"
+"""The real sentry-sdk's interpreter: ``scripts/setup.sh`` makes it beside ``.venv``."""
 CHILD_ATTRIBUTES = {"bench.op": "db"}
 """OpenTelemetry children get one attribute, as Sentry's carry an ``op``: same content."""
+
+
+def python_for(variant: str) -> Path:
+    """The interpreter a variant (``sentry_sdk``, ``sentry_sdk-slow`` …) runs in."""
+    if variant.split("-")[0] == SENTRY_SDK:
+        return SENTRY_SDK_PYTHON
+    return Path(sys.executable)
 
 
 class WireSink:

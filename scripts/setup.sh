@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv/ with every workspace package and the dev tools. Needs only python3.11.
+# Create .venv/ with every workspace package and the dev tools, and .venv-sentry-sdk/ with the
+# real sentry-sdk (kept apart: in .venv/ scopetel provides the `sentry_sdk` import name).
+# Needs only python3.11; fast when everything is already in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never
@@ -8,3 +10,8 @@ if [ ! -x .tools/bin/uv ]; then
     .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
 fi
 .tools/bin/uv sync --quiet --all-packages --locked
+if [ ! -x .venv-sentry-sdk/bin/python ]; then
+    .tools/bin/uv venv --quiet --python "$(.venv/bin/python -c 'import sys; print(sys._base_executable)')" .venv-sentry-sdk
+fi
+.tools/bin/uv pip sync --quiet --require-hashes --python .venv-sentry-sdk/bin/python \
+    scripts/sentry-sdk-requirements.txt
