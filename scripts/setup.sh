@@ -8,3 +8,4 @@ if [ ! -x .tools/bin/uv ]; then
     .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
 fi
 .tools/bin/uv sync --quiet --all-packages --locked
+bash scripts/services.sh
