@@ -36,7 +36,8 @@ def transaction_line(t: dict[str, Any]) -> str:
     return (
         f"{t.get('transaction')!r} source={info.get('source')} op={trace.get('op')} "
         f"status={trace.get('status')} origin={trace.get('origin')} tags={t.get('tags')} "
-        f"user={t.get('user')} request={sorted(t.get('request', {}))} spans={len(t.get('spans', []))}"
+        f"user={t.get('user')} request={sorted(t.get('request', {}))} "
+        f"spans={len(t.get('spans', []))}"
     )
 
 

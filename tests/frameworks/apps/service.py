@@ -15,7 +15,6 @@ import requests
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-
 from sdk import sentry_sdk
 
 BLOG_URL = os.environ.get("BLOG_URL", "http://127.0.0.1:5000")

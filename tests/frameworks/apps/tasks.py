@@ -12,7 +12,6 @@ from typing import Any
 
 import redis
 from celery import Celery, Task, chain, group
-
 from sdk import sentry_sdk
 
 REDIS_URL = os.environ["REDIS_URL"]

@@ -8,7 +8,6 @@ Served as ``gunicorn blog.wsgi:app``. Settings come from the environment:
 import os
 
 from flask import Flask
-
 from sdk import sentry_sdk  # noqa: F401  (the comparison run initialises sentry-sdk first)
 
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
+from sdk import sentry_sdk
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from blog import db
-from sdk import sentry_sdk
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -4,12 +4,12 @@ import logging
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template_string, request, url_for
+from sdk import sentry_sdk
 from werkzeug.wrappers import Response
 
 from blog import db
 from blog.auth import login_required
 from blog.cache import cached, forget
-from sdk import sentry_sdk
 
 bp = Blueprint("posts", __name__)
 log = logging.getLogger("blog.posts")
