@@ -44,6 +44,13 @@ def transactions_where(
     return found()
 
 
+def settle(receiver: SentryReceiver, request: Callable[[Payload], bool]) -> None:
+    """Wait for the transaction of a request. An SDK enqueues a request's error events
+    before its transaction (which ends after them) and sends in order: whatever the request
+    reported has then arrived, and an event that never comes costs no time-out."""
+    transactions_where(receiver, request)
+
+
 def trace_of(payload: Payload) -> Payload:
     trace: Payload = payload["contexts"]["trace"]
     return trace
