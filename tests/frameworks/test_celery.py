@@ -75,6 +75,8 @@ def workers(
             worker.start_up = received[: received.index(probe)]
         yield found
         for worker in found.values():
+            assert worker.client is not None
+            worker.client.close()
             assert worker.sentry.errors == []
 
 

@@ -3,11 +3,11 @@ runtimes, one small step per function so that tests can pick the step they check
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
-from celery import Celery, chain, group
-from celery.result import AsyncResult
+from celery import Celery, chain, group, states
 
 TIMEOUT = 10
 
@@ -77,10 +77,19 @@ def celery_client(broker: str, queue: str) -> Celery:
     return client
 
 
-def run_task(client: Celery, name: str, *args: Any, propagate: bool = False) -> Any:
-    """Send one task and wait for it to finish (so the next one starts after it)."""
-    result: AsyncResult[Any] = client.send_task(f"tasks.{name}", args=args)
-    return result.get(timeout=TIMEOUT, propagate=propagate)
+def run_task(client: Celery, name: str, *args: Any) -> Any:
+    """Send one task and wait until it has finished (so the next one starts after it).
+
+    The result is polled rather than awaited: awaiting subscribes to the result backend,
+    and results (with their children) collected after redis stopped would unsubscribe."""
+    task_id = client.send_task(f"tasks.{name}", args=args).id
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        meta = client.backend.get_task_meta(task_id)
+        if meta["status"] in states.READY_STATES:
+            return meta["result"]
+        time.sleep(0.02)
+    raise TimeoutError(f"task {name}{args} did not finish within {TIMEOUT}s")
 
 
 def leak_sequence(client: Celery, label: str) -> None:
