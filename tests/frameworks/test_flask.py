@@ -17,6 +17,8 @@ from tests.frameworks.received import (
     events_with,
     in_trace,
     mechanism,
+    message_of,
+    settle,
     trace_of,
     transactions_where,
 )
@@ -90,6 +92,31 @@ def test_unhandled_view_error_is_flask_unhandled(blog: Launched) -> None:
     assert trace_of(transaction)["status"] == "internal_error"
     assert event["transaction"] == transaction["transaction"]
     assert mechanism(event) == {"type": "flask", "handled": False}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Flask instrumentor (issue 13): with the logging instrumentor off, a raising "
+    "view produces no event at all",
+)
+def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
+    redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
+) -> None:
+    with SentryReceiver() as sentry:
+        env = launch.SCOPETEL.environment(
+            sentry.dsn,
+            otlp.url,
+            REDIS_URL=redis_url,
+            OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="scopetel_logging",
+        )
+        with launch.blog_server(launch.SCOPETEL, env, tmp_path) as server:
+            session = workloads.blog_login(server.url, "nolog")
+            post = workloads.blog_new_post(session, server.url, "nolog")
+            assert session.get(f"{server.url}/{post}/boom", timeout=10).status_code == 500
+            settle(sentry, lambda t: str(t.get("request", {}).get("url", "")).endswith("/boom"))
+        events = [e for e in sentry.events() if f"boom on post {post}" in message_of(e)]
+        assert len(events) == 1
+        assert mechanism(events[0])["handled"] is False
 
 
 @pytest.mark.xfail(
