@@ -5,6 +5,7 @@ receiver, started once for the session."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,20 +53,28 @@ def start_up_transactions(app: Launched, probe_path: str) -> list[Payload]:
     return received[: received.index(probe)]
 
 
+@contextmanager
+def running_blog(
+    redis: str, otlp: OtlpHttpReceiver, logs: Path, **settings: str
+) -> Iterator[Launched]:
+    """The blog under ``opentelemetry-instrument gunicorn`` (one worker, no ``--preload``)
+    with its own Sentry receiver; stopped on exit (``server.stop()`` stops it earlier)."""
+    with SentryReceiver() as sentry:
+        env = launch.SCOPETEL.environment(sentry.dsn, otlp.url, REDIS_URL=redis, **settings)
+        with launch.blog_server(launch.SCOPETEL, env, logs) as server:
+            yield Launched(server, sentry)
+        assert sentry.errors == []
+
+
 @pytest.fixture(scope="session")
 def blog(
     redis_url: str,  # noqa: F811
     otlp: OtlpHttpReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Launched]:
-    """The blog, one gunicorn worker (no ``--preload``), with one user and one post."""
-    logs: Path = tmp_path_factory.mktemp("blog")
-    with SentryReceiver() as sentry:
-        env = launch.SCOPETEL.environment(sentry.dsn, otlp.url, REDIS_URL=redis_url)
-        with launch.blog_server(launch.SCOPETEL, env, logs) as server:
-            app = Launched(server, sentry)
-            app.start_up = start_up_transactions(app, "/auth/login")
-            session = workloads.blog_login(app.url, "ada")
-            workloads.blog_new_post(session, app.url, "first")
-            yield app
-        assert sentry.errors == []
+    """The blog shared by the session, with one user and one post."""
+    with running_blog(redis_url, otlp, tmp_path_factory.mktemp("blog")) as app:
+        app.start_up = start_up_transactions(app, "/auth/login")
+        session = workloads.blog_login(app.url, "ada")
+        workloads.blog_new_post(session, app.url, "first")
+        yield app

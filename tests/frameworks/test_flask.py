@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.frameworks import launch, workloads
-from tests.frameworks.conftest import Launched
+from tests.frameworks.conftest import Launched, running_blog
 from tests.frameworks.received import (
     assert_all_valid,
     breadcrumbs_text,
@@ -23,7 +23,6 @@ from tests.frameworks.received import (
     transactions_where,
 )
 from tests.support.otlp_receiver import OtlpHttpReceiver
-from tests.support.sentry_receiver import SentryReceiver
 
 
 def _login(blog: Launched, username: str) -> tuple[requests.Session, int]:
@@ -102,21 +101,15 @@ def test_unhandled_view_error_is_flask_unhandled(blog: Launched) -> None:
 def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:
-    with SentryReceiver() as sentry:
-        env = launch.SCOPETEL.environment(
-            sentry.dsn,
-            otlp.url,
-            REDIS_URL=redis_url,
-            OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="scopetel_logging",
-        )
-        with launch.blog_server(launch.SCOPETEL, env, tmp_path) as server:
-            session = workloads.blog_login(server.url, "nolog")
-            post = workloads.blog_new_post(session, server.url, "nolog")
-            assert session.get(f"{server.url}/{post}/boom", timeout=10).status_code == 500
-            settle(sentry, lambda t: str(t.get("request", {}).get("url", "")).endswith("/boom"))
-        events = [e for e in sentry.events() if f"boom on post {post}" in message_of(e)]
-        assert len(events) == 1
-        assert mechanism(events[0])["handled"] is False
+    logging_off = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "scopetel_logging"}
+    with running_blog(redis_url, otlp, tmp_path, **logging_off) as app:
+        session = workloads.blog_login(app.url, "nolog")
+        post = workloads.blog_new_post(session, app.url, "nolog")
+        assert session.get(f"{app.url}/{post}/boom", timeout=10).status_code == 500
+        settle(app.sentry, lambda t: str(t.get("request", {}).get("url", "")).endswith("/boom"))
+    events = [e for e in app.sentry.events() if f"boom on post {post}" in message_of(e)]
+    assert len(events) == 1
+    assert mechanism(events[0])["handled"] is False
 
 
 @pytest.mark.xfail(
@@ -193,22 +186,20 @@ def test_redis_spans_show_the_key(blog: Launched) -> None:
 def test_requests_are_counted_as_release_health_sessions(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:
-    with SentryReceiver() as sentry:
-        env = launch.SCOPETEL.environment(sentry.dsn, otlp.url, REDIS_URL=redis_url)
-        with launch.blog_server(launch.SCOPETEL, env, tmp_path) as server:
-            session = workloads.blog_login(server.url, "health")
-            post = workloads.blog_new_post(session, server.url, "health")
-            session.get(f"{server.url}/{post}/boom", timeout=10)
-            server.stop()
-        sessions = [i.json for i in sentry.items("sessions")]
-        assert sessions, "no sessions item"
-        assert {s["attrs"]["release"] for s in sessions} == {launch.RELEASE}
-        totals: dict[str, int] = {}
-        for aggregate in (a for s in sessions for a in s["aggregates"]):
-            for key in ("exited", "errored", "crashed"):
-                totals[key] = totals.get(key, 0) + aggregate.get(key, 0)
-        assert totals["crashed"] == 1
-        assert totals["exited"] >= 3
+    with running_blog(redis_url, otlp, tmp_path) as app:
+        session = workloads.blog_login(app.url, "health")
+        post = workloads.blog_new_post(session, app.url, "health")
+        session.get(f"{app.url}/{post}/boom", timeout=10)
+        app.server.stop()
+        sessions = [i.json for i in app.sentry.items("sessions")]
+    assert sessions, "no sessions item"
+    assert {s["attrs"]["release"] for s in sessions} == {launch.RELEASE}
+    totals: dict[str, int] = {}
+    for aggregate in (a for s in sessions for a in s["aggregates"]):
+        for key in ("exited", "errored", "crashed"):
+            totals[key] = totals.get(key, 0) + aggregate.get(key, 0)
+    assert totals["crashed"] == 1
+    assert totals["exited"] >= 3
 
 
 @pytest.mark.xfail(
