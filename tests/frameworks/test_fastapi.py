@@ -153,5 +153,7 @@ def test_trace_continues_into_the_blog(service: Launched, blog: Launched, path: 
 
 @pytest.mark.parametrize("service", CONTRIB, indirect=True)
 def test_everything_sent_is_relay_valid(service: Launched) -> None:
-    assert service.sentry.events()
+    assert _get(service, "/fail/relay") == 500
+    events_with(service.sentry, "service failed relay")
+    settle(service.sentry, _by_path("/fail/relay"))
     assert_all_valid(service.sentry)
