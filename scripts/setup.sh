@@ -15,3 +15,4 @@ if [ ! -x .venv-sentry-sdk/bin/python ]; then
 fi
 .tools/bin/uv pip sync --quiet --require-hashes --python .venv-sentry-sdk/bin/python \
     scripts/sentry-sdk-requirements.txt
+bash scripts/services.sh

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
@@ -58,13 +58,30 @@ def free_port() -> int:
 
 
 class Server:
-    """A long-running command (a web server) in its own process group, killed on exit."""
+    """A long-running command (a web server) in its own process group, killed on exit.
 
-    def __init__(self, command: list[str], env: Mapping[str, str], port: int, log: Path) -> None:
+    It is ready when it accepts connections on ``port``, or, for a process that listens on
+    none (a queue worker), when ``ready(output)`` holds for what it has printed so far.
+    """
+
+    def __init__(
+        self,
+        command: list[str],
+        env: Mapping[str, str],
+        port: int,
+        log: Path,
+        *,
+        cwd: Path = APPS,
+        ready: Callable[[str], bool] | None = None,
+        start_timeout: float = 15.0,
+    ) -> None:
         self.command = command
         self.env = dict(env)
         self.port = port
         self.log_path = log
+        self.cwd = cwd
+        self._ready = ready
+        self._start_timeout = start_timeout
         self._log: IO[str] | None = None
         self.process: subprocess.Popen[str] | None = None
 
@@ -72,24 +89,31 @@ class Server:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             self.command,
-            cwd=APPS,
+            cwd=self.cwd,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + self._start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited early:\n{self.output()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            if self._is_ready():
+                return self
+            time.sleep(0.05)
         self.stop()
-        raise AssertionError(f"server did not listen on {self.port}:\n{self.output()}")
+        raise AssertionError(f"server did not get ready:\n{self.output()}")
+
+    def _is_ready(self) -> bool:
+        if self._ready is not None:
+            return self._ready(self.output())
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
 
     @property
     def url(self) -> str:

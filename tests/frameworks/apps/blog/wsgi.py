@@ -1,0 +1,5 @@
+"""The WSGI entry point: ``gunicorn blog.wsgi:app``."""
+
+from blog import create_app
+
+app = create_app()
