@@ -71,7 +71,7 @@ print(sys.excepthook is sys.__excepthook__, threading.excepthook is threading.__
 print(hasattr(threading.Thread.start, "__wrapped__"))
 print(hasattr(concurrent.futures.ThreadPoolExecutor.submit, "__wrapped__"))
 print(hasattr(logging.Logger.callHandlers, "__wrapped__"))
-print(logging.getLogRecordFactory().__name__)
+print(hasattr(logging.makeLogRecord({}), "trace_id"))  # scopetel's factory is in the chain
 print(hasattr(asyncio.BaseEventLoop.call_exception_handler, "__wrapped__"))
 """
     env = {
@@ -102,6 +102,6 @@ print(hasattr(asyncio.BaseEventLoop.call_exception_handler, "__wrapped__"))
         "True",
         "True",
         "True",
-        "scopetel_record_factory",
+        "True",
         "True",
     ]
