@@ -1,105 +1,219 @@
-"""Scrub secrets out of events before they leave the process (always on, like sentry_sdk).
+"""Scrub secrets (always) and personal data (without ``send_default_pii``) out of what
+leaves the process: Sentry events and transactions, and span attributes.
 
-Values under sensitive keys (passwords, tokens, API keys, session ids, cookies,
-authorization headers …) become ``[Filtered]`` wherever the event carries free-form
-data: frame local variables, extras, contexts, request data, breadcrumb data and span
-data. Keys are compared case-insensitively with ``-`` read as ``_``.
+Names decide first (``personal_data``: a private key's value becomes ``[Filtered]``, at
+any depth); then the text of every string (``sensitive_text``: query strings, reprs,
+URLs, credentials, card numbers). It covers the free-form parts of an event: request
+data, extras, contexts, breadcrumbs (data and message), frame variables, exception
+values, log messages, the secrets in ``user``, span data.
+
+Scrubbing is copy-on-write: a container is copied only when something inside it
+changes, and nothing reachable from the event (the application's own dicts passed to
+``set_extra``, ``set_context``, breadcrumbs) is ever modified; ``scrub_event`` only
+re-assigns the event's own top-level keys.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-FILTERED: Final = "[Filtered]"
+from opentelemetry.util.types import AttributeValue
 
-_EXACT: Final = frozenset(
-    {
-        "auth",
-        "authorization",
-        "proxy_authorization",
-        "x_api_key",
-        "api_key",
-        "apikey",
-        "passwd",
-        "pwd",
-        "mysql_pwd",
-        "secret",
-        "token",
-        "credentials",
-        "private_key",
-        "privatekey",
-        "cookie",
-        "set_cookie",
-        "session",
-        "sessionid",
-        "connect.sid",
-        "phpsessid",
-    }
-)
-_FRAGMENTS: Final = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "private_key",
-    "credential",
-    "csrf",
-    "xsrf",
-    "session",
-    "cookie",
-)
-_MAX_DEPTH: Final = 10
+from scopetel._events.sensitive_text import scrub_text
+from scopetel._semconv.personal_data import FILTERED, is_private
+
+_MAX_DEPTH: Final = 24
+_EMPTY_REPRS: Final = frozenset({"''", '""', "None"})
+
+Event = dict[str, Any]
 
 
-def is_sensitive(key: object) -> bool:
-    """Whether values stored under ``key`` must not be sent."""
-    if not isinstance(key, str):
-        return False
-    name = key.strip().lower().replace("-", "_")
-    return name in _EXACT or any(fragment in name for fragment in _FRAGMENTS)
-
-
-def scrub(value: Any, depth: int = 0) -> Any:
-    """``value`` with every sensitive key's value replaced, recursively (in place)."""
-    if depth > _MAX_DEPTH:
+def scrubbed(value: Any, send_default_pii: bool, depth: int = 0) -> Any:
+    """``value`` scrubbed: the same object when nothing in it changed, else a copy."""
+    if type(value) is str:
+        return scrub_text(value, send_default_pii)
+    if depth >= _MAX_DEPTH:
         return value
     if isinstance(value, dict):
-        for key in list(value):
-            if is_sensitive(key):
-                value[key] = FILTERED
-            else:
-                value[key] = scrub(value[key], depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            value[index] = scrub(item, depth + 1)
+        return _scrubbed_mapping(dict.items(value), value, send_default_pii, depth)
+    if isinstance(value, list | tuple):
+        return _scrubbed_sequence(value, send_default_pii, depth)
+    if isinstance(value, str):
+        return scrub_text(str.__getitem__(value, slice(None)), send_default_pii)
+    if isinstance(value, Mapping):
+        try:
+            items = list(value.items())
+        except Exception:
+            return value
+        return _scrubbed_mapping(items, value, send_default_pii, depth)
     return value
 
 
-def scrub_event(event: dict[str, Any]) -> dict[str, Any]:
-    """Scrub the free-form parts of an error or transaction event, in place."""
-    for key in ("extra", "contexts", "request"):
+def _private_value(key: object, value: Any, send_default_pii: bool) -> bool:
+    """Whether ``value`` under ``key`` must be replaced (empty values hide nothing)."""
+    return isinstance(key, str) and is_private(key, send_default_pii) and not _empty(value)
+
+
+def _empty(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return True
+    if type(value) is str:
+        return not value or value in _EMPTY_REPRS
+    return type(value) in (dict, list, tuple) and not value
+
+
+def _scrubbed_mapping(items: Any, original: Any, pii: bool, depth: int) -> Any:
+    changes: dict[Any, Any] | None = None
+    for key, item in items:
+        new = FILTERED if _private_value(key, item, pii) else scrubbed(item, pii, depth + 1)
+        if new is not item:
+            if changes is None:
+                changes = {}
+            changes[key] = new
+    if changes is None:
+        return original
+    result = dict(items)
+    result.update(changes)
+    return result
+
+
+def _scrubbed_sequence(items: list[Any] | tuple[Any, ...], pii: bool, depth: int) -> Any:
+    result: list[Any] | None = None
+    for index, item in enumerate(items):
+        new = scrubbed(item, pii, depth + 1)
+        if new is not item:
+            if result is None:
+                result = list(items)
+            result[index] = new
+    return items if result is None else result
+
+
+def scrub_attribute(key: str, value: AttributeValue, send_default_pii: bool) -> AttributeValue:
+    """One span attribute's value as it may be sent (the same object when unchanged)."""
+    if _private_value(key, value, send_default_pii):
+        return FILTERED
+    if type(value) is str:
+        return scrub_text(value, send_default_pii)
+    if isinstance(value, list | tuple) and value and isinstance(value[0], str):
+        texts = [scrub_text(item, send_default_pii) for item in value]
+        if any(new is not old for new, old in zip(texts, value, strict=True)):
+            return tuple(texts)
+    return value
+
+
+def scrub_attributes(
+    attributes: Mapping[str, AttributeValue], send_default_pii: bool
+) -> Mapping[str, AttributeValue]:
+    """Span attributes as they may be sent: ``attributes`` itself when nothing changed."""
+    changes: dict[str, AttributeValue] | None = None
+    for key, value in attributes.items():
+        new = scrub_attribute(key, value, send_default_pii)
+        if new is not value:
+            if changes is None:
+                changes = {}
+            changes[key] = new
+    if changes is None:
+        return attributes
+    return {**attributes, **changes}
+
+
+# -- events ---------------------------------------------------------------------------
+
+
+def scrub_event(event: Event, send_default_pii: bool) -> Event:
+    """Scrub an error or transaction event: ``event``, its top-level keys re-assigned."""
+    pii = send_default_pii
+    for key, scrub in _FIELDS.items():
         if key in event:
-            scrub(event[key])
-    for frame in _frames(event):
-        if isinstance(frame.get("vars"), dict):
-            scrub(frame["vars"])
-    for crumb in (event.get("breadcrumbs") or {}).get("values") or []:
-        if isinstance(crumb, dict) and isinstance(crumb.get("data"), dict):
-            scrub(crumb["data"])
-    for span in event.get("spans") or []:
-        if isinstance(span, dict) and isinstance(span.get("data"), dict):
-            scrub(span["data"])
+            new = scrub(event[key], pii)
+            if new is not event[key]:
+                event[key] = new
     return event
 
 
-def _frames(event: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    containers = [
-        *((event.get("exception") or {}).get("values") or []),
-        *((event.get("threads") or {}).get("values") or []),
-    ]
-    for container in containers:
-        if isinstance(container, dict):
-            for frame in (container.get("stacktrace") or {}).get("frames") or []:
-                if isinstance(frame, dict):
-                    yield frame
+def _each_value(scrub: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
+    """Scrub every value of a mapping with ``scrub``, its keys (structural names) unread."""
+
+    def apply(mapping: Any, pii: bool) -> Any:
+        if not isinstance(mapping, dict):
+            return scrubbed(mapping, pii)
+        changes = {}
+        for key, value in mapping.items():
+            new = scrub(value, pii)
+            if new is not value:
+                changes[key] = new
+        return {**mapping, **changes} if changes else mapping
+
+    return apply
+
+
+def _fields(**scrubs: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
+    """Scrub the named fields of a mapping (others untouched)."""
+
+    def apply(mapping: Any, pii: bool) -> Any:
+        if not isinstance(mapping, dict):
+            return mapping
+        changes = {}
+        for key, scrub in scrubs.items():
+            if key in mapping:
+                new = scrub(mapping[key], pii)
+                if new is not mapping[key]:
+                    changes[key] = new
+        return {**mapping, **changes} if changes else mapping
+
+    return apply
+
+
+def _each_item(scrub: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
+    """Scrub every item of a list with ``scrub``."""
+
+    def apply(items: Any, pii: bool) -> Any:
+        if not isinstance(items, list):
+            return items
+        result = [scrub(item, pii) for item in items]
+        return (
+            result if any(new is not old for new, old in zip(result, items, strict=True)) else items
+        )
+
+    return apply
+
+
+def _user(user: Any, pii: bool) -> Any:
+    """Secrets only: the application set its user explicitly (as in sentry_sdk), but the
+    client's address is personal data."""
+    result = scrubbed(user, True)
+    if not pii and isinstance(result, dict) and "ip_address" in result:
+        result = {key: value for key, value in result.items() if key != "ip_address"}
+    return result
+
+
+def _request_pairs(value: Any, pii: bool) -> Any:
+    """Headers, cookies or a query string as ``[[name, value], …]`` (Sentry accepts it)."""
+    if isinstance(value, list) and all(isinstance(p, list | tuple) and len(p) == 2 for p in value):
+        return _each_item(_pair)(value, pii)
+    return scrubbed(value, pii)
+
+
+def _pair(pair: Any, pii: bool) -> Any:
+    name, value = pair
+    if _private_value(name, value, pii):
+        return [name, FILTERED]
+    new = scrubbed(value, pii)
+    return pair if new is value else [name, new]
+
+
+_frames = _fields(frames=_each_item(_fields(vars=scrubbed)))
+_stack_holders = _fields(
+    values=_each_item(_fields(value=scrubbed, stacktrace=_frames)),
+)
+_FIELDS: Final[dict[str, Callable[[Any, bool], Any]]] = {
+    "request": _each_value(_request_pairs),
+    "extra": scrubbed,
+    "contexts": _each_value(scrubbed),
+    "user": _user,
+    "breadcrumbs": _fields(values=_each_item(_fields(data=scrubbed, message=scrubbed))),
+    "exception": _stack_holders,
+    "threads": _stack_holders,
+    "stacktrace": _frames,
+    "logentry": _fields(formatted=scrubbed, params=scrubbed),
+    "spans": _each_item(_fields(data=scrubbed)),
+}
