@@ -8,9 +8,9 @@ from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as Contri
 from scopetel_instrumentation_wsgi import ScopetelWSGIMiddleware
 
 import scopetel
-from scopetel._web.info import RequestInfo
 from scopetel._events.scrubber import scrub_event
 from scopetel._semconv.personal_data import ADDRESS_ATTRIBUTES
+from scopetel._web.info import RequestInfo
 from scopetel._web.request_data import sentry_request
 from scopetel.testing import capture_envelopes
 

@@ -22,35 +22,112 @@ from scopetel._events.sensitive_text import scrub_text
 from scopetel._semconv.personal_data import FILTERED, is_private
 
 _MAX_DEPTH: Final = 24
+_SHORTEST_SECRET: Final = 6  # shorter text holds nothing ``scrub_text`` finds
 _EMPTY_REPRS: Final = frozenset({"''", '""', "None"})
+_SCALARS: Final = (int, float, bool, type(None))
 
 Event = dict[str, Any]
 
 
-def scrubbed(value: Any, send_default_pii: bool, depth: int = 0) -> Any:
-    """``value`` scrubbed: the same object when nothing in it changed, else a copy."""
-    if type(value) is str:
-        return scrub_text(value, send_default_pii)
-    if depth >= _MAX_DEPTH:
-        return value
-    if isinstance(value, dict):
-        return _scrubbed_mapping(dict.items(value), value, send_default_pii, depth)
-    if isinstance(value, list | tuple):
-        return _scrubbed_sequence(value, send_default_pii, depth)
-    if isinstance(value, str):
-        return scrub_text(str.__getitem__(value, slice(None)), send_default_pii)
-    if isinstance(value, Mapping):
-        try:
-            items = list(value.items())
-        except Exception:
+class Scrub:
+    """One scrubbing pass with its options. The text of equal strings is scanned once
+    per pass (the same ``environ`` shows in several frames)."""
+
+    __slots__ = ("_seen", "pii")
+
+    def __init__(self, send_default_pii: bool) -> None:
+        self.pii = send_default_pii
+        self._seen: dict[str, str | None] = {}  # text -> scrubbed text, None: unchanged
+
+    def text(self, text: str) -> str:
+        if len(text) < _SHORTEST_SECRET:
+            return text
+        seen = self._seen
+        if text in seen:
+            result = seen[text]
+        else:
+            scrubbed = scrub_text(text, self.pii)
+            result = seen[text] = None if scrubbed is text else scrubbed
+        return text if result is None else result
+
+    def value(self, value: Any, depth: int = 0) -> Any:
+        """``value`` scrubbed: the same object when nothing in it changed, else a copy."""
+        if type(value) is str:
+            return self.text(value)
+        if depth >= _MAX_DEPTH:
             return value
-        return _scrubbed_mapping(items, value, send_default_pii, depth)
-    return value
+        if isinstance(value, dict):
+            return self._mapping(dict.items(value), value, depth)
+        if isinstance(value, list | tuple):
+            return self._sequence(value, depth)
+        if isinstance(value, str):
+            return self.text(str.__getitem__(value, slice(None)))
+        if isinstance(value, Mapping):
+            try:
+                items = list(value.items())
+            except Exception:
+                return value
+            return self._mapping(items, value, depth)
+        return value
 
+    def hides(self, key: object, value: Any) -> bool:
+        """Whether ``value`` under ``key`` must be replaced (empty values hide nothing)."""
+        return isinstance(key, str) and is_private(key, self.pii) and not _empty(value)
 
-def _private_value(key: object, value: Any, send_default_pii: bool) -> bool:
-    """Whether ``value`` under ``key`` must be replaced (empty values hide nothing)."""
-    return isinstance(key, str) and is_private(key, send_default_pii) and not _empty(value)
+    def _mapping(self, items: Any, original: Any, depth: int) -> Any:
+        changes: dict[Any, Any] | None = None
+        pii = self.pii
+        for key, item in items:
+            if isinstance(key, str) and is_private(key, pii) and not _empty(item):
+                new: Any = FILTERED
+            elif type(item) in _SCALARS:
+                continue
+            elif type(item) is str:
+                new = self.text(item)
+            else:
+                new = self.value(item, depth + 1)
+            if new is not item:
+                if changes is None:
+                    changes = {}
+                changes[key] = new
+        if changes is None:
+            return original
+        result = dict(items)
+        result.update(changes)
+        return result
+
+    def _sequence(self, items: list[Any] | tuple[Any, ...], depth: int) -> Any:
+        result: list[Any] | None = None
+        for index, item in enumerate(items):
+            new = self.value(item, depth + 1)
+            if new is not item:
+                if result is None:
+                    result = list(items)
+                result[index] = new
+        return items if result is None else result
+
+    def attribute(self, key: str, value: AttributeValue) -> AttributeValue:
+        """One span attribute's value as it may be sent (the same object when unchanged)."""
+        if self.hides(key, value):
+            return FILTERED
+        if type(value) is str:
+            return self.text(value)
+        if isinstance(value, list | tuple) and value and isinstance(value[0], str):
+            texts = [self.text(item) if type(item) is str else item for item in value]
+            if _changed(texts, value):
+                return tuple(texts)
+        return value
+
+    def attributes(self, attributes: Mapping[str, AttributeValue]) -> Mapping[str, AttributeValue]:
+        """Span attributes as they may be sent: ``attributes`` itself when nothing changed."""
+        changes: dict[str, AttributeValue] | None = None
+        for key, value in attributes.items():
+            new = self.attribute(key, value)
+            if new is not value:
+                if changes is None:
+                    changes = {}
+                changes[key] = new
+        return attributes if changes is None else {**attributes, **changes}
 
 
 def _empty(value: Any) -> bool:
@@ -61,101 +138,41 @@ def _empty(value: Any) -> bool:
     return type(value) in (dict, list, tuple) and not value
 
 
-def _scrubbed_mapping(items: Any, original: Any, pii: bool, depth: int) -> Any:
-    changes: dict[Any, Any] | None = None
-    for key, item in items:
-        new = FILTERED if _private_value(key, item, pii) else scrubbed(item, pii, depth + 1)
-        if new is not item:
-            if changes is None:
-                changes = {}
-            changes[key] = new
-    if changes is None:
-        return original
-    result = dict(items)
-    result.update(changes)
-    return result
-
-
-def _scrubbed_sequence(items: list[Any] | tuple[Any, ...], pii: bool, depth: int) -> Any:
-    result: list[Any] | None = None
-    for index, item in enumerate(items):
-        new = scrubbed(item, pii, depth + 1)
-        if new is not item:
-            if result is None:
-                result = list(items)
-            result[index] = new
-    return items if result is None else result
-
-
-def scrub_attribute(key: str, value: AttributeValue, send_default_pii: bool) -> AttributeValue:
-    """One span attribute's value as it may be sent (the same object when unchanged)."""
-    if _private_value(key, value, send_default_pii):
-        return FILTERED
-    if type(value) is str:
-        return scrub_text(value, send_default_pii)
-    if isinstance(value, list | tuple) and value and isinstance(value[0], str):
-        texts = [scrub_text(item, send_default_pii) for item in value]
-        if any(new is not old for new, old in zip(texts, value, strict=True)):
-            return tuple(texts)
-    return value
-
-
-def scrub_attributes(
-    attributes: Mapping[str, AttributeValue], send_default_pii: bool
-) -> Mapping[str, AttributeValue]:
-    """Span attributes as they may be sent: ``attributes`` itself when nothing changed."""
-    changes: dict[str, AttributeValue] | None = None
-    for key, value in attributes.items():
-        new = scrub_attribute(key, value, send_default_pii)
-        if new is not value:
-            if changes is None:
-                changes = {}
-            changes[key] = new
-    if changes is None:
-        return attributes
-    return {**attributes, **changes}
+def _changed(new: list[Any], old: list[Any] | tuple[Any, ...]) -> bool:
+    return any(a is not b for a, b in zip(new, old, strict=True))
 
 
 # -- events ---------------------------------------------------------------------------
 
+Step = Callable[[Any, Scrub], Any]
+"""Scrubs one part of an event: the same object when nothing in it changed."""
+
 
 def scrub_event(event: Event, send_default_pii: bool) -> Event:
     """Scrub an error or transaction event: ``event``, its top-level keys re-assigned."""
-    pii = send_default_pii
-    for key, scrub in _FIELDS.items():
+    scrub = Scrub(send_default_pii)
+    for key, step in _FIELDS.items():
         if key in event:
-            new = scrub(event[key], pii)
+            new = step(event[key], scrub)
             if new is not event[key]:
                 event[key] = new
     return event
 
 
-def _each_value(scrub: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
-    """Scrub every value of a mapping with ``scrub``, its keys (structural names) unread."""
-
-    def apply(mapping: Any, pii: bool) -> Any:
-        if not isinstance(mapping, dict):
-            return scrubbed(mapping, pii)
-        changes = {}
-        for key, value in mapping.items():
-            new = scrub(value, pii)
-            if new is not value:
-                changes[key] = new
-        return {**mapping, **changes} if changes else mapping
-
-    return apply
+def _value(value: Any, scrub: Scrub) -> Any:
+    return scrub.value(value)
 
 
-def _fields(**scrubs: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
+def _fields(**steps: Step) -> Step:
     """Scrub the named fields of a mapping (others untouched)."""
 
-    def apply(mapping: Any, pii: bool) -> Any:
+    def apply(mapping: Any, scrub: Scrub) -> Any:
         if not isinstance(mapping, dict):
             return mapping
         changes = {}
-        for key, scrub in scrubs.items():
+        for key, step in steps.items():
             if key in mapping:
-                new = scrub(mapping[key], pii)
+                new = step(mapping[key], scrub)
                 if new is not mapping[key]:
                     changes[key] = new
         return {**mapping, **changes} if changes else mapping
@@ -163,57 +180,88 @@ def _fields(**scrubs: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
     return apply
 
 
-def _each_item(scrub: Callable[[Any, bool], Any]) -> Callable[[Any, bool], Any]:
-    """Scrub every item of a list with ``scrub``."""
+def _each_value(step: Step) -> Step:
+    """Scrub every value of a mapping with ``step``; the keys are structural names."""
 
-    def apply(items: Any, pii: bool) -> Any:
-        if not isinstance(items, list):
-            return items
-        result = [scrub(item, pii) for item in items]
-        return (
-            result if any(new is not old for new, old in zip(result, items, strict=True)) else items
-        )
+    def apply(mapping: Any, scrub: Scrub) -> Any:
+        if not isinstance(mapping, dict):
+            return scrub.value(mapping)
+        changes = {}
+        for key, value in mapping.items():
+            new = step(value, scrub)
+            if new is not value:
+                changes[key] = new
+        return {**mapping, **changes} if changes else mapping
 
     return apply
 
 
-def _user(user: Any, pii: bool) -> Any:
-    """Secrets only: the application set its user explicitly (as in sentry_sdk), but the
-    client's address is personal data."""
-    result = scrubbed(user, True)
-    if not pii and isinstance(result, dict) and "ip_address" in result:
+def _each_item(step: Step) -> Step:
+    """Scrub every item of a list with ``step``."""
+
+    def apply(items: Any, scrub: Scrub) -> Any:
+        if not isinstance(items, list):
+            return items
+        result = [step(item, scrub) for item in items]
+        return result if _changed(result, items) else items
+
+    return apply
+
+
+def _user(user: Any, scrub: Scrub) -> Any:
+    """Secrets only (the application set its user explicitly, as with sentry_sdk), but
+    the client's address is personal data."""
+    result = Scrub(send_default_pii=True).value(user)
+    if not scrub.pii and isinstance(result, dict) and "ip_address" in result:
         result = {key: value for key, value in result.items() if key != "ip_address"}
     return result
 
 
-def _request_pairs(value: Any, pii: bool) -> Any:
-    """Headers, cookies or a query string as ``[[name, value], …]`` (Sentry accepts it)."""
+def _request_part(value: Any, scrub: Scrub) -> Any:
+    """Headers, cookies, query string: a mapping, text, or ``[[name, value], …]``."""
     if isinstance(value, list) and all(isinstance(p, list | tuple) and len(p) == 2 for p in value):
-        return _each_item(_pair)(value, pii)
-    return scrubbed(value, pii)
+        return _each_item(_pair)(value, scrub)
+    return scrub.value(value)
 
 
-def _pair(pair: Any, pii: bool) -> Any:
+def _pair(pair: Any, scrub: Scrub) -> Any:
     name, value = pair
-    if _private_value(name, value, pii):
+    if scrub.hides(name, value):
         return [name, FILTERED]
-    new = scrubbed(value, pii)
+    new = scrub.value(value)
     return pair if new is value else [name, new]
 
 
-_frames = _fields(frames=_each_item(_fields(vars=scrubbed)))
-_stack_holders = _fields(
-    values=_each_item(_fields(value=scrubbed, stacktrace=_frames)),
-)
-_FIELDS: Final[dict[str, Callable[[Any, bool], Any]]] = {
-    "request": _each_value(_request_pairs),
-    "extra": scrubbed,
-    "contexts": _each_value(scrubbed),
+_BUILT_CONTEXTS: Final = frozenset({"otel", "runtime"})
+"""Contexts scopetel builds from the runtime and the OpenTelemetry resource."""
+
+
+def _contexts(contexts: Any, scrub: Scrub) -> Any:
+    """Every context the application set; of ``trace``, the span data."""
+    if not isinstance(contexts, dict):
+        return scrub.value(contexts)
+    changes = {}
+    for name, value in contexts.items():
+        if name in _BUILT_CONTEXTS:
+            continue
+        new = _trace_context(value, scrub) if name == "trace" else scrub.value(value)
+        if new is not value:
+            changes[name] = new
+    return {**contexts, **changes} if changes else contexts
+
+
+_trace_context = _fields(data=_value)  # ids, op, status …: ours; ``data``: span attributes
+_frames = _fields(frames=_each_item(_fields(vars=_value)))
+_stack_holders = _fields(values=_each_item(_fields(value=_value, stacktrace=_frames)))
+_FIELDS: Final[dict[str, Step]] = {
+    "request": _each_value(_request_part),
+    "extra": _value,
+    "contexts": _contexts,
     "user": _user,
-    "breadcrumbs": _fields(values=_each_item(_fields(data=scrubbed, message=scrubbed))),
+    "breadcrumbs": _fields(values=_each_item(_fields(data=_value, message=_value))),
     "exception": _stack_holders,
     "threads": _stack_holders,
     "stacktrace": _frames,
-    "logentry": _fields(formatted=scrubbed, params=scrubbed),
-    "spans": _each_item(_fields(data=scrubbed)),
+    "logentry": _fields(formatted=_value, params=_value),
+    "spans": _each_item(_fields(data=_value)),
 }

@@ -23,7 +23,8 @@ from urllib.parse import unquote_plus
 from scopetel._semconv.personal_data import FILTERED, is_private
 
 _PAIR: Final = re.compile(
-    r"(?P<name>[A-Za-z0-9_.\-\[\]%+]+)=(?P<value>'[^']*'|\"[^\"]*\"|\([^)]*\)|[^&;#\s'\"<>]*)"
+    r"(?<![A-Za-z0-9_.\-\[\]%+])(?P<name>[A-Za-z0-9_.\-\[\]%+]+)="
+    r"(?P<value>'[^']*'|\"[^\"]*\"|\([^)]*\)|[^&;#\s'\"<>]*)"
 )
 _QUOTED_PAIR: Final = re.compile(
     r"(?P<quote>['\"])(?P<name>[^'\"\\\n]{1,100})(?P=quote)(?P<sep>\s*:\s*)"
@@ -31,15 +32,16 @@ _QUOTED_PAIR: Final = re.compile(
 )
 _USERINFO: Final = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@\s'\"]+@")
 _CREDENTIALS: Final = re.compile(
-    r"\b(?P<scheme>(?i:bearer|basic|digest|negotiate|ntlm|token))\s+"
+    r"\b(?P<scheme>(?i:bearer|basic|digest|negotiate|ntlm|token)) +"
     r"(?P<value>[A-Za-z0-9\-._~+/]{8,}=*)"
 )
+_SCHEME_HINT: Final = re.compile("earer |asic |igest |egotiate |NTLM |ntlm |oken ")
 _JWT: Final = re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 _EMAIL: Final = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
-_CARD: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-]?){12,18}\d(?![0-9A-Za-z])")
-_DIGITS: Final = "0123456789"
+_CARD: Final = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?+[0-9]){12,18}+(?![0-9A-Za-z])")
+_DIGITS: Final = b"0123456789"
 _MIN_CARD_DIGITS: Final = 13
 _MAX_CARD_DIGITS: Final = 19
 
@@ -49,6 +51,7 @@ def scrub_text(text: str, send_default_pii: bool) -> str:
     holds replaced; ``text`` itself when there are none."""
     if len(text) < 6:
         return text
+    original = text
     if "=" in text:
         text = _PAIR.sub(_PAIR_FILTERS[send_default_pii], text)
     if ":" in text:
@@ -56,15 +59,15 @@ def scrub_text(text: str, send_default_pii: bool) -> str:
             text = _QUOTED_PAIR.sub(_QUOTED_PAIR_FILTERS[send_default_pii], text)
         if "@" in text and "://" in text:
             text = _USERINFO.sub(rf"\g<scheme>{FILTERED}@", text)
-    if " " in text:
+    if " " in text and _SCHEME_HINT.search(text):
         text = _CREDENTIALS.sub(_credentials_filter, text)
     if "eyJ" in text:
         text = _JWT.sub(FILTERED, text)
     if not send_default_pii and "@" in text:
         text = _EMAIL.sub(FILTERED, text)
-    if _digit_count(text) >= _MIN_CARD_DIGITS:
+    if len(text) >= _MIN_CARD_DIGITS and _digit_count(text) >= _MIN_CARD_DIGITS:
         text = _CARD.sub(_card_filter, text)
-    return text
+    return original if text == original else text  # unchanged: the same object
 
 
 def looks_like_card(text: str) -> bool:
@@ -91,7 +94,9 @@ def _luhn(digits: str) -> bool:
 
 
 def _digit_count(text: str) -> int:
-    return sum(text.count(digit) for digit in _DIGITS)
+    """ASCII digits in ``text`` (counted in C: encoding and ``bytes.translate``)."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded) - len(encoded.translate(None, _DIGITS))
 
 
 def _card_filter(match: re.Match[str]) -> str:
@@ -114,13 +119,15 @@ Replacer = Callable[[re.Match[str]], str]
 
 def _pair_filter(send_default_pii: bool) -> Replacer:
     def replace(match: re.Match[str]) -> str:
-        name, value = match.group("name"), match.group("value")
+        name, value = match.group("name", "value")
         if not _is_filled(value):
             return match.group()
-        if is_private(unquote_plus(name), send_default_pii) or looks_like_card(
-            unquote_plus(value).strip("'\"")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if is_private(name, send_default_pii) or (
+            len(value) >= _MIN_CARD_DIGITS and looks_like_card(unquote_plus(value).strip("'\""))
         ):
-            return f"{name}={FILTERED}"
+            return f"{match.group('name')}={FILTERED}"
         return match.group()
 
     return replace

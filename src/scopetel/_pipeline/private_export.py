@@ -4,7 +4,7 @@ A collector has no scrubber of its own: ``PrivateSpanExporter`` wraps an exporte
 hands it, for each span whose attributes, events, links or status description hold a
 secret (or, without ``send_default_pii``, personal data), a scrubbed copy: the same
 ids, times, resource, scope and dropped counts, the same vocabulary as Sentry's
-(``scrub_attribute``). The live span is never touched; a span with nothing to scrub is
+(``Scrub``). The live span is never touched; a span with nothing to scrub is
 passed on as it is. The scrubbing runs in the export thread (``BatchSpanProcessor``'s
 worker), not in the application's.
 """
@@ -20,8 +20,7 @@ from opentelemetry.trace import Link, Status
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._client import get_client
-from scopetel._events.scrubber import scrub_attributes
-from scopetel._events.sensitive_text import scrub_text
+from scopetel._events.scrubber import Scrub
 from scopetel._internal_errors import report_internal_error
 
 ExportProcessorFactory = Callable[..., SpanProcessor]
@@ -52,11 +51,11 @@ class PrivateSpanExporter(SpanExporter):
             self._pii = lambda: fixed
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        pii = self._pii()
+        scrub = Scrub(self._pii())
         safe: list[ReadableSpan] = []
         for span in spans:
             try:
-                safe.append(private_span(span, pii))
+                safe.append(private_span(span, scrub))
             except Exception:  # never export what could not be scrubbed
                 report_internal_error("PrivateSpanExporter")
         return self.exporter.export(safe)
@@ -82,16 +81,15 @@ def private_export_processor(
     return processor
 
 
-def private_span(span: ReadableSpan, send_default_pii: bool) -> ReadableSpan:
+def private_span(span: ReadableSpan, scrub: Scrub) -> ReadableSpan:
     """``span`` itself when nothing in it is private, else a scrubbed copy."""
-    pii = send_default_pii
     attributes = span.attributes or _EMPTY
-    clean = scrub_attributes(attributes, pii)
-    events = [_private_event(event, pii) for event in span.events]
-    links = [_private_link(link, pii) for link in span.links]
+    clean = scrub.attributes(attributes)
+    events = [_private_event(event, scrub) for event in span.events]
+    links = [_private_link(link, scrub) for link in span.links]
     status = span.status
     description = status.description
-    clean_description = scrub_text(description, pii) if description else description
+    clean_description = scrub.text(description) if description else description
     if (
         clean is attributes
         and clean_description is description
@@ -130,17 +128,17 @@ def _bounded_list(items: list[Any], dropped: int) -> BoundedList[Any]:
     return result
 
 
-def _private_event(event: Event, pii: bool) -> Event:
+def _private_event(event: Event, scrub: Scrub) -> Event:
     attributes = event.attributes or _EMPTY
-    clean = scrub_attributes(attributes, pii)
+    clean = scrub.attributes(attributes)
     if clean is attributes:
         return event
     return Event(event.name, _bounded(clean, event.dropped_attributes), event.timestamp)
 
 
-def _private_link(link: Link, pii: bool) -> Link:
+def _private_link(link: Link, scrub: Scrub) -> Link:
     attributes = link.attributes or _EMPTY
-    clean = scrub_attributes(attributes, pii)
+    clean = scrub.attributes(attributes)
     if clean is attributes:
         return link
     return Link(link.context, _bounded(clean, link.dropped_attributes))

@@ -15,7 +15,7 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 
 from scopetel._client import Client, now_iso
 from scopetel._config.options import Options
-from scopetel._events.scrubber import scrub_attribute
+from scopetel._events.scrubber import Scrub
 from scopetel._internal_errors import guarded
 from scopetel._pipeline.mapping import to_span_v2, transaction_name_and_source, typed
 from scopetel._pipeline.records import CompactSpan
@@ -80,12 +80,13 @@ def _envelope(
     send_default_pii: bool,
 ) -> Envelope:
     entries: list[Json] = []
+    scrub = Scrub(send_default_pii)
     for span, segment_id, segment_name in chunk:
         entry = to_span_v2(span, segment_id, segment_name)
         attributes = entry["attributes"]
         for key, attribute in attributes.items():
             value = attribute["value"]
-            clean = scrub_attribute(key, value, send_default_pii)
+            clean = scrub.attribute(key, value)
             if clean is not value:
                 attributes[key] = typed(clean)
         for key, value in common.items():

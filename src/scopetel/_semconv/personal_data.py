@@ -68,7 +68,8 @@ def is_personal(name: str) -> bool:
 
 def is_private(name: str, send_default_pii: bool) -> bool:
     """Whether values under ``name`` must not be sent with these options."""
-    kind = _kind(name)
+    common = type(name) is str and len(name) <= _MAX_CACHED
+    kind = _cached_kind(name) if common else _kind(name)
     return kind == _SECRET or (kind == _PERSONAL and not send_default_pii)
 
 
