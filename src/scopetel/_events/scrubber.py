@@ -108,8 +108,8 @@ class Scrub:
 
     def attribute(self, key: str, value: AttributeValue) -> AttributeValue:
         """One span attribute's value as it may be sent (the same object when unchanged)."""
-        if self.hides(key, value):
-            return FILTERED
+        if self.hides(key, value):  # (an array stays an array: OTLP keeps its type)
+            return (FILTERED,) * len(value) if isinstance(value, list | tuple) else FILTERED
         if type(value) is str:
             return self.text(value)
         if isinstance(value, list | tuple) and value and isinstance(value[0], str):
