@@ -2,7 +2,7 @@
 
 import pytest
 
-from scopetel._events.sensitive_text import looks_like_card, scrub_text
+from scopetel._events.sensitive_text import looks_like_card, scrub_addresses, scrub_text
 from scopetel._semconv.personal_data import (
     ADDRESS_ATTRIBUTES,
     is_personal,
@@ -207,3 +207,18 @@ def test_text_without_anything_private_is_the_same_object() -> None:
 )
 def test_card_numbers(number: str, card: bool) -> None:
     assert looks_like_card(number) is card
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("198.51.100.7, 10.0.0.1", "[Filtered], [Filtered]"),
+        ("for=[2001:db8::8a2e:370:7334]", "for=[[Filtered]]"),
+        ("raddr=('::1', 51234)", "raddr=('[Filtered]', 51234)"),
+        ("at 12:30:45 on 2024-05-01", "at 12:30:45 on 2024-05-01"),
+        ("Python 3.11.7, std::vector", "Python 3.11.7, std::vector"),
+        ("999.1.1.1 and 1.2.3.4.5", "999.1.1.1 and 1.2.3.4.5"),
+    ],
+)
+def test_ip_addresses_in_text(text: str, expected: str) -> None:
+    assert scrub_addresses(text) == expected

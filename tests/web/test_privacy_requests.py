@@ -81,6 +81,7 @@ def _paying_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]
     card = query["card"][0]
     password = query["password"][0]  # noqa: F841 - locals the event shows
     email = query["email"][0]  # noqa: F841
+    client = environ["HTTP_X_FORWARDED_FOR"]  # noqa: F841 - an address under a neutral name
     note = f"paid with {form.get('card_number', ['-'])[0]}"  # noqa: F841
     with scopetel.start_span(op="http.client", name="charge") as span:
         span.set_data("url.full", f"https://psp.example/charge?card={card}&amount=42")
@@ -134,6 +135,7 @@ def test_nothing_private_leaves_with_default_options(app: Any) -> None:
     view = frames[-1]["vars"]
     assert (view["card"], view["password"], view["email"]) == ("[Filtered]",) * 3
     assert view["note"] == "'paid with [Filtered]'"
+    assert view["client"] == "'[Filtered], [Filtered]'"  # addresses by value, in frames
     assert view["query"]["q"] == ["'shoes'"]  # what is not private stays
     environ = view["environ"]
     for key in (
@@ -187,6 +189,7 @@ def test_with_send_default_pii_addresses_are_sent_and_secrets_still_are_not(app:
     view = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]
     assert view["environ"]["REMOTE_ADDR"] == f"'{CLIENT_IPS[3]}'"
     assert view["environ"]["HTTP_AUTHORIZATION"] == "[Filtered]"
+    assert view["client"] == f"'{ADDRESSES['X-Forwarded-For']}'"
 
 
 def test_streamed_spans_are_scrubbed_like_transactions() -> None:

@@ -18,11 +18,11 @@ from typing import Any, Final
 
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._events.sensitive_text import scrub_text
+from scopetel._events.sensitive_text import scrub_addresses, scrub_text
 from scopetel._semconv.personal_data import FILTERED, is_private
 
 _MAX_DEPTH: Final = 24
-_SHORTEST_SECRET: Final = 6  # shorter text holds nothing ``scrub_text`` finds
+_SHORTEST_SECRET: Final = 6  # shorter text holds nothing to find ("1.2.3.4" is 7)
 _EMPTY_REPRS: Final = frozenset({"''", '""', "None"})
 _SCALARS: Final = (int, float, bool, type(None))
 
@@ -31,13 +31,26 @@ Event = dict[str, Any]
 
 class Scrub:
     """One scrubbing pass with its options. The text of equal strings is scanned once
-    per pass (the same ``environ`` shows in several frames)."""
+    per pass (the same ``environ`` shows in several frames).
 
-    __slots__ = ("_seen", "pii")
+    ``addresses``: also replace IP addresses found in text (frame variables, without
+    ``send_default_pii``: see ``sensitive_text.scrub_addresses``).
+    """
 
-    def __init__(self, send_default_pii: bool) -> None:
+    __slots__ = ("_frames", "_seen", "addresses", "pii")
+
+    def __init__(self, send_default_pii: bool, addresses: bool = False) -> None:
         self.pii = send_default_pii
+        self.addresses = addresses
         self._seen: dict[str, str | None] = {}  # text -> scrubbed text, None: unchanged
+        self._frames: Scrub | None = None
+
+    @property
+    def frames(self) -> "Scrub":
+        """The pass for frame variables (addresses too, without ``send_default_pii``)."""
+        if self._frames is None:
+            self._frames = self if self.pii else Scrub(self.pii, addresses=True)
+        return self._frames
 
     def text(self, text: str) -> str:
         if len(text) < _SHORTEST_SECRET:
@@ -47,7 +60,9 @@ class Scrub:
             result = seen[text]
         else:
             scrubbed = scrub_text(text, self.pii)
-            result = seen[text] = None if scrubbed is text else scrubbed
+            if self.addresses:
+                scrubbed = scrub_addresses(scrubbed)
+            result = seen[text] = None if scrubbed == text else scrubbed
         return text if result is None else result
 
     def value(self, value: Any, depth: int = 0) -> Any:
@@ -251,7 +266,13 @@ def _contexts(contexts: Any, scrub: Scrub) -> Any:
 
 
 _trace_context = _fields(data=_value)  # ids, op, status …: ours; ``data``: span attributes
-_frames = _fields(frames=_each_item(_fields(vars=_value)))
+
+
+def _frame_vars(value: Any, scrub: Scrub) -> Any:
+    return scrub.frames.value(value)
+
+
+_frames = _fields(frames=_each_item(_fields(vars=_frame_vars)))
 _stack_holders = _fields(values=_each_item(_fields(value=_value, stacktrace=_frames)))
 _FIELDS: Final[dict[str, Step]] = {
     "request": _each_value(_request_part),

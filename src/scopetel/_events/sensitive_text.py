@@ -13,6 +13,11 @@ scrubbing alone cannot reach what is inside them. :func:`scrub_text` replaces, w
 - card numbers: 13 to 19 digits (spaces or dashes allowed between them) that start like
   a payment card and pass the Luhn check;
 - without ``send_default_pii``, e-mail addresses.
+
+:func:`scrub_addresses` also replaces IP addresses; it is applied to frame variables
+only (without ``send_default_pii``), where a client's address is often held under a
+neutral name (``client = environ["HTTP_X_FORWARDED_FOR"]``): elsewhere addresses are
+recognised by their names, and a server's address in span data stays.
 """
 
 import re
@@ -42,6 +47,13 @@ _EMAIL: Final = re.compile(
 )
 _CARD: Final = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?+[0-9]){12,18}+(?![0-9A-Za-z])")
 _DIGITS: Final = b"0123456789"
+_OCTET: Final = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4: Final = re.compile(rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9.])")
+_IPV6: Final = re.compile(
+    # hex groups and colons with a "::" or eight groups (not a time of day, "12:30:45")
+    r"(?<![0-9A-Za-z:.])(?=[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
+    r"[0-9A-Fa-f:]{2,39}(?:\.[0-9.]+)?(?![0-9A-Za-z:])"
+)
 _MIN_CARD_DIGITS: Final = 13
 _MAX_CARD_DIGITS: Final = 19
 
@@ -68,6 +80,16 @@ def scrub_text(text: str, send_default_pii: bool) -> str:
     if len(text) >= _MIN_CARD_DIGITS and _digit_count(text) >= _MIN_CARD_DIGITS:
         text = _CARD.sub(_card_filter, text)
     return original if text == original else text  # unchanged: the same object
+
+
+def scrub_addresses(text: str) -> str:
+    """``text`` without IPv4 and IPv6 addresses; ``text`` itself when it holds none."""
+    result = text
+    if "." in result:
+        result = _IPV4.sub(FILTERED, result)
+    if "::" in result or result.count(":") >= 7:
+        result = _IPV6.sub(FILTERED, result)
+    return text if result == text else result
 
 
 def looks_like_card(text: str) -> bool:
