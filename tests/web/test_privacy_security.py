@@ -15,14 +15,16 @@ import base64
 import json
 import random
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
 
 from tests.e2e.harness import HeaderServer
-from tests.support.otlp_receiver import OtlpHttpReceiver
+from tests.support.otlp_receiver import OtlpHttpReceiver, OtlpSpan
 from tests.support.relay import assert_valid_event
 from tests.support.sentry_receiver import SentryReceiver
 from tests.web.servers import CONTEXT_ERRORS, RunningServer, Setup
@@ -86,9 +88,19 @@ class Secrets:
         return sorted({*plain, basic, *(quote(v) for v in plain), *(quote_plus(v) for v in plain)})
 
 
+@dataclass
+class Run:
+    secrets: Secrets
+    sentry_bytes: list[bytes]  # every envelope: headers, item headers, payloads
+    otlp_bytes: list[bytes]  # every request body, decompressed
+    events: list[dict[str, Any]]
+    otlp_spans: list[OtlpSpan]
+    config: dict[str, Any]  # what GET /config answered
+
+
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Secrets, list[bytes], list[bytes], dict]:
-    """Serve the requests; return the secrets, the Sentry and OTLP bytes, /config's answer."""
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """Serve the requests; keep every byte both receivers got."""
     secret = Secrets()
     log = Path(tmp_path_factory.mktemp("privacy")) / "server.log"
     with SentryReceiver() as sentry, OtlpHttpReceiver() as otlp, HeaderServer() as psp:
@@ -130,7 +142,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Secrets, list[bytes],
         ]
         for payload in sentry.events() + sentry.transactions():
             assert_valid_event(payload)
-        return secret, sentry_bytes, otlp.bodies(), {"config": config, "sentry": sentry}
+        return Run(secret, sentry_bytes, otlp.bodies(), sentry.events(), otlp.spans(), config)
 
 
 def _found(secret: Secrets, chunks: list[bytes]) -> list[str]:
@@ -138,26 +150,23 @@ def _found(secret: Secrets, chunks: list[bytes]) -> list[str]:
     return [form for form in secret.forms() if form.encode() in raw]
 
 
-def test_no_secret_reaches_sentry(run: tuple) -> None:
-    secret, sentry_bytes, _, _ = run
-    assert sentry_bytes
-    assert _found(secret, sentry_bytes) == []
+def test_no_secret_reaches_sentry(run: Run) -> None:
+    assert run.sentry_bytes
+    assert _found(run.secrets, run.sentry_bytes) == []
 
 
-def test_no_secret_reaches_the_otlp_collector(run: tuple) -> None:
-    secret, _, otlp_bytes, _ = run
-    assert otlp_bytes
-    assert _found(secret, otlp_bytes) == []
+def test_no_secret_reaches_the_otlp_collector(run: Run) -> None:
+    assert run.otlp_bytes
+    assert _found(run.secrets, run.otlp_bytes) == []
 
 
-def test_the_applications_config_is_unchanged(run: tuple) -> None:
-    assert run[3]["config"] == {"unchanged": True}
+def test_the_applications_config_is_unchanged(run: Run) -> None:
+    assert run.config == {"unchanged": True}
 
 
-def test_what_was_sent_still_says_what_happened(run: tuple) -> None:
-    """Not vacuous: the error, its locals, headers and query arrived, filtered."""
-    sentry: SentryReceiver = run[3]["sentry"]
-    (error,) = [event for event in sentry.events() if "exception" in event]
+def test_what_was_sent_still_says_what_happened(run: Run) -> None:
+    """Not vacuous: the error, its locals, headers, query and spans arrived, filtered."""
+    (error,) = [event for event in run.events if "exception" in event]
     assert error["exception"]["values"][-1]["type"] == "PaymentDeclined"
     pay = error["exception"]["values"][-1]["stacktrace"]["frames"][-1]
     assert pay["function"] == "pay"
@@ -170,3 +179,11 @@ def test_what_was_sent_still_says_what_happened(run: tuple) -> None:
     assert request["headers"]["X-Forwarded-For"] == "[Filtered]"
     assert request["query_string"] == "card=[Filtered]&password=[Filtered]&email=[Filtered]"
     assert error["extra"]["config"]["DATABASES"]["default"]["PASSWORD"] == "[Filtered]"
+    (server,) = [s for s in run.otlp_spans if s.attributes.get("http.target", "")[:4] == "/pay"]
+    attributes = server.attributes
+    assert attributes["http.target"] == "/pay?card=[Filtered]&password=[Filtered]&email=[Filtered]"
+    assert attributes["http.request.header.authorization"] == ["[Filtered]"]
+    assert attributes["http.request.header.x_forwarded_for"] == ["[Filtered]"]
+    assert attributes["http.request.header.user_agent"][0].startswith("python-requests")
+    (charge,) = [s for s in run.otlp_spans if "/charge" in str(s.attributes.get("http.url"))]
+    assert charge.attributes["http.url"].endswith("/charge?api_key=[Filtered]&card=[Filtered]")
