@@ -139,3 +139,19 @@ def test_user_keeps_what_the_application_set_but_not_the_address() -> None:
     assert event["user"] == {"id": "42", "email": "alice@example.com"}
     event = scrub_event({"user": dict(user)}, send_default_pii=True)
     assert event["user"] == user
+
+
+class _Login:
+    def __repr__(self) -> str:
+        return "Login(user='bob', password='crumb-pass-4c2f')"
+
+
+def test_objects_in_breadcrumb_data_are_scrubbed_as_they_will_be_sent(
+    transport: CapturingTransport,
+) -> None:
+    with scopetel.isolation_scope():
+        scopetel.add_breadcrumb(category="auth", data={"attempt": _Login(), "n": 1})
+        scopetel.capture_message("login failed")
+    (event,) = transport.events()
+    crumb = event["breadcrumbs"]["values"][0]["data"]
+    assert crumb == {"attempt": "Login(user='bob', password=[Filtered])", "n": 1}

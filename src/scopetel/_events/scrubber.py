@@ -20,6 +20,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._events.sensitive_text import scrub_addresses, scrub_text
 from scopetel._semconv.personal_data import FILTERED, is_private
+from scopetel._serialize import to_json_safe
 
 _MAX_DEPTH: Final = 24
 _SHORTEST_SECRET: Final = 6  # shorter text holds nothing to find ("1.2.3.4" is 7)
@@ -83,7 +84,11 @@ class Scrub:
             except Exception:
                 return value
             return self._mapping(items, value, depth)
-        return value
+        if type(value) in _SCALARS:
+            return value
+        # Any other object (in breadcrumb data, set by a hook …) becomes data or its repr
+        # now, as the envelope would make it, so that its text is scrubbed too.
+        return self.value(to_json_safe(value), depth)
 
     def hides(self, key: object, value: Any) -> bool:
         """Whether ``value`` under ``key`` must be replaced (empty values hide nothing)."""

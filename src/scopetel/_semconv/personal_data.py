@@ -6,10 +6,11 @@ e-mail addresses, the remote user) is sent only with ``send_default_pii``.
 
 A name is matched however it is spelled: ``X-Api-Key``, ``x_api_key``, ``HTTP_X_API_KEY``,
 ``xApiKey`` and ``api.key`` are one name. It is split into lowercase words (at
-non-alphanumerics and camelCase humps); the words must contain one of ``_SECRET_WORDS`` /
-``_PERSONAL_WORDS``, or their concatenation one of the fragments. Fragments are what
-sentry_sdk's ``DEFAULT_DENYLIST`` and ``DEFAULT_PII_DENYLIST`` hold, read as parts of a
-name (``db_password``, ``HTTP_AUTHORIZATION``, ``X-Access-Token``) rather than exact keys.
+non-alphanumerics and camelCase humps; a leading ``HTTP`` word of a WSGI key dropped); one
+of the words must be one of ``_SECRET_WORDS`` / ``_PERSONAL_WORDS``, or their concatenation
+hold one of the fragments. Every name of sentry_sdk's ``DEFAULT_DENYLIST`` and
+``DEFAULT_PII_DENYLIST`` is matched, but as a part of a name (``db_password``,
+``HTTP_AUTHORIZATION``, ``X-Access-Token``) where sentry_sdk compares whole keys.
 """
 
 import re
@@ -49,7 +50,7 @@ ADDRESS_ATTRIBUTES: Final = frozenset(
     }
 )
 """Span attributes naming a client's address (contrib's server spans set them); each is
-personal data by the rules above."""
+personal data by the rules above (the tests hold them to it)."""
 
 _HUMP: Final = re.compile(r"([a-z0-9])([A-Z])")
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
