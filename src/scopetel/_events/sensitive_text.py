@@ -31,6 +31,7 @@ _PAIR: Final = re.compile(
     r"(?<![A-Za-z0-9_.\-\[\]%+])(?P<name>[A-Za-z0-9_.\-\[\]%+]+)="
     r"(?P<value>'[^']*'|\"[^\"]*\"|\([^)]*\)|[^&;#\s'\"<>]*)"
 )
+_PAIR_NAME: Final = re.compile(r"(?<![A-Za-z0-9_.\-\[\]%+])([A-Za-z0-9_.\-\[\]%+]+)=")
 _QUOTED_PAIR: Final = re.compile(
     r"(?P<quote>['\"])(?P<name>[^'\"\\\n]{1,100})(?P=quote)(?P<sep>\s*:\s*)"
     r"(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,}\]]+)"
@@ -64,7 +65,7 @@ def scrub_text(text: str, send_default_pii: bool) -> str:
     if len(text) < 6:
         return text
     original = text
-    if "=" in text:
+    if "=" in text and _has_private_pair(text, send_default_pii):
         text = _PAIR.sub(_PAIR_FILTERS[send_default_pii], text)
     if ":" in text:
         if "'" in text or '"' in text:
@@ -113,6 +114,17 @@ def _luhn(digits: str) -> bool:
                 value -= 9
         total += value
     return total % 10 == 0
+
+
+def _has_private_pair(text: str, send_default_pii: bool) -> bool:
+    """Whether a ``name=value`` pair of ``text`` may need filtering: a private name, or
+    enough digits for a card (a cheap test first: most pairs are ``page=2``)."""
+    for name in _PAIR_NAME.findall(text):
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if is_private(name, send_default_pii):
+            return True
+    return _digit_count(text) >= _MIN_CARD_DIGITS
 
 
 def _digit_count(text: str) -> int:

@@ -35,7 +35,7 @@ _SECRET_NAMES: Final = frozenset({"key"})
 
 _PERSONAL_FRAGMENTS: Final = re.compile(
     "forwarded|realip|remoteaddr|remotehost|remoteip|remoteuser|clientip|clientaddr"
-    "|connectingip|ipaddr|peeraddr|peerip|peername|sourceaddr|sourceip|email|enduser"
+    "|connectingip|ipaddr|peeraddr|peerip|sourceaddr|sourceip|email|enduser"
 )
 _PERSONAL_WORDS: Final = frozenset({"ip", "raddr"})
 
