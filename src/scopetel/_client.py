@@ -61,11 +61,9 @@ class Client:
         apply_scopes(event, scopes, self.options.max_breadcrumbs)
         contexts = event.setdefault("contexts", {})
         contexts.setdefault("trace", trace)
-        scrub_event(event)
         processed = self._user_hooks(event, hint, scopes)
         if processed is None:
             return None
-        finalize(processed, self.options)
         headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": now_iso()}
         self.send(Envelope(headers, [json_item("event", processed)]))
         return str(processed["event_id"])
@@ -87,6 +85,8 @@ class Client:
         return False
 
     def _user_hooks(self, event: Event, hint: Hint, scopes: Sequence[Scope]) -> Event | None:
+        """Event processors, then the common fields and scrubbing, then ``before_send``
+        (sentry_sdk's order: the hook sees what would be sent)."""
         try:
             result = run_event_processors(event, hint, scopes)
         except Exception:
@@ -95,6 +95,7 @@ class Client:
         if result is None:
             self.record_lost("event_processor", "error")
             return None
+        self.prepare(result)
         hook = self.options.before_send
         if hook is None:
             return result
@@ -106,7 +107,16 @@ class Client:
         if final is None:
             self.record_lost("before_send", "error")
             return None
-        return final if isinstance(final, dict) else result
+        if final is not result and isinstance(final, dict):
+            finalize(final, self.options)  # a new event from the hook: give it the fields
+            return final
+        return result
+
+    def prepare(self, event: Event) -> None:
+        """Fill the common fields, make every value JSON-safe, then scrub (in that order:
+        an object becomes data, or its ``repr``, before it is scrubbed)."""
+        finalize(event, self.options)
+        scrub_event(event, self.options.send_default_pii)
 
     # -- transport ---------------------------------------------------------------------
     def send(self, envelope: Envelope) -> None:

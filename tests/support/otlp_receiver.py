@@ -10,7 +10,8 @@ serves the gRPC ``TraceService``. Both record every span they accept::
         otlp.wait_for(lambda: len(otlp.spans()) == 3)
         assert otlp.errors == []
 
-A request that does not parse is answered 400 and recorded in ``errors``.
+A request that does not parse is answered 400 and recorded in ``errors``; the bodies of
+those accepted are kept too (``bodies()``, decompressed), to search their raw bytes.
 """
 
 from __future__ import annotations
@@ -118,20 +119,30 @@ class _Recorder:
         self._changed = threading.Condition(self._lock)
         self._spans: list[OtlpSpan] = []
         self._errors: list[str] = []
+        self._bodies: list[bytes] = []
         self.requests = 0
 
-    def record(self, spans: list[OtlpSpan] | None, error: str | None) -> None:
+    def record(
+        self, spans: list[OtlpSpan] | None, error: str | None, body: bytes | None = None
+    ) -> None:
         with self._changed:
             self.requests += 1
             if spans:
                 self._spans.extend(spans)
             if error is not None:
                 self._errors.append(error)
+            if body is not None:
+                self._bodies.append(body)
             self._changed.notify_all()
 
     def spans(self) -> list[OtlpSpan]:
         with self._lock:
             return list(self._spans)
+
+    def bodies(self) -> list[bytes]:
+        """Every accepted request body, decompressed (protobuf or JSON bytes)."""
+        with self._lock:
+            return list(self._bodies)
 
     @property
     def errors(self) -> list[str]:
@@ -180,7 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
             recorder.record(None, f"{type(error).__name__}: {error}")
             self._answer(400, "text/plain", str(error).encode())
             return
-        recorder.record(spans, None)
+        recorder.record(spans, None, body)
         if content_type == "application/json":
             self._answer(200, "application/json", b"{}")
         else:
@@ -233,7 +244,7 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
         except ValueError as error:
             self._recorder.record(None, str(error))
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        self._recorder.record(spans, None)
+        self._recorder.record(spans, None, request.SerializeToString())
         return ExportResponse()
 
 

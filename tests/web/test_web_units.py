@@ -20,6 +20,7 @@ from scopetel_instrumentation_wsgi import ScopetelWSGIMiddleware
 from scopetel_instrumentation_wsgi.gunicorn_hook import should_wrap
 
 import scopetel
+from scopetel._events.scrubber import scrub_event
 from scopetel._web import layers
 from scopetel._web.body import CLOSED, COMPLETE, ContextAsyncIterator, ContextIterator
 from scopetel._web.info import RequestInfo
@@ -77,18 +78,31 @@ def test_request_info_from_environ_and_asgi_scope_agree() -> None:
     assert bare.url == "http://h:8080/"
 
 
-def test_request_data_sends_credentials_and_addresses_only_with_pii() -> None:
+def _sent_request(info: RequestInfo, pii: bool) -> dict[str, Any]:
+    """The request data as it leaves the process: built, then scrubbed."""
+    event = {"request": sentry_request(info, pii=pii, max_length=1024)}
+    return dict(scrub_event(event, send_default_pii=pii)["request"])
+
+
+def test_request_data_sends_addresses_only_with_pii_and_credentials_never() -> None:
     info = RequestInfo.from_environ(ENVIRON)
-    without = sentry_request(info, pii=False, max_length=1024)
-    assert without == {
+    assert _sent_request(info, pii=False) == {
         "url": "https://shop.example/app/items/7",
         "method": "POST",
         "query_string": "a=1&b=2",
-        "headers": {"Host": "shop.example", "User-Agent": "ua", "Content-Type": "application/json"},
+        "headers": {
+            "Host": "shop.example",
+            "User-Agent": "ua",
+            "Content-Type": "application/json",
+            "Authorization": "[Filtered]",
+            "Cookie": "[Filtered]",
+            "X-Forwarded-For": "[Filtered]",
+        },
     }
-    full = sentry_request(info, pii=True, max_length=1024)
-    assert full["cookies"] == {"session": "abc", "theme": "dark"}
-    assert full["headers"]["Authorization"] == "Bearer t"
+    full = _sent_request(info, pii=True)
+    assert full["cookies"] == {"session": "[Filtered]", "theme": "dark"}
+    assert full["headers"]["Authorization"] == "[Filtered]"  # as sentry_sdk: a secret
+    assert full["headers"]["X-Forwarded-For"] == "203.0.113.7, 10.0.0.1"
     assert full["env"] == {"REMOTE_ADDR": "203.0.113.7"}
     long = sentry_request(
         RequestInfo.from_environ({**ENVIRON, "QUERY_STRING": "q" * 50}), pii=False, max_length=20
@@ -266,7 +280,7 @@ def test_wsgi_layer_moves_inside_contrib_and_adopts_its_server_span(
         "http.server",
         {"req": "adopted"},
     )
-    assert "net.peer.ip" not in trace["data"]  # no client address without send_default_pii
+    assert trace["data"]["net.peer.ip"] == "[Filtered]"  # no client address without PII
     assert transaction["timestamp"] >= max(span["timestamp"] for span in transaction["spans"])
     assert not [r for r in caplog.records if "ended span" in r.getMessage()]
 

@@ -15,12 +15,12 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 
 from scopetel._client import Client, now_iso
 from scopetel._config.options import Options
+from scopetel._events.scrubber import Scrub
 from scopetel._internal_errors import guarded
 from scopetel._pipeline.mapping import to_span_v2, transaction_name_and_source, typed
 from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.span_stream import StreamedSpan
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
-from scopetel._semconv.personal_data import ADDRESS_ATTRIBUTES
 from scopetel._version import SDK_NAME, VERSION
 
 CONTENT_TYPE: Final = "application/vnd.sentry.items.span.v2+json"
@@ -56,10 +56,10 @@ def span_envelopes(
 ) -> list[Envelope]:
     """Envelopes carrying ``spans``: grouped by trace, at most 1000 spans per item.
 
-    Without ``send_default_pii`` the client addresses web instrumentations record
-    (``client.address``, ``net.peer.ip`` …) are left out.
+    Attributes are scrubbed like transactions' span data: secrets always, and without
+    ``send_default_pii`` the client addresses web instrumentations record
+    (``client.address``, ``net.peer.ip`` …).
     """
-    drop = frozenset() if send_default_pii else ADDRESS_ATTRIBUTES
     by_trace: dict[int, list[StreamedSpan]] = {}
     for streamed in spans:
         by_trace.setdefault(streamed[0].trace_id, []).append(streamed)
@@ -69,7 +69,7 @@ def span_envelopes(
         dsc = dsc_for(head[0], head[2])
         for start in range(0, len(group), MAX_SPANS_PER_ITEM):
             chunk = group[start : start + MAX_SPANS_PER_ITEM]
-            envelopes.append(_envelope(chunk, dsc, common, drop))
+            envelopes.append(_envelope(chunk, dsc, common, send_default_pii))
     return envelopes
 
 
@@ -77,14 +77,18 @@ def _envelope(
     chunk: Iterable[StreamedSpan],
     dsc: DynamicSamplingContext,
     common: Mapping[str, Json],
-    drop: frozenset[str],
+    send_default_pii: bool,
 ) -> Envelope:
     entries: list[Json] = []
+    scrub = Scrub(send_default_pii)
     for span, segment_id, segment_name in chunk:
         entry = to_span_v2(span, segment_id, segment_name)
         attributes = entry["attributes"]
-        for key in drop.intersection(attributes):
-            del attributes[key]
+        for key, attribute in attributes.items():
+            value = attribute["value"]
+            clean = scrub.attribute(key, value)
+            if clean is not value:
+                attributes[key] = typed(clean)
         for key, value in common.items():
             attributes.setdefault(key, value)
         entries.append(entry)

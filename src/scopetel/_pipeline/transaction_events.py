@@ -13,7 +13,6 @@ from scopetel._client import LOGGER, Client, json_item, now_iso
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._context.scope import Event, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
-from scopetel._events.scrubber import scrub_event
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
 from scopetel._pipeline.segments import Segment
@@ -44,13 +43,11 @@ class TransactionEmitter:
         apply_scopes(event, scopes, max_breadcrumbs=0)
         _apply_scope_name(event, segment, scopes)
         spans = len(segment.spans) + 1
-        scrub_event(event)
         final, reason = self._user_hooks(event, scopes, client)
         if final is None:
             client.record_lost(reason, "transaction")
             client.record_lost(reason, "span", spans)
             return
-        finalize(final, client.options)
         headers: dict[str, Any] = {
             "event_id": final["event_id"],
             "sent_at": now_iso(),
@@ -71,6 +68,7 @@ class TransactionEmitter:
             processed = event
         if processed is None:
             return None, "event_processor"
+        client.prepare(processed)
         hook = client.options.before_send_transaction
         if hook is None:
             return processed, ""
@@ -81,7 +79,10 @@ class TransactionEmitter:
             return processed, ""
         if result is None:
             return None, "before_send"
-        return (result if isinstance(result, dict) else processed), ""
+        if result is not processed and isinstance(result, dict):
+            finalize(result, client.options)  # a new event from the hook: give it the fields
+            return result, ""
+        return processed, ""
 
 
 def transaction_event(segment: Segment) -> Event:

@@ -19,13 +19,15 @@ from scopetel._config import otel_env as otel_env
 from scopetel._config.options import Options
 from scopetel._config.resolution import auto_options
 from scopetel._internal_errors import report_internal_error
+from scopetel._pipeline.private_export import private_export_processor
 from scopetel._setup.entry_points import sampler_rate
 from scopetel._setup.init import configure
 
 
 class ScopetelConfigurator(_OTelSDKConfigurator):
     """The SDK as ``opentelemetry-instrument`` sets it up, plus scopetel's sampler and
-    processors; exporters named by ``OTEL_TRACES_EXPORTER`` get the same spans."""
+    processors; exporters named by ``OTEL_TRACES_EXPORTER`` get the same spans, scrubbed
+    as Sentry's are (``PrivateSpanExporter``)."""
 
     def _configure(self, **kwargs: Any) -> None:
         if otel_env.sdk_disabled(os.environ):
@@ -50,7 +52,14 @@ class ScopetelConfigurator(_OTelSDKConfigurator):
 
         def build(sampler: Sampler, processor: SpanProcessor) -> TracerProvider:
             processors: Sequence[SpanProcessor] = kwargs.get("span_processors") or ()
-            sdk_kwargs = {**kwargs, "span_processors": [processor, *processors]}
+            sdk_kwargs = {
+                **kwargs,
+                "span_processors": [processor, *processors],
+                # the exporters of OTEL_TRACES_EXPORTER get scrubbed spans, as Sentry does
+                "export_span_processor": private_export_processor(
+                    kwargs.get("export_span_processor")
+                ),
+            }
             if not foreign:
                 sdk_kwargs["sampler"] = sampler
             super(ScopetelConfigurator, self)._configure(**sdk_kwargs)  # type: ignore[no-untyped-call]

@@ -1,10 +1,10 @@
 """The ``request`` of Sentry events, and what personal data may go with it.
 
-Without ``send_default_pii`` the event carries the method, URL, query string and the
-headers except those that carry credentials or identify the client (cookies,
-``Authorization``, forwarding addresses); with it, also the cookies, those headers,
-the client's address (``env.REMOTE_ADDR`` and ``user.ip_address``) and the user the
-framework knows.
+Every event carries the method, URL, query string and headers; the scrubber (after the
+event processors, for events and transactions alike) then filters credentials, tokens
+and, without ``send_default_pii``, the client's addresses. With ``send_default_pii``
+the event also gets the cookies, the client's address (``env.REMOTE_ADDR`` and
+``user.ip_address``) and the user the framework knows.
 """
 
 from collections.abc import Callable
@@ -13,33 +13,7 @@ from typing import Any, Final
 
 from scopetel._client import get_client
 from scopetel._context.scope import Event, Hint
-from scopetel._semconv.personal_data import ADDRESS_ATTRIBUTES
 from scopetel._web.info import RequestInfo
-
-SENSITIVE_HEADERS: Final = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-forwarded-for",
-        "x-real-ip",
-        "forwarded",
-        "forwarded-for",
-        "x-forwarded",
-        "cf-connecting-ip",
-        "true-client-ip",
-        "x-client-ip",
-        "x-cluster-client-ip",
-        "fastly-client-ip",
-        "x-api-key",
-        "x-auth-token",
-        "x-csrftoken",
-        "x-csrf-token",
-        "x-xsrf-token",
-    }
-)
-"""Headers sent only with ``send_default_pii``."""
 
 _DEFAULT_MAX_LENGTH: Final = 1024
 UserGetter = Callable[[], dict[str, Any] | None]
@@ -63,8 +37,6 @@ def sentry_request(info: RequestInfo, *, pii: bool, max_length: int) -> dict[str
     """The Sentry ``request`` interface for ``info``."""
     headers: dict[str, str] = {}
     for name, value in info.headers:
-        if not pii and name in SENSITIVE_HEADERS:
-            continue
         title = "-".join(part.capitalize() for part in name.split("-"))
         headers[title] = _clip(f"{headers[title]}, {value}" if title in headers else value, 8192)
     request: dict[str, Any] = {
@@ -114,8 +86,6 @@ def request_event_processor(
                 event["transaction"] = name
                 event["transaction_info"] = {"source": "route"}
         pii = send_default_pii()
-        if not pii and event.get("type") == "transaction":
-            _drop_addresses(event)
         if "request" not in event:
             event["request"] = sentry_request(info, pii=pii, max_length=_max_length())
         if pii:
@@ -130,12 +100,3 @@ def request_event_processor(
         return event
 
     return process
-
-
-def _drop_addresses(transaction: Event) -> None:
-    trace = (transaction.get("contexts") or {}).get("trace") or {}
-    for holder in [trace, *(transaction.get("spans") or [])]:
-        data = holder.get("data") if isinstance(holder, dict) else None
-        if isinstance(data, dict):
-            for key in ADDRESS_ATTRIBUTES.intersection(data):
-                del data[key]
