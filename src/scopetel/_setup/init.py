@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
-from opentelemetry.propagate import get_global_textmap, set_global_textmap
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from scopetel_exporter_sentry.dsn import Dsn
@@ -119,6 +118,10 @@ def _with_tracing_switch(options: Options) -> Options:
 
 def _filter_outgoing_headers() -> None:
     """Wrap the global propagator once: the active client decides where headers go."""
+    # Imported here: OpenTelemetry imports the ``scopetel`` propagator (so this module)
+    # while opentelemetry.propagate is itself still being imported.
+    from opentelemetry.propagate import get_global_textmap, set_global_textmap
+
     textmap = get_global_textmap()
     if not isinstance(textmap, TargetFilter):
         set_global_textmap(TargetFilter(textmap, _active_targets))
