@@ -68,13 +68,18 @@ def origin(span: CompactSpan) -> str:
     return attrs.DEFAULT_ORIGIN
 
 
-def op_and_description(span: CompactSpan) -> tuple[str | None, str]:
-    """Explicit ``sentry.op``/``sentry.description``, each else inferred."""
+def op_and_description(span: CompactSpan) -> tuple[str | None, str | None]:
+    """Explicit ``sentry.op``/``sentry.description``, each else inferred.
+
+    scopetel's own spans are named by the description the user gave, or by their op
+    when none was given: then the description is None, as sentry_sdk sends it.
+    """
     explicit_op = _explicit_str(span, attrs.OP)
     explicit_description = _explicit_str(span, attrs.DESCRIPTION)
     if explicit_op and span.scope_name == SCOPETEL_TRACER:
-        # scopetel's own spans: the name is the description the user gave
-        return explicit_op, explicit_description or span.name
+        if explicit_description is not None:
+            return explicit_op, explicit_description
+        return explicit_op, None if span.name == explicit_op else span.name
     op, description = infer_op_and_description(span.name, span.kind, span.attributes)
     return explicit_op or op, explicit_description or description
 
@@ -82,8 +87,9 @@ def op_and_description(span: CompactSpan) -> tuple[str | None, str]:
 SCOPETEL_TRACER = "scopetel"  # the instrumentation scope of spans scopetel's API starts
 
 
-def status(span: CompactSpan) -> str:
-    """The Sentry span status (``ok``, ``not_found``, ``internal_error`` …)."""
+def status(span: CompactSpan) -> str | None:
+    """The Sentry span status (``ok``, ``not_found``, ``internal_error`` …), or None when
+    nothing set or implies one (sentry_sdk then sends no status either)."""
     return infer_status(span.status_code, span.attributes, _explicit_str(span, attrs.STATUS))
 
 
@@ -181,41 +187,37 @@ def to_transaction_span(span: CompactSpan) -> Json:
         "description": description,
         "start_timestamp": _seconds(span.start_ns),
         "timestamp": _seconds(span.end_ns),
-        "status": status(span),
         "origin": origin(span),
+        "tags": tags(span),
+        "data": data(span),
     }
+    span_status = status(span)
+    if span_status is not None:
+        result["status"] = span_status
     if span.parent_span_id is not None:
         result["parent_span_id"] = _span_id(span.parent_span_id)
     if op is not None:
         result["op"] = op
-    span_tags = tags(span)
-    if span_tags:
-        result["tags"] = span_tags
-    span_data = data(span)
-    if span_data:
-        result["data"] = span_data
     return result
 
 
 def to_trace_context(root: CompactSpan) -> Json:
     """``contexts.trace`` of the transaction whose root is ``root``."""
     op, _ = op_and_description(root)
+    parent = root.parent_span_id
     result: Json = {
         "trace_id": _trace_id(root),
         "span_id": _span_id(root.span_id),
-        "status": status(root),
+        "parent_span_id": None if parent is None else _span_id(parent),
+        "description": _explicit_str(root, attrs.DESCRIPTION),
         "origin": origin(root),
+        "data": data(root),
     }
-    if root.parent_span_id is not None:
-        result["parent_span_id"] = _span_id(root.parent_span_id)
+    root_status = status(root)
+    if root_status is not None:
+        result["status"] = root_status
     if op is not None:
         result["op"] = op
-    description = _explicit_str(root, attrs.DESCRIPTION)
-    if description is not None:
-        result["description"] = description
-    root_data = data(root)
-    if root_data:
-        result["data"] = root_data
     return result
 
 
@@ -253,7 +255,7 @@ def to_span_v2(span: CompactSpan, segment_root_span_id: int, segment_name: str) 
     attributes["sentry.segment.name"] = typed(segment_name)
     if is_segment:
         attributes["sentry.segment.name.source"] = typed(transaction_name_and_source(span)[1])
-        if description != segment_name:
+        if description is not None and description != segment_name:
             attributes["sentry.description"] = typed(description)
     sample_rate = span.attributes.get(attrs.SAMPLE_RATE)
     if isinstance(sample_rate, int | float) and not isinstance(sample_rate, bool):
@@ -261,8 +263,8 @@ def to_span_v2(span: CompactSpan, segment_root_span_id: int, segment_name: str) 
     result: Json = {
         "trace_id": _trace_id(span),
         "span_id": _span_id(span.span_id),
-        "name": segment_name if is_segment else description,
-        "status": "ok" if status(span) == "ok" else "error",
+        "name": segment_name if is_segment else (description or op or span.name),
+        "status": "error" if status(span) not in (None, "ok") else "ok",
         "is_segment": is_segment,
         "start_timestamp": _seconds(span.start_ns),
         "end_timestamp": _seconds(span.end_ns),

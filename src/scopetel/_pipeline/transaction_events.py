@@ -97,13 +97,9 @@ def transaction_event(segment: Segment) -> Event:
         "timestamp": root.end_ns / 1e9,
         "contexts": {"trace": mapping.to_trace_context(root)},
         "spans": [mapping.to_transaction_span(span) for span in segment.spans],
+        "measurements": mapping.measurements(root),
+        "tags": mapping.tags(root),
     }
-    measurements = mapping.measurements(root)
-    if measurements:
-        event["measurements"] = measurements
-    tags = mapping.tags(root)
-    if tags:
-        event["tags"] = tags
     return event
 
 

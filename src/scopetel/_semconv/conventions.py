@@ -239,11 +239,12 @@ def _grpc_status(attrs: Attrs) -> str | None:
     return None
 
 
-def infer_status(status_code: StatusCode, attrs: Attrs, explicit: str | None) -> str:
+def infer_status(status_code: StatusCode, attrs: Attrs, explicit: str | None) -> str | None:
     """Sentry status: explicit wins; then OTel OK; then HTTP/gRPC codes; then ERROR.
 
     Like Sentry's own SDKs (``set_http_status``), an HTTP or gRPC code maps the
     status even when the OTel status is UNSET (OTel leaves 4xx of servers UNSET).
+    None when nothing says anything (an UNSET span without a code).
     """
     if explicit in SPAN_STATUSES:
         return explicit
@@ -253,5 +254,5 @@ def infer_status(status_code: StatusCode, attrs: Attrs, explicit: str | None) ->
     code = http_status_code(attrs)
     inferred = status_for_http_code(code) if code is not None else _grpc_status(attrs)
     if inferred is None or (error and inferred == "ok"):
-        return "internal_error" if error else "ok"
+        return "internal_error" if error else None
     return inferred
