@@ -1,8 +1,13 @@
-"""The transport's bounded job queue, with delayed retries and flush tracking.
+"""The transport's bounded job queue: delayed retries, flush tracking, and its sender count.
 
 Every job gets an increasing sequence number and stays *outstanding* from ``put`` until
-``done``, including while it waits for a retry. ``wait_done(upto)`` is how ``flush`` waits
-for everything queued before it without being held up by later jobs.
+``done``, including while it waits for a retry or is in flight. ``wait_done(upto)`` is how
+``flush`` waits for everything queued before it without being held up by later jobs.
+
+Several sender threads take jobs. The queue also counts them (``claim_sender`` before a
+thread is started, ``get`` returning None when it ends): a sender retires only under the
+queue's lock and only when nothing is queued, so a job put while the last sender retires
+is always seen by that sender or by the next ``claim_sender``.
 """
 
 import heapq
@@ -27,25 +32,30 @@ class Job:
     attempts: int = 0
     not_before: float = 0.0
     report: dict[str, Any] | None = field(default=None)  # client report riding along
+    failure: str | None = None  # the discard reason of the last failed attempt
 
 
 class JobQueue:
     """FIFO of fresh jobs plus a heap of jobs waiting to be retried; bounded in items and bytes.
 
-    Jobs waiting for a retry keep counting against the bounds. The job being sent does not.
+    Jobs waiting for a retry keep counting against the bounds; jobs in flight do not.
     """
 
     def __init__(self, max_items: int, max_bytes: int) -> None:
         self._max_items = max_items
         self._max_bytes = max_bytes
-        self._cond = threading.Condition(threading.Lock())
+        lock = threading.Lock()
+        self._work = threading.Condition(lock)  # senders wait here for a job
+        self._finished = threading.Condition(lock)  # flush waits here
         self._fresh: deque[Job] = deque()
         self._delayed: list[tuple[float, int, Job]] = []
         self._outstanding: set[int] = set()
+        self._in_flight: set[int] = set()
         self._bytes = 0
         self._seq = 0
         self._stopped = False
-        self._current: Job | None = None  # taken by the worker, not yet done or retried
+        self._senders = 0  # sender threads claimed and not yet ended
+        self._idle = 0  # senders waiting in ``get``
 
     @property
     def last_seq(self) -> int:
@@ -54,7 +64,7 @@ class JobQueue:
 
     def put(self, envelope: Envelope | None, size: int, *, bounded: bool = True) -> int | None:
         """Queue a job; return its sequence number, or None when full or stopped."""
-        with self._cond:
+        with self._work:
             if self._stopped:
                 return None
             count = len(self._fresh) + len(self._delayed)
@@ -64,67 +74,110 @@ class JobQueue:
             self._fresh.append(Job(self._seq, envelope, size))
             self._outstanding.add(self._seq)
             self._bytes += size
-            self._cond.notify_all()
+            self._work.notify()
             return self._seq
+
+    def needs_sender(self, limit: int) -> bool:
+        """Cheap check after ``put``: are jobs waiting that no idle sender will take?
+
+        Read without the lock: a sender can only retire while the queue is empty, so a
+        stale answer can start one sender too many (``claim_sender`` bounds that), never
+        leave a job without one.
+        """
+        return self._senders < limit and len(self._fresh) > self._idle
+
+    def claim_sender(self, limit: int) -> bool:
+        """Count one more sender if fewer than ``limit`` run and work is waiting for one."""
+        with self._work:
+            if self._stopped or self._senders >= limit or len(self._fresh) <= self._idle:
+                return False
+            self._senders += 1
+            return True
+
+    def release_sender(self) -> None:
+        """Undo ``claim_sender`` when the thread could not be started."""
+        with self._work:
+            self._senders -= 1
+            self._work.notify()
+
+    @property
+    def senders(self) -> int:
+        return self._senders
 
     def retry(self, job: Job, delay: float) -> bool:
         """Put ``job`` back to be taken again after ``delay`` seconds; False once stopped."""
-        with self._cond:
+        with self._work:
             if self._stopped:
                 return False
+            self._in_flight.discard(job.seq)
             job.not_before = time.monotonic() + delay
             heapq.heappush(self._delayed, (job.not_before, job.seq, job))
-            if self._current is job:
-                self._current = None
             self._bytes += job.size
-            self._cond.notify_all()
+            self._work.notify()
             return True
 
-    def get(self) -> Job | None:
-        """Block until a job is due and take it; None once the queue is stopped."""
-        with self._cond:
+    def get(self, linger: float) -> Job | None:
+        """Block until a job is due and take it.
+
+        None (and the caller's sender is no longer counted) once the queue is stopped, or
+        when nothing was queued or waiting for a retry for ``linger`` seconds.
+        """
+        with self._work:
+            idle_since = time.monotonic()
             while not self._stopped:
                 now = time.monotonic()
                 if self._delayed and self._delayed[0][0] <= now:
                     job = heapq.heappop(self._delayed)[2]
                 elif self._fresh:
                     job = self._fresh.popleft()
+                elif not self._delayed and now - idle_since >= linger:
+                    break
                 else:
-                    wait = self._delayed[0][0] - now if self._delayed else None
-                    self._cond.wait(wait)
+                    due = self._delayed[0][0] if self._delayed else idle_since + linger
+                    self._idle += 1
+                    try:
+                        self._work.wait(due - now)
+                    finally:
+                        self._idle -= 1
                     continue
                 self._bytes -= job.size
-                self._current = job
+                self._in_flight.add(job.seq)
+                if self._fresh or self._delayed:
+                    self._work.notify()  # pass the wake-up on: more is waiting
                 return job
+            self._senders -= 1
             return None
 
     def done(self, job: Job) -> None:
         """The job was delivered or definitively dropped."""
-        with self._cond:
+        with self._work:
             self._outstanding.discard(job.seq)
-            if self._current is job:
-                self._current = None
-            self._cond.notify_all()
+            self._in_flight.discard(job.seq)
+            self._finished.notify_all()
 
     def wait_done(self, upto: int, deadline: float) -> bool:
         """Wait until every job numbered ``upto`` or lower is done, or ``deadline`` (monotonic)."""
-        with self._cond:
+        with self._finished:
             while min(self._outstanding, default=upto + 1) <= upto:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._cond.wait(remaining)
+                self._finished.wait(remaining)
             return True
 
-    def stop(self) -> list[Job]:
-        """Stop handing out jobs; return the outstanding ones (queued, waiting, in flight)."""
-        with self._cond:
+    def stop(self) -> tuple[list[Job], int]:
+        """Stop handing out jobs: (the queued or retry-waiting jobs, removed; how many are
+        in flight). In-flight jobs stay outstanding until their sender knows the outcome."""
+        with self._work:
             self._stopped = True
-            self._cond.notify_all()
             jobs = [*self._fresh, *(entry[2] for entry in self._delayed)]
-            if self._current is not None:
-                jobs.append(self._current)
-            return [job for job in jobs if job.seq in self._outstanding]
+            self._fresh.clear()
+            self._delayed.clear()
+            self._bytes = 0
+            self._outstanding.difference_update(job.seq for job in jobs)
+            self._work.notify_all()
+            self._finished.notify_all()
+            return jobs, len(self._in_flight)
 
     @property
     def stopped(self) -> bool:
