@@ -6,8 +6,8 @@ Every job gets an increasing sequence number and stays *outstanding* from ``put`
 
 Several sender threads take jobs. The queue also counts them (``claim_sender`` before a
 thread is started, ``get`` returning None when it ends): a sender retires only under the
-queue's lock and only when nothing is queued, so a job put while the last sender retires
-is always seen by that sender or by the next ``claim_sender``.
+queue's lock and only when nothing is queued, so after a ``put`` either a sender that
+will see the job is counted, or ``senders`` reads 0 and the caller starts one.
 """
 
 import heapq
@@ -19,7 +19,9 @@ from typing import Any
 
 from scopetel_exporter_sentry.envelope import Envelope
 
-__all__ = ["Job", "JobQueue"]
+__all__ = ["BACKLOG_PER_SENDER", "Job", "JobQueue"]
+
+BACKLOG_PER_SENDER = 4
 
 
 @dataclass(slots=True)
@@ -44,9 +46,11 @@ class JobQueue:
     def __init__(self, max_items: int, max_bytes: int) -> None:
         self._max_items = max_items
         self._max_bytes = max_bytes
-        lock = threading.Lock()
-        self._work = threading.Condition(lock)  # senders wait here for a job
-        self._finished = threading.Condition(lock)  # flush waits here
+        self._lock = threading.Lock()
+        self._finished = threading.Condition(self._lock)  # flush waits here
+        # Idle senders, each on its own condition, the most recently idle last: waking
+        # the last one keeps the work on the fewest threads, and the rest can retire.
+        self._waiters: list[threading.Condition] = []
         self._fresh: deque[Job] = deque()
         self._delayed: list[tuple[float, int, Job]] = []
         self._outstanding: set[int] = set()
@@ -55,7 +59,7 @@ class JobQueue:
         self._seq = 0
         self._stopped = False
         self._senders = 0  # sender threads claimed and not yet ended
-        self._idle = 0  # senders waiting in ``get``
+        self._last_take = time.monotonic()  # when a sender last took a job
 
     @property
     def last_seq(self) -> int:
@@ -64,7 +68,7 @@ class JobQueue:
 
     def put(self, envelope: Envelope | None, size: int, *, bounded: bool = True) -> int | None:
         """Queue a job; return its sequence number, or None when full or stopped."""
-        with self._work:
+        with self._lock:
             if self._stopped:
                 return None
             count = len(self._fresh) + len(self._delayed)
@@ -74,31 +78,41 @@ class JobQueue:
             self._fresh.append(Job(self._seq, envelope, size))
             self._outstanding.add(self._seq)
             self._bytes += size
-            self._work.notify()
+            self._wake()
             return self._seq
 
     def needs_sender(self, limit: int) -> bool:
-        """Cheap check after ``put``: are jobs waiting that no idle sender will take?
+        """Cheap check (no lock): do jobs pile up faster than the senders take them?
 
-        Read without the lock: a sender can only retire while the queue is empty, so a
-        stale answer can start one sender too many (``claim_sender`` bounds that), never
-        leave a job without one.
+        True when more than ``BACKLOG_PER_SENDER`` jobs per sender wait: a short hiccup of
+        a fast backend leaves a few, and does not multiply threads (and connections, which
+        slow the backend further), while a slow one lets them pile up by the hundred.
+        A hint; ``claim_sender`` decides.
         """
-        return self._senders < limit and len(self._fresh) > self._idle
+        return self._senders < limit and len(self._fresh) > BACKLOG_PER_SENDER * self._senders
+
+    def _wake(self) -> None:
+        """Wake the most recently idle sender (call with the lock held)."""
+        if self._waiters:
+            self._waiters.pop().notify()
+
+    def stalled(self, limit: int, after: float) -> bool:
+        """``needs_sender``, and no sender took a job for ``after`` seconds (all are busy
+        waiting for answers): the application's cue to start one. No lock."""
+        return self.needs_sender(limit) and time.monotonic() - self._last_take > after
 
     def claim_sender(self, limit: int) -> bool:
         """Count one more sender if fewer than ``limit`` run and work is waiting for one."""
-        with self._work:
-            if self._stopped or self._senders >= limit or len(self._fresh) <= self._idle:
+        with self._lock:
+            if self._stopped or self._senders >= limit or len(self._fresh) <= len(self._waiters):
                 return False
             self._senders += 1
             return True
 
     def release_sender(self) -> None:
         """Undo ``claim_sender`` when the thread could not be started."""
-        with self._work:
+        with self._lock:
             self._senders -= 1
-            self._work.notify()
 
     @property
     def senders(self) -> int:
@@ -106,14 +120,14 @@ class JobQueue:
 
     def retry(self, job: Job, delay: float) -> bool:
         """Put ``job`` back to be taken again after ``delay`` seconds; False once stopped."""
-        with self._work:
+        with self._lock:
             if self._stopped:
                 return False
             self._in_flight.discard(job.seq)
             job.not_before = time.monotonic() + delay
             heapq.heappush(self._delayed, (job.not_before, job.seq, job))
             self._bytes += job.size
-            self._work.notify()
+            self._wake()
             return True
 
     def get(self, linger: float) -> Job | None:
@@ -122,8 +136,9 @@ class JobQueue:
         None (and the caller's sender is no longer counted) once the queue is stopped, or
         when nothing was queued or waiting for a retry for ``linger`` seconds.
         """
-        with self._work:
+        with self._lock:
             idle_since = time.monotonic()
+            waiter: threading.Condition | None = None
             while not self._stopped:
                 now = time.monotonic()
                 if self._delayed and self._delayed[0][0] <= now:
@@ -134,23 +149,26 @@ class JobQueue:
                     break
                 else:
                     due = self._delayed[0][0] if self._delayed else idle_since + linger
-                    self._idle += 1
+                    waiter = waiter or threading.Condition(self._lock)
+                    self._waiters.append(waiter)
                     try:
-                        self._work.wait(due - now)
+                        waiter.wait(due - now)
                     finally:
-                        self._idle -= 1
+                        if waiter in self._waiters:  # timed out rather than woken
+                            self._waiters.remove(waiter)
                     continue
                 self._bytes -= job.size
                 self._in_flight.add(job.seq)
-                if self._fresh or self._delayed:
-                    self._work.notify()  # pass the wake-up on: more is waiting
+                self._last_take = now
+                if self._fresh:
+                    self._wake()  # pass the wake-up on: more is waiting
                 return job
             self._senders -= 1
             return None
 
     def done(self, job: Job) -> None:
         """The job was delivered or definitively dropped."""
-        with self._work:
+        with self._lock:
             self._outstanding.discard(job.seq)
             self._in_flight.discard(job.seq)
             self._finished.notify_all()
@@ -168,14 +186,15 @@ class JobQueue:
     def stop(self) -> tuple[list[Job], int]:
         """Stop handing out jobs: (the queued or retry-waiting jobs, removed; how many are
         in flight). In-flight jobs stay outstanding until their sender knows the outcome."""
-        with self._work:
+        with self._lock:
             self._stopped = True
             jobs = [*self._fresh, *(entry[2] for entry in self._delayed)]
             self._fresh.clear()
             self._delayed.clear()
             self._bytes = 0
             self._outstanding.difference_update(job.seq for job in jobs)
-            self._work.notify_all()
+            while self._waiters:
+                self._wake()
             self._finished.notify_all()
             return jobs, len(self._in_flight)
 

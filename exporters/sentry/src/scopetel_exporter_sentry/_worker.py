@@ -1,11 +1,17 @@
 """The transport's sender threads: daemon threads, started on demand, each with a connection.
 
-A capture starts a thread only when jobs are waiting that no idle thread will take, up to
-``size`` threads; so an application sending little keeps one thread, and a slow or distant
-backend gets up to ``size`` requests in flight at once (at a 100 ms round trip, each thread
-delivers about 10 envelopes a second). A thread that found nothing to do for ``linger``
-seconds ends; the next capture starts another. Once the queue is stopped every thread ends
-after its current request, and the last one out closes the HTTP pool.
+The first capture starts one thread. After that, more are started by the threads
+themselves: a thread that takes a job while more jobs wait than there are threads starts
+one more (up to ``size``) before it sends. The application starts one only when jobs wait
+and no thread took one for ``STALL`` seconds (all are waiting for slow answers); that
+thread then starts the next. Starting a thread costs the starter a GIL hand-off, which
+the application thread is thus spared at every other capture. So an application sending
+little keeps one thread, a fast backend a few, and a slow or distant one gets up to
+``size`` requests in flight at once (at 100 ms, each thread delivers ~10 envelopes/s).
+Idle threads are woken most recently idle first, so a light load stays on few threads and
+a thread that found nothing to do for ``linger`` seconds ends; the next capture starts
+another if none is left. Once the queue is stopped every thread ends after its current
+request, and the last one out closes the HTTP pool.
 """
 
 import threading
@@ -21,6 +27,7 @@ from scopetel_exporter_sentry._queue import JobQueue
 __all__ = ["THREAD_NAME", "WorkerPool"]
 
 THREAD_NAME = "scopetel-sentry-transport"
+STALL = 0.025  # seconds without a job taken before a capture starts a thread
 
 
 class WorkerPool:
@@ -50,8 +57,12 @@ class WorkerPool:
         return self._started > 0
 
     def ensure(self) -> None:
-        """Start a thread if queued jobs are waiting for one (cheap when none is needed)."""
-        if not self._queue.needs_sender(self._size) or not self._queue.claim_sender(self._size):
+        """On a capture: start a thread if none runs or all are stalled (cheap otherwise)."""
+        if self._queue.senders == 0 or self._queue.stalled(self._size, STALL):
+            self._start()
+
+    def _start(self) -> None:
+        if not self._queue.claim_sender(self._size):
             return
         with self._lock:
             self._started += 1
@@ -80,6 +91,8 @@ class WorkerPool:
         ended = False
         try:
             while (job := self._queue.get(self._linger)) is not None:
+                if self._queue.needs_sender(self._size):
+                    self._start()
                 self._delivery.process(job)
             ended = True  # ``get`` stopped counting this thread
         finally:
