@@ -83,7 +83,8 @@ class WorkerPool:
         with self._lock:
             threads = list(self._threads)
         for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         # The transport must never trace (or log-capture) its own HTTP calls.
