@@ -16,8 +16,10 @@ second from the first capture until the flush returned, and the application thre
 cost per capture (payload to envelope to the transport's queue), p50 and p99.
 
 scopetel runs with what ``scopetel.init`` passes (a 1,000-envelope queue) and its
-defaults otherwise; sentry-sdk with its defaults (a 100-envelope queue), and again with
-``transport_queue_size=1000`` so the queue is not the only difference. ``--write``
+defaults otherwise (``pool_size=24``), and again with ``pool_size=4`` to show what the
+number of connections buys and costs; sentry-sdk with its defaults (a 100-envelope
+queue), and again with ``transport_queue_size=1000`` so the queue is not the only
+difference. ``--write``
 replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its markers) and
 leaves the rest of the file alone.
 """
@@ -47,7 +49,7 @@ class Scenario(NamedTuple):
 
 class Workload(NamedTuple):
     name: str
-    count: int
+    envelopes: int
     rate: float  # per second; 0: back to back
 
 
@@ -60,6 +62,7 @@ class Impl(NamedTuple):
 SCENARIOS = (Scenario("healthy", "healthy", 0.0), Scenario("100ms", "slow", 0.1))
 IMPLS = (
     Impl("scopetel", "scopetel"),
+    Impl("scopetel pool_size=4", "scopetel", ("--pool-size", "4")),
     Impl("sentry_sdk", "sentry_sdk"),
     Impl("sentry_sdk q=1000", "sentry_sdk", ("--queue-size", "1000")),
 )
@@ -79,7 +82,7 @@ def run_one(
     try:
         command = [python[impl.sdk], "-m", "benchmarks.transport_load"]
         command += ["--impl", impl.sdk, "--url", backend.url]
-        command += ["--count", str(workload.count), "--rate", str(workload.rate), *impl.extra]
+        command += ["--count", str(workload.envelopes), "--rate", str(workload.rate), *impl.extra]
         done = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
         )
@@ -90,7 +93,7 @@ def run_one(
         stats = backend.stats()
     finally:
         backend.stop()
-    return _row(workload.count, load, stats)
+    return _row(workload.envelopes, load, stats)
 
 
 def _row(produced: int, load: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
