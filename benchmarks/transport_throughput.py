@@ -26,6 +26,7 @@ leaves the rest of the file alone.
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -136,7 +137,10 @@ def _dropped(rows: list[dict[str, Any]]) -> str:
     parts = []
     for reason in reasons:
         values = [row["dropped"].get(reason, 0) for row in rows]
-        parts.append(f"{reason} {statistics.median(values):,.0f}")
+        text = f"{reason} {statistics.median(values):,.0f}"
+        if min(values) != max(values):
+            text += f" <sub>{min(values):,}-{max(values):,}</sub>"
+        parts.append(text)
     return ", ".join(parts)
 
 
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     python = {"scopetel": sys.executable, "sentry_sdk": args.sentry_python}
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()[0]
     results: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for round_index in range(args.rounds):
         for scenario in SCENARIOS:
@@ -216,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         f"`{command} --write` — {args.rounds} round(s), "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{(time.monotonic() - started) / 60:.1f} min; Python {platform.python_version()}, "
-        f"sentry-sdk {_sentry_version(args.sentry_python)}, {_commit()}. Cells: median "
-        "<sub>min-max</sub> over rounds; the dropped column gives medians."
+        f"sentry-sdk {_sentry_version(args.sentry_python)}, {_commit()}; {os.cpu_count()} "
+        f"cores, load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at "
+        "the end. Cells: median <sub>min-max</sub> over rounds."
     )
     section = markdown(ordered, meta)
     print(section)

@@ -1,13 +1,16 @@
 """The transport's sender threads: daemon threads, started on demand, each with a connection.
 
 The first capture starts one thread. After that, more are started by the threads
-themselves: a thread that takes a job while more jobs wait than there are threads starts
-one more (up to ``size``) before it sends. The application starts one only when jobs wait
-and no thread took one for ``STALL`` seconds (all are waiting for slow answers); that
-thread then starts the next. Starting a thread costs the starter a GIL hand-off, which
-the application thread is thus spared at every other capture. So an application sending
-little keeps one thread, a fast backend a few, and a slow or distant one gets up to
-``size`` requests in flight at once (at 100 ms, each thread delivers ~10 envelopes/s).
+themselves, when concurrency pays: a thread whose last send was slow (``SLOW`` seconds
+or more: the backend is far or slow, not busy with our CPU) and that takes a job while
+jobs pile up (``JobQueue.needs_sender``) starts one more, up to ``size``, before it
+sends; the new thread inherits that slowness, so the pool grows to what the backlog needs
+within one round trip. The application starts one only when jobs pile up and no thread
+took one for ``STALL`` seconds (all are stuck waiting for answers). Starting a thread
+costs the starter a GIL hand-off, which the application is spared at every other
+capture; and a fast backend stays at one or two threads, since more threads working
+at once only compete with the application for the GIL. A slow or distant one gets up
+to ``size`` requests in flight at once (at 100 ms, each delivers ~10 envelopes/s).
 Idle threads are woken most recently idle first, so a light load stays on few threads and
 a thread that found nothing to do for ``linger`` seconds ends; the next capture starts
 another if none is left. Once the queue is stopped every thread ends after its current
@@ -28,6 +31,7 @@ __all__ = ["THREAD_NAME", "WorkerPool"]
 
 THREAD_NAME = "scopetel-sentry-transport"
 STALL = 0.025  # seconds without a job taken before a capture starts a thread
+SLOW = 0.01  # a send taking this long says more requests in flight would help
 
 
 class WorkerPool:
@@ -58,16 +62,21 @@ class WorkerPool:
 
     def ensure(self) -> None:
         """On a capture: start a thread if none runs or all are stalled (cheap otherwise)."""
-        if self._queue.senders == 0 or self._queue.stalled(self._size, STALL):
-            self._start()
+        if self._queue.senders == 0:
+            self._start(last_send=0.0)
+        elif self._queue.stalled(self._size, STALL):
+            self._start(last_send=STALL)
 
-    def _start(self) -> None:
+    def _start(self, last_send: float) -> None:
         if not self._queue.claim_sender(self._size):
             return
         with self._lock:
             self._started += 1
             thread = threading.Thread(
-                target=self._run, name=f"{THREAD_NAME}-{self._started}", daemon=True
+                target=self._run,
+                args=(last_send,),
+                name=f"{THREAD_NAME}-{self._started}",
+                daemon=True,
             )
             try:
                 thread.start()
@@ -86,15 +95,17 @@ class WorkerPool:
             if thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _run(self) -> None:
+    def _run(self, last_send: float) -> None:
         # The transport must never trace (or log-capture) its own HTTP calls.
         otel_context.attach(otel_context.set_value(SUPPRESS_INSTRUMENTATION_KEY, True))
         ended = False
         try:
             while (job := self._queue.get(self._linger)) is not None:
-                if self._queue.needs_sender(self._size):
-                    self._start()
+                if last_send >= SLOW and self._queue.needs_sender(self._size):
+                    self._start(last_send)
+                started = time.monotonic()
                 self._delivery.process(job)
+                last_send = time.monotonic() - started
             ended = True  # ``get`` stopped counting this thread
         finally:
             if not ended:

@@ -13,9 +13,11 @@ raises into the application or waits on the network in an application thread, an
   (bytes estimated from payload sizes); envelopes beyond are dropped as ``queue_overflow``.
   Envelopes in flight (at most ``pool_size``) are outside the bounds.
 * ``pool_size`` (24): at most this many envelopes in flight at once, each from its own
-  sender thread over its own keep-alive connection. A thread is started only when
-  envelopes wait that no idle thread takes, so a quiet application runs one; at a 100 ms
-  round trip a thread delivers ~10 envelopes/s, hence the default.
+  sender thread over its own keep-alive connection. Threads are added only while
+  envelopes pile up *and* sends are slow (a distant or slow Sentry: at a 100 ms round
+  trip a thread delivers ~10 envelopes/s, hence the default), so a quiet application or
+  a nearby Sentry keeps one or two; more threads working at once would only compete with
+  the application for the GIL.
 * ``thread_linger`` (60 s): a sender thread without work for that long ends.
 * ``timeout`` (5 s): bounds connecting plus reading one response.
 * ``max_retries`` (3), ``backoff_initial`` (0.5 s), ``backoff_max`` (30 s): 5xx answers
@@ -25,7 +27,8 @@ raises into the application or waits on the network in an application thread, an
 * ``http_proxy``/``https_proxy``: proxy URLs (an https DSN prefers ``https_proxy``, and
   tunnels through it with ``CONNECT``); ``None`` falls back to the
   ``HTTP_PROXY``/``HTTPS_PROXY`` variables honouring ``NO_PROXY``; ``""`` disables.
-* ``ca_certs``: a CA bundle file to verify Sentry's certificate with (default: certifi's).
+* ``ca_certs``: a CA bundle file to verify Sentry's certificate with (default: the
+  system's trust store, as urllib3 loads it).
 * ``keep_alive`` (False): TCP keepalive probes on the connections (as sentry_sdk's
   ``keep_alive=True``), for networks that silently drop idle connections.
 
