@@ -13,15 +13,21 @@ distant Sentry; requests are served concurrently). A load process
 accepted, what each SDK counted as dropped (client reports the backend received plus
 counts still pending at exit) by reason, what is unaccounted for, delivered envelopes per
 second from the first capture until the flush returned, and the application thread's
-cost per capture (payload to envelope to the transport's queue), p50 and p99.
+cost of ``capture_envelope``, p50 and p99, next to the median cost of building the
+envelope from the payload (scopetel encodes the JSON there; sentry-sdk in its worker).
+``threads``: the
+load process's threads besides its main one when the captures ended (the sender
+threads). A capture waits for no socket; what it costs beyond its own work is the wait for the GIL
+while sender threads hold it, so it grows with the threads sending at once.
 
 scopetel runs with what ``scopetel.init`` passes (a 1,000-envelope queue) and its
 defaults otherwise (``pool_size=24``), and again with ``pool_size=4`` to show what the
 number of connections buys and costs; sentry-sdk with its defaults (a 100-envelope
 queue), and again with ``transport_queue_size=1000`` so the queue is not the only
 difference. ``--write``
-replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its markers) and
-leaves the rest of the file alone.
+replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its markers),
+leaving the rest of the file alone, and keeps the raw rows in
+``benchmarks/transport_throughput.json`` (``--render`` rebuilds the section from them).
 """
 
 import argparse
@@ -39,6 +45,7 @@ from benchmarks.workloads.backend import Backend
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+RAW = ROOT / "benchmarks" / "transport_throughput.json"  # the rows of the last --write
 START, END = "<!-- transport_throughput: start -->", "<!-- transport_throughput: end -->"
 
 
@@ -69,10 +76,14 @@ IMPLS = (
 )
 
 
+WORKLOAD_NAMES = ("steady 1000/s", "burst")
+Results = dict[tuple[str, str, str], list[dict[str, Any]]]
+
+
 def workloads(quick: bool) -> tuple[Workload, ...]:
     if quick:
-        return (Workload("steady 1000/s", 2_000, 1000.0), Workload("burst", 500, 0.0))
-    return (Workload("steady 1000/s", 10_000, 1000.0), Workload("burst", 2_000, 0.0))
+        return (Workload(WORKLOAD_NAMES[0], 2_000, 1000.0), Workload(WORKLOAD_NAMES[1], 500, 0.0))
+    return (Workload(WORKLOAD_NAMES[0], 10_000, 1000.0), Workload(WORKLOAD_NAMES[1], 2_000, 0.0))
 
 
 def run_one(
@@ -112,8 +123,10 @@ def _row(produced: int, load: dict[str, Any], stats: dict[str, Any]) -> dict[str
         "unaccounted": produced - delivered - sum(dropped.values()),
         "per_second": delivered / load["drained_s"],
         "drained_s": load["drained_s"],
+        "build_p50_us": load["build_p50_us"],
         "capture_p50_us": load["capture_p50_us"],
         "capture_p99_us": load["capture_p99_us"],
+        "threads": load["threads"],
     }
 
 
@@ -144,7 +157,7 @@ def _dropped(rows: list[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
-def markdown(results: dict[tuple[str, str, str], list[dict[str, Any]]], meta: str) -> str:
+def markdown(results: Results, meta: str) -> str:
     lines = [
         START,
         "## Transport throughput: scopetel HttpTransport vs sentry-sdk 2.75 HttpTransport",
@@ -154,17 +167,19 @@ def markdown(results: dict[tuple[str, str, str], list[dict[str, Any]]], meta: st
         __doc__.split("\n\n", 2)[2].strip(),
         "",
         "| backend | workload | transport | produced | delivered | dropped (by reason) "
-        "| unaccounted | delivered/s | capture p50 (µs) | capture p99 (µs) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| unaccounted | delivered/s | threads | build p50 (µs) | capture p50 (µs) "
+        "| capture p99 (µs) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (backend, workload, impl), rows in results.items():
         lines.append(
             f"| {backend} | {workload} | `{impl}` | {rows[0]['produced']:,} "
             f"| {_cell(rows, 'delivered', 0)} | {_dropped(rows)} "
             f"| {_cell(rows, 'unaccounted', 0)} | {_cell(rows, 'per_second', 0)} "
+            f"| {_cell(rows, 'threads', 0)} | {_cell(rows, 'build_p50_us', 1)} "
             f"| {_cell(rows, 'capture_p50_us', 1)} | {_cell(rows, 'capture_p99_us', 1)} |"
         )
-    lines += ["", END, ""]
+    lines += ["", *targets(results), "", END, ""]
     return "\n".join(lines)
 
 
@@ -185,35 +200,45 @@ def _sentry_version(python: str) -> str:
     return subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="fewer envelopes (a smoke run)")
-    parser.add_argument("--rounds", type=int, default=1, help="runs per cell (medians)")
-    parser.add_argument(
-        "--sentry-python",
-        default=sys.executable,
-        help="the interpreter that has sentry-sdk (default: this one)",
-    )
-    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
-    args = parser.parse_args(argv)
+def targets(results: Results) -> list[str]:
+    """Issue 12's goals for scopetel's defaults, judged on every round of this run."""
+    healthy = results.get(("healthy", "steady 1000/s", "scopetel"), [])
+    slow = results.get(("100ms", "steady 1000/s", "scopetel"), [])
+    lossless = [row["delivered"] == row["produced"] for row in healthy]
+    rates = [row["per_second"] for row in slow]
+    verdicts = [
+        (
+            "1,000 transactions/s to a healthy loopback backend lose nothing "
+            "(default 1,000-envelope queue)",
+            f"{sum(lossless)} of {len(lossless)} rounds delivered all",
+            bool(lossless) and all(lossless),
+        ),
+        (
+            "100 ms round trips sustain ≥ 200 envelopes/s",
+            f"{min(rates, default=0):,.0f}-{max(rates, default=0):,.0f} delivered/s",
+            bool(rates) and min(rates) >= 200,
+        ),
+    ]
+    lines = ["| target (scopetel defaults) | measured | result |", "|---|---|---|"]
+    for label, measured, passed in verdicts:
+        lines.append(f"| {label} | {measured} | **{'PASS' if passed else 'FAIL'}** |")
+    return lines
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Every round of every cell; the raw rows and how the run went (``meta``)."""
     python = {"scopetel": sys.executable, "sentry_sdk": args.sentry_python}
     started, load_before = time.monotonic(), os.getloadavg()[0]
-    results: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    rows: list[dict[str, Any]] = []
     for round_index in range(args.rounds):
         for scenario in SCENARIOS:
             for workload in workloads(args.quick):
                 order = IMPLS[round_index % len(IMPLS) :] + IMPLS[: round_index % len(IMPLS)]
                 for impl in order:
                     row = run_one(scenario, workload, impl, python)
-                    key = (scenario.backend, workload.name, impl.name)
-                    results.setdefault(key, []).append(row)
-                    print(f"{key}: {json.dumps(row)}", file=sys.stderr, flush=True)
-    ordered = {
-        (s.backend, w.name, i.name): results[(s.backend, w.name, i.name)]
-        for s in SCENARIOS
-        for w in workloads(args.quick)
-        for i in IMPLS
-    }
+                    row["cell"] = [scenario.backend, workload.name, impl.name]
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr, flush=True)
     command = "python -m benchmarks.transport_throughput" + " --quick" * args.quick
     command += f" --rounds {args.rounds}" if args.rounds > 1 else ""
     meta = (
@@ -224,9 +249,39 @@ def main(argv: list[str] | None = None) -> int:
         f"cores, load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at "
         "the end. Cells: median <sub>min-max</sub> over rounds."
     )
-    section = markdown(ordered, meta)
+    return {"meta": meta, "rows": rows}
+
+
+def by_cell(rows: list[dict[str, Any]]) -> Results:
+    """Rows grouped by (backend, workload, transport), in the order they were first run."""
+    results: Results = {}
+    for row in rows:
+        backend, workload, impl = row["cell"]
+        results.setdefault((backend, workload, impl), []).append(row)
+    order = [(s.backend, w, i.name) for s in SCENARIOS for w in WORKLOAD_NAMES for i in IMPLS]
+    return {key: results[key] for key in order if key in results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="fewer envelopes (a smoke run)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per cell (medians)")
+    parser.add_argument(
+        "--sentry-python",
+        default=sys.executable,
+        help="the interpreter that has sentry-sdk (default: this one)",
+    )
+    parser.add_argument("--write", action="store_true", help=f"update RESULTS.md and {RAW.name}")
+    parser.add_argument(
+        "--render", action="store_true", help=f"only rebuild the section from {RAW.name}"
+    )
+    args = parser.parse_args(argv)
+    run = json.loads(RAW.read_text(encoding="utf-8")) if args.render else measure(args)
+    if args.write and not args.render:
+        RAW.write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+    section = markdown(by_cell(run["rows"]), run["meta"])
     print(section)
-    if args.write:
+    if args.write or args.render:
         write_section(section)
     return 0
 
