@@ -1,16 +1,14 @@
 """The transport's sender threads: daemon threads, started on demand, each with a connection.
 
-The first capture starts one thread. After that, more are started by the threads
-themselves, when concurrency pays: a thread whose last send was slow (``SLOW`` seconds
-or more: the backend is far or slow, not busy with our CPU) and that takes a job while
-jobs pile up (``JobQueue.needs_sender``) starts one more, up to ``size``, before it
-sends; the new thread inherits that slowness, so the pool grows to what the backlog needs
-within one round trip. The application starts one only when jobs pile up and no thread
-took one for ``STALL`` seconds (all are stuck waiting for answers). Starting a thread
-costs the starter a GIL hand-off, which the application is spared at every other
-capture; and a fast backend stays at one or two threads, since more threads working
-at once only compete with the application for the GIL. A slow or distant one gets up
-to ``size`` requests in flight at once (at 100 ms, each delivers ~10 envelopes/s).
+The first capture starts one thread. More are started by the threads themselves, up to
+``size``: a thread that takes a job while jobs pile up (``JobQueue.needs_sender``) starts
+another before it sends if its last send took ``SLOW`` seconds or more (a distant or slow
+backend, or a process short of CPU). The new thread inherits that figure, so the pool
+grows to what the backlog needs within one round trip (at 100 ms, a thread delivers ~10
+envelopes/s), while a fast backend keeps one or two threads: more threads sending at once
+only compete with the application for the GIL. The application starts a thread only when
+jobs pile up and no thread took one for ``STALL`` seconds (all are stuck waiting for
+answers), so it rarely pays the GIL hand-off of starting one.
 Idle threads are woken most recently idle first, so a light load stays on few threads and
 a thread that found nothing to do for ``linger`` seconds ends; the next capture starts
 another if none is left. Once the queue is stopped every thread ends after its current
