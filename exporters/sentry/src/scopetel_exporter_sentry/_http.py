@@ -1,19 +1,44 @@
-"""One HTTP POST of an envelope body to Sentry, over a keep-alive urllib3 pool."""
+"""One HTTP POST of an envelope body to Sentry, over a pool of keep-alive urllib3 connections."""
 
 import gzip
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.request import getproxies_environment
 
 import urllib3
+from urllib3.connection import HTTPConnection
 
 from scopetel_exporter_sentry.dsn import Dsn
 
-__all__ = ["HttpResponse", "HttpSender", "select_proxy"]
+__all__ = ["HttpResponse", "HttpSender", "keep_alive_options", "select_proxy"]
 
 LOGGER = logging.getLogger("scopetel")
 ENVELOPE_CONTENT_TYPE = "application/x-sentry-envelope"
+SocketOption = tuple[int, int, int]
+# TCP keepalive: probe a connection idle for 30 s every 10 s, give up after 6 probes.
+_KEEPALIVE_IDLE, _KEEPALIVE_INTERVAL, _KEEPALIVE_PROBES = 30, 10, 6
+
+
+def keep_alive_options() -> list[SocketOption]:
+    """urllib3's socket options (``TCP_NODELAY``) plus TCP keepalive, where the OS has them.
+
+    Keepalive probes stop NAT gateways and load balancers from silently dropping a pooled
+    connection that sat idle, which would cost the next envelope a failed attempt.
+    """
+    options: list[SocketOption] = [*HTTPConnection.default_socket_options]
+    options.append((socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1))
+    # TCP_KEEPIDLE on Linux and others; macOS names the same option TCP_KEEPALIVE.
+    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
+    for name, value in (
+        (idle, _KEEPALIVE_IDLE),
+        (getattr(socket, "TCP_KEEPINTVL", None), _KEEPALIVE_INTERVAL),
+        (getattr(socket, "TCP_KEEPCNT", None), _KEEPALIVE_PROBES),
+    ):
+        if name is not None:
+            options.append((socket.IPPROTO_TCP, name, value))
+    return options
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +98,15 @@ class HttpSender:
         gzip_level: int,
         proxy: str | None,
         ca_certs: str | None,
+        pool_size: int = 1,
+        keep_alive: bool = False,
     ) -> None:
         self._url = dsn.envelope_url
         self._gzip_level = gzip_level
         self._proxy = proxy
         self._ca_certs = ca_certs
+        self._pool_size = pool_size
+        self._keep_alive = keep_alive
         self._timeout = urllib3.Timeout(total=timeout)
         self._headers = {
             "Content-Type": ENVELOPE_CONTENT_TYPE,
@@ -87,7 +116,15 @@ class HttpSender:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> urllib3.PoolManager:
-        options: dict[str, Any] = {"num_pools": 2, "maxsize": 1, "retries": False}
+        # One connection per sender thread; ``block=False``: never wait for a connection.
+        options: dict[str, Any] = {
+            "num_pools": 2,
+            "maxsize": self._pool_size,
+            "block": False,
+            "retries": False,
+        }
+        if self._keep_alive:
+            options["socket_options"] = keep_alive_options()
         if self._ca_certs is not None:
             options.update(ca_certs=self._ca_certs, cert_reqs="CERT_REQUIRED")
         if self._proxy:

@@ -1,177 +1,112 @@
-"""The transport's background thread: takes jobs, sends them, decides what each response means.
+"""The transport's sender threads: daemon threads, started on demand, each with a connection.
 
-Outcomes, per item (client reports themselves are never counted):
-
-* 2xx: delivered.
-* 429: rate limits updated from the headers; items dropped as ``ratelimit_backoff``.
-* 413 and other 4xx: dropped as ``send_error``, never retried.
-* 5xx and network errors (refused, reset, timeout): retried up to ``max_retries`` times with
-  bounded exponential backoff; then dropped as ``send_error`` (5xx) or ``network_error``.
-
-A client report that rode along an envelope which was not delivered for a reason that is
-not its own fault (429, 5xx, network) is counted again, to be sent later.
+The first capture starts one thread. More are started by the threads themselves, up to
+``size``: a thread that takes a job while jobs pile up (``JobQueue.needs_sender``) starts
+another before it sends if its last send took ``SLOW`` seconds or more (a distant or slow
+backend, or a process short of CPU). The new thread inherits that figure, so the pool
+grows to what the backlog needs within one round trip (at 100 ms, a thread delivers ~10
+envelopes/s), while a fast backend keeps one or two threads: more threads sending at once
+only compete with the application for the GIL. The application starts a thread only when
+jobs pile up and no thread took one for ``STALL`` seconds (all are stuck waiting for
+answers), so it rarely pays the GIL hand-off of starting one.
+Idle threads are woken most recently idle first, so a light load stays on few threads and
+a thread that found nothing to do for ``linger`` seconds ends; the next capture starts
+another if none is left. Once the queue is stopped every thread ends after its current
+request, and the last one out closes the HTTP pool.
 """
 
-import random
 import threading
-from dataclasses import dataclass
+import time
 
-import urllib3
 from opentelemetry import context as otel_context
 
-from scopetel_exporter_sentry._discards import (
-    REPORT_CATEGORY,
-    REPORT_TYPE,
-    count_items,
-    split_limited,
-)
-from scopetel_exporter_sentry._http import HttpResponse, HttpSender
+from scopetel_exporter_sentry._delivery import Delivery
+from scopetel_exporter_sentry._http import HttpSender
 from scopetel_exporter_sentry._log import LOGGER, SUPPRESS_INSTRUMENTATION_KEY
-from scopetel_exporter_sentry._queue import Job, JobQueue
-from scopetel_exporter_sentry.client_reports import ClientReports, DiscardReason
-from scopetel_exporter_sentry.envelope import Envelope, Item, serialize_envelope
-from scopetel_exporter_sentry.rate_limits import RateLimits, parse_retry_after
+from scopetel_exporter_sentry._queue import JobQueue
 
-__all__ = ["RetryPolicy", "Worker"]
+__all__ = ["THREAD_NAME", "WorkerPool"]
 
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently 5xx and network failures are retried."""
-
-    max_retries: int
-    backoff_initial: float
-    backoff_max: float
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based), jittered down by <= 50%."""
-        delay = min(self.backoff_max, self.backoff_initial * 2.0 ** (attempt - 1))
-        delay *= random.uniform(0.5, 1.0)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.backoff_max))
-        return delay
+THREAD_NAME = "scopetel-sentry-transport"
+STALL = 0.025  # seconds without a job taken before a capture starts a thread
+SLOW = 0.01  # a send taking this long says more requests in flight would help
 
 
-class Worker:
-    """Owns one daemon thread that drains a :class:`JobQueue`."""
+class WorkerPool:
+    """Up to ``size`` daemon threads taking jobs from ``queue`` and handing them to ``delivery``."""
 
     def __init__(
         self,
         queue: JobQueue,
+        delivery: Delivery,
         sender: HttpSender,
-        rate_limits: RateLimits,
-        reports: ClientReports,
-        retry: RetryPolicy,
+        *,
+        size: int,
+        linger: float,
     ) -> None:
         self._queue = queue
+        self._delivery = delivery
         self._sender = sender
-        self._limits = rate_limits
-        self._reports = reports
-        self._retry = retry
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the thread unless it already runs (callers serialize calls)."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name="scopetel-sentry-transport", daemon=True
-            )
-            self._thread.start()
+        self._size = size
+        self._linger = linger
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._started = 0
 
     @property
     def started(self) -> bool:
-        return self._thread is not None
+        """Whether any thread was ever started."""
+        return self._started > 0
 
-    def _run(self) -> None:
+    def ensure(self) -> None:
+        """On a capture: start a thread if none runs or all are stalled (cheap otherwise)."""
+        if self._queue.senders == 0:
+            self._start(last_send=0.0)
+        elif self._queue.stalled(self._size, STALL):
+            self._start(last_send=STALL)
+
+    def _start(self, last_send: float) -> None:
+        if not self._queue.claim_sender(self._size):
+            return
+        with self._lock:
+            self._started += 1
+            thread = threading.Thread(
+                target=self._run,
+                args=(last_send,),
+                name=f"{THREAD_NAME}-{self._started}",
+                daemon=True,
+            )
+            try:
+                thread.start()
+            except RuntimeError:  # interpreter shutdown, or the OS refused a thread
+                self._queue.release_sender()
+                LOGGER.debug("scopetel: could not start a transport thread", exc_info=True)
+                return
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+
+    def join(self, deadline: float) -> None:
+        """Wait for the threads to end, until ``deadline`` (monotonic) at the latest."""
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _run(self, last_send: float) -> None:
         # The transport must never trace (or log-capture) its own HTTP calls.
         otel_context.attach(otel_context.set_value(SUPPRESS_INSTRUMENTATION_KEY, True))
+        ended = False
         try:
-            while (job := self._queue.get()) is not None:
-                try:
-                    self._process(job)
-                except Exception:
-                    LOGGER.exception("scopetel: unexpected error in the Sentry transport")
-                    self._drop(job, DiscardReason.SEND_ERROR, restore_report=True)
-                    self._queue.done(job)
+            while (job := self._queue.get(self._linger)) is not None:
+                if last_send >= SLOW and self._queue.needs_sender(self._size):
+                    self._start(last_send)
+                started = time.monotonic()
+                self._delivery.process(job)
+                last_send = time.monotonic() - started
+            ended = True  # ``get`` stopped counting this thread
         finally:
-            if self._queue.stopped:
+            if not ended:
+                self._queue.release_sender()
+            if self._queue.stopped and self._queue.senders == 0:
                 self._sender.close()
-
-    def _process(self, job: Job) -> None:
-        """Send one job; end it with ``queue.done`` or hand it back with ``queue.retry``."""
-        envelope = self._prepare(job)
-        if envelope is None:
-            self._queue.done(job)
-            return
-        body = serialize_envelope(envelope)  # a bad envelope fails here, not as a network error
-        job.attempts += 1
-        try:
-            response = self._sender.send(body)
-        except (urllib3.exceptions.HTTPError, OSError) as error:  # refused, reset, timeout …
-            self._failed(job, DiscardReason.NETWORK_ERROR, repr(error), None)
-            return
-        self._limits.update(
-            status=response.status,
-            rate_limits=response.rate_limits,
-            retry_after=response.retry_after,
-        )
-        if 200 <= response.status < 300:
-            self._queue.done(job)
-        elif response.status == 429:
-            LOGGER.debug("scopetel: Sentry is rate limiting (HTTP 429)")
-            self._drop(job, DiscardReason.RATELIMIT_BACKOFF, restore_report=True)
-            self._queue.done(job)
-        elif response.status >= 500:
-            self._failed(job, DiscardReason.SEND_ERROR, f"HTTP {response.status}", response)
-        else:
-            LOGGER.warning("scopetel: Sentry rejected an envelope with HTTP %s", response.status)
-            self._drop(job, DiscardReason.SEND_ERROR)
-            self._queue.done(job)
-
-    def _prepare(self, job: Job) -> Envelope | None:
-        """The envelope to send now: limited items removed, a client report attached."""
-        if job.envelope is None:  # a standalone client report was asked for
-            if job.report is None and not self._limits.is_limited(REPORT_CATEGORY):
-                job.report = self._reports.take()
-            if job.report is None:
-                return None
-            return Envelope(items=[Item.from_json(REPORT_TYPE, job.report)])
-        kept, limited = split_limited(self._limits, job.envelope.items)
-        count_items(self._reports, DiscardReason.RATELIMIT_BACKOFF, limited)
-        job.envelope = Envelope(job.envelope.headers, kept)
-        if not kept:
-            self._restore_report(job)
-            return None
-        if job.attempts == 0 and not self._limits.is_limited(REPORT_CATEGORY):
-            job.report = self._reports.take()
-        if job.report is None:
-            return job.envelope
-        return Envelope(job.envelope.headers, [*kept, Item.from_json(REPORT_TYPE, job.report)])
-
-    def _failed(self, job: Job, reason: str, what: str, response: HttpResponse | None) -> None:
-        """A retryable failure: retry later, or drop for ``reason`` once retries are used up."""
-        if job.attempts <= self._retry.max_retries:
-            retry_after = None
-            if response is not None and response.retry_after is not None:
-                retry_after = parse_retry_after(response.retry_after, default=0.0)
-            delay = self._retry.delay(job.attempts, retry_after)
-            LOGGER.debug("scopetel: sending to Sentry failed (%s); retrying in %.2fs", what, delay)
-            if self._queue.retry(job, delay):
-                return
-        else:
-            LOGGER.warning(
-                "scopetel: dropping an envelope after %d attempts: %s", job.attempts, what
-            )
-        self._drop(job, reason, restore_report=True)
-        self._queue.done(job)
-
-    def _drop(self, job: Job, reason: str, *, restore_report: bool = False) -> None:
-        if job.envelope is not None:
-            count_items(self._reports, reason, job.envelope.items)
-        if restore_report:
-            self._restore_report(job)
-
-    def _restore_report(self, job: Job) -> None:
-        if job.report is not None:
-            self._reports.restore(job.report)
-            job.report = None
