@@ -47,7 +47,15 @@ class SentrySpanExporter(SpanExporter):
         dsn = dsn or self._options.dsn
         self._public_key = Dsn.parse(dsn).public_key if dsn else None
         if transport is None and dsn:
-            transport = HttpTransport(Dsn.parse(dsn), client=CLIENT)
+            transport = HttpTransport(
+                Dsn.parse(dsn),
+                client=CLIENT,
+                max_queue_items=self._options.transport_queue_size,
+                http_proxy=self._options.http_proxy,
+                https_proxy=self._options.https_proxy,
+                ca_certs=self._options.ca_certs,
+                keep_alive=self._options.keep_alive,
+            )
         if transport is None:
             LOGGER.warning("scopetel: SentrySpanExporter has no SENTRY_DSN; spans are dropped")
         self._transport = transport

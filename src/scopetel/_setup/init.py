@@ -77,6 +77,7 @@ def configure(
             http_proxy=options.http_proxy,
             https_proxy=options.https_proxy,
             ca_certs=options.ca_certs,
+            keep_alive=options.keep_alive,
         )
     client = Client(options, transport)
     _filter_outgoing_headers()

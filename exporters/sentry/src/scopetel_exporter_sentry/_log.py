@@ -8,24 +8,30 @@ instead (for test suites); otherwise nothing is ever raised into the application
 
 import logging
 import os
+from contextlib import AbstractContextManager
 from typing import Final
 
-from opentelemetry import context as otel_context
-
-__all__ = ["LOGGER", "SUPPRESS_INSTRUMENTATION_KEY", "report_internal_error"]
+__all__ = ["LOGGER", "report_internal_error", "suppressed"]
 
 LOGGER: Final = logging.getLogger("scopetel")
-SUPPRESS_INSTRUMENTATION_KEY: Final = otel_context._SUPPRESS_INSTRUMENTATION_KEY
+
+
+def suppressed() -> AbstractContextManager[None]:
+    """OpenTelemetry's ``suppress_instrumentation()``: the transport's own HTTP calls and
+    log lines make no spans and no events."""
+    # Imported on use: OpenTelemetry loads propagators (and so scopetel and this module)
+    # while opentelemetry.instrumentation.utils itself is still being imported.
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    return suppress_instrumentation()
 
 
 def report_internal_error(where: str) -> None:
     """Log the exception being handled as a bug of the transport; call inside ``except``."""
-    token = otel_context.attach(otel_context.set_value(SUPPRESS_INSTRUMENTATION_KEY, True))
     try:
-        LOGGER.error("scopetel transport internal error in %s", where, exc_info=True)
+        with suppressed():
+            LOGGER.error("scopetel transport internal error in %s", where, exc_info=True)
     except Exception:
         pass
-    finally:
-        otel_context.detach(token)
     if os.environ.get("SCOPETEL_RAISE_INTERNAL_ERRORS", "") == "1":
         raise

@@ -18,11 +18,9 @@ request, and the last one out closes the HTTP pool.
 import threading
 import time
 
-from opentelemetry import context as otel_context
-
 from scopetel_exporter_sentry._delivery import Delivery
 from scopetel_exporter_sentry._http import HttpSender
-from scopetel_exporter_sentry._log import LOGGER, SUPPRESS_INSTRUMENTATION_KEY
+from scopetel_exporter_sentry._log import LOGGER, suppressed
 from scopetel_exporter_sentry._queue import JobQueue
 
 __all__ = ["THREAD_NAME", "WorkerPool"]
@@ -95,7 +93,10 @@ class WorkerPool:
 
     def _run(self, last_send: float) -> None:
         # The transport must never trace (or log-capture) its own HTTP calls.
-        otel_context.attach(otel_context.set_value(SUPPRESS_INSTRUMENTATION_KEY, True))
+        with suppressed():
+            self._serve(last_send)
+
+    def _serve(self, last_send: float) -> None:
         ended = False
         try:
             while (job := self._queue.get(self._linger)) is not None:
