@@ -26,6 +26,13 @@ from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.integrations import PREFIX, disabled_names
 
 LOGGER: Final = logging.getLogger("scopetel")
+_loaded = False
+
+
+def loaded_by_opentelemetry_instrument() -> bool:
+    """Whether ``opentelemetry-instrument`` started scopetel's distro in this process
+    (then OpenTelemetry loads the instrumentors, not ``init()``)."""
+    return _loaded
 
 
 # (opentelemetry.instrumentation.distro is ``# type: ignore``d upstream: mypy sees Any.)
@@ -33,10 +40,12 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
     """Defaults for the ``OTEL_*`` variables; skips instrumentors scopetel should not load."""
 
     def _configure(self, **kwargs: Any) -> None:
+        global _loaded
         environ = os.environ
         if otel_env.sdk_disabled(environ):
             LOGGER.debug("scopetel: OTEL_SDK_DISABLED is true; doing nothing")
             return
+        _loaded = True
         _report_once(logging.getLogger("opentelemetry.sdk.resources"))
         propagators_chosen = otel_env.PROPAGATORS in environ
         for name, value in otel_env.distro_defaults(environ).items():
