@@ -8,6 +8,8 @@ Rules, per ``init()`` (see :func:`begin`):
 
 * a target named in ``disabled_integrations`` or ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``
   is left alone;
+* integrations sharing an instrumentor (Starlette and FastAPI): the first one set up
+  configures it (integrations given to ``init()`` come before the defaults);
 * an instrumentor already active is left as it is, unless the integration's options
   differ from those it was last given here: then it is instrumented again with them
   (the active client's integrations win; options left at sentry_sdk's defaults are
@@ -19,13 +21,16 @@ Rules, per ``init()`` (see :func:`begin`):
 
 import importlib
 import logging
+import sys
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any, Final
 
+import wrapt
 from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 
 from scopetel._fork_safety import ForkSafeLock
+from scopetel._internal_errors import report_internal_error
 from scopetel.integrations._entry_spans import ENTRY_SPAN_PROVIDER
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -36,6 +41,8 @@ _disabled: frozenset[str] = frozenset()
 _hands_off = False
 _first_by_us: set[str] = set()  # targets an integration instrumented first
 _applied: dict[str, dict[str, Any]] = {}  # the options each target was last given here
+_this_init: set[str] = set()  # targets an integration of the current init() enabled
+_waiting: dict[str, dict[str, Any]] = {}  # targets waiting for their library, options
 
 
 def begin(disabled: Iterable[str], *, hands_off: bool) -> None:
@@ -43,14 +50,27 @@ def begin(disabled: Iterable[str], *, hands_off: bool) -> None:
     global _disabled, _hands_off
     _disabled = frozenset(disabled)
     _hands_off = hands_off
+    _this_init.clear()
 
 
-def instrument(target: str, **kwargs: Any) -> bool:
+def instrument(target: str, *, when_imported: str | None = None, **kwargs: Any) -> bool:
     """Enable ``target`` with ``kwargs`` (see the module docstring); whether it is active.
 
     False, with a debug line, when it is disabled, not installed, or its library is
-    missing or of an unsupported version.
+    missing or of an unsupported version. ``when_imported``: the library's module; until
+    the application imports it, nothing is imported (the instrumentor would import the
+    library: seconds of start-up for libraries installed but unused), and the latest
+    options given are applied then.
     """
+    if when_imported is not None and when_imported not in sys.modules:
+        if target in _disabled:
+            return False
+        with _lock:
+            first = target not in _waiting
+            _waiting[target] = dict(kwargs)
+        if first:
+            wrapt.register_post_import_hook(lambda _: _on_import(target), when_imported)
+        return True
     if target in _disabled:
         LOGGER.debug("scopetel: %s is disabled", target)
         return False
@@ -63,6 +83,11 @@ def instrument(target: str, **kwargs: Any) -> bool:
         return False
     with _lock:
         active = instrumentor.is_instrumented_by_opentelemetry
+        if active and target in _this_init:
+            if kwargs != _applied.get(target, {}):
+                LOGGER.debug("scopetel: %s already configured by another integration", target)
+            return True
+        _this_init.add(target)
         if active and kwargs == _applied.get(target, {}):
             return True  # as this integration wants it (or as OpenTelemetry loaded it)
         if not active and _hands_off and not kwargs:
@@ -77,6 +102,18 @@ def instrument(target: str, **kwargs: Any) -> bool:
             instrumentor.uninstrument()
         instrumentor.instrument(**kwargs)
     return True
+
+
+def _on_import(target: str) -> None:
+    """The library of a waiting target was imported: instrument it with its options."""
+    with _lock:
+        kwargs = _waiting.pop(target, None)
+    if kwargs is None or target in _disabled:
+        return
+    try:
+        instrument(target, **kwargs)
+    except Exception:
+        report_internal_error(f"instrumenting {target}")
 
 
 def _load(target: str) -> Any:

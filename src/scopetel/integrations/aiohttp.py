@@ -37,6 +37,6 @@ class AioHttpIntegration(Integration):
         self.failed_request_status_codes = failed_request_status_codes
 
     def setup(self) -> None:
-        instrument("aiohttp-server")
-        instrument("aiohttp-client")
+        instrument("aiohttp-server", when_imported="aiohttp")
+        instrument("aiohttp-client", when_imported="aiohttp")
         accept(self, _DEFAULTS)

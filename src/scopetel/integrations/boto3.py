@@ -13,4 +13,4 @@ class Boto3Integration(Integration):
     identifier = "boto3"
 
     def setup(self) -> None:
-        instrument("botocore")
+        instrument("botocore", when_imported="botocore")

@@ -45,6 +45,6 @@ class CeleryIntegration(Integration):
             ignore_logger(name)
 
     def setup(self) -> None:
-        instrument("scopetel_celery")
-        instrument("celery")
+        instrument("scopetel_celery", when_imported="celery")
+        instrument("celery", when_imported="celery")
         accept(self, _DEFAULTS)

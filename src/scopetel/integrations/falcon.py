@@ -22,5 +22,5 @@ class FalconIntegration(Integration):
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLE_VALUES)
 
     def setup(self) -> None:
-        instrument("falcon")
+        instrument("falcon", when_imported="falcon")
         accept(self, {"transaction_style": "uri_template"})

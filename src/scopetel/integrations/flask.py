@@ -36,6 +36,6 @@ class FlaskIntegration(Integration):
         self.http_methods_to_capture = tuple(map(str.upper, http_methods_to_capture))
 
     def setup(self) -> None:
-        instrument("scopetel_flask")
-        instrument("flask")
+        instrument("scopetel_flask", when_imported="flask")
+        instrument("flask", when_imported="flask")
         accept(self, _DEFAULTS)

@@ -14,4 +14,4 @@ class HttpxIntegration(Integration):
     identifier = "httpx"
 
     def setup(self) -> None:
-        instrument("httpx")
+        instrument("httpx", when_imported="httpx")

@@ -22,5 +22,5 @@ class PyramidIntegration(Integration):
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLE_VALUES)
 
     def setup(self) -> None:
-        instrument("pyramid")
+        instrument("pyramid", when_imported="pyramid")
         accept(self, {"transaction_style": "route_name"})

@@ -32,5 +32,5 @@ class RedisIntegration(Integration):
         require("redis", "Redis client")
 
     def setup(self) -> None:
-        instrument("redis")
+        instrument("redis", when_imported="redis")
         accept(self, {"max_data_size": None, "cache_prefixes": []})

@@ -14,4 +14,4 @@ class SqlalchemyIntegration(Integration):
     identifier = "sqlalchemy"
 
     def setup(self) -> None:
-        instrument("sqlalchemy")
+        instrument("sqlalchemy", when_imported="sqlalchemy")

@@ -15,5 +15,5 @@ class StdlibIntegration(Integration):
     identifier = "stdlib"
 
     def setup(self) -> None:
-        instrument("urllib")
-        instrument("urllib3")
+        instrument("urllib", when_imported="urllib.request")
+        instrument("urllib3", when_imported="urllib3")
