@@ -7,8 +7,7 @@ import sys
 import pytest
 
 import scopetel
-from scopetel.integrations import DidNotEnable, Integration
-from scopetel.integrations import _registry
+from scopetel.integrations import DidNotEnable, Integration, _registry
 from tests.integrations.conftest import AUTO_ENABLING, Start
 
 LIBRARIES = {
