@@ -12,9 +12,9 @@ from typing import Any, Final
 
 from scopetel._config.resolution import resolve
 from scopetel._internal_errors import report_internal_error
-from scopetel._setup.distro import loaded_by_opentelemetry_instrument
 from scopetel._setup.init import configure
 from scopetel._setup.integrations import instrument_defaults
+from scopetel._setup.launcher import loaded_by_opentelemetry_instrument
 from scopetel.integrations._registry import setup_integrations
 
 LOGGER: Final = logging.getLogger("scopetel")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Final
 
-from opentelemetry.propagate import get_global_textmap, set_global_textmap
+from opentelemetry import propagate  # a module: importable while it loads our propagator
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
@@ -119,12 +119,12 @@ def _filter_outgoing_headers() -> None:
     ``baggage`` are added to OpenTelemetry's defaults, as under ``opentelemetry-instrument``
     (and as sentry_sdk's integrations send them).
     """
-    textmap = get_global_textmap()
+    textmap = propagate.get_global_textmap()
     if isinstance(textmap, TargetFilter):
         return
     if SENTRY_TRACE_HEADER not in textmap.fields and otel_env.PROPAGATORS not in os.environ:
         textmap = CompositePropagator([textmap, ScopetelPropagator()])
-    set_global_textmap(TargetFilter(textmap, _active_targets))
+    propagate.set_global_textmap(TargetFilter(textmap, _active_targets))
 
 
 def _active_targets() -> Targets:

@@ -27,7 +27,7 @@ from scopetel._setup.integrations import PREFIX, disabled_names
 from scopetel.integrations import _instrumentors
 from scopetel.integrations._base import DidNotEnable, Integration
 from scopetel.integrations._defaults import default_classes
-from scopetel.scope import add_global_event_processor
+from scopetel.scope import add_global_event_processor, restore_global_event_processors
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -57,6 +57,7 @@ def setup_integrations(options: Options, *, hands_off: bool = False) -> Mapping[
     """
     global _enabled
     _list_in_events()
+    restore_global_event_processors()
     chosen = {integration.identifier: integration for integration in options.integrations}
     if options.default_integrations:
         for cls in default_classes(options.auto_enabling_integrations):

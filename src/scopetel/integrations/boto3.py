@@ -1,16 +1,15 @@
 """``sentry_sdk.integrations.boto3``: AWS calls made with boto3/botocore."""
 
-from scopetel.integrations._base import Integration, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._library import LibraryIntegration
 
 require("botocore", "botocore")
 
 
-class Boto3Integration(Integration):
+class Boto3Integration(LibraryIntegration):
     """A span per AWS API call inside a transaction, through OpenTelemetry's botocore
     instrumentation (``opentelemetry-instrumentation-botocore``)."""
 
     identifier = "boto3"
-
-    def setup(self) -> None:
-        instrument("botocore", when_imported="botocore")
+    library = "botocore"
+    instrumentors = ("botocore",)

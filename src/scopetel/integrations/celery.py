@@ -1,21 +1,13 @@
 """``sentry_sdk.integrations.celery``: Celery tasks and the messages that start them."""
 
-from typing import Any
-
-from scopetel.integrations._base import Integration, accept, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._library import LibraryIntegration
 from scopetel.integrations.logging import ignore_logger
 
 require("celery", "Celery")
 
-_DEFAULTS: dict[str, Any] = {
-    "propagate_traces": True,
-    "monitor_beat_tasks": False,
-    "exclude_beat_tasks": None,
-}
 
-
-class CeleryIntegration(Integration):
+class CeleryIntegration(LibraryIntegration):
     """Task (consumer) and ``apply_async`` (producer) spans, the trace carried in the
     task's headers, through OpenTelemetry's Celery instrumentation
     (``opentelemetry-instrumentation-celery``), and scopetel's ``scopetel_celery`` when
@@ -27,6 +19,13 @@ class CeleryIntegration(Integration):
     """
 
     identifier = "celery"
+    library = "celery"
+    instrumentors = ("scopetel_celery", "celery")
+    without_effect = {
+        "propagate_traces": True,
+        "monitor_beat_tasks": False,
+        "exclude_beat_tasks": None,
+    }
 
     def __init__(
         self,
@@ -43,8 +42,3 @@ class CeleryIntegration(Integration):
         # a worker logs every task's outcome there: noise in breadcrumbs, as in sentry_sdk
         for name in ("celery.worker.job", "celery.app.trace", "celery.redirected"):
             ignore_logger(name)
-
-    def setup(self) -> None:
-        instrument("scopetel_celery", when_imported="celery")
-        instrument("celery", when_imported="celery")
-        accept(self, _DEFAULTS)

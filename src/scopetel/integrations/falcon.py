@@ -1,7 +1,7 @@
 """``sentry_sdk.integrations.falcon``: Falcon requests as transactions."""
 
-from scopetel.integrations._base import Integration, accept, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._library import LibraryIntegration
 from scopetel.integrations._web import transaction_style as check_style
 
 require("falcon", "Falcon")
@@ -9,18 +9,17 @@ require("falcon", "Falcon")
 TRANSACTION_STYLE_VALUES = ("uri_template", "path")
 
 
-class FalconIntegration(Integration):
+class FalconIntegration(LibraryIntegration):
     """Server spans for Falcon requests, through OpenTelemetry's Falcon instrumentation
     (``opentelemetry-instrumentation-falcon``).
 
-    Accepted without effect: ``transaction_style`` (named by the URI template).
+    Accepted without effect: ``transaction_style``.
     """
 
     identifier = "falcon"
+    library = "falcon"
+    instrumentors = ("falcon",)
+    without_effect = {"transaction_style": "uri_template"}
 
     def __init__(self, transaction_style: str = "uri_template") -> None:
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLE_VALUES)
-
-    def setup(self) -> None:
-        instrument("falcon", when_imported="falcon")
-        accept(self, {"transaction_style": "uri_template"})

@@ -1,17 +1,16 @@
 """``sentry_sdk.integrations.httpx``: outgoing httpx requests."""
 
-from scopetel.integrations._base import Integration, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._library import LibraryIntegration
 
 require("httpx", "httpx")
 
 
-class HttpxIntegration(Integration):
+class HttpxIntegration(LibraryIntegration):
     """Spans and trace headers for ``httpx.Client`` and ``httpx.AsyncClient`` requests
     inside a transaction, through OpenTelemetry's httpx instrumentation
     (``opentelemetry-instrumentation-httpx``)."""
 
     identifier = "httpx"
-
-    def setup(self) -> None:
-        instrument("httpx", when_imported="httpx")
+    library = "httpx"
+    instrumentors = ("httpx",)

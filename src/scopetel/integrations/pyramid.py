@@ -1,7 +1,7 @@
 """``sentry_sdk.integrations.pyramid``: Pyramid requests as transactions."""
 
-from scopetel.integrations._base import Integration, accept, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._library import LibraryIntegration
 from scopetel.integrations._web import transaction_style as check_style
 
 require("pyramid", "Pyramid")
@@ -9,18 +9,17 @@ require("pyramid", "Pyramid")
 TRANSACTION_STYLE_VALUES = ("route_name", "route_pattern")
 
 
-class PyramidIntegration(Integration):
+class PyramidIntegration(LibraryIntegration):
     """Server spans for Pyramid requests, through OpenTelemetry's Pyramid instrumentation
     (``opentelemetry-instrumentation-pyramid``).
 
-    Accepted without effect: ``transaction_style`` (named by the route pattern).
+    Accepted without effect: ``transaction_style``.
     """
 
     identifier = "pyramid"
+    library = "pyramid"
+    instrumentors = ("pyramid",)
+    without_effect = {"transaction_style": "route_name"}
 
     def __init__(self, transaction_style: str = "route_name") -> None:
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLE_VALUES)
-
-    def setup(self) -> None:
-        instrument("pyramid", when_imported="pyramid")
-        accept(self, {"transaction_style": "route_name"})

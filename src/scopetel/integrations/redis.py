@@ -2,11 +2,11 @@
 
 import warnings
 
-from scopetel.integrations._base import Integration, accept, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._library import LibraryIntegration
 
 
-class RedisIntegration(Integration):
+class RedisIntegration(LibraryIntegration):
     """A span per command (and pipeline), through OpenTelemetry's redis instrumentation
     (``opentelemetry-instrumentation-redis``). As in sentry_sdk, a missing ``redis``
     library is found when ``init()`` sets it up, not on import.
@@ -16,6 +16,9 @@ class RedisIntegration(Integration):
     """
 
     identifier = "redis"
+    library = "redis"
+    instrumentors = ("redis",)
+    without_effect = {"max_data_size": None, "cache_prefixes": []}
 
     def __init__(self, max_data_size: int | None = None, cache_prefixes: list[str] | None = None):
         self.max_data_size = max_data_size
@@ -30,7 +33,3 @@ class RedisIntegration(Integration):
     @staticmethod
     def setup_once() -> None:
         require("redis", "Redis client")
-
-    def setup(self) -> None:
-        instrument("redis", when_imported="redis")
-        accept(self, {"max_data_size": None, "cache_prefixes": []})
