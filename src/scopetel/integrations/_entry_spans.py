@@ -50,24 +50,12 @@ class EntrySpanTracer(Tracer):
         name: str,
         context: Context | None = None,
         kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
+        *args: Any,
+        **kwargs: Any,
     ) -> Span:
         if kind not in ENTRY_KINDS and not has_local_parent(context):
             return INVALID_SPAN
-        return self._delegate().start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
-            record_exception,
-            set_status_on_exception,
-        )
+        return self._delegate().start_span(name, context, kind, *args, **kwargs)
 
     @contextmanager
     def start_as_current_span(  # type: ignore[override]

@@ -3,7 +3,7 @@
 from collections.abc import Collection
 
 from scopetel.integrations._base import require
-from scopetel.integrations._library import LibraryIntegration
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._web import DEFAULT_FAILED_REQUEST_STATUS_CODES
 from scopetel.integrations._web import transaction_style as check_style
 
@@ -12,7 +12,7 @@ require("aiohttp", "AIOHTTP")
 TRANSACTION_STYLE_VALUES = ("handler_name", "method_and_path_pattern")
 
 
-class AioHttpIntegration(LibraryIntegration):
+class AioHttpIntegration(InstrumentorIntegration):
     """Server spans for aiohttp applications and client spans for ``ClientSession``
     requests, through OpenTelemetry's ``aiohttp-server`` and ``aiohttp-client``
     instrumentations.

@@ -1,10 +1,9 @@
 """``sentry_sdk.integrations.asyncio``: exceptions that reach an event loop's handler."""
 
-from scopetel.integrations._base import Integration, accept
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 
 
-class AsyncioIntegration(Integration):
+class AsyncioIntegration(InstrumentorIntegration):
     """A task's exception nobody retrieved, or a failing callback, becomes an unhandled
     event (mechanism ``asyncio``), through ``scopetel_asyncio``.
 
@@ -13,10 +12,8 @@ class AsyncioIntegration(Integration):
     """
 
     identifier = "asyncio"
+    instrumentors = ("scopetel_asyncio",)
+    without_effect = {"task_spans": True}
 
     def __init__(self, task_spans: bool = True) -> None:
         self.task_spans = task_spans
-
-    def setup(self) -> None:
-        instrument("scopetel_asyncio")
-        accept(self, {"task_spans": True})

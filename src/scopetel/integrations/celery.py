@@ -1,13 +1,13 @@
 """``sentry_sdk.integrations.celery``: Celery tasks and the messages that start them."""
 
 from scopetel.integrations._base import require
-from scopetel.integrations._library import LibraryIntegration
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations.logging import ignore_logger
 
 require("celery", "Celery")
 
 
-class CeleryIntegration(LibraryIntegration):
+class CeleryIntegration(InstrumentorIntegration):
     """Task (consumer) and ``apply_async`` (producer) spans, the trace carried in the
     task's headers, through OpenTelemetry's Celery instrumentation
     (``opentelemetry-instrumentation-celery``), and scopetel's ``scopetel_celery`` when

@@ -3,8 +3,8 @@
 from collections.abc import Collection
 from typing import Any
 
-from scopetel.integrations._base import Integration, accept, changed, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._web import (
     DEFAULT_FAILED_REQUEST_STATUS_CODES,
     DEFAULT_HTTP_METHODS_TO_CAPTURE,
@@ -28,7 +28,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-class DjangoIntegration(Integration):
+class DjangoIntegration(InstrumentorIntegration):
     """Per-request scopes, server spans named by route, request data and unhandled
     errors (mechanism ``django``), through ``scopetel_django``.
 
@@ -39,6 +39,9 @@ class DjangoIntegration(Integration):
     """
 
     identifier = "django"
+    instrumentors = ("scopetel_django",)
+    honoured = {"transaction_style": "url"}
+    without_effect = _DEFAULTS
 
     def __init__(
         self,
@@ -65,8 +68,3 @@ class DjangoIntegration(Integration):
     def setup_once() -> None:
         ignore_logger("django.server")  # Django logs each 5xx there: reported already
         ignore_logger("django.request")
-
-    def setup(self) -> None:
-        style = changed({"transaction_style": self.transaction_style}, {"transaction_style": "url"})
-        instrument("scopetel_django", **style)
-        accept(self, _DEFAULTS)

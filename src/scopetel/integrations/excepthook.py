@@ -1,10 +1,9 @@
 """``sentry_sdk.integrations.excepthook``: uncaught exceptions become events."""
 
-from scopetel.integrations._base import Integration, accept
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 
 
-class ExcepthookIntegration(Integration):
+class ExcepthookIntegration(InstrumentorIntegration):
     """``sys.excepthook`` and ``threading.excepthook`` report uncaught exceptions as
     unhandled events, through ``scopetel_excepthook``.
 
@@ -13,12 +12,10 @@ class ExcepthookIntegration(Integration):
     """
 
     identifier = "excepthook"
+    instrumentors = ("scopetel_excepthook",)
+    without_effect = {"always_run": False}
 
     def __init__(self, always_run: bool = False) -> None:
         if not isinstance(always_run, bool):
             raise ValueError(f"Invalid value for always_run: {always_run} (must be type boolean)")
         self.always_run = always_run
-
-    def setup(self) -> None:
-        instrument("scopetel_excepthook")
-        accept(self, {"always_run": False})

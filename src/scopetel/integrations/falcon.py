@@ -1,7 +1,7 @@
 """``sentry_sdk.integrations.falcon``: Falcon requests as transactions."""
 
 from scopetel.integrations._base import require
-from scopetel.integrations._library import LibraryIntegration
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._web import transaction_style as check_style
 
 require("falcon", "Falcon")
@@ -9,7 +9,7 @@ require("falcon", "Falcon")
 TRANSACTION_STYLE_VALUES = ("uri_template", "path")
 
 
-class FalconIntegration(LibraryIntegration):
+class FalconIntegration(InstrumentorIntegration):
     """Server spans for Falcon requests, through OpenTelemetry's Falcon instrumentation
     (``opentelemetry-instrumentation-falcon``).
 

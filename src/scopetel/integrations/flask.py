@@ -1,7 +1,7 @@
 """``sentry_sdk.integrations.flask``: Flask requests as transactions."""
 
 from scopetel.integrations._base import require
-from scopetel.integrations._library import LibraryIntegration
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._web import DEFAULT_HTTP_METHODS_TO_CAPTURE
 from scopetel.integrations._web import transaction_style as check_style
 
@@ -10,7 +10,7 @@ require("flask", "Flask")
 TRANSACTION_STYLE_VALUES = ("endpoint", "url")
 
 
-class FlaskIntegration(LibraryIntegration):
+class FlaskIntegration(InstrumentorIntegration):
     """Server spans for Flask requests, through OpenTelemetry's Flask instrumentation
     (``opentelemetry-instrumentation-flask``), and scopetel's ``scopetel_flask`` when it
     is installed.

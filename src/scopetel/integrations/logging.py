@@ -9,8 +9,7 @@ import logging
 from types import ModuleType
 from typing import Any, Final
 
-from scopetel.integrations._base import Integration, accept, changed
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 
 DEFAULT_LEVEL: Final = logging.INFO
 DEFAULT_EVENT_LEVEL: Final = logging.ERROR
@@ -50,7 +49,7 @@ def _logs() -> ModuleType | None:
         return None  # no instrumentor: nothing is captured from logging anyway
 
 
-class LoggingIntegration(Integration):
+class LoggingIntegration(InstrumentorIntegration):
     """Records at ``level`` and above become breadcrumbs, at ``event_level`` and above
     error events (``None``: off), through ``scopetel_logging``.
 
@@ -59,6 +58,9 @@ class LoggingIntegration(Integration):
     """
 
     identifier = "logging"
+    instrumentors = ("scopetel_logging",)
+    honoured = {"level": DEFAULT_LEVEL, "event_level": DEFAULT_EVENT_LEVEL}
+    without_effect = {"sentry_logs_level": DEFAULT_LEVEL, "capture_sentry_logs": _UNSET}
 
     def __init__(
         self,
@@ -76,9 +78,3 @@ class LoggingIntegration(Integration):
     def setup_once() -> None:
         for name in _IGNORED_BY_DEFAULT:
             ignore_logger(name)
-
-    def setup(self) -> None:
-        levels = {"level": self.level, "event_level": self.event_level}
-        defaults = {"level": DEFAULT_LEVEL, "event_level": DEFAULT_EVENT_LEVEL}
-        instrument("scopetel_logging", **changed(levels, defaults))
-        accept(self, {"sentry_logs_level": DEFAULT_LEVEL, "capture_sentry_logs": _UNSET})

@@ -1,7 +1,7 @@
 """``sentry_sdk.integrations.pyramid``: Pyramid requests as transactions."""
 
 from scopetel.integrations._base import require
-from scopetel.integrations._library import LibraryIntegration
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._web import transaction_style as check_style
 
 require("pyramid", "Pyramid")
@@ -9,7 +9,7 @@ require("pyramid", "Pyramid")
 TRANSACTION_STYLE_VALUES = ("route_name", "route_pattern")
 
 
-class PyramidIntegration(LibraryIntegration):
+class PyramidIntegration(InstrumentorIntegration):
     """Server spans for Pyramid requests, through OpenTelemetry's Pyramid instrumentation
     (``opentelemetry-instrumentation-pyramid``).
 

@@ -3,10 +3,10 @@
 import warnings
 
 from scopetel.integrations._base import require
-from scopetel.integrations._library import LibraryIntegration
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 
 
-class RedisIntegration(LibraryIntegration):
+class RedisIntegration(InstrumentorIntegration):
     """A span per command (and pipeline), through OpenTelemetry's redis instrumentation
     (``opentelemetry-instrumentation-redis``). As in sentry_sdk, a missing ``redis``
     library is found when ``init()`` sets it up, not on import.

@@ -4,8 +4,8 @@ import warnings
 from collections.abc import Collection
 from typing import Any
 
-from scopetel.integrations._base import Integration, accept, changed, require
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._base import require
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._web import (
     DEFAULT_FAILED_REQUEST_STATUS_CODES,
     DEFAULT_HTTP_METHODS_TO_CAPTURE,
@@ -24,7 +24,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-class StarletteIntegration(Integration):
+class StarletteIntegration(InstrumentorIntegration):
     """scopetel's ASGI layer in every Starlette (and FastAPI) application: per-request
     scopes, server spans, request data, unhandled errors (mechanism ``starlette``),
     through ``scopetel_asgi``.
@@ -35,6 +35,9 @@ class StarletteIntegration(Integration):
     """
 
     identifier = "starlette"
+    instrumentors = ("scopetel_asgi",)
+    honoured = {"transaction_style": "url"}
+    without_effect = _DEFAULTS
 
     def __init__(
         self,
@@ -54,8 +57,3 @@ class StarletteIntegration(Integration):
         self.failed_request_status_codes = failed_request_status_codes
         self.middleware_spans = middleware_spans
         self.http_methods_to_capture = tuple(map(str.upper, http_methods_to_capture))
-
-    def setup(self) -> None:
-        style = changed({"transaction_style": self.transaction_style}, {"transaction_style": "url"})
-        instrument("scopetel_asgi", **style)
-        accept(self, _DEFAULTS)

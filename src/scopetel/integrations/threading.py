@@ -1,10 +1,9 @@
 """``sentry_sdk.integrations.threading``: work in threads keeps its starter's scopes."""
 
-from scopetel.integrations._base import Integration, accept
-from scopetel.integrations._instrumentors import instrument
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 
 
-class ThreadingIntegration(Integration):
+class ThreadingIntegration(InstrumentorIntegration):
     """Threads and thread-pool jobs run in a copy of their starter's Context (spans,
     forked scopes), through ``scopetel_threading``.
 
@@ -14,11 +13,9 @@ class ThreadingIntegration(Integration):
     """
 
     identifier = "threading"
+    instrumentors = ("scopetel_threading",)
+    without_effect = {"propagate_scope": True, "propagate_hub": None}
 
     def __init__(self, propagate_hub: bool | None = None, propagate_scope: bool = True) -> None:
         self.propagate_hub = propagate_hub  # deprecated in sentry_sdk: wins when given
         self.propagate_scope = propagate_scope if propagate_hub is None else propagate_hub
-
-    def setup(self) -> None:
-        instrument("scopetel_threading")
-        accept(self, {"propagate_scope": True, "propagate_hub": None})
