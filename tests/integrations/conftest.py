@@ -1,5 +1,6 @@
-"""Each test starts scopetel with the options it needs; afterwards a default ``init()``
-puts every integration's instrumentor back to its defaults for the tests that follow."""
+"""Each test starts scopetel with the options it needs, in an isolation scope of its own
+(breadcrumbs from its log records stay there); afterwards a default ``init()`` puts every
+integration's instrumentor back to its defaults for the tests that follow."""
 
 import importlib.util
 from collections.abc import Callable, Iterator
@@ -40,5 +41,6 @@ def start() -> Iterator[Start]:
         scopetel.init(transport=transport, **options)
         return transport
 
-    yield init
+    with scopetel.isolation_scope():
+        yield init
     scopetel.init(transport=CapturingTransport())
