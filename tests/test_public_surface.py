@@ -20,6 +20,7 @@ EXPECTED = {
     "continue_trace",
     "flush",
     "get_baggage",
+    "get_client",
     "get_current_scope",
     "get_current_span",
     "get_global_scope",

@@ -21,6 +21,7 @@ from scopetel._api import (
     set_transaction_name,
     set_user,
 )
+from scopetel._client_view import get_client
 from scopetel._context.active_scopes import (
     get_current_scope,
     get_global_scope,
@@ -31,7 +32,8 @@ from scopetel._context.active_scopes import (
     use_scope,
 )
 from scopetel._context.scope import Scope
-from scopetel._setup.init import flush, init
+from scopetel._init import init
+from scopetel._setup.init import flush
 from scopetel._tracing.decorator import make_trace as _make_trace
 from scopetel._tracing.span import Span
 from scopetel._tracing.trace_identity import get_baggage, get_traceparent
@@ -66,6 +68,7 @@ __all__ = [
     "continue_trace",
     "flush",
     "get_baggage",
+    "get_client",
     "get_current_scope",
     "get_current_span",
     "get_global_scope",

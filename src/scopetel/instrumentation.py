@@ -17,7 +17,8 @@ inside without breaking them. What is here:
   ``ContextIterator``/``ContextAsyncIterator`` (bodies produced in the request's
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
-  framework layer serves itself);
+  framework layer serves itself), ``endpoint_name``/``transaction_style`` (naming
+  transactions after their handler, as sentry_sdk's ``transaction_style`` does);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -33,6 +34,7 @@ from scopetel._setup.init import flush
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
 from scopetel._web.body import ContextAsyncIterator, ContextIterator
+from scopetel._web.endpoints import endpoint_name, transaction_style
 from scopetel._web.info import RequestInfo
 from scopetel._web.layers import claim as claim_app
 from scopetel._web.layers import claimed as app_claimed
@@ -58,6 +60,7 @@ __all__ = [
     "claim_app",
     "current_context",
     "current_request",
+    "endpoint_name",
     "exceptions_from_error",
     "flush",
     "frames_from_stack",
@@ -69,5 +72,6 @@ __all__ = [
     "safe_str",
     "scope_trace_id",
     "to_json_safe",
+    "transaction_style",
     "was_captured",
 ]

@@ -19,7 +19,8 @@ from typing import Any
 
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
-from scopetel._setup.init import flush, init
+from scopetel._init import init
+from scopetel._setup.init import flush
 
 __all__ = ["CapturingTransport", "capture_envelopes"]
 

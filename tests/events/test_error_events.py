@@ -76,7 +76,7 @@ def test_scope_data_merges_global_then_isolation_then_current(transport) -> None
     assert event["tags"] == {"layer": "current", "only_global": "g"}
     assert event["user"] == {"id": "42"}
     assert event["contexts"]["cart"] == {"items": 3}
-    assert event["extra"] == {"coupon": "XMAS"}
+    assert event["extra"]["coupon"] == "XMAS"
     assert event["level"] == "warning" and event["message"] == "checkout"
     assert [crumb["message"] for crumb in event["breadcrumbs"]["values"]] == ["logged in"]
 

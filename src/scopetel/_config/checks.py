@@ -158,6 +158,22 @@ def integrations(name: str, value: Any) -> tuple[Any, ...]:
     return items
 
 
+def integration_names(name: str, value: Any) -> tuple[str, ...]:
+    """Identifiers, from names (comma-separated in a variable), integration classes or
+    integration instances (anything with a string ``identifier``)."""
+    if value is None or isinstance(value, str):
+        return strings(name, value)
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise TypeError(f"{name} must be a list of integrations or their names")
+    names: list[str] = []
+    for item in value:
+        identifier = item if isinstance(item, str) else getattr(item, "identifier", None)
+        if not isinstance(identifier, str):
+            raise TypeError(f"{name} must contain integrations or names, got {item!r}")
+        names.append(identifier.strip())
+    return tuple(names)
+
+
 def status_codes(name: str, value: Any) -> frozenset[int]:
     if value is None:
         return frozenset()

@@ -201,8 +201,9 @@ class Options:
     )
     disabled_integrations: tuple[str, ...] = option(
         (),
-        checks.strings,
-        "Instrumentors not to enable (also OTEL_PYTHON_DISABLED_INSTRUMENTATIONS).",
+        checks.integration_names,
+        "Integrations (classes, instances or identifiers) and instrumentors not to enable "
+        "(also OTEL_PYTHON_DISABLED_INSTRUMENTATIONS).",
         env="SENTRY_DISABLED_INTEGRATIONS",
     )
     late_children_timeout: float = option(

@@ -14,9 +14,9 @@ import os
 from importlib.metadata import EntryPoint
 from typing import Any, Final
 
+from opentelemetry import propagate  # a module: importable while it loads our propagator
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
-from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -24,6 +24,7 @@ from scopetel._config import otel_env as otel_env
 from scopetel._config.resolution import auto_options
 from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.integrations import PREFIX, disabled_names
+from scopetel._setup.launcher import started_by_opentelemetry_instrument
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -37,6 +38,7 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
         if otel_env.sdk_disabled(environ):
             LOGGER.debug("scopetel: OTEL_SDK_DISABLED is true; doing nothing")
             return
+        started_by_opentelemetry_instrument()
         _report_once(logging.getLogger("opentelemetry.sdk.resources"))
         propagators_chosen = otel_env.PROPAGATORS in environ
         for name, value in otel_env.distro_defaults(environ).items():
@@ -44,7 +46,7 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
         if not propagators_chosen:
             # opentelemetry.propagate read OTEL_PROPAGATORS when it was imported, before
             # any distro ran: install the default the variable now names.
-            set_global_textmap(
+            propagate.set_global_textmap(
                 CompositePropagator(
                     [TraceContextTextMapPropagator(), W3CBaggagePropagator(), ScopetelPropagator()]
                 )

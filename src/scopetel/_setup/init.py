@@ -1,34 +1,39 @@
-"""``init()``: resolve options, create the client, install sampling and processors.
+"""The client and OpenTelemetry set-up of ``init()``: sampling, processors, flushing.
 
-The ``opentelemetry-instrument`` configurator goes through :func:`configure` too, so
-both ways of starting scopetel behave the same.
+``scopetel._init.init`` resolves the options, calls :func:`configure`, then sets up
+the integrations; the ``opentelemetry-instrument`` configurator goes through
+:func:`configure` too, so both ways of starting scopetel behave the same.
 """
 
 import atexit
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
 
+from opentelemetry import propagate  # a module: importable while it loads our propagator
+from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
 from scopetel._client import Client, get_client, set_client
+from scopetel._config import otel_env
 from scopetel._config.options import Options
-from scopetel._config.resolution import resolve
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
+from scopetel._propagation.headers import SENTRY_TRACE_HEADER
 from scopetel._propagation.targets import TargetFilter, Targets
 from scopetel._setup import provider as _provider
-from scopetel._setup.integrations import instrument_defaults
+from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.resource import resource_context, with_resource_defaults
 from scopetel._setup.startup_line import startup_line
 from scopetel._tracing.sampler import TracesSampler
@@ -37,15 +42,6 @@ from scopetel._version import CLIENT
 LOGGER: Final = logging.getLogger("scopetel")
 _lock = ForkSafeLock()
 _atexit_registered = False
-
-
-def init(dsn: str | None = None, **kwargs: Any) -> None:
-    """Start scopetel; keyword arguments override ``SENTRY_*`` variables (see README)."""
-    options = resolve(kwargs, dsn=dsn)
-    configure(options)
-    if options.default_integrations:
-        enabled = instrument_defaults(options.disabled_integrations)
-        LOGGER.debug("scopetel: instrumentors enabled: %s", ", ".join(enabled) or "none")
 
 
 def configure(
@@ -118,14 +114,18 @@ def _with_tracing_switch(options: Options) -> Options:
 
 
 def _filter_outgoing_headers() -> None:
-    """Wrap the global propagator once: the active client decides where headers go."""
-    # Imported here: OpenTelemetry imports the ``scopetel`` propagator (so this module)
-    # while opentelemetry.propagate is itself still being imported.
-    from opentelemetry.propagate import get_global_textmap, set_global_textmap
+    """Wrap the global propagator once: the active client decides where headers go.
 
-    textmap = get_global_textmap()
-    if not isinstance(textmap, TargetFilter):
-        set_global_textmap(TargetFilter(textmap, _active_targets))
+    Unless ``OTEL_PROPAGATORS`` chose the propagators, Sentry's ``sentry-trace`` and
+    ``baggage`` are added to OpenTelemetry's defaults, as under ``opentelemetry-instrument``
+    (and as sentry_sdk's integrations send them).
+    """
+    textmap = propagate.get_global_textmap()
+    if isinstance(textmap, TargetFilter):
+        return
+    if SENTRY_TRACE_HEADER not in textmap.fields and otel_env.PROPAGATORS not in os.environ:
+        textmap = CompositePropagator([textmap, ScopetelPropagator()])
+    propagate.set_global_textmap(TargetFilter(textmap, _active_targets))
 
 
 def _active_targets() -> Targets:

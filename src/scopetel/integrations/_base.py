@@ -1,6 +1,5 @@
 """The ``Integration`` base class and ``DidNotEnable``, shaped like sentry_sdk's."""
 
-import importlib
 import importlib.util
 import logging
 from collections.abc import Mapping
@@ -37,7 +36,7 @@ class Integration:
 
 
 def require(module: str, what: str) -> None:
-    """Raise :class:`DidNotEnable` unless ``module`` can be imported."""
+    """Raise :class:`DidNotEnable` unless ``module`` can be imported (without importing it)."""
     try:
         found = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
@@ -46,36 +45,22 @@ def require(module: str, what: str) -> None:
         raise DidNotEnable(f"{what} is not installed")
 
 
-def instrument(target: str, **kwargs: Any) -> bool:
-    """Instrument with the OpenTelemetry instrumentor ``"module:Class"``, with ``kwargs``.
+def changed(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``values`` that differ from sentry_sdk's ``defaults``: what the user chose.
 
-    An instrumentor already active is re-instrumented when options are given (the
-    integration's options win over the defaults it was started with). False, with a
-    debug line, when the instrumentor or its library is not installed.
+    Only those are handed to an instrumentor, so its own settings (environment
+    variables) still apply to everything the user left alone.
     """
-    module_name, _, class_name = target.partition(":")
-    try:
-        instrumentor = getattr(importlib.import_module(module_name), class_name)()
-    except ImportError as error:
-        LOGGER.debug("scopetel: %s is not available (%s)", target, error)
-        return False
-    from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
-
-    conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
-    if conflict is not None:
-        LOGGER.debug("scopetel: %s not enabled: %s", target, conflict)
-        return False
-    if instrumentor.is_instrumented_by_opentelemetry:
-        if not kwargs:
-            return True
-        instrumentor.uninstrument()
-    instrumentor.instrument(**kwargs)
-    return True
+    return {name: value for name, value in values.items() if value != defaults.get(name)}
 
 
-def accepted(integration: str, options: Mapping[str, Any]) -> None:
-    """One debug line for options that have no effect with scopetel."""
-    given = {name: value for name, value in options.items() if value is not None}
+def accept(integration: Integration, defaults: Mapping[str, Any]) -> None:
+    """One debug line naming the options of ``integration`` that have no effect with
+    scopetel and were changed from sentry_sdk's ``defaults`` (attribute name -> default)."""
+    values = {name: getattr(integration, name, None) for name in defaults}
+    given = changed(values, defaults)
     if given:
         names = ", ".join(sorted(given))
-        LOGGER.debug("scopetel: %s: option(s) %s accepted without effect", integration, names)
+        LOGGER.debug(
+            "scopetel: %s: option(s) %s accepted without effect", integration.identifier, names
+        )

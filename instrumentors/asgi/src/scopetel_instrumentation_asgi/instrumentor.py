@@ -7,14 +7,19 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from scopetel.instrumentation import claim_app, release_app
+from scopetel.instrumentation import claim_app, release_app, transaction_style
+from scopetel_instrumentation_asgi.middleware import set_transaction_style
 from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
 from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
 
 
 class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Adds the layer to every Starlette/FastAPI application, and around any other ASGI
-    application uvicorn loads. Other servers: wrap it in ``ScopetelASGIMiddleware``."""
+    application uvicorn loads. Other servers: wrap it in ``ScopetelASGIMiddleware``.
+
+    ``instrument(transaction_style="endpoint")`` names transactions after the endpoint
+    Starlette routed to (``module.qualname``, source ``component``), not the route.
+    """
 
     _starlette = StarletteHook()
     _uvicorn = UvicornHook()
@@ -23,11 +28,14 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return ()
 
     def _instrument(self, **kwargs: Any) -> None:
+        style = kwargs.get("transaction_style", "url")
+        set_transaction_style(transaction_style(style, ("url", "endpoint")))
         claim_app(is_starlette_app)
         self._starlette.enable()
         self._uvicorn.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        set_transaction_style("url")
         release_app(is_starlette_app)
         self._starlette.disable()
         self._uvicorn.disable()

@@ -11,12 +11,14 @@ from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 
-from scopetel import isolation_scope
+from scopetel import isolation_scope, set_transaction_name
 from scopetel.instrumentation import (
     RequestInfo,
     ServerRequest,
     begin,
     current_request,
+    endpoint_name,
+    guarded,
     report_internal_error,
 )
 
@@ -30,6 +32,12 @@ ORIGIN: Final = "auto.http.asgi"
 TRACER_NAME: Final = "scopetel_instrumentation_asgi"
 _CONTRIB_MODULE: Final = "opentelemetry.instrumentation.asgi"
 _FINAL_SENDS: Final = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
+_naming = {"transaction_style": "url"}  # see AsgiInstrumentor
+
+
+def set_transaction_style(style: str) -> None:
+    """``url``: transactions named by route; ``endpoint``: by the endpoint Starlette chose."""
+    _naming["transaction_style"] = style
 
 
 class ScopetelASGIMiddleware:
@@ -71,15 +79,15 @@ class ScopetelASGIMiddleware:
             report_internal_error("ScopetelASGIMiddleware.begin")
             await self.app(scope, receive, send)
             return
-        progress = _Progress(request, receive, send)
+        progress = _Progress(request, scope, receive, send)
         try:
             await self.app(scope, progress.receive, progress.send)
         except BaseException as error:
-            request.refresh_route()
+            refresh_name(request, scope)
             request.finish(None if progress.disconnected else error, cancelled=True)
             raise
         else:
-            request.refresh_route()
+            refresh_name(request, scope)
             request.finish(cancelled=progress.disconnected or progress.cut_short)
         finally:
             request.leave()
@@ -88,10 +96,11 @@ class ScopetelASGIMiddleware:
 class _Progress:
     """What the application sent, and whether the client went away."""
 
-    __slots__ = ("_receive", "_request", "_send", "complete", "disconnected", "started")
+    __slots__ = ("_receive", "_request", "_scope", "_send", "complete", "disconnected", "started")
 
-    def __init__(self, request: ServerRequest, receive: Receive, send: Send) -> None:
+    def __init__(self, request: ServerRequest, scope: Scope, receive: Receive, send: Send):
         self._request = request
+        self._scope = scope
         self._receive = receive
         self._send = send
         self.started = False
@@ -115,7 +124,7 @@ class _Progress:
             status = message.get("status")
             if isinstance(status, int):
                 self._request.set_status_code(status)
-            self._request.refresh_route()
+            refresh_name(self._request, self._scope)
         try:
             await self._send(message)
         except OSError:  # the server could not write: the client is gone
@@ -125,6 +134,20 @@ class _Progress:
             kind in _FINAL_SENDS
         ):
             self.complete = True
+
+
+def refresh_name(request: ServerRequest, scope: Scope) -> None:
+    """Name the transaction by the route Starlette matched, or by its endpoint."""
+    request.refresh_route()
+    if _naming["transaction_style"] == "endpoint":
+        _name_by_endpoint(scope)
+
+
+@guarded(None)
+def _name_by_endpoint(scope: Scope) -> None:
+    name = endpoint_name(scope.get("endpoint")) if scope.get("endpoint") else None
+    if name:
+        set_transaction_name(name, source="component")
 
 
 def route_of(scope: Scope) -> str | None:

@@ -27,8 +27,9 @@ from scopetel.instrumentation import (
     guarded,
     release_app,
     report_internal_error,
+    transaction_style,
 )
-from scopetel_instrumentation_django.middleware import REQUEST_ATTRIBUTE
+from scopetel_instrumentation_django.middleware import REQUEST_ATTRIBUTE, set_transaction_style
 
 MIDDLEWARE: Final = "scopetel_instrumentation_django.middleware.ScopetelMiddleware"
 CONTRIB_MIDDLEWARE: Final = (
@@ -105,7 +106,11 @@ class _DjangoPatches:
 
 
 class DjangoInstrumentor(BaseInstrumentor):  # type: ignore[misc]
-    """Streaming responses, per-request scopes, route names and request data for Django."""
+    """Streaming responses, per-request scopes, route names and request data for Django.
+
+    ``instrument(transaction_style="function_name")`` names transactions after the view
+    (``module.qualname``, source ``component``) instead of the URL pattern (``url``).
+    """
 
     _patches = _DjangoPatches()
 
@@ -113,10 +118,13 @@ class DjangoInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return ("django >= 4.2",)
 
     def _instrument(self, **kwargs: Any) -> None:
+        style = kwargs.get("transaction_style", "url")
+        set_transaction_style(transaction_style(style, ("url", "function_name")))
         claim_app(is_django_handler)
         self._patches.hook.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        set_transaction_style("url")
         release_app(is_django_handler)
         self._patches.undo()
 

@@ -13,11 +13,13 @@ from typing import Any, Final
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from opentelemetry import trace as otel_trace
 
+import scopetel
 from scopetel.instrumentation import (
     RequestInfo,
     ServerRequest,
     begin,
     current_request,
+    endpoint_name,
     guarded,
     report_internal_error,
 )
@@ -27,6 +29,12 @@ from scopetel_instrumentation_django.routes import route_of, user_of
 ORIGIN: Final = "auto.http.django"
 TRACER_NAME: Final = "scopetel_instrumentation_django"
 REQUEST_ATTRIBUTE: Final = "_scopetel_request"  # on the HttpRequest: its ServerRequest
+_naming = {"transaction_style": "url"}  # see DjangoInstrumentor
+
+
+def set_transaction_style(style: str) -> None:
+    """``url``: transactions named by URL pattern; ``function_name``: by view."""
+    _naming["transaction_style"] = style
 
 
 class ScopetelMiddleware:
@@ -81,8 +89,11 @@ class ScopetelMiddleware:
             state.leave()
 
     def process_view(self, request: Any, view: Any, args: Any, kwargs: Any) -> None:
-        """The URL pattern is known once the view is: it names the transaction."""
+        """The URL pattern is known once the view is: it names the transaction (or the
+        view does, with ``transaction_style="function_name"``)."""
         _set_route(request)
+        if _naming["transaction_style"] == "function_name":
+            _name_by_view(view)
 
     def _begin(self, request: Any) -> ServerRequest | None:
         try:
@@ -117,6 +128,13 @@ def _served_by_outer_layer(request: Any) -> bool:
     outer.user = lambda: user_of(request)
     setattr(request, REQUEST_ATTRIBUTE, outer)
     return True
+
+
+@guarded(None)
+def _name_by_view(view: Any) -> None:
+    name = endpoint_name(view)
+    if name:
+        scopetel.set_transaction_name(name, source="component")
 
 
 @guarded(None)

@@ -28,7 +28,9 @@ What it does
   exception handler logs what it was given) gives no second event.
 - Loggers named ``scopetel*`` and ``opentelemetry*`` (and ``ignore_loggers``) are
   never captured, nor is anything logged while an event is being captured or under
-  OpenTelemetry's ``suppress_instrumentation``: no loops.
+  OpenTelemetry's ``suppress_instrumentation``: no loops. :func:`ignore_logger` adds
+  a name to a process-wide list, as sentry_sdk's does (that exact name, whether the
+  instrumentor is active yet or not).
 - ``log_correlation`` (on): every record carries ``trace_id``, ``span_id`` and
   ``trace_sampled`` (see ``log_correlation``).
 
@@ -58,6 +60,18 @@ ALWAYS_IGNORED: Final = ("scopetel", "opentelemetry")  # prefixes: no loops, eve
 SETTINGS: Final = ("level", "event_level", "ignore_loggers", "log_correlation")
 
 _capturing: Final = contextvars.ContextVar("scopetel_logging_capturing", default=False)
+_ignored_names: set[str] = set()
+
+
+def ignore_logger(name: str) -> None:
+    """Never capture records of the logger ``name`` (exactly this name, as sentry_sdk's
+    ``ignore_logger``); process-wide, whether or not the instrumentor is active yet."""
+    _ignored_names.add(name)
+
+
+def unignore_logger(name: str) -> None:
+    """Undo :func:`ignore_logger`."""
+    _ignored_names.discard(name)
 
 
 class RecordCapture:
@@ -71,7 +85,7 @@ class RecordCapture:
         self.lowest = min(enabled) if enabled else None
 
     def ignores(self, name: str) -> bool:
-        if name.startswith(ALWAYS_IGNORED):
+        if name.startswith(ALWAYS_IGNORED) or name.strip() in _ignored_names:
             return True
         return any(name == ignored or name.startswith(ignored + ".") for ignored in self.ignored)
 

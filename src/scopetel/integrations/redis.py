@@ -1,0 +1,35 @@
+"""``sentry_sdk.integrations.redis``: redis commands as spans."""
+
+import warnings
+
+from scopetel.integrations._base import require
+from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
+
+
+class RedisIntegration(InstrumentorIntegration):
+    """A span per command (and pipeline), through OpenTelemetry's redis instrumentation
+    (``opentelemetry-instrumentation-redis``). As in sentry_sdk, a missing ``redis``
+    library is found when ``init()`` sets it up, not on import.
+
+    Accepted without effect: ``max_data_size`` (deprecated), ``cache_prefixes`` (no
+    cache spans).
+    """
+
+    identifier = "redis"
+    library = "redis"
+    instrumentors = ("redis",)
+    without_effect = {"max_data_size": None, "cache_prefixes": []}
+
+    def __init__(self, max_data_size: int | None = None, cache_prefixes: list[str] | None = None):
+        self.max_data_size = max_data_size
+        self.cache_prefixes = cache_prefixes if cache_prefixes is not None else []
+        if max_data_size is not None:
+            warnings.warn(
+                "The `max_data_size` parameter of `RedisIntegration` is deprecated.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+
+    @staticmethod
+    def setup_once() -> None:
+        require("redis", "Redis client")

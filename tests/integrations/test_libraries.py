@@ -1,0 +1,126 @@
+"""Integrations of libraries that arrive with the real-framework dependencies (Flask,
+FastAPI, Celery, redis, SQLAlchemy, aiohttp): each enables its OpenTelemetry
+instrumentation from init(integrations=[...]); skipped where the library is absent."""
+
+import asyncio
+import logging
+from importlib.metadata import entry_points
+from typing import Any
+
+import pytest
+
+import scopetel
+from tests.e2e.harness import HeaderServer
+from tests.integrations.conftest import Start
+
+
+def _instrumented(name: str) -> bool:
+    (entry_point,) = entry_points(group="opentelemetry_instrumentor", name=name)
+    return bool(entry_point.load()().is_instrumented_by_opentelemetry)
+
+
+def _needs(library: str, instrumentation: str) -> None:
+    pytest.importorskip(library, reason=f"{library} arrives with the framework dependencies")
+    pytest.importorskip(instrumentation, reason=f"{instrumentation} is not installed")
+
+
+def test_flask_requests_become_transactions(start: Start) -> None:
+    _needs("flask", "opentelemetry.instrumentation.flask")
+    from scopetel.integrations.flask import FlaskIntegration
+
+    transport = start(traces_sample_rate=1.0, integrations=[FlaskIntegration()])
+    assert _instrumented("flask")
+    import flask  # the instrumentation replaced flask.Flask: read it after init()
+
+    app = flask.Flask(__name__)
+    app.add_url_rule("/items/<int:item_id>", "item", lambda item_id: {"id": item_id})
+    assert app.test_client().get("/items/5").status_code == 200
+    scopetel.flush()
+    (transaction,) = transport.transactions()
+    assert transaction["contexts"]["trace"]["op"] == "http.server"
+    assert transaction["transaction"] == "GET /items/<int:item_id>"
+
+
+def test_fastapi_transactions_named_by_endpoint(start: Start) -> None:
+    _needs("fastapi", "starlette.testclient")
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from scopetel.integrations.fastapi import FastApiIntegration
+
+    transport = start(
+        traces_sample_rate=1.0, integrations=[FastApiIntegration(transaction_style="endpoint")]
+    )
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: int) -> dict[str, int]:
+        return {"id": item_id}
+
+    with TestClient(app) as client:
+        assert client.get("/items/5").status_code == 200
+    scopetel.flush()
+    (transaction,) = transport.transactions()
+    assert transaction["transaction"].endswith("read_item")
+    assert transaction["transaction_info"]["source"] == "component"
+
+
+def test_sqlalchemy_statements_are_spans_inside_a_transaction(start: Start) -> None:
+    _needs("sqlalchemy", "opentelemetry.instrumentation.sqlalchemy")
+    import sqlalchemy
+
+    from scopetel.integrations.sqlalchemy import SqlalchemyIntegration
+
+    transport = start(traces_sample_rate=1.0, integrations=[SqlalchemyIntegration()])
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text("SELECT 1"))  # outside: no transaction
+        with scopetel.start_transaction(name="query"):
+            connection.execute(sqlalchemy.text("SELECT 2"))
+    scopetel.flush()
+    (transaction,) = transport.transactions()
+    assert [span["description"] for span in transaction["spans"]] == ["SELECT 2"]
+
+
+def test_celery_options_accepted_and_instrumented(start: Start, caplog: Any) -> None:
+    _needs("celery", "opentelemetry.instrumentation.celery")
+    from scopetel.integrations.celery import CeleryIntegration
+
+    caplog.set_level(logging.DEBUG, logger="scopetel")
+    start(integrations=[CeleryIntegration(monitor_beat_tasks=True, propagate_traces=False)])
+    assert _instrumented("celery")
+    assert scopetel.get_client().get_integration("celery") is not None
+    assert any(
+        "monitor_beat_tasks, propagate_traces accepted without effect" in record.getMessage()
+        for record in caplog.records
+    )
+
+
+def test_redis_commands_instrumented(start: Start) -> None:
+    _needs("redis", "opentelemetry.instrumentation.redis")
+    from scopetel.integrations.redis import RedisIntegration
+
+    start(integrations=[RedisIntegration(cache_prefixes=["cache:"])])
+    assert _instrumented("redis")
+    assert scopetel.get_client().get_integration(RedisIntegration) is not None
+
+
+def test_aiohttp_client_requests_are_spans(start: Start) -> None:
+    _needs("aiohttp", "opentelemetry.instrumentation.aiohttp_client")
+    import aiohttp
+
+    from scopetel.integrations.aiohttp import AioHttpIntegration
+
+    transport = start(traces_sample_rate=1.0, integrations=[AioHttpIntegration()])
+
+    async def call(url: str) -> None:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            await response.read()
+
+    with HeaderServer() as server:
+        with scopetel.start_transaction(name="calls"):
+            asyncio.run(call(f"{server.url}/inside"))
+        assert "sentry-trace" in server.headers_for("/inside")
+    scopetel.flush()
+    (transaction,) = transport.transactions()
+    assert [span["op"] for span in transaction["spans"]] == ["http.client"]
