@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any, Final
 
+from opentelemetry.trace import SpanKind
+
 from scopetel._client import Client, get_client
 from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
 from scopetel._context.scope import LEVELS, Scope
@@ -18,6 +20,8 @@ from scopetel._events.exceptions import (
 )
 from scopetel._events.stacktrace import frames_from_stack
 from scopetel._internal_errors import guarded
+from scopetel._propagation.dsc import DynamicSamplingContext
+from scopetel._semconv.naming import segment_name_and_source
 from scopetel._semconv.sentry_attributes import SOURCE
 from scopetel._tracing import trace_identity as _propagation
 from scopetel._tracing.transaction import get_current_span
@@ -50,17 +54,31 @@ def _capture_scopes(scope: Scope | None, scope_kwargs: dict[str, Any]) -> list[S
     return scopes
 
 
-def _trace_context() -> dict[str, Any]:
+def _event_trace() -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, Any]]:
+    """What links an event to its trace: ``contexts.trace``, the envelope's DSC, and the
+    ``transaction``/``transaction_info`` of the transaction it happened in (if any)."""
     span = get_current_span()
-    if span is not None:
-        trace: dict[str, Any] = {"trace_id": span.trace_id, "span_id": span.span_id}
-        if span.parent_span_id:
-            trace["parent_span_id"] = span.parent_span_id
-        if span.op:
-            trace["op"] = span.op
-        return trace
-    trace_id, span_id = _propagation.scope_trace_ids()
-    return {"trace_id": f"{trace_id:032x}", "span_id": f"{span_id:016x}"}
+    if span is None:
+        trace_id, span_id = _propagation.scope_trace_ids()
+        trace: dict[str, Any] = {
+            "trace_id": f"{trace_id:032x}",
+            "span_id": f"{span_id:016x}",
+            "parent_span_id": None,
+        }
+        return trace, _propagation.scope_dsc(), {"transaction_info": {}}
+    root = span.containing_transaction
+    if root is None and span.is_local_root:
+        root = span  # a root started by another instrumentation
+    naming: dict[str, Any] = {"transaction_info": {}}
+    if root is not None and root.name:
+        otel = root.otel_span
+        attributes = getattr(otel, "attributes", None) or {}
+        kind = getattr(otel, "kind", SpanKind.INTERNAL)
+        name, source = segment_name_and_source(root.name, kind, attributes)
+        naming["transaction"] = name
+        naming["transaction_info"] = {"source": source}
+    dsc = _propagation.current_dsc() or _propagation.scope_dsc()
+    return span.get_trace_context(), dsc, naming
 
 
 @guarded(None)
@@ -75,8 +93,9 @@ def capture_event(
     if client is None or not client.sending:
         return None
     scopes = _capture_scopes(scope, scope_kwargs)
-    trace = _trace_context()
-    event_id = client.capture_event(dict(event), hint, scopes, trace)
+    trace, dsc, naming = _event_trace()
+    event = {**naming, **event}
+    event_id = client.capture_event(event, hint, scopes, trace, dsc)
     if event_id is not None:
         get_isolation_scope().last_event_id = event_id
     return event_id

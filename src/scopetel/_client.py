@@ -17,6 +17,7 @@ from scopetel._context.scope import Event, Hint, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
 from scopetel._events.scrubber import scrub_event
 from scopetel._events.stacktrace import FrameOptions
+from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.frozen_dscs import FrozenDscs
 from scopetel._propagation.targets import Targets
 from scopetel._serialize import to_json_safe
@@ -47,7 +48,12 @@ class Client:
 
     # -- errors ------------------------------------------------------------------------
     def capture_event(
-        self, event: Event, hint: Hint | None, scopes: Sequence[Scope], trace: dict[str, Any]
+        self,
+        event: Event,
+        hint: Hint | None,
+        scopes: Sequence[Scope],
+        trace: dict[str, Any],
+        dsc: DynamicSamplingContext | None = None,
     ) -> str | None:
         """Process and send an error/message event; its id, or None when dropped."""
         if self.transport is None:
@@ -65,6 +71,8 @@ class Client:
         if processed is None:
             return None
         headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": now_iso()}
+        if dsc is not None:
+            headers["trace"] = dsc.to_envelope_header()
         self.send(Envelope(headers, [json_item("event", processed)]))
         return str(processed["event_id"])
 

@@ -49,7 +49,55 @@ def _rewrite(old: str, new: str) -> Callable[[Summary], None]:
     return apply
 
 
+def _without(path: tuple[str, ...]) -> Callable[[Summary], None]:
+    """An edit removing ``summary[path[0]][*][path[1]]...`` (lists are walked through)."""
+
+    def drop(value: Any, rest: tuple[str, ...]) -> None:
+        if isinstance(value, list):
+            for item in value:
+                drop(item, rest)
+        elif isinstance(value, dict) and rest:
+            if len(rest) == 1:
+                value.pop(rest[0], None)
+            else:
+                drop(value.get(rest[0]), rest[1:])
+
+    def apply(summary: Summary) -> None:
+        drop(summary, path)
+
+    return apply
+
+
+def _module_frame_variables(summary: Summary) -> None:
+    """Module-level frames: their variables are compared no further (see the reason)."""
+    for kind in ("events",):
+        for event in summary.get(kind, []):
+            for exception in event.get("exceptions", []):
+                for frame in exception.get("frames", []):
+                    if (
+                        "__name__" in (frame.get("vars") or ())
+                        or frame.get("function") == "<module>"
+                    ):
+                        frame.pop("vars", None)
+                        frame.pop("var_values", None)
+
+
 ALLOWANCES: tuple[Allowance, ...] = (
+    Allowance(
+        frozenset(),
+        "scopetel adds the OpenTelemetry resource (service.name, host, process, SDK) as "
+        "contexts.otel on events and transactions, so Sentry shows which service sent them.",
+        lambda summary: [
+            _without((kind, "contexts", "otel"))(summary) for kind in ("events", "transactions")
+        ],
+    ),
+    Allowance(
+        frozenset(),
+        "Module-level frames: sentry-sdk sends the first 10 module globals, mostly the "
+        "interpreter's dunders (__builtins__, __loader__ ...); scopetel skips the dunders and "
+        "sends the application's own names instead.",
+        _module_frame_variables,
+    ),
     Allowance(
         frozenset(),
         "Under scopetel-sentry-sdk the module `sentry_sdk` is the module `scopetel` (one "

@@ -69,7 +69,10 @@ MASKS = (
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),  # the script's own servers
     (re.compile(r"(/[^\s'\"/]+)*/compat-[A-Za-z0-9_]+"), "<cwd>"),  # its temporary directory
     (re.compile(r"<module '([^']+)' from '[^']*'>"), r"<module '\1'>"),  # installation paths
-    (re.compile(r"(/[^\s'\"]+)?/\.venv(-sentry-sdk)?/bin/python[0-9.]*"), "<python>"),  # sys.executable
+    (
+        re.compile(r"(/[^\s'\"]+)?/\.venv(-sentry-sdk)?/bin/python[0-9.]*"),
+        "<python>",
+    ),  # sys.executable
 )
 AUTO_CONTEXTS = {"trace", "runtime", "os", "device", "app", "otel", "cloud_resource", "culture"}
 Summary = dict[str, Any]

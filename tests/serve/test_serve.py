@@ -173,7 +173,7 @@ def test_scopetel_pipeline_fan_out_and_error(
     line = _divide.__code__.co_firstlineno + 1
     assert re.search(
         rf"^error ZeroDivisionError: division by zero · _divide in \S*test_serve\.py:{line}"
-        rf" · trace {tree[1]} · event [0-9a-f]{{32}}$",
+        rf' · transaction "GET /fanout" · trace {tree[1]} · event [0-9a-f]{{32}}$',
         text,
         re.M,
     ), text

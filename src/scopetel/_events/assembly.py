@@ -61,14 +61,30 @@ def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) ->
         event["level"] = level  # like sentry_sdk: a scope's level overrides the event's
     if fingerprint and not event.get("fingerprint"):
         event["fingerprint"] = fingerprint
-    if transaction and not event.get("transaction") and event.get("type") != "transaction":
+    is_transaction = event.get("type") == "transaction"
+    if transaction and not event.get("transaction") and not is_transaction:
         event["transaction"] = transaction
-        event.setdefault("transaction_info", {"source": source or "custom"})
-    if crumbs and max_breadcrumbs:
+        event["transaction_info"] = {"source": source or "custom"}
+    if not is_transaction:  # sentry_sdk sends the list even when it is empty
         own = (event.get("breadcrumbs") or {}).get("values", [])
-        merged = sorted(crumbs, key=lambda crumb: crumb.get("timestamp", 0.0)) + list(own)
-        event["breadcrumbs"] = {"values": merged[-max_breadcrumbs:]}
+        merged = sorted(crumbs, key=_crumb_time) + list(own) if max_breadcrumbs else list(own)
+        kept = merged[-max_breadcrumbs:] if max_breadcrumbs else []
+        event["breadcrumbs"] = {"values": [_with_iso_time(crumb) for crumb in kept]}
     return event
+
+
+def _crumb_time(crumb: Breadcrumb) -> float:
+    value = crumb.get("timestamp")
+    return value if isinstance(value, float) else 0.0
+
+
+def _with_iso_time(crumb: Breadcrumb) -> Breadcrumb:
+    """A copy with the timestamp as ISO 8601 (as sentry_sdk sends; Spotlight reads it)."""
+    value = crumb.get("timestamp")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return crumb
+    moment = datetime.fromtimestamp(value, UTC)
+    return {**crumb, "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
 
 
 def run_event_processors(

@@ -24,22 +24,6 @@ from scopetel._semconv.naming import segment_name_and_source
 
 Json = dict[str, Any]
 
-_NOT_DATA: Final = frozenset(
-    {
-        attrs.OP,
-        attrs.DESCRIPTION,
-        attrs.ORIGIN,
-        attrs.SOURCE,
-        attrs.STATUS,
-        attrs.SAMPLE_RATE,
-        attrs.SAMPLE_RAND,
-    }
-)
-_NOT_DATA_PREFIXES: Final = (
-    attrs.TAG_PREFIX,
-    attrs.MEASUREMENT_PREFIX,
-    attrs.MEASUREMENT_UNIT_PREFIX,
-)
 _INSTRUMENTATION_PREFIX: Final = "opentelemetry.instrumentation."
 _MAX_TAG_LENGTH: Final = 200  # Relay rejects longer tag keys and values
 _INT_MIN: Final = -(2**63)
@@ -114,14 +98,10 @@ def _json_value(value: AttributeValue) -> object:
     return [_json_scalar(item) for item in value]
 
 
-def _is_data(key: str) -> bool:
-    return key not in _NOT_DATA and not key.startswith(_NOT_DATA_PREFIXES)
-
-
 def data(span: CompactSpan) -> Json:
     """Span ``data``: every attribute that is not a scopetel ``sentry.*`` attribute."""
     result: Json = {
-        key: _json_value(value) for key, value in span.attributes.items() if _is_data(key)
+        key: _json_value(value) for key, value in span.attributes.items() if attrs.is_data(key)
     }
     if LEGACY_DB_SYSTEM not in result:
         # Sentry's query insights read db.system; stable semconv renamed it.

@@ -200,7 +200,7 @@ def dsc_for_new_trace(
     transaction: str | None,
     transaction_source: str | None,
     sample_rate: float | None,
-    sample_rand: float,
+    sample_rand: float | None,
     sampled: bool | None,
     org_id: str | None = None,
 ) -> DynamicSamplingContext:
@@ -215,7 +215,7 @@ def dsc_for_new_trace(
         trace_id=f"{trace_id:032x}",
         public_key=public_key or None,
         sample_rate=format_sample_rate(sample_rate) if sample_rate is not None else None,
-        sample_rand=format_sample_rand(sample_rand),
+        sample_rand=None if sample_rand is None else format_sample_rand(sample_rand),
         sampled=None if sampled is None else ("true" if sampled else "false"),
         release=release or None,
         environment=environment or None,
@@ -256,6 +256,28 @@ def dsc_for_root(
         sample_rate=None if rate is None else float(rate),
         sample_rand=rand if isinstance(rand, float) else sample_rand_from_trace_id(trace_id),
         sampled=sampled,
+        org_id=options.org_id if options is not None else None,
+    )
+
+
+def dsc_for_scope(trace_id: int, options: Options | None) -> DynamicSamplingContext:
+    """The DSC of the trace an isolation scope carries when no span is active.
+
+    Nothing is decided for it yet: no sampled flag, no random value, no transaction
+    (as sentry_sdk's propagation context sends it).
+    """
+    rate = options.traces_sample_rate if options is not None else None
+    return dsc_for_new_trace(
+        trace_id,
+        public_key=public_key(options),
+        release=options.release if options is not None else None,
+        environment=options.environment if options is not None else None,
+        transaction=None,
+        transaction_source=None,
+        sample_rate=rate,
+        sample_rand=None,
+        sampled=None,
+        org_id=options.org_id if options is not None else None,
     )
 
 

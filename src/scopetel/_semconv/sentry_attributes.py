@@ -22,3 +22,11 @@ MEASUREMENT_PREFIX: Final = "sentry.measurement."  # sentry.measurement.<name> =
 MEASUREMENT_UNIT_PREFIX: Final = "sentry.measurement_unit."  # ... .<name> = unit str
 
 DEFAULT_ORIGIN: Final = "manual"
+
+_OWN: Final = frozenset({OP, DESCRIPTION, ORIGIN, SOURCE, STATUS, SAMPLE_RATE, SAMPLE_RAND})
+_OWN_PREFIXES: Final = (TAG_PREFIX, MEASUREMENT_PREFIX, MEASUREMENT_UNIT_PREFIX)
+
+
+def is_data(key: str) -> bool:
+    """Whether an attribute is Sentry span ``data`` (not one of scopetel's own)."""
+    return key not in _OWN and not key.startswith(_OWN_PREFIXES)

@@ -7,6 +7,7 @@ span of a new Context together with a fork of the current scope.
 
 import json
 import logging
+import threading
 from asyncio import CancelledError
 from datetime import datetime
 from types import TracebackType
@@ -149,6 +150,31 @@ class Span:
     def origin(self) -> str:
         value = self._get(attrs.ORIGIN)
         return value if isinstance(value, str) else attrs.DEFAULT_ORIGIN
+
+    def get_trace_context(self) -> dict[str, Any]:
+        """``contexts.trace`` of events captured under this span (sentry_sdk's shape)."""
+        ctx = self._otel.get_span_context()
+        attributes = getattr(self._otel, "attributes", None) or {}
+        data: dict[str, Any] = {k: v for k, v in attributes.items() if attrs.is_data(k)}
+        thread = threading.current_thread()
+        data.setdefault("thread.id", str(thread.ident))
+        data.setdefault("thread.name", thread.name)
+        explicit = self._get(attrs.DESCRIPTION)
+        description = explicit if isinstance(explicit, str) else None
+        if description is None and not self.is_local_root and self.name != self.op:
+            description = self.name  # a child is named by its description
+        context: dict[str, Any] = {
+            "trace_id": format(ctx.trace_id, "032x"),
+            "span_id": format(ctx.span_id, "016x"),
+            "parent_span_id": self.parent_span_id,
+            "op": self.op,
+            "description": description,
+            "origin": self.origin,
+            "data": data,
+        }
+        if self.status is not None:
+            context["status"] = self.status
+        return context
 
     def set_tag(self, key: str, value: object) -> None:
         self._otel.set_attribute(attrs.TAG_PREFIX + str(key), safe_str(value))

@@ -22,7 +22,7 @@ from scopetel._client import get_client
 from scopetel._context import entries
 from scopetel._context.active_scopes import get_isolation_scope
 from scopetel._context.keys import SPAN_FACADE
-from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
+from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root, dsc_for_scope
 from scopetel._propagation.headers import format_sentry_trace
 from scopetel._propagation.propagator import incoming_dsc_in, outgoing_baggage, sampled_decision
 from scopetel._semconv.naming import segment_name_and_source
@@ -113,9 +113,16 @@ def get_baggage() -> str | None:
     ctx = entries.current()
     dsc = current_dsc(ctx)
     if dsc is None:  # no span: the isolation scope's trace, its decision deferred
-        trace_id = scope_trace_ids()[0]
-        dsc = frozen_dsc(trace_id, lambda: _head_dsc(trace_id, None, {}, None, None))
+        dsc = scope_dsc()
     return outgoing_baggage(ctx, dsc) or None
+
+
+def scope_dsc() -> DynamicSamplingContext:
+    """The frozen DSC of the current isolation scope's trace (no span active)."""
+    trace_id = scope_trace_ids()[0]
+    client = get_client()
+    options = client.options if client is not None else None
+    return frozen_dsc(trace_id, lambda: dsc_for_scope(trace_id, options))
 
 
 def scope_trace_ids() -> tuple[int, int]:
