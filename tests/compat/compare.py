@@ -82,6 +82,15 @@ def _module_frame_variables(summary: Summary) -> None:
                         frame.pop("var_values", None)
 
 
+def _no_stale_transaction_name(summary: Summary) -> None:
+    """Events: the transaction name and source are compared no further."""
+    for event in summary.get("events", []):
+        event.pop("transaction", None)
+        event.pop("transaction_source", None)
+        if isinstance(event.get("keys"), list):
+            event["keys"] = [key for key in event["keys"] if key != "transaction"]
+
+
 ALLOWANCES: tuple[Allowance, ...] = (
     Allowance(
         frozenset(),
@@ -103,6 +112,20 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "Under scopetel-sentry-sdk the module `sentry_sdk` is the module `scopetel` (one "
         "object, two names), so a frame's local `sentry_sdk` shows as <module 'scopetel'>.",
         _rewrite("<module 'scopetel'>", "<module 'sentry_sdk'>"),
+    ),
+    Allowance(
+        frozenset(
+            {
+                "integrations_httpx",
+                "integrations_requests",
+                "integrations_stdlib_http",
+                "integrations_threading",
+            }
+        ),
+        "An event captured after a transaction ended: sentry-sdk 2.75 leaves the ended "
+        "transaction's name on the scope and names the event after it (even in a new "
+        "isolation scope); scopetel names an event only by the transaction it happens in.",
+        _no_stale_transaction_name,
     ),
     Allowance(
         frozenset({"asyncio_gather_trace"}),

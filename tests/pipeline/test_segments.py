@@ -25,7 +25,9 @@ from opentelemetry.trace import (
     Tracer,
 )
 
+import scopetel
 from scopetel._context.keys import CURRENT_SCOPE, DSC, ISOLATION_SCOPE
+from scopetel._context.scope import Scope
 from scopetel._internal_errors import raise_internal_errors
 from scopetel._pipeline.mapping import (
     measurements,
@@ -116,19 +118,23 @@ def test_segment_with_nested_children(setup: Setup) -> None:
 
 def test_scope_values_at_start_and_end(setup: Setup) -> None:
     tracer, _, recorder = setup()
+    cur0, iso0, cur1 = Scope("current"), Scope("isolation"), Scope("current")
     start = otel_context.get_current()
-    for key, value in ((CURRENT_SCOPE, "cur0"), (ISOLATION_SCOPE, "iso0"), (DSC, "dsc0")):
+    for key, value in ((CURRENT_SCOPE, cur0), (ISOLATION_SCOPE, iso0), (DSC, "dsc0")):
         start = otel_context.set_value(key, value, start)
     root = tracer.start_span("root", context=start)
-    token = otel_context.attach(otel_context.set_value(CURRENT_SCOPE, "cur1"))
+    token = otel_context.attach(otel_context.set_value(CURRENT_SCOPE, cur1))
     try:
         root.end()
     finally:
         otel_context.detach(token)
     (segment,) = recorder.segments
-    assert (segment.at_start.current_scope, segment.at_start.isolation_scope) == ("cur0", "iso0")
+    assert segment.at_start.current_scope is cur0
+    assert segment.at_start.isolation_scope is iso0
     assert segment.at_start.dsc == "dsc0"
-    assert (segment.at_end.current_scope, segment.at_end.isolation_scope) == ("cur1", None)
+    assert segment.at_end.current_scope is cur1
+    # outside any isolation_scope() block: the process-wide one, as errors get it
+    assert segment.at_end.isolation_scope is scopetel.get_isolation_scope()
 
 
 def test_remote_parent_starts_its_own_segment(setup: Setup) -> None:

@@ -36,6 +36,12 @@ def get_current_scope() -> Scope:
     return cast(Scope, otel_context.get_current().get(CURRENT_SCOPE) or _DEFAULT_CURRENT)
 
 
+def isolation_scope_in(ctx: Context) -> Scope:
+    """The isolation scope of ``ctx`` (the process-wide one outside any block)."""
+    scope = ctx.get(ISOLATION_SCOPE)
+    return scope if isinstance(scope, Scope) else _DEFAULT_ISOLATION
+
+
 def current_scope_in(ctx: Context) -> Scope:
     """The current scope of ``ctx`` (for callers already holding the current Context)."""
     scope = ctx.get(CURRENT_SCOPE)

@@ -17,7 +17,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._context.keys import CURRENT_SCOPE, DSC, ISOLATION_SCOPE
+from scopetel._context.active_scopes import current_scope_in, isolation_scope_in
+from scopetel._context.keys import DSC
 
 _EMPTY: Mapping[str, AttributeValue] = {}
 
@@ -132,9 +133,10 @@ class ContextValues:
 
     @classmethod
     def of(cls, context: Context | None) -> Self:
-        """Read the values from ``context`` (the current Context if ``None``)."""
-        get = otel_context.get_value
-        return cls(get(CURRENT_SCOPE, context), get(ISOLATION_SCOPE, context), get(DSC, context))
+        """Read the values from ``context`` (the current Context if ``None``); outside any
+        scope block the scopes are the process-wide ones, as for error events."""
+        ctx = otel_context.get_current() if context is None else context
+        return cls(current_scope_in(ctx), isolation_scope_in(ctx), ctx.get(DSC))
 
 
 NO_VALUES: Final = ContextValues()

@@ -19,6 +19,13 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 SpanFactory = Callable[[str | None, str], Span]
 
 
+def _qualified_name(function: Callable[..., Any]) -> str:
+    """``module.Qualified.name``, as sentry_sdk describes a traced function."""
+    module = getattr(function, "__module__", None)
+    qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", "")
+    return f"{module}.{qualname}" if isinstance(module, str) and module else str(qualname)
+
+
 def make_trace(start: SpanFactory) -> Callable[..., Any]:
     """Build the ``trace`` decorator over ``start(op, name) -> entered-able Span``."""
 
@@ -36,7 +43,7 @@ def make_trace(start: SpanFactory) -> Callable[..., Any]:
         name: str | None = None,
     ) -> Any:
         def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-            span_name = name or function.__qualname__
+            span_name = name or _qualified_name(function)
             span_op = op or "function"
             if inspect.isasyncgenfunction(function):
                 return _wrap_async_generator(function, start, span_op, span_name)
