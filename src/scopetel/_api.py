@@ -23,6 +23,7 @@ from scopetel._internal_errors import guarded
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._semconv.naming import segment_name_and_source
 from scopetel._semconv.sentry_attributes import SOURCE
+from scopetel._serialize import safe_str
 from scopetel._tracing import trace_identity as _propagation
 from scopetel._tracing.transaction import get_current_span
 
@@ -167,7 +168,8 @@ def capture_message(
     if level is not None and level not in LEVELS:
         _warn(f"capture_message: level {level!r} is not one of {sorted(LEVELS)}; using error")
         level = "error"
-    event: dict[str, Any] = {"level": level or "info", "message": str(message)}
+    text = safe_str(message, client.options.max_value_length)
+    event: dict[str, Any] = {"level": level or "info", "message": text}
     if client.options.attach_stacktrace:
         frame = sys._getframe(1)
         frames = frames_from_stack(frame, client.frame_options)

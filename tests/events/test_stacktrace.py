@@ -16,7 +16,7 @@ from scopetel._events.stacktrace import (
     is_in_app,
 )
 from scopetel._serialize import TRUNCATION_KEY
-from tests.events.fixtures_events import assert_valid_exceptions
+from tests.events.fixtures_events import assert_valid_exceptions, qualified
 
 SITE_PACKAGES = Path(__file__).parent / "fixtures_events" / "site-packages"
 OPTIONS = FrameOptions()
@@ -56,7 +56,7 @@ class Service:
 
 def test_frames_are_oldest_first_with_qualified_names() -> None:
     frames = frames_from_traceback(traceback_of(Service().handle), OPTIONS)
-    assert [frame["function"] for frame in frames] == [
+    assert [qualified(frame) for frame in frames] == [
         "traceback_of",
         "Service.handle",
         "Service.handle.<locals>.validate",
@@ -82,6 +82,7 @@ def test_frame_fields() -> None:
         "filename",
         "abs_path",
         "function",
+        "raw_function",
         "module",
         "lineno",
         "pre_context",
@@ -90,6 +91,10 @@ def test_frame_fields() -> None:
         "in_app",
         "vars",
     }
+    assert (frame["function"], frame["raw_function"]) == (
+        "validate",
+        "Service.handle.<locals>.validate",
+    )
 
 
 def test_options_turn_parts_off() -> None:
@@ -256,7 +261,7 @@ def test_hidden_frames_are_skipped() -> None:
         hidden()
 
     frames = frames_from_traceback(traceback_of(visible), OPTIONS)
-    assert [frame["function"] for frame in frames] == [
+    assert [qualified(frame) for frame in frames] == [
         "traceback_of",
         "test_hidden_frames_are_skipped.<locals>.visible",
     ]
@@ -270,7 +275,7 @@ def test_scopetel_frames_are_skipped() -> None:
         raise ValueError("x")
 
     frames = frames_from_traceback(traceback_of(lambda: namespace["wrapper"](inner)), OPTIONS)
-    assert [frame["function"] for frame in frames] == [
+    assert [qualified(frame) for frame in frames] == [
         "traceback_of",
         "test_scopetel_frames_are_skipped.<locals>.<lambda>",
         "test_scopetel_frames_are_skipped.<locals>.inner",

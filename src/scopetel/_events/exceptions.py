@@ -122,7 +122,8 @@ def _exception(
     error, exception_id, parent_id, source = node
     cls = type(error)
     mechanism: dict[str, JSONValue] = {
-        "type": mechanism_type if parent_id is None else _CHAINED_MECHANISM,
+        # members of an exception group are "chained"; a cause or context keeps the type
+        "type": _CHAINED_MECHANISM if with_ids and parent_id is not None else mechanism_type,
         "handled": handled,
     }
     if with_ids:
@@ -136,7 +137,8 @@ def _exception(
     if isinstance(errno, int) and not isinstance(errno, bool):
         mechanism["meta"] = {"errno": {"number": errno}}
 
-    result: dict[str, JSONValue] = {"type": _type_name(cls), "value": _message(error)}
+    value = _message(error, options.max_value_length)
+    result: dict[str, JSONValue] = {"type": _type_name(cls), "value": value}
     module = _attribute(cls, "__module__")
     if isinstance(module, str) and module not in ("builtins", "__builtins__"):
         result["module"] = module
@@ -158,10 +160,15 @@ def _type_name(cls: type) -> str:
     return "Exception"
 
 
-def _message(error: BaseException) -> str:
-    """``str(error)`` plus its notes (``add_note``), bounded; survives a raising ``__str__``."""
+def _message(error: BaseException, max_length: int = MAX_VALUE_LENGTH) -> str:
+    """``str(error)`` plus its notes (``add_note``), bounded; survives a raising ``__str__``.
+
+    An exception group's value is its own message, without Python's "(N sub-exceptions)"
+    (its members are exceptions of the event), as sentry_sdk sends it.
+    """
     try:
-        text = str(error)
+        group_message = error.message if isinstance(error, BaseExceptionGroup) else None
+        text = group_message if isinstance(group_message, str) else str(error)
         if not isinstance(text, str):
             raise TypeError("__str__ returned a non-string")
     except Exception:
@@ -171,7 +178,7 @@ def _message(error: BaseException) -> str:
         lines = [note for note in notes if isinstance(note, str)]
         if lines:
             text = "\n".join([text, *lines])
-    return safe_str(text, MAX_VALUE_LENGTH)
+    return safe_str(text, max_length)
 
 
 def _attribute(owner: object, name: str) -> object:

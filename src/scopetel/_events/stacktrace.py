@@ -160,7 +160,12 @@ def _frame(frame: FrameType, lineno: int | None, options: FrameOptions) -> dict[
     if raw_path:
         result["filename"] = _cut(_filename(module, abs_path, options.project_root), _MAX_PATH)
         result["abs_path"] = _cut(abs_path, _MAX_PATH)
-    result["function"] = _cut(code.co_qualname or code.co_name or "<unknown>", _MAX_PATH)
+    # The bare name, as sentry_sdk sends it (issues keep their grouping after a switch);
+    # the qualified name, when it says more, as ``raw_function``.
+    name = code.co_name or "<unknown>"
+    result["function"] = _cut(name, _MAX_PATH)
+    if code.co_qualname and code.co_qualname != name:
+        result["raw_function"] = _cut(code.co_qualname, _MAX_PATH)
     if module is not None:
         result["module"] = _cut(module, _MAX_PATH)
     if isinstance(lineno, int) and lineno > 0:

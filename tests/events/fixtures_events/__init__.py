@@ -28,3 +28,8 @@ def assert_valid_exceptions(values: list[dict[str, Any]]) -> dict[str, Any]:
     event = error_event(values)
     json.dumps(event, allow_nan=False, ensure_ascii=False).encode("utf-8")
     return assert_valid_event(event)
+
+
+def qualified(frame: dict[str, object]) -> object:
+    """A frame's qualified name: ``raw_function`` when it says more than ``function``."""
+    return frame.get("raw_function", frame["function"])
