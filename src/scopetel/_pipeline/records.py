@@ -18,6 +18,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._context.keys import CURRENT_SCOPE, DSC, ISOLATION_SCOPE
+from scopetel._serialize import safe_str
 
 _EMPTY: Mapping[str, AttributeValue] = {}
 
@@ -94,16 +95,18 @@ class CompactSpan:
         attributes = {key: source[key] for key in source} if source else _EMPTY
         scope = span.instrumentation_scope
         start = span.start_time or 0
+        end = span.end_time or start
         status = span.status
+        name = span.name
         return cls(
             context.trace_id,
             context.span_id,
             None if parent is None else parent.span_id,
             parent is not None and parent.is_remote,
-            span.name,
+            name if type(name) is str else safe_str(name),  # another tracer's odd name
             span.kind,
             start,
-            span.end_time or start,
+            end if end >= start else start,  # Relay refuses a span that ends before it starts
             status.status_code,
             status.description,
             attributes,

@@ -23,6 +23,7 @@ from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
 from scopetel._pipeline.segments import Segment, SegmentProcessor
+from scopetel._tracing import preset_trace_ids
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -207,6 +208,7 @@ def _build(factory: ProviderFactory, resource: Resource) -> Installed:
     sampler = SwitchableSampler(_Drop())
     processor = SwitchableProcessor()
     provider = factory(sampler, processor, resource)
+    preset_trace_ids.install(provider)
     return Installed(provider, sampler if provider.sampler is sampler else None, processor)
 
 
@@ -221,9 +223,11 @@ def _adopt_or_create(resource: Resource | None) -> Installed:
                 current.sampler.get_description(),
             )
         current.add_span_processor(processor)
+        preset_trace_ids.install(current)
         return Installed(current, switchable, processor)
     switchable = SwitchableSampler(_Drop())
     provider = TracerProvider(sampler=switchable, resource=resource or Resource.create())
+    preset_trace_ids.install(provider)
     provider.add_span_processor(processor)
     otel_trace.set_tracer_provider(provider)
     return Installed(provider, switchable, processor)

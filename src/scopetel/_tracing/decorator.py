@@ -12,6 +12,7 @@ import inspect
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
 from typing import Any, TypeVar, overload
 
+from scopetel._coerce import dropped, optional_text, text
 from scopetel._context.steps import AwaitInContext
 from scopetel._tracing.span import Span
 
@@ -36,8 +37,12 @@ def make_trace(start: SpanFactory) -> Callable[..., Any]:
         name: str | None = None,
     ) -> Any:
         def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-            span_name = name or function.__qualname__
-            span_op = op or "function"
+            given: object = function  # callers pass whatever they got
+            if not callable(given):
+                dropped("@trace", given, "is not callable; left undecorated:")
+                return given  # type: ignore[return-value]
+            span_name = optional_text(name, "@trace name") or _qualname(function)
+            span_op = optional_text(op, "@trace op") or "function"
             if inspect.isasyncgenfunction(function):
                 return _wrap_async_generator(function, start, span_op, span_name)
             if inspect.isgeneratorfunction(function):
@@ -49,6 +54,13 @@ def make_trace(start: SpanFactory) -> Callable[..., Any]:
         return decorate(func) if func is not None else decorate
 
     return trace
+
+
+def _qualname(function: Callable[..., Any]) -> str:
+    try:
+        return text(getattr(function, "__qualname__", None) or repr(function), "@trace name")
+    except Exception:  # a callable whose attributes or repr raise
+        return text(function, "@trace name")
 
 
 def _wrap_function(
