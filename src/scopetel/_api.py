@@ -18,8 +18,9 @@ from scopetel._events.exceptions import (
     mark_captured,
     was_captured,
 )
-from scopetel._events.relay_shape import INTERNAL_ERROR_REASON, clean_breadcrumb, user_event
+from scopetel._events.relay_shape import INTERNAL_ERROR_REASON, clean_breadcrumb
 from scopetel._events.stacktrace import frames_from_stack
+from scopetel._events.user_events import user_event
 from scopetel._internal_errors import guarded
 from scopetel._semconv.relay_fields import LEVELS
 from scopetel._semconv.relay_fields import level as relay_level
@@ -190,7 +191,7 @@ def capture_message(
 def _message_level(value: object) -> str:
     if value is None:
         return "info"
-    valid = relay_level(value) if isinstance(value, str) else None
+    valid = relay_level(text(value, "level")) if isinstance(value, str) else None
     if valid is None:
         dropped("capture_message", value, f"level not one of {sorted(LEVELS)}; using error:")
         return "error"

@@ -119,9 +119,13 @@ def wait_seconds(value: object, what: str, default: float) -> float:
         try:
             seconds = float(value)
         except OverflowError:  # an int beyond a float: longer than any wait
-            return MAX_WAIT
+            seconds = math.inf
+        if 0.0 <= seconds <= MAX_WAIT:
+            return seconds
         if not math.isnan(seconds):
-            return min(max(seconds, 0.0), MAX_WAIT)
+            bounded = min(max(seconds, 0.0), MAX_WAIT)
+            dropped(what, value, f"out of range; waiting {bounded} s instead of")
+            return bounded
     dropped(what, value, f"not a number of seconds; using {default}:")
     return default
 

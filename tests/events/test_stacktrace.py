@@ -186,7 +186,9 @@ def test_in_app_include_and_exclude(fake_thirdparty: Any) -> None:
     assert in_app_of(FrameOptions(in_app_exclude=("tests",))) == (False, False)
     assert in_app_of(FrameOptions(in_app_exclude=("tests.events.test_stack",))) == (False, True)
     # the longest matching prefix decides
-    carve = FrameOptions(in_app_include=("tests",), in_app_exclude=("tests.events.test_stacktrace",))
+    carve = FrameOptions(
+        in_app_include=("tests",), in_app_exclude=("tests.events.test_stacktrace",)
+    )
     assert in_app_of(carve) == (False, False)
     narrow = FrameOptions(
         in_app_include=("fake_thirdparty.runner",), in_app_exclude=("fake_thirdparty",)

@@ -25,6 +25,8 @@ EventProcessor = Callable[[Event, Hint], Event | None]
 
 DEFAULT_MAX_BREADCRUMBS = 100
 _MAX_STORED_STRING: Final = 1_000_000  # the highest max_value_length
+_INT64_MIN: Final = -(2**63)  # JSON parsers (and Relay) hold 64-bit integers exactly
+_INT64_END: Final = 2**63
 TRACE_CONTEXT: Final = "trace"  # contexts.trace: built from the active span, not set
 _MAX_FINGERPRINT: Final = 64
 
@@ -114,9 +116,14 @@ class Scope:
         return self._data
 
     def set_tag(self, key: str, value: object) -> None:
-        self._own().tags[text(key, "set_tag key")] = _tag_value(value)
+        name = key if type(key) is str else text(key, "set_tag key")
+        self._own().tags[name] = value if type(value) is str else _tag_value(value)
 
     def set_tags(self, tags: Mapping[str, object]) -> None:
+        given: object = tags  # callers pass whatever they got
+        if given is None:
+            dropped("set_tags", given, "needs a dict; ignored:")
+            return
         own = self._own().tags
         for key, value in pairs(tags, "set_tags"):
             own[text(key, "set_tags key")] = _tag_value(value)
@@ -159,7 +166,7 @@ class Scope:
         if value is None:
             self._own().level = None
             return
-        valid = level(value) if isinstance(value, str) else None
+        valid = level(text(value, "level")) if isinstance(value, str) else None
         if valid is None:
             dropped("set_level", value, f"not one of {sorted(LEVELS)}; ignored:")
             return
@@ -221,6 +228,15 @@ class Scope:
 def plain(value: object) -> JSONValue:
     """A JSON-safe copy of a value stored on a scope (the application's object is never
     kept, changed or scrubbed); generous bounds: events apply ``max_value_length`` later."""
+    if type(value) is str:
+        if len(value) <= _MAX_STORED_STRING and value.isascii():
+            return value
+    elif (
+        value is None
+        or type(value) is bool
+        or (type(value) is int and _INT64_MIN <= value < _INT64_END)
+    ):
+        return value
     return to_json_safe(value, max_depth=10, max_breadth=1000, max_string=_MAX_STORED_STRING)
 
 

@@ -28,63 +28,9 @@ from scopetel._serialize import JSONValue, safe_str, to_json_safe
 INTERNAL_ERROR_REASON: Final = "internal_sdk_error"
 """Client-report reason of what scopetel's own error lost (counted, never silent)."""
 
-# Top-level keys of Relay's event schema; other keys of a captured dict go to ``extra``.
-_EVENT_KEYS: Final = frozenset(
-    {
-        "event_id", "level", "type", "fingerprint", "culprit", "transaction",
-        "transaction_info", "logentry", "message", "logger", "modules", "platform",
-        "timestamp", "start_timestamp", "server_name", "release", "dist", "environment",
-        "user", "request", "contexts", "breadcrumbs", "exception", "stacktrace", "threads",
-        "tags", "extra", "debug_meta", "sdk", "spans", "measurements",
-    }
-)  # fmt: skip
 _CRUMB_TEXT: Final = ("type", "category", "message")
 _USER_TEXT: Final = ("email", "username", "name", "segment", "sentry_user")
-_TRACE_ID_LENGTH: Final = 32
-_SPAN_ID_LENGTH: Final = 16
-_HEX: Final = frozenset("0123456789abcdef")
 _MAX_STORED: Final = 1_000_000  # generous: events apply max_value_length when sent
-
-
-def user_event(event: Mapping[Any, object]) -> Event:
-    """A JSON-safe copy of a dict passed to ``capture_event``, in Relay's top-level shape."""
-    result: Event = {}
-    extra: dict[str, object] = {}
-    for key, value in pairs(event, "capture_event"):
-        name = text(key, "event key")
-        if name == "timestamp":  # a datetime must stay a time, not become text
-            value = seconds_since_epoch(value, "event timestamp", naive_utc=True)
-            if value is None:
-                continue
-        if name in _EVENT_KEYS:
-            result[name] = value
-        else:
-            dropped("capture_event", name, "is not an event field; moved to extra:")
-            extra[name] = value
-    if extra:
-        own = result.get("extra")
-        result["extra"] = {**(own if isinstance(own, Mapping) else {}), **extra}
-    converted = to_json_safe(
-        result, max_depth=20, max_breadth=10_000, max_string=_MAX_STORED, max_nodes=200_000
-    )
-    safe: Event = converted if isinstance(converted, dict) else {}
-    contexts = safe.get("contexts")
-    trace = contexts.get("trace") if isinstance(contexts, dict) else None
-    if trace is not None and not _valid_trace_context(trace):
-        dropped("capture_event", trace, "is not a valid trace context; ignored:")
-        del contexts["trace"]  # type: ignore[union-attr]
-    return safe
-
-
-def _valid_trace_context(value: object) -> bool:
-    if not isinstance(value, dict):
-        return False
-    trace_id, span_id = value.get("trace_id"), value.get("span_id")
-    return _is_hex(trace_id, _TRACE_ID_LENGTH) and _is_hex(span_id, _SPAN_ID_LENGTH)
-
-
-def _is_hex(value: object, length: int) -> bool:
-    return isinstance(value, str) and len(value) == length and _HEX.issuperset(value)
 
 
 def clean_breadcrumb(crumb: Mapping[Any, object]) -> Breadcrumb:
@@ -98,7 +44,7 @@ def clean_breadcrumb(crumb: Mapping[Any, object]) -> Breadcrumb:
             if value is not None:
                 result[name] = text(value, f"breadcrumb {name}")
         elif name == "level":
-            valid = relay_fields.level(value) if isinstance(value, str) else None
+            valid = relay_fields.level(text(value, "level")) if isinstance(value, str) else None
             if valid is not None:
                 result["level"] = valid
             elif value is not None:
@@ -167,14 +113,14 @@ def normalize_fields(event: Event, max_string: int) -> None:
     if "user" in event:
         event["user"] = user(event["user"])
     if "breadcrumbs" in event:
-        event["breadcrumbs"] = {"values": _breadcrumbs(event["breadcrumbs"], max_string)}
+        event["breadcrumbs"] = {"values": breadcrumb_values(event["breadcrumbs"], max_string)}
 
 
 def _normalize_level(event: Event) -> None:
     value = event.get("level")
     if value is None:
         return
-    valid = relay_fields.level(value) if isinstance(value, str) else None
+    valid = relay_fields.level(text(value, "level")) if isinstance(value, str) else None
     if valid is None:
         dropped("event level", value, "is not a level; left out:")
         del event["level"]
@@ -240,7 +186,8 @@ def _ip_address(value: object) -> bool:
     return True
 
 
-def _breadcrumbs(value: object, max_string: int) -> list[Breadcrumb]:
+def breadcrumb_values(value: object, max_string: int) -> list[Breadcrumb]:
+    """The breadcrumbs of ``{"values": [...]}`` (or a bare list), cleaned."""
     crumbs = value.get("values") if isinstance(value, dict) else value
     result: list[Breadcrumb] = []
     for crumb in crumbs if isinstance(crumbs, list) else ():

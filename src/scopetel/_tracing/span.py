@@ -168,11 +168,13 @@ class Span:
         return value if isinstance(value, str) else attrs.DEFAULT_ORIGIN
 
     def set_tag(self, key: str, value: object) -> None:
+        name = key if type(key) is str else text(key, "set_tag key")
         tag = value if type(value) is str else text(value, "tag value")
-        self._otel.set_attribute(attrs.TAG_PREFIX + text(key, "set_tag key"), tag)
+        self._otel.set_attribute(attrs.TAG_PREFIX + name, tag)
 
     def set_data(self, key: str, value: object) -> None:
-        self._otel.set_attribute(text(key, "set_data key"), attribute_value(value))
+        name = key if type(key) is str else text(key, "set_data key")
+        self._otel.set_attribute(name, attribute_value(value))
 
     def set_attribute(self, key: str, value: object) -> None:
         self._otel.set_attribute(text(key, "set_attribute key"), attribute_value(value))
@@ -218,6 +220,8 @@ class Span:
         """A child of this span (not made current until entered)."""
         parent_ctx = otel_trace.set_span_in_context(self._otel, Context())
         segment = self.containing_transaction
+        if name is not None and type(name) is not str:
+            name = text(name, "span name")
         return start_otel_span(parent_ctx, op, name or description, segment, kwargs)
 
     def finish(self, scope: object = None, end_timestamp: datetime | float | None = None) -> None:

@@ -29,7 +29,7 @@ from scopetel._propagation.headers import extract_incoming
 from scopetel._propagation.propagator import RemoteParentSpan
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._tracing.preset_trace_ids import new_trace_id, start_with_trace_id
-from scopetel._tracing.span import Span, _tracer, start_otel_span, to_ns
+from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span, to_ns
 from scopetel._tracing.trace_identity import frozen_dsc
 
 _TRANSACTION_FIELDS = frozenset(
@@ -231,9 +231,11 @@ class Transaction(Span):
             attributes[attrs.OP] = self._pending_op
         if self._origin:
             attributes[attrs.ORIGIN] = self._origin
+        # A tracer made now has the provider's current id generator (see preset_trace_ids)
+        tracer = _tracer if self._preset_trace_id is None else otel_trace.get_tracer(TRACER_NAME)
         self._otel = start_with_trace_id(
             self._preset_trace_id,
-            lambda: _tracer.start_span(
+            lambda: tracer.start_span(
                 self._pending_name,
                 context=ctx,
                 attributes=attributes,
@@ -332,6 +334,25 @@ def start_span(
     return start_otel_span(ctx, op, name or description, segment, kwargs, parent_ctx)
 
 
+def _text_headers(carrier: object) -> dict[str, str | bytes | list[str | bytes]]:
+    """The text values of a headers mapping or WSGI environ (others, like
+    ``wsgi.input``, are not headers); never calls the application's objects."""
+    headers: dict[str, str | bytes | list[str | bytes]] = {}
+    for key, value in pairs(carrier, "continue_trace headers"):
+        kind = type(value)
+        if kind is list or kind is tuple:
+            headers[text(key, "header")] = [
+                item
+                for item in value  # type: ignore[attr-defined]
+                if type(item) is str or type(item) is bytes
+            ]
+        elif kind is str or kind is bytes:
+            headers[text(key, "header")] = value  # type: ignore[assignment]
+        elif isinstance(value, str):
+            headers[text(key, "header")] = text(value, "header value")
+    return headers
+
+
 def get_current_span() -> Span | None:
     """The active span (ours or any instrumentation's), or None."""
     ctx = entries.current()
@@ -353,8 +374,7 @@ def continue_trace(
     origin: str = "manual",
 ) -> Transaction:
     """A transaction continuing the trace in the headers (a new trace if absent/invalid)."""
-    headers = {text(k, "header"): v for k, v in pairs(environ_or_headers, "continue_trace headers")}
-    incoming = extract_incoming(headers)
+    incoming = extract_incoming(_text_headers(environ_or_headers))
     kwargs: dict[str, Any] = {"origin": origin}
     source = optional_text(source, "source") or "custom"
     if incoming is None:
