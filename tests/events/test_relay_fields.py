@@ -132,3 +132,11 @@ def test_a_captured_event_with_odd_fields_is_sent_valid(transport: CapturingTran
     assert event["extra"]["shop"] == "acme"
     assert event["user"] == {"id": "[7]", "email": "5"}
     assert_valid_event(event)
+
+
+def test_unknown_keys_join_an_extra_given_as_none(transport: CapturingTransport) -> None:
+    """Found by the fuzz: ``{"extra": None, "shop": ...}`` raised while merging."""
+    _run(lambda: scopetel.capture_event({"message": "m", "extra": None, "shop": "acme"}))
+    (event,) = transport.events()
+    assert event["extra"] == {"shop": "acme"}
+    assert_valid_event(event)

@@ -60,10 +60,14 @@ def _shape(event: Event, moved: object) -> None:
             dropped("capture_event", key, "needs a dict; left out:")
             del event[key]
     own = event.get("extra")
-    if own is not None and not isinstance(own, dict):
-        event["extra"] = {"value": own}
+    if own is None:
+        own = {}
+    elif not isinstance(own, dict):
+        own = {"value": own}
     if isinstance(moved, dict):
-        event["extra"] = {**event.get("extra", {}), **moved}
+        own = {**own, **moved}
+    if own or "extra" in event:
+        event["extra"] = own
     user = event.get("user")
     if user is not None and not isinstance(user, dict):
         dropped("capture_event", user, "is not a dict; user left out:")

@@ -8,7 +8,6 @@ span of a new Context together with a fork of the current scope.
 import json
 import logging
 from asyncio import CancelledError
-from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Self
@@ -43,29 +42,38 @@ def to_ns(timestamp: datetime | float | int | None, what: str = "timestamp") -> 
     return None if timestamp is None else timestamp_ns(timestamp, what)
 
 
-_SCALARS: Final = frozenset({str, bool, float})
-
-
 def attribute_value(value: object) -> AttributeValue:
     """Coerce Sentry ``data`` values into the types OTel attributes (and OTLP) allow."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return value  # type: ignore[return-value]
-    if kind is int:
-        return value if _INT64_MIN <= value <= _INT64_MAX else str(value)  # type: ignore[operator,return-value]
-    if (kind is list or kind is tuple) and value:
-        items: Sequence[object] = value  # type: ignore[assignment]
-        kinds = {type(item) for item in items}
-        if len(kinds) == 1 and kinds <= _SCALARS:
-            return list(items)  # type: ignore[arg-type]
-        if kinds == {int} and all(_INT64_MIN <= item <= _INT64_MAX for item in items):  # type: ignore[operator]
-            return list(items)  # type: ignore[arg-type]
     if isinstance(value, str):
-        return text(value, "data value")
+        return value if type(value) is str else text(value, "data value")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        number = int.__int__(value)  # an int subclass's own methods may do anything
+        return number if _INT64_MIN <= number <= _INT64_MAX else safe_repr(number)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if (type(value) is list or type(value) is tuple) and value:
+        sequence = _homogeneous(value)
+        if sequence is not None:
+            return sequence
     try:
         return json.dumps(value, default=safe_repr, separators=(",", ":"))
     except Exception:  # a cycle, a RecursionError, a hostile object inside
         return safe_repr(value)
+
+
+def _homogeneous(items: list[Any] | tuple[Any, ...]) -> AttributeValue | None:
+    """A list of one scalar type, as OTel attributes allow; None for any other list."""
+    kinds = {type(item) for item in items}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind is str or kind is bool or kind is float:
+        return list(items)
+    if kind is int and all(_INT64_MIN <= item <= _INT64_MAX for item in items):
+        return list(items)
+    return None
 
 
 def _http_status(value: object) -> int | None:
