@@ -135,7 +135,9 @@ def json_item(item_type: str, payload: Event) -> Item:
     try:
         return Item.from_json(item_type, payload)
     except Exception:  # TypeError, ValueError, RecursionError (a deep hook result) …
-        safe = to_json_safe(payload, max_depth=50, max_breadth=100_000, max_nodes=10_000_000)
+        safe = to_json_safe(
+            payload, max_depth=50, max_breadth=100_000, max_string=1_000_000, max_nodes=10_000_000
+        )
         return Item.from_json(item_type, safe)
 
 

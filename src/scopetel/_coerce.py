@@ -141,3 +141,19 @@ def finite_number(value: object, what: str) -> float | None:
             return number
     dropped(what, value, "not a finite number; ignored:")
     return None
+
+
+def text_headers(carrier: object, what: str) -> dict[str, str | bytes | list[str | bytes]]:
+    """The text values of a headers mapping or WSGI environ (others, like
+    ``wsgi.input``, are not headers); the application's objects are never called."""
+    headers: dict[str, str | bytes | list[str | bytes]] = {}
+    for key, value in pairs(carrier, what):
+        if type(value) is list or type(value) is tuple:
+            headers[text(key, "header")] = [
+                item for item in value if type(item) is str or type(item) is bytes
+            ]
+        elif type(value) is str or type(value) is bytes:
+            headers[text(key, "header")] = value
+        elif isinstance(value, str):
+            headers[text(key, "header")] = text(value, "header value")
+    return headers

@@ -201,6 +201,12 @@ class Scope:
 
     def add_breadcrumb_data(self, crumb: Breadcrumb, max_breadcrumbs: int) -> None:
         """Append an already processed breadcrumb (see ``scopetel.add_breadcrumb``)."""
+        given: object = crumb  # callers pass whatever they got
+        if not isinstance(given, dict):
+            dropped("add_breadcrumb_data", given, "needs a dict; ignored:")
+            return
+        if type(max_breadcrumbs) is not int or max_breadcrumbs < 0:
+            max_breadcrumbs = DEFAULT_MAX_BREADCRUMBS
         own = self._own()
         if own.breadcrumbs.maxlen != max_breadcrumbs:
             own.breadcrumbs = deque(own.breadcrumbs, maxlen=max_breadcrumbs)

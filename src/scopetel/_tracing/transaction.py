@@ -21,7 +21,7 @@ from opentelemetry.trace import (
 )
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._coerce import as_dict, dropped, optional_text, pairs, text
+from scopetel._coerce import as_dict, dropped, optional_text, pairs, text, text_headers
 from scopetel._context import entries
 from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN_FACADE
 from scopetel._propagation.dsc import DynamicSamplingContext
@@ -334,25 +334,6 @@ def start_span(
     return start_otel_span(ctx, op, name or description, segment, kwargs, parent_ctx)
 
 
-def _text_headers(carrier: object) -> dict[str, str | bytes | list[str | bytes]]:
-    """The text values of a headers mapping or WSGI environ (others, like
-    ``wsgi.input``, are not headers); never calls the application's objects."""
-    headers: dict[str, str | bytes | list[str | bytes]] = {}
-    for key, value in pairs(carrier, "continue_trace headers"):
-        kind = type(value)
-        if kind is list or kind is tuple:
-            headers[text(key, "header")] = [
-                item
-                for item in value  # type: ignore[attr-defined]
-                if type(item) is str or type(item) is bytes
-            ]
-        elif kind is str or kind is bytes:
-            headers[text(key, "header")] = value  # type: ignore[assignment]
-        elif isinstance(value, str):
-            headers[text(key, "header")] = text(value, "header value")
-    return headers
-
-
 def get_current_span() -> Span | None:
     """The active span (ours or any instrumentation's), or None."""
     ctx = entries.current()
@@ -374,7 +355,7 @@ def continue_trace(
     origin: str = "manual",
 ) -> Transaction:
     """A transaction continuing the trace in the headers (a new trace if absent/invalid)."""
-    incoming = extract_incoming(_text_headers(environ_or_headers))
+    incoming = extract_incoming(text_headers(environ_or_headers, "continue_trace headers"))
     kwargs: dict[str, Any] = {"origin": origin}
     source = optional_text(source, "source") or "custom"
     if incoming is None:
