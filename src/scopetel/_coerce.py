@@ -11,6 +11,7 @@ passing the right type pays one comparison.
 
 import logging
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
@@ -22,6 +23,7 @@ LOGGER: Final = logging.getLogger("scopetel")
 MAX_TEXT: Final = 8192  # characters kept of a name, op or message given as another type
 MIN_TIMESTAMP: Final = 0.0  # seconds since the epoch: Relay rejects earlier ones
 MAX_TIMESTAMP: Final = 4_102_444_800.0  # 2100-01-01: OTLP and Relay both hold it
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 MAX_WAIT: Final = 1e9  # seconds: longer waits are "wait until done" (about 31 years)
 
 
@@ -32,22 +34,26 @@ def dropped(what: str, value: object, why: str) -> None:
 
 
 def text(value: object, what: str) -> str:
-    """``value`` as an exact ``str``: bytes decoded as UTF-8, anything else by ``str()``."""
-    if type(value) is str:
+    """``value`` as an exact ``str`` that UTF-8 can encode (lone surrogates escaped, or
+    an OTLP export of the span fails): bytes decoded, anything else by ``str()``."""
+    if type(value) is str and value.isascii():  # isascii() reads a flag: O(1)
         return value
     return _other_text(value, what)
 
 
 def optional_text(value: object, what: str) -> str | None:
     """Like :func:`text`, keeping ``None`` as None."""
-    if value is None or type(value) is str:
+    if value is None or (type(value) is str and value.isascii()):
         return value
     return _other_text(value, what)
 
 
 def _other_text(value: object, what: str) -> str:
     if isinstance(value, str):  # a subclass: its own methods may do anything
-        return str.__getitem__(value, slice(0, None))
+        plain = str.__getitem__(value, slice(0, None))
+        if _SURROGATE.search(plain) is None:
+            return plain
+        return plain.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, bytes | bytearray):
         try:
             return bytes(value[:MAX_TEXT]).decode("utf-8", "replace")

@@ -9,6 +9,7 @@ import contextvars
 from collections.abc import Iterator
 
 import pytest
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from scopetel_exporter_sentry.envelope import serialize_envelope
 
 import scopetel
@@ -69,3 +70,20 @@ def test_span_names_set_any_way_are_text(transport: CapturingTransport) -> None:
     assert [span["description"] for span in spans] == ["order #7", "order #7", "42"]
     assert spans[2]["op"] == "['cache']"
     assert_valid_event(transaction)
+
+
+def test_lone_surrogates_never_break_the_otlp_encoding(transport: CapturingTransport) -> None:
+    """A lone surrogate in a span name fails the protobuf encoding of the whole OTLP
+    batch (every span in it lost); names, ops and string data are made encodable."""
+    bad = "a\ud800b"
+
+    def scenario() -> list[scopetel.Span]:
+        with scopetel.start_transaction(name=bad, op=bad) as transaction:
+            with scopetel.start_span(op=bad, name=bad) as span:
+                span.set_data("value", bad)
+                span.set_tag("tag", bad)
+        return [transaction, span]
+
+    spans = contextvars.copy_context().run(scenario)
+    encoded = encode_spans([span.otel_span for span in spans]).SerializeToString()  # type: ignore[misc]
+    assert b"a\\ud800b" in encoded

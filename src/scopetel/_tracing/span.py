@@ -45,7 +45,7 @@ def to_ns(timestamp: datetime | float | int | None, what: str = "timestamp") -> 
 def attribute_value(value: object) -> AttributeValue:
     """Coerce Sentry ``data`` values into the types OTel attributes (and OTLP) allow."""
     if isinstance(value, str):
-        return value if type(value) is str else text(value, "data value")
+        return value if type(value) is str and value.isascii() else text(value, "data value")
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -177,7 +177,7 @@ class Span:
 
     def set_tag(self, key: str, value: object) -> None:
         name = key if type(key) is str else text(key, "set_tag key")
-        tag = value if type(value) is str else text(value, "tag value")
+        tag = value if type(value) is str and value.isascii() else text(value, "tag value")
         self._otel.set_attribute(attrs.TAG_PREFIX + name, tag)
 
     def set_data(self, key: str, value: object) -> None:
@@ -297,11 +297,11 @@ def start_otel_span(
     """
     attributes: dict[str, AttributeValue] = {}
     if op is not None:
-        if type(op) is not str:
+        if type(op) is not str or not op.isascii():
             op = text(op, "op")
         if op:
             attributes[attrs.OP] = op
-    if name is not None and type(name) is not str:
+    if name is not None and (type(name) is not str or not name.isascii()):
         name = text(name, "span name")
     if extra:
         _start_attributes(attributes, extra)
