@@ -126,6 +126,8 @@ def capture_exception(
         return None
     exception = exc_info_from(error)
     if exception is None:
+        if error is not None:
+            dropped("capture_exception", error, "is not an exception; nothing sent for")
         return None
     event, hint = _exception_event(exception, client, "generic", handled=True)
     return _capture(event, hint, scope, scope_kwargs)
