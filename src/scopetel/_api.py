@@ -4,26 +4,32 @@ import contextvars
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any, Final
 
 from opentelemetry.trace import SpanKind
 
 from scopetel._client import Client, get_client
+from scopetel._coerce import as_dict, dropped, optional_text, pairs, text
 from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
-from scopetel._context.scope import LEVELS, Scope
-from scopetel._events import assembly as _events
+from scopetel._context.scope import Scope
+from scopetel._events.assembly import breadcrumb
 from scopetel._events.exceptions import (
     exc_info_from,
     exceptions_from_error,
     mark_captured,
     was_captured,
 )
+from scopetel._events.relay_shape import INTERNAL_ERROR_REASON, clean_breadcrumb
 from scopetel._events.stacktrace import frames_from_stack
+from scopetel._events.user_events import user_event
 from scopetel._internal_errors import guarded
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._semconv.naming import segment_name_and_source
+from scopetel._semconv.relay_fields import LEVELS
+from scopetel._semconv.relay_fields import level as relay_level
 from scopetel._semconv.sentry_attributes import SOURCE
-from scopetel._serialize import safe_str
+from scopetel._serialize import truncate
 from scopetel._tracing import trace_identity as _propagation
 from scopetel._tracing.transaction import get_current_span
 
@@ -33,18 +39,22 @@ _SCOPE_KWARGS = frozenset({"tags", "extras", "contexts", "user", "level", "finge
 
 def _capture_scopes(scope: Scope | None, scope_kwargs: dict[str, Any]) -> list[Scope]:
     scopes = [get_global_scope(), get_isolation_scope(), get_current_scope()]
-    if scope is not None:
-        scopes.append(scope)
+    given: object = scope  # callers pass whatever they got
+    if isinstance(given, Scope):
+        scopes.append(given)
+    elif given is not None:
+        dropped("capture: scope", given, "is not a Scope; ignored:")
     if scope_kwargs:
         unknown = set(scope_kwargs) - _SCOPE_KWARGS
         if unknown:
             _warn(f"ignoring unknown scope argument(s): {', '.join(sorted(unknown))}")
         extra = Scope("current")
-        extra.set_tags(scope_kwargs.get("tags") or {})
-        for key, value in (scope_kwargs.get("extras") or {}).items():
-            extra.set_extra(key, value)
-        for key, value in (scope_kwargs.get("contexts") or {}).items():
-            extra.set_context(key, value)
+        for key, value in pairs(scope_kwargs.get("tags"), "tags"):
+            extra.set_tag(text(key, "tag key"), value)
+        for key, value in pairs(scope_kwargs.get("extras"), "extras"):
+            extra.set_extra(text(key, "extra key"), value)
+        for key, value in pairs(scope_kwargs.get("contexts"), "contexts"):
+            extra.set_context(text(key, "context key"), value)
         if "user" in scope_kwargs:
             extra.set_user(scope_kwargs["user"])
         if "level" in scope_kwargs:
@@ -82,7 +92,14 @@ def _event_trace() -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, An
     return span.get_trace_context(), dsc, naming
 
 
-@guarded(None)
+def _count_lost_error(*args: object, **kwargs: object) -> None:
+    """An event that an internal error stopped is counted, never lost silently."""
+    client = get_client()
+    if client is not None:
+        client.record_lost(INTERNAL_ERROR_REASON, "error")
+
+
+@guarded(None, on_error=_count_lost_error)
 def capture_event(
     event: dict[str, Any],
     hint: dict[str, Any] | None = None,
@@ -93,16 +110,30 @@ def capture_event(
     client = get_client()
     if client is None or not client.sending:
         return None
+    given: object = event  # callers pass whatever they got
+    if not isinstance(given, Mapping):
+        dropped("capture_event", given, "needs a dict; nothing sent for")
+        return None
+    return _capture(user_event(given), hint, scope, scope_kwargs)
+
+
+def _capture(
+    event: dict[str, Any], hint: object, scope: Scope | None, scope_kwargs: dict[str, Any]
+) -> str | None:
+    """Send an event scopetel built (or made JSON-safe); its id."""
+    client = get_client()
+    if client is None or not client.sending:
+        return None
     scopes = _capture_scopes(scope, scope_kwargs)
     trace, dsc, naming = _event_trace()
-    event = {**naming, **event}
-    event_id = client.capture_event(event, hint, scopes, trace, dsc)
+    hints = {text(k, "hint key"): v for k, v in pairs(hint, "hint")}
+    event_id = client.capture_event({**naming, **event}, hints, scopes, trace, dsc)
     if event_id is not None:
         get_isolation_scope().last_event_id = event_id
     return event_id
 
 
-@guarded(None)
+@guarded(None, on_error=_count_lost_error)
 def capture_exception(
     error: BaseException | tuple[Any, Any, Any] | None = None,
     scope: Scope | None = None,
@@ -114,12 +145,14 @@ def capture_exception(
         return None
     exception = exc_info_from(error)
     if exception is None:
+        if error is not None:
+            dropped("capture_exception", error, "is not an exception; nothing sent for")
         return None
     event, hint = _exception_event(exception, client, "generic", handled=True)
-    return capture_event(event, hint, scope, **scope_kwargs)
+    return _capture(event, hint, scope, scope_kwargs)
 
 
-@guarded(None)
+@guarded(None, on_error=_count_lost_error)
 def capture_unhandled(
     error: BaseException,
     mechanism_type: str,
@@ -143,8 +176,8 @@ def capture_unhandled(
         event["contexts"] = contexts
     mark_captured(error)
     if run_in is not None:
-        return run_in.copy().run(capture_event, event, hint)
-    return capture_event(event, hint)
+        return run_in.copy().run(_capture, event, hint, None, {})
+    return _capture(event, hint, None, {})
 
 
 def _exception_event(
@@ -157,7 +190,7 @@ def _exception_event(
     return event, {"exc_info": (type(error), error, error.__traceback__)}
 
 
-@guarded(None)
+@guarded(None, on_error=_count_lost_error)
 def capture_message(
     message: str, level: str | None = None, scope: Scope | None = None, **scope_kwargs: Any
 ) -> str | None:
@@ -165,16 +198,25 @@ def capture_message(
     client = get_client()
     if client is None or not client.sending:
         return None
-    if level is not None and level not in LEVELS:
-        _warn(f"capture_message: level {level!r} is not one of {sorted(LEVELS)}; using error")
-        level = "error"
-    text = safe_str(message, client.options.max_value_length)
-    event: dict[str, Any] = {"level": level or "info", "message": text}
+    event: dict[str, Any] = {
+        "level": _message_level(level),
+        "message": truncate(text(message, "capture_message"), client.options.max_value_length),
+    }
     if client.options.attach_stacktrace:
         frame = sys._getframe(1)
         frames = frames_from_stack(frame, client.frame_options)
         event["threads"] = {"values": [{"stacktrace": {"frames": frames}, "current": True}]}
-    return capture_event(event, None, scope, **scope_kwargs)
+    return _capture(event, None, scope, scope_kwargs)
+
+
+def _message_level(value: object) -> str:
+    if value is None:
+        return "info"
+    valid = relay_level(text(value, "level")) if isinstance(value, str) else None
+    if valid is None:
+        dropped("capture_message", value, f"level not one of {sorted(LEVELS)}; using error:")
+        return "error"
+    return valid
 
 
 def add_breadcrumb(
@@ -192,16 +234,17 @@ def _add_breadcrumb(
     max_breadcrumbs = client.options.max_breadcrumbs if client is not None else 100
     if max_breadcrumbs == 0:
         return
-    result: dict[str, Any] | None = _events.breadcrumb(crumb, **kwargs)
+    result: object = breadcrumb(crumb, **kwargs)
     hook = client.options.before_breadcrumb if client is not None else None
     if hook is not None:
         try:
-            result = hook(result, hint or {})
+            result = hook(result, as_dict(hint, "add_breadcrumb hint"))
         except Exception:
             _warn("before_breadcrumb raised; breadcrumb kept", exc_info=True)
-    if isinstance(result, dict) and result:
-        result["timestamp"] = _events.timestamp_seconds(result.get("timestamp"))
-        get_isolation_scope().add_breadcrumb_data(result, max_breadcrumbs)
+    if isinstance(result, Mapping):
+        cleaned = clean_breadcrumb(result)
+        if cleaned:
+            get_isolation_scope().add_breadcrumb_data(cleaned, max_breadcrumbs)
     elif result is not None:
         _warn(f"before_breadcrumb returned {type(result).__name__}, not a dict; dropped")
 
@@ -243,6 +286,8 @@ def set_measurement(name: str, value: float, unit: str = "") -> None:
 
 def set_transaction_name(name: str, source: str | None = None) -> None:
     """Rename the current transaction (and events captured in this scope)."""
+    name = text(name, "set_transaction_name")
+    source = optional_text(source, "set_transaction_name source") or "custom"
     span = get_current_span()
     within = None
     if span is not None:
@@ -251,8 +296,8 @@ def set_transaction_name(name: str, source: str | None = None) -> None:
         if root is None and span.is_local_root:
             root = span  # a root started by another instrumentation
         if root is not None:
-            root.name = str(name)
-            root.otel_span.set_attribute(SOURCE, source or "custom")
+            root.name = name
+            root.otel_span.set_attribute(SOURCE, source)
     get_current_scope().set_transaction_name(name, source, within)
 
 

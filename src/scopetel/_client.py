@@ -154,8 +154,10 @@ def json_item(item_type: str, payload: Event) -> Item:
     """An envelope item; values JSON cannot carry (NaN, odd objects) are made safe first."""
     try:
         return Item.from_json(item_type, payload)
-    except (TypeError, ValueError):
-        safe = to_json_safe(payload, max_depth=50, max_breadth=100_000, max_nodes=10_000_000)
+    except Exception:  # TypeError, ValueError, RecursionError (a deep hook result) …
+        safe = to_json_safe(
+            payload, max_depth=50, max_breadth=100_000, max_string=1_000_000, max_nodes=10_000_000
+        )
         return Item.from_json(item_type, safe)
 
 

@@ -8,7 +8,7 @@ rather than hide in a log.
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import wraps
 from typing import Final, ParamSpec, TypeVar, cast
 
@@ -46,8 +46,14 @@ def guard(where: str) -> Iterator[None]:
         report_internal_error(where)
 
 
-def guarded(default: object) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Decorate an SDK entry point: on an internal error, log it and return ``default``."""
+def guarded(
+    default: object, on_error: Callable[..., None] | None = None
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate an SDK entry point: on an internal error, log it and return ``default``.
+
+    ``on_error`` is called with the call's arguments first, e.g. to count what the
+    error lost (``internal_sdk_error`` in client reports).
+    """
 
     def decorate(function: Callable[_P, _R]) -> Callable[_P, _R]:
         where = function.__qualname__
@@ -57,6 +63,9 @@ def guarded(default: object) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
             try:
                 return function(*args, **kwargs)
             except Exception:
+                if on_error is not None:
+                    with suppress(Exception):
+                        on_error(*args, **kwargs)
                 report_internal_error(where)
                 return cast(_R, default)
 

@@ -20,6 +20,7 @@ from scopetel._serialize import (
     safe_str,
     to_json_safe,
 )
+from tests.support.hostile import Hostile, HostileDict, HostileList, deep_dict, deep_list
 
 
 class BrokenRepr:
@@ -337,3 +338,18 @@ def test_everything_is_json_encodable() -> None:
         assert isinstance(result, list)
         assert len(result) == len(zoo)
         _dumps(result)
+
+
+def test_hostile_containers_and_recursion_past_the_limit_are_contained() -> None:
+    value = {
+        "dict": HostileDict({"a": 1}),
+        "list": HostileList([1, 2]),
+        "object": Hostile(),
+        "deep list": deep_list(100_000),
+        "deep dict": deep_dict(100_000),
+        Hostile(frozenset({"str", "repr"})): "a key whose text fails",
+    }
+    result = to_json_safe(value)
+    json.dumps(result)  # plain JSON, bounded
+    assert isinstance(result, dict) and len(result) == 6
+    assert result["dict"] == "{'a': 1}" and result["list"] == "[1, 2]"

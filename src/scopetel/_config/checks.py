@@ -55,9 +55,13 @@ def number(name: str, value: Any) -> float:
             raise ValueError(f"{name} must be a number, got {value!r}") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-    if math.isnan(value) or math.isinf(value):
+    try:
+        result = float(value)
+    except OverflowError:  # an int beyond a float (10**400)
+        raise ValueError(f"{name} must be a finite number, got an integer too large") from None
+    if math.isnan(result) or math.isinf(result):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    return result
 
 
 def positive(name: str, value: Any) -> float:

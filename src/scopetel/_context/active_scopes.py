@@ -11,6 +11,7 @@ from typing import Final, cast
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
+from scopetel._coerce import dropped
 from scopetel._context import entries
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, ISOLATION_SCOPE
 from scopetel._context.scope import Scope
@@ -94,8 +95,12 @@ def new_scope() -> _ScopeBlock:
 
 
 def use_scope(scope: Scope) -> _ScopeBlock:
-    """Make an existing scope current for a ``with`` block."""
-    return _ScopeBlock(scope, False)
+    """Make an existing scope current for a ``with`` block (a fork, if not given a Scope)."""
+    given: object = scope  # callers pass whatever they got
+    if not isinstance(given, Scope):
+        dropped("use_scope", given, "needs a Scope; a fork of the current scope is used:")
+        return _ScopeBlock(None, False)
+    return _ScopeBlock(given, False)
 
 
 def isolation_scope() -> _ScopeBlock:
@@ -105,4 +110,8 @@ def isolation_scope() -> _ScopeBlock:
 
 def use_isolation_scope(scope: Scope) -> _ScopeBlock:
     """Make an existing isolation scope current (with a fork of the current scope)."""
-    return _ScopeBlock(None, scope)
+    given: object = scope  # callers pass whatever they got
+    if not isinstance(given, Scope):
+        dropped("use_isolation_scope", given, "needs a Scope; a fork is used:")
+        return _ScopeBlock(None, True)
+    return _ScopeBlock(None, given)

@@ -9,7 +9,12 @@ span is seen only by the code running in that Context.
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
 from typing import Any, Final
+
+from scopetel._coerce import dropped, optional_text, pairs, text
+from scopetel._semconv.relay_fields import LEVELS, level
+from scopetel._serialize import JSONValue, to_json_safe
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -19,7 +24,11 @@ Hint = dict[str, Any]
 EventProcessor = Callable[[Event, Hint], Event | None]
 
 DEFAULT_MAX_BREADCRUMBS = 100
-LEVELS = frozenset({"fatal", "error", "warning", "info", "debug"})
+_MAX_STORED_STRING: Final = 1_000_000  # the highest max_value_length
+_INT64_MIN: Final = -(2**63)  # JSON parsers (and Relay) hold 64-bit integers exactly
+_INT64_END: Final = 2**63
+TRACE_CONTEXT: Final = "trace"  # contexts.trace: built from the active span, not set
+_MAX_FINGERPRINT: Final = 64
 
 
 class ScopeData:
@@ -107,46 +116,61 @@ class Scope:
         return self._data
 
     def set_tag(self, key: str, value: object) -> None:
-        self._own().tags[str(key)] = _tag_value(value)
+        name = key if type(key) is str else text(key, "set_tag key")
+        self._own().tags[name] = value if type(value) is str else _tag_value(value)
 
     def set_tags(self, tags: Mapping[str, object]) -> None:
+        given: object = tags  # callers pass whatever they got
+        if given is None:
+            dropped("set_tags", given, "needs a dict; ignored:")
+            return
         own = self._own().tags
-        for key, value in tags.items():
-            own[str(key)] = _tag_value(value)
+        for key, value in pairs(tags, "set_tags"):
+            own[text(key, "set_tags key")] = _tag_value(value)
 
     def remove_tag(self, key: str) -> None:
-        self._own().tags.pop(key, None)
+        self._own().tags.pop(text(key, "remove_tag key"), None)
 
     def set_user(self, value: Mapping[str, Any] | object) -> None:
-        if value is not None and not isinstance(value, Mapping):
-            LOGGER.warning("scopetel: set_user needs a dict, got %s", type(value).__name__)
-            return
-        self._own().user = None if value is None else dict(value)
+        if value is None:
+            self._own().user = None
+        elif isinstance(value, Mapping):
+            self._own().user = plain_dict(value, "set_user")
+        else:
+            dropped("set_user", value, "needs a dict; ignored")
 
     def set_context(self, key: str, value: Mapping[str, Any] | object) -> None:
-        if value is not None and not isinstance(value, Mapping):
-            LOGGER.warning("scopetel: set_context(%r) needs a dict; stored as value", key)
-            value = {"value": value}
+        name = text(key, "set_context key")
+        if name == TRACE_CONTEXT:
+            dropped("set_context", name, "the trace context comes from the active span; ignored")
+            return
         contexts = self._own().contexts
         if value is None:
-            contexts.pop(str(key), None)
+            contexts.pop(name, None)
+        elif isinstance(value, Mapping):
+            contexts[name] = plain_dict(value, "set_context")
         else:
-            contexts[str(key)] = dict(value)
+            dropped("set_context", value, "needs a dict; stored under 'value':")
+            contexts[name] = {"value": plain(value)}
 
     def remove_context(self, key: str) -> None:
-        self._own().contexts.pop(key, None)
+        self._own().contexts.pop(text(key, "remove_context key"), None)
 
     def set_extra(self, key: str, value: object) -> None:
-        self._own().extras[str(key)] = value
+        self._own().extras[text(key, "set_extra key")] = plain(value)
 
     def remove_extra(self, key: str) -> None:
-        self._own().extras.pop(key, None)
+        self._own().extras.pop(text(key, "remove_extra key"), None)
 
     def set_level(self, value: str | None) -> None:
-        if value is not None and value not in LEVELS:
-            LOGGER.warning("scopetel: ignoring level %r; use one of %s", value, sorted(LEVELS))
+        if value is None:
+            self._own().level = None
             return
-        self._own().level = value
+        valid = level(text(value, "level")) if isinstance(value, str) else None
+        if valid is None:
+            dropped("set_level", value, f"not one of {sorted(LEVELS)}; ignored:")
+            return
+        self._own().level = valid
 
     @property
     def level(self) -> str | None:
@@ -158,7 +182,9 @@ class Scope:
 
     @fingerprint.setter
     def fingerprint(self, value: Iterable[str] | None) -> None:
-        self._own().fingerprint = None if value is None else [str(part) for part in value]
+        parts = fingerprint_parts(value)
+        if parts is not None or value is None:
+            self._own().fingerprint = parts
 
     @property
     def transaction(self) -> str | None:
@@ -169,12 +195,18 @@ class Scope:
         self, name: str, source: str | None = None, within: tuple[int, int] | None = None
     ) -> None:
         own = self._own()
-        own.transaction_name = str(name)
-        own.transaction_source = source or "custom"
-        own.transaction_set = within
+        own.transaction_name = text(name, "set_transaction_name")
+        own.transaction_source = optional_text(source, "transaction source") or "custom"
+        own.transaction_set = within if isinstance(within, tuple) else None
 
     def add_breadcrumb_data(self, crumb: Breadcrumb, max_breadcrumbs: int) -> None:
         """Append an already processed breadcrumb (see ``scopetel.add_breadcrumb``)."""
+        given: object = crumb  # callers pass whatever they got
+        if not isinstance(given, dict):
+            dropped("add_breadcrumb_data", given, "needs a dict; ignored:")
+            return
+        if type(max_breadcrumbs) is not int or max_breadcrumbs < 0:
+            max_breadcrumbs = DEFAULT_MAX_BREADCRUMBS
         own = self._own()
         if own.breadcrumbs.maxlen != max_breadcrumbs:
             own.breadcrumbs = deque(own.breadcrumbs, maxlen=max_breadcrumbs)
@@ -184,6 +216,10 @@ class Scope:
         self._own().breadcrumbs.clear()
 
     def add_event_processor(self, processor: EventProcessor) -> None:
+        given: object = processor  # callers pass whatever they got
+        if not callable(given):
+            dropped("add_event_processor", given, "not callable; ignored:")
+            return
         self._own().event_processors.append(processor)
 
     def clear(self) -> None:
@@ -195,5 +231,44 @@ class Scope:
         return f"<Scope {self.kind} tags={len(self._data.tags)}>"
 
 
+def plain(value: object) -> JSONValue:
+    """A JSON-safe copy of a value stored on a scope (the application's object is never
+    kept, changed or scrubbed); generous bounds: events apply ``max_value_length`` later."""
+    if type(value) is str:
+        if len(value) <= _MAX_STORED_STRING and value.isascii():
+            return value
+    elif (
+        value is None
+        or type(value) is bool
+        or (type(value) is int and _INT64_MIN <= value < _INT64_END)
+    ):
+        return value
+    return to_json_safe(value, max_depth=10, max_breadth=1000, max_string=_MAX_STORED_STRING)
+
+
+def plain_dict(value: Mapping[Any, object], what: str) -> dict[str, JSONValue]:
+    """:func:`plain` of a mapping, as a dict (string keys; one unreadable: its text)."""
+    converted = plain(value)
+    if isinstance(converted, dict):
+        return converted
+    dropped(what, value, "could not read the entries of")
+    return {"value": converted}
+
+
 def _tag_value(value: object) -> str:
-    return value if isinstance(value, str) else str(value)
+    return value if type(value) is str else text(value, "tag value")
+
+
+def fingerprint_parts(value: object) -> list[str] | None:
+    """A fingerprint as a list of strings (one string is a list of one); None if not one."""
+    if value is None:
+        return None
+    if isinstance(value, str | bytes):
+        return [text(value, "fingerprint")]
+    if isinstance(value, Iterable):
+        try:
+            return [text(part, "fingerprint part") for part in islice(value, _MAX_FINGERPRINT)]
+        except Exception:
+            pass
+    dropped("fingerprint", value, "needs a list of strings; ignored:")
+    return None

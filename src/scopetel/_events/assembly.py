@@ -3,18 +3,18 @@
 Pure functions over plain dicts; the client decides what is sent.
 """
 
-import math
 import platform
 import socket
 import sys
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from scopetel._coerce import dropped, pairs, text
 from scopetel._config.options import Options
 from scopetel._context.scope import Breadcrumb, Event, Scope
+from scopetel._events.relay_shape import normalize_fields, plain_breadcrumbs, timestamp_or_now
 from scopetel._serialize import to_json_safe, truncate
 from scopetel._version import SDK_NAME, VERSION
 
@@ -25,10 +25,6 @@ _RUNTIME: Final = {
 }
 _HOSTNAME: Final = socket.gethostname()
 _BUILT_CONTEXTS: Final = frozenset({"trace", "otel", "runtime"})
-
-
-def new_event_id() -> str:
-    return uuid.uuid4().hex
 
 
 def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) -> Event:
@@ -49,12 +45,13 @@ def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) ->
         fingerprint = data.fingerprint or fingerprint
         if data.transaction_name:
             transaction, source = data.transaction_name, data.transaction_source
-    if tags or event.get("tags"):
-        event["tags"] = {**tags, **(event.get("tags") or {})}
-    if contexts or event.get("contexts"):
-        event["contexts"] = {**contexts, **(event.get("contexts") or {})}
-    if extras or event.get("extra"):
-        event["extra"] = {**extras, **(event.get("extra") or {})}
+    # the event's own fields are scopetel's, or made JSON-safe by capture_event
+    if tags or event.get("tags") is not None:
+        event["tags"] = {**tags, **_own(event, "tags")}
+    if contexts or event.get("contexts") is not None:
+        event["contexts"] = {**contexts, **_own(event, "contexts")}
+    if extras or event.get("extra") is not None:
+        event["extra"] = {**extras, **_own(event, "extra")}
     if user is not None and not event.get("user"):
         event["user"] = user
     if level is not None:
@@ -66,25 +63,32 @@ def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) ->
         event["transaction"] = transaction
         event["transaction_info"] = {"source": source or "custom"}
     if not is_transaction:  # sentry_sdk sends the list even when it is empty
-        own = (event.get("breadcrumbs") or {}).get("values", [])
-        merged = sorted(crumbs, key=_crumb_time) + list(own) if max_breadcrumbs else list(own)
+        own = event.get("breadcrumbs")
+        own = own.get("values") if isinstance(own, dict) else own
+        merged = sorted(crumbs, key=_crumb_time) if max_breadcrumbs else []
+        merged += own if isinstance(own, list) else []
         kept = merged[-max_breadcrumbs:] if max_breadcrumbs else []
-        event["breadcrumbs"] = {"values": [_with_iso_time(crumb) for crumb in kept]}
+        event["breadcrumbs"] = {"values": plain_breadcrumbs(kept)}
     return event
 
 
+def _own(event: Event, key: str) -> dict[str, Any]:
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _crumb_time(crumb: Breadcrumb) -> float:
-    value = crumb.get("timestamp")
-    return value if isinstance(value, float) else 0.0
+    stamp = crumb.get("timestamp")
+    return stamp if type(stamp) is float else 0.0
 
 
-def _with_iso_time(crumb: Breadcrumb) -> Breadcrumb:
-    """A copy with the timestamp as ISO 8601 (as sentry_sdk sends; Spotlight reads it)."""
-    value = crumb.get("timestamp")
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return crumb
-    moment = datetime.fromtimestamp(value, UTC)
-    return {**crumb, "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+def _iso_times(crumbs: list[Breadcrumb]) -> None:
+    """Breadcrumb timestamps as ISO 8601, as sentry_sdk sends them (Spotlight reads them)."""
+    for crumb in crumbs:
+        value = crumb.get("timestamp")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value, UTC)
+            crumb["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def run_event_processors(
@@ -96,13 +100,18 @@ def run_event_processors(
             result = processor(event, hint)
             if result is None:
                 return None
-            event = result
+            returned: object = result  # a user's function may return anything
+            if isinstance(returned, dict):
+                event = returned
+            else:
+                dropped("event processor", returned, "returned no dict; the event is kept:")
     return event
 
 
 def finalize(event: Event, options: Options) -> Event:
-    """Fill the fields every event carries, and make every value JSON-safe."""
-    event.setdefault("event_id", new_event_id())
+    """Fill the fields every event carries, make every value JSON-safe and give the
+    user-filled ones the shapes Relay accepts."""
+    limit = options.max_value_length
     event.setdefault("timestamp", time.time())
     event.setdefault("platform", "python")
     event.setdefault("sdk", sdk_info())
@@ -111,21 +120,26 @@ def finalize(event: Event, options: Options) -> Event:
         if value is not None:
             event.setdefault(key, value)
     event.setdefault("server_name", options.server_name or _HOSTNAME)
-    contexts = event.setdefault("contexts", {})
+    contexts = event.get("contexts")
+    if not isinstance(contexts, dict):
+        contexts = event["contexts"] = {}
     contexts.setdefault("runtime", dict(_RUNTIME))
-    limit = options.max_value_length
-    for key in ("extra", "tags", "user"):
+    for key in ("extra", "user"):
         if key in event:
-            event[key] = to_json_safe(event[key], max_string=limit)
-    contexts = event["contexts"]
+            value = to_json_safe(event[key], max_string=limit)
+            event[key] = value if isinstance(value, dict) else {"value": value}
     for name, value in contexts.items():
-        if name not in _BUILT_CONTEXTS:  # ours hold span attribute values: JSON already
-            contexts[name] = to_json_safe(value, max_string=limit)
-    if "tags" in event:
-        event["tags"] = {str(k): str(v) for k, v in event["tags"].items()}
+        # scopetel builds these, and scopes hold JSON-safe copies of what users set
+        if name not in _BUILT_CONTEXTS or not isinstance(value, dict):
+            value = to_json_safe(value, max_string=limit)
+            contexts[name] = value if isinstance(value, dict) else {"value": value}
+    normalize_fields(event, limit)
     name = event.get("transaction")
     if isinstance(name, str) and len(name) > limit:
         event["transaction"] = truncate(name, limit)
+    crumbs = event.get("breadcrumbs")
+    if isinstance(crumbs, dict) and isinstance(crumbs.get("values"), list):
+        _iso_times(crumbs["values"])
     return event
 
 
@@ -139,19 +153,8 @@ def sdk_info() -> dict[str, Any]:
 
 def breadcrumb(crumb: Mapping[str, Any] | None, **kwargs: Any) -> Breadcrumb:
     """A breadcrumb dict from ``add_breadcrumb``'s arguments, with a float timestamp."""
-    result: Breadcrumb = dict(crumb) if isinstance(crumb, Mapping) else {}
+    result: Breadcrumb = {text(k, "breadcrumb key"): v for k, v in pairs(crumb, "breadcrumb")}
     result.update(kwargs)
-    result["timestamp"] = timestamp_seconds(result.get("timestamp"))
+    result["timestamp"] = timestamp_or_now(result.get("timestamp"), "breadcrumb timestamp")
     result.setdefault("type", "default")
     return result
-
-
-def timestamp_seconds(value: object) -> float:
-    """A datetime or number as float seconds since the epoch (now when neither)."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.timestamp()
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return time.time()

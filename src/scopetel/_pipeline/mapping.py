@@ -12,6 +12,7 @@ from typing import Any, Final
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._pipeline.records import CompactSpan
+from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import (
     DB_SYSTEM,
@@ -25,7 +26,6 @@ from scopetel._semconv.naming import segment_name_and_source
 Json = dict[str, Any]
 
 _INSTRUMENTATION_PREFIX: Final = "opentelemetry.instrumentation."
-_MAX_TAG_LENGTH: Final = 200  # Relay rejects longer tag keys and values
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**63 - 1
 
@@ -43,7 +43,7 @@ def origin(span: CompactSpan) -> str:
     """
     explicit = _explicit_str(span, attrs.ORIGIN)
     if explicit is not None:
-        return explicit
+        return relay_fields.origin(explicit)
     scope = span.scope_name
     if scope.startswith(_INSTRUMENTATION_PREFIX):
         library = scope[len(_INSTRUMENTATION_PREFIX) :].replace(".", "_").replace("-", "_")
@@ -117,11 +117,10 @@ def tags(span: CompactSpan) -> dict[str, str]:
     for key, value in span.attributes.items():
         if not key.startswith(attrs.TAG_PREFIX):
             continue
-        name = key[len(attrs.TAG_PREFIX) :]
-        if not name or len(name) > _MAX_TAG_LENGTH:
-            continue
-        text = value if isinstance(value, str) else str(_json_value(value))
-        result[name] = text.replace("\n", " ")[:_MAX_TAG_LENGTH]
+        name = relay_fields.tag_key(key[len(attrs.TAG_PREFIX) :])
+        text = relay_fields.tag_value(value if isinstance(value, str) else str(_json_value(value)))
+        if name is not None and text is not None:
+            result[name] = text
     return result
 
 
@@ -134,12 +133,12 @@ def measurements(root: CompactSpan) -> dict[str, Json]:
             continue
         if not isinstance(value, int | float) or not math.isfinite(value):
             continue
-        name = key[len(prefix) :]
-        if not name:
+        name = relay_fields.measurement_name(key[len(prefix) :])
+        if name is None:
             continue
         entry: Json = {"value": value}
-        unit = root.attributes.get(attrs.MEASUREMENT_UNIT_PREFIX + name)
-        if isinstance(unit, str) and unit:
+        unit = root.attributes.get(attrs.MEASUREMENT_UNIT_PREFIX + key[len(prefix) :])
+        if isinstance(unit, str) and relay_fields.measurement_unit(unit) is not None:
             entry["unit"] = unit
         result[name] = entry
     return result

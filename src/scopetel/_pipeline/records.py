@@ -19,6 +19,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._context.active_scopes import current_scope_in, isolation_scope_in
 from scopetel._context.keys import DSC
+from scopetel._serialize import safe_str
 
 _EMPTY: Mapping[str, AttributeValue] = {}
 
@@ -95,16 +96,18 @@ class CompactSpan:
         attributes = {key: source[key] for key in source} if source else _EMPTY
         scope = span.instrumentation_scope
         start = span.start_time or 0
+        end = span.end_time or start
         status = span.status
+        name = span.name
         return cls(
             context.trace_id,
             context.span_id,
             None if parent is None else parent.span_id,
             parent is not None and parent.is_remote,
-            span.name,
+            name if type(name) is str else safe_str(name),  # another tracer's odd name
             span.kind,
             start,
-            span.end_time or start,
+            end if end >= start else start,  # Relay refuses a span that ends before it starts
             status.status_code,
             status.description,
             attributes,

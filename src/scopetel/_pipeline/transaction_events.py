@@ -13,6 +13,7 @@ from scopetel._client import LOGGER, Client, json_item, now_iso
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._context.scope import Event, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
+from scopetel._events.relay_shape import INTERNAL_ERROR_REASON
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
 from scopetel._pipeline.segments import Segment
@@ -25,7 +26,7 @@ class TransactionEmitter:
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    @guarded(None)
+    @guarded(None, on_error=lambda self, segment: _count_lost(self._client, segment))
     def emit(self, segment: Segment) -> None:
         client = self._client
         if not client.sending:
@@ -141,6 +142,12 @@ def _apply_scope_name(event: Event, segment: Segment, scopes: Iterable[Scope]) -
         if trace_id == root.trace_id and root.start_ns <= at_ns <= root.end_ns:
             event["transaction"] = data.transaction_name
             event["transaction_info"] = {"source": data.transaction_source or "custom"}
+
+
+def _count_lost(client: Client, segment: Segment) -> None:
+    """A transaction that an internal error stopped is counted, never lost silently."""
+    client.record_lost(INTERNAL_ERROR_REASON, "transaction")
+    client.record_lost(INTERNAL_ERROR_REASON, "span", len(segment.spans) + 1)
 
 
 def _unique(scopes: list[object]) -> list[Scope]:

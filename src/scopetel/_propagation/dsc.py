@@ -16,7 +16,7 @@ from scopetel_exporter_sentry.dsn import Dsn
 
 from scopetel._config.options import Options
 from scopetel._semconv.sentry_attributes import SAMPLE_RAND, SAMPLE_RATE
-from scopetel._serialize import truncate
+from scopetel._serialize import safe_str, truncate
 
 BAGGAGE_PREFIX: Final = "sentry-"
 
@@ -211,6 +211,8 @@ def dsc_for_new_trace(
     """
     if transaction_source in _LOW_QUALITY_SOURCES:
         transaction = None
+    elif transaction:  # baggage and envelope headers are UTF-8: escape lone surrogates
+        transaction = safe_str(transaction, len(transaction))
     return DynamicSamplingContext(
         trace_id=f"{trace_id:032x}",
         public_key=public_key or None,

@@ -22,10 +22,12 @@ from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
 from scopetel._client import Client, get_client, set_client
+from scopetel._coerce import wait_seconds
 from scopetel._config import otel_env
 from scopetel._config.options import Options
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._fork_safety import ForkSafeLock
+from scopetel._internal_errors import guarded
 from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
@@ -146,12 +148,13 @@ def _processor(client: Client, resource: Resource) -> SpanProcessor:
     )
 
 
+@guarded(False)
 def flush(timeout: float | None = None, callback: object = None) -> bool:
     """Send what is finished now; wait at most ``timeout`` seconds (default: shutdown_timeout)."""
     client = get_client()
     if client is None:
         return True
-    timeout = client.options.shutdown_timeout if timeout is None else timeout
+    timeout = wait_seconds(timeout, "flush timeout", client.options.shutdown_timeout)
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)

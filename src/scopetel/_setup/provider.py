@@ -23,6 +23,7 @@ from opentelemetry.util.types import Attributes
 
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._pipeline.segments import Segment, SegmentProcessor
+from scopetel._tracing import preset_trace_ids
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -205,6 +206,7 @@ def _build(factory: ProviderFactory) -> Installed:
     sampler = SwitchableSampler(_Drop())
     processor = SwitchableProcessor()
     provider = factory(sampler, processor)
+    preset_trace_ids.install(provider)
     return Installed(provider, sampler if provider.sampler is sampler else None, processor)
 
 
@@ -219,9 +221,11 @@ def _adopt_or_create(resource: Resource | None) -> Installed:
                 current.sampler.get_description(),
             )
         current.add_span_processor(processor)
+        preset_trace_ids.install(current)
         return Installed(current, switchable, processor)
     switchable = SwitchableSampler(_Drop())
     provider = TracerProvider(sampler=switchable, resource=resource or Resource.create())
+    preset_trace_ids.install(provider)
     provider.add_span_processor(processor)
     otel_trace.set_tracer_provider(provider)
     return Installed(provider, switchable, processor)

@@ -12,6 +12,7 @@ import inspect
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
 from typing import Any, TypeVar, overload
 
+from scopetel._coerce import dropped, optional_text, text
 from scopetel._context.steps import AwaitInContext
 from scopetel._tracing.span import Span
 
@@ -21,9 +22,13 @@ SpanFactory = Callable[[str | None, str], Span]
 
 def _qualified_name(function: Callable[..., Any]) -> str:
     """``module.Qualified.name``, as sentry_sdk describes a traced function."""
-    module = getattr(function, "__module__", None)
-    qualname = getattr(function, "__qualname__", None) or getattr(function, "__name__", "")
-    return f"{module}.{qualname}" if isinstance(module, str) and module else str(qualname)
+    try:
+        module = getattr(function, "__module__", None)
+        qualname = getattr(function, "__qualname__", None) or repr(function)
+        name = text(qualname, "@trace name")
+        return f"{module}.{name}" if isinstance(module, str) and module else name
+    except Exception:  # a callable whose attributes or repr raise
+        return text(function, "@trace name")
 
 
 def make_trace(start: SpanFactory) -> Callable[..., Any]:
@@ -43,8 +48,12 @@ def make_trace(start: SpanFactory) -> Callable[..., Any]:
         name: str | None = None,
     ) -> Any:
         def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-            span_name = name or _qualified_name(function)
-            span_op = op or "function"
+            given: object = function  # callers pass whatever they got
+            if not callable(given):
+                dropped("@trace", given, "is not callable; left undecorated:")
+                return given  # type: ignore[return-value]
+            span_name = optional_text(name, "@trace name") or _qualified_name(function)
+            span_op = optional_text(op, "@trace op") or "function"
             if inspect.isasyncgenfunction(function):
                 return _wrap_async_generator(function, start, span_op, span_name)
             if inspect.isgeneratorfunction(function):

@@ -11,54 +11,79 @@ import threading
 from asyncio import CancelledError
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanContext, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
+from scopetel._coerce import dropped, finite_number, pairs, text, timestamp_ns
 from scopetel._context import entries
 from scopetel._context.active_scopes import current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
 from scopetel._semconv import sentry_attributes as attrs
-from scopetel._serialize import safe_repr, safe_str
+from scopetel._semconv.relay_fields import measurement_name, measurement_unit
+from scopetel._serialize import safe_repr
 from scopetel._tracing.trace_identity import baggage_for
 
 LOGGER = logging.getLogger("scopetel")
 
 TRACER_NAME = "scopetel"
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1  # OTLP and Relay hold 64-bit integers
 _tracer = otel_trace.get_tracer(TRACER_NAME)
 
 
-def to_ns(timestamp: datetime | float | int | None) -> int | None:
-    """Sentry accepts datetimes or float seconds; OTel wants integer nanoseconds."""
-    if timestamp is None:
-        return None
-    if isinstance(timestamp, datetime):
-        return int(timestamp.timestamp() * 1e9)
-    return int(float(timestamp) * 1e9)
+def to_ns(timestamp: datetime | float | int | None, what: str = "timestamp") -> int | None:
+    """Sentry accepts datetimes or float seconds; OTel wants integer nanoseconds.
+
+    None (the span's clock decides) for anything that is not a time Relay accepts.
+    """
+    return None if timestamp is None else timestamp_ns(timestamp, what)
 
 
 def attribute_value(value: object) -> AttributeValue:
-    """Coerce Sentry ``data`` values into the types OTel attributes allow."""
-    if isinstance(value, str | bool | int | float):
+    """Coerce Sentry ``data`` values into the types OTel attributes (and OTLP) allow."""
+    if isinstance(value, str):
+        return value if type(value) is str and value.isascii() else text(value, "data value")
+    if isinstance(value, bool):
         return value
-    if isinstance(value, list | tuple) and value:
-        kinds = {type(item) for item in value}
-        if len(kinds) == 1 and kinds <= {str, bool, int, float}:
-            return list(value)
+    if isinstance(value, int):
+        number = int.__int__(value)  # an int subclass's own methods may do anything
+        return number if _INT64_MIN <= number <= _INT64_MAX else safe_repr(number)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if (type(value) is list or type(value) is tuple) and value:
+        sequence = _homogeneous(value)
+        if sequence is not None:
+            return sequence
     try:
         return json.dumps(value, default=safe_repr, separators=(",", ":"))
-    except Exception:
+    except Exception:  # a cycle, a RecursionError, a hostile object inside
         return safe_repr(value)
 
 
-def as_number(value: object) -> float | None:
-    """``value`` as a finite-or-not float, or None (and a warning) when it is not a number."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    LOGGER.warning("scopetel: ignoring measurement value %s: not a number", safe_repr(value))
+def _homogeneous(items: list[Any] | tuple[Any, ...]) -> AttributeValue | None:
+    """A list of one scalar type, as OTel attributes allow; None for any other list."""
+    kinds = {type(item) for item in items}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind is str or kind is bool or kind is float:
+        return list(items)
+    if kind is int and all(_INT64_MIN <= item <= _INT64_MAX for item in items):
+        return list(items)
+    return None
+
+
+def _http_status(value: object) -> int | None:
+    """An HTTP status code (100-999), or None with a debug line."""
+    number = finite_number(value, "set_http_status")
+    if number is not None and number == int(number) and 100 <= number <= 999:
+        return int(number)
+    if number is not None:
+        dropped("set_http_status", value, "is not an HTTP status code; ignored:")
     return None
 
 
@@ -129,7 +154,7 @@ class Span:
     @op.setter
     def op(self, value: str | None) -> None:
         if value is not None:
-            self._otel.set_attribute(attrs.OP, value)
+            self._otel.set_attribute(attrs.OP, text(value, "op"))
 
     @property
     def name(self) -> str | None:
@@ -137,7 +162,7 @@ class Span:
 
     @name.setter
     def name(self, value: str) -> None:
-        self._otel.update_name(value)
+        self._otel.update_name(text(value, "span name"))
 
     description = name
 
@@ -177,15 +202,19 @@ class Span:
         return context
 
     def set_tag(self, key: str, value: object) -> None:
-        self._otel.set_attribute(attrs.TAG_PREFIX + str(key), safe_str(value))
+        name = key if type(key) is str else text(key, "set_tag key")
+        tag = value if type(value) is str and value.isascii() else text(value, "tag value")
+        self._otel.set_attribute(attrs.TAG_PREFIX + name, tag)
 
     def set_data(self, key: str, value: object) -> None:
-        self._otel.set_attribute(key, attribute_value(value))
+        name = key if type(key) is str else text(key, "set_data key")
+        self._otel.set_attribute(name, attribute_value(value))
 
     def set_attribute(self, key: str, value: object) -> None:
-        self._otel.set_attribute(key, attribute_value(value))
+        self._otel.set_attribute(text(key, "set_attribute key"), attribute_value(value))
 
     def set_status(self, status: str) -> None:
+        status = text(status, "set_status")
         self._otel.set_attribute(attrs.STATUS, status)
         if status == "ok":
             self._otel.set_status(Status(StatusCode.OK))
@@ -193,20 +222,26 @@ class Span:
             self._otel.set_status(Status(StatusCode.ERROR, status))
 
     def set_http_status(self, http_status: int) -> None:
-        code = as_number(http_status)
+        code = _http_status(http_status)
         if code is None:
             return
-        self._otel.set_attribute(attrs.HTTP_STATUS, int(code))
+        self._otel.set_attribute(attrs.HTTP_STATUS, code)
         if code >= 400:
             self._otel.set_status(Status(StatusCode.ERROR))
 
     def set_measurement(self, name: str, value: float, unit: str = "") -> None:
-        number = as_number(value)
-        if number is None:
+        number = finite_number(value, "set_measurement value")
+        valid = measurement_name(text(name, "measurement name"))
+        if valid is None:
+            dropped("set_measurement", name, "is not a measurement name Relay accepts; ignored:")
+        if number is None or valid is None:
             return
-        self._otel.set_attribute(attrs.MEASUREMENT_PREFIX + str(name), number)
-        if unit:
-            self._otel.set_attribute(attrs.MEASUREMENT_UNIT_PREFIX + str(name), str(unit))
+        self._otel.set_attribute(attrs.MEASUREMENT_PREFIX + valid, number)
+        unit_name = text(unit, "measurement unit") if unit is not None else ""
+        if unit_name and measurement_unit(unit_name) is None:
+            dropped("set_measurement", unit_name, "is not a unit Relay accepts; left out:")
+        elif unit_name:
+            self._otel.set_attribute(attrs.MEASUREMENT_UNIT_PREFIX + valid, unit_name)
 
     # -- lifecycle ---------------------------------------------------------------------
     def start_child(
@@ -219,12 +254,14 @@ class Span:
         """A child of this span (not made current until entered)."""
         parent_ctx = otel_trace.set_span_in_context(self._otel, Context())
         segment = self.containing_transaction
+        if name is not None and type(name) is not str:
+            name = text(name, "span name")
         return start_otel_span(parent_ctx, op, name or description, segment, kwargs)
 
     def finish(self, scope: object = None, end_timestamp: datetime | float | None = None) -> None:
         """End the span (idempotent)."""
         if self._otel.is_recording():
-            self._otel.end(to_ns(end_timestamp))
+            self._otel.end(to_ns(end_timestamp, "end_timestamp"))
 
     def to_traceparent(self) -> str:
         """The ``sentry-trace`` header value for this span."""
@@ -285,21 +322,33 @@ def start_otel_span(
     caller has already looked it up.
     """
     attributes: dict[str, AttributeValue] = {}
-    if op:
-        attributes[attrs.OP] = op
-    origin = extra.get("origin")
-    if origin:
-        attributes[attrs.ORIGIN] = str(origin)
-    more = extra.get("attributes")
-    if more:  # set at start, so that samplers and processors see them too
-        for key, value in more.items():
-            attributes[str(key)] = attribute_value(value)
+    if op is not None:
+        if type(op) is not str or not op.isascii():
+            op = text(op, "op")
+        if op:
+            attributes[attrs.OP] = op
+    if name is not None and (type(name) is not str or not name.isascii()):
+        name = text(name, "span name")
+    if extra:
+        _start_attributes(attributes, extra)
     otel = _tracer.start_span(
         name or op or "<unnamed span>",
         context=parent_ctx,
         attributes=attributes,
-        start_time=to_ns(extra.get("start_timestamp")),
+        start_time=to_ns(extra.get("start_timestamp"), "start_timestamp") if extra else None,
     )
     if parent is None:
         parent = otel_trace.get_current_span(parent_ctx).get_span_context()
     return Span(otel, parent.span_id if parent.is_valid else None, segment)
+
+
+def _start_attributes(attributes: dict[str, AttributeValue], extra: dict[str, Any]) -> None:
+    """``origin`` and ``attributes`` of ``start_span``/``start_child``, set at start so
+    that samplers and processors see them too."""
+    origin = extra.get("origin")
+    if origin is not None:
+        origin = text(origin, "origin")
+        if origin:
+            attributes[attrs.ORIGIN] = origin
+    for key, value in pairs(extra.get("attributes"), "attributes"):
+        attributes[text(key, "attribute key")] = attribute_value(value)

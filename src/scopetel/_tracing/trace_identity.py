@@ -128,10 +128,12 @@ def scope_dsc() -> DynamicSamplingContext:
 def scope_trace_ids() -> tuple[int, int]:
     """The trace and span id linking span-less events of the current isolation scope."""
     scope = get_isolation_scope()
-    if scope.trace_id is None:
+    if type(scope.trace_id) is not int or not 0 < scope.trace_id < 1 << 128:
         scope.trace_id = random.getrandbits(128) or 1
         scope.span_id = random.getrandbits(64) or 1
-    return scope.trace_id, scope.span_id or 1
+    if type(scope.span_id) is not int or not 0 < scope.span_id < 1 << 64:
+        scope.span_id = random.getrandbits(64) or 1
+    return scope.trace_id, scope.span_id
 
 
 def scope_trace_id() -> int:

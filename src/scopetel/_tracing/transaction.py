@@ -21,13 +21,15 @@ from opentelemetry.trace import (
 )
 from opentelemetry.util.types import AttributeValue
 
+from scopetel._coerce import as_dict, dropped, optional_text, pairs, text, text_headers
 from scopetel._context import entries
 from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN_FACADE
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.headers import extract_incoming
 from scopetel._propagation.propagator import RemoteParentSpan
 from scopetel._semconv import sentry_attributes as attrs
-from scopetel._tracing.span import Span, _tracer, start_otel_span, to_ns
+from scopetel._tracing.preset_trace_ids import new_trace_id, start_with_trace_id
+from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span, to_ns
 from scopetel._tracing.trace_identity import frozen_dsc
 
 _TRANSACTION_FIELDS = frozenset(
@@ -87,6 +89,7 @@ class Transaction(Span):
         "_parent_sampled",
         "_pending_name",
         "_pending_op",
+        "_preset_trace_id",
         "_sampled",
         "_source",
         "_start",
@@ -108,25 +111,30 @@ class Transaction(Span):
             LOGGER.warning("scopetel: ignoring transaction argument(s) %s", sorted(unknown))
         super().__init__(_PendingSpan())
         self._sampled = kwargs.get("sampled")
-        for key, value in (kwargs.get("tags") or {}).items():
-            self.set_tag(key, value)
-        for key, value in {
-            **(kwargs.get("data") or {}),
-            **(kwargs.get("attributes") or {}),
-        }.items():
-            self.set_data(key, value)
-        if kwargs.get("status"):
-            self.set_status(str(kwargs["status"]))
-        self._pending_name = name or kwargs.get("description") or "<unlabeled transaction>"
-        self._pending_op = op
-        self._source = source
-        self._origin = kwargs.get("origin")
+        for key, value in pairs(kwargs.get("tags"), "tags"):
+            self.set_tag(text(key, "tag key"), value)
+        data = [*pairs(kwargs.get("data"), "data"), *pairs(kwargs.get("attributes"), "attributes")]
+        for key, value in data:
+            self.set_data(text(key, "data key"), value)
+        status = optional_text(kwargs.get("status"), "status")
+        if status:
+            self.set_status(status)
+        self._pending_name = (
+            optional_text(name, "transaction name")
+            or optional_text(kwargs.get("description"), "description")
+            or "<unlabeled transaction>"
+        )
+        self._pending_op = optional_text(op, "op")
+        self._source = optional_text(source, "source") or "custom"
+        self._origin = optional_text(kwargs.get("origin"), "origin")
         self._start = kwargs.get("start_timestamp")
-        self._parent = parent or _parent_from_kwargs(kwargs)
-        if parent is None and self._parent is not None:
+        self._parent = parent if isinstance(parent, SpanContext) else _parent_from_kwargs(kwargs)
+        if not isinstance(parent, SpanContext) and self._parent is not None:
             parent_sampled = kwargs.get("parent_sampled")
-        self._parent_sampled = parent_sampled  # None: the caller deferred the decision
-        self._dsc = dsc
+        # None: the caller deferred the decision
+        self._parent_sampled = parent_sampled if isinstance(parent_sampled, bool) else None
+        self._dsc = dsc if isinstance(dsc, DynamicSamplingContext) else None
+        self._preset_trace_id: int | None = None  # handed out before the start
 
     @property
     def started(self) -> bool:
@@ -138,10 +146,11 @@ class Transaction(Span):
 
     @name.setter
     def name(self, value: str) -> None:
+        name = text(value, "transaction name")
         if self.started:
-            self._otel.update_name(value)
+            self._otel.update_name(name)
         else:
-            self._pending_name = value
+            self._pending_name = name
 
     @property
     def source(self) -> str:
@@ -150,9 +159,9 @@ class Transaction(Span):
 
     @source.setter
     def source(self, value: str) -> None:
-        self._source = value
+        self._source = text(value, "source")
         if self.started:
-            self._otel.set_attribute(attrs.SOURCE, value)
+            self._otel.set_attribute(attrs.SOURCE, self._source)
 
     @property
     def op(self) -> str | None:
@@ -160,15 +169,20 @@ class Transaction(Span):
 
     @op.setter
     def op(self, value: str | None) -> None:
-        self._pending_op = value
-        if self.started and value is not None:
-            self._otel.set_attribute(attrs.OP, value)
+        self._pending_op = optional_text(value, "op")
+        if self.started and self._pending_op is not None:
+            self._otel.set_attribute(attrs.OP, self._pending_op)
 
     @property
     def trace_id(self) -> str:
-        if not self.started and self._parent is not None:
+        """The trace id; before the start too (the started span gets the same one)."""
+        if self.started:
+            return super().trace_id
+        if self._parent is not None:
             return format(self._parent.trace_id, "032x")
-        return super().trace_id
+        if self._preset_trace_id is None:
+            self._preset_trace_id = new_trace_id()
+        return format(self._preset_trace_id, "032x")
 
     @property
     def parent_span_id(self) -> str | None:
@@ -193,15 +207,20 @@ class Transaction(Span):
         parent_span: otel_trace.Span = INVALID_SPAN
         if self._parent is not None:
             parent_span = RemoteParentSpan(self._parent, self._parent_sampled)
-        elif (remote := _remote_parent_of(current)) is not None:
+        elif self._preset_trace_id is None and (remote := _remote_parent_of(current)) is not None:
             parent_span = remote
             self._parent = remote.get_span_context()
         ctx = otel_trace.set_span_in_context(parent_span, current)
+        custom = (
+            None
+            if custom_sampling_context is None
+            else as_dict(custom_sampling_context, "custom_sampling_context")
+        )
         ctx = Context(
             {
                 **ctx,
                 DSC: self._dsc,
-                CUSTOM_SAMPLING_CONTEXT: custom_sampling_context,
+                CUSTOM_SAMPLING_CONTEXT: custom,
                 FORCED_SAMPLED: self._sampled if isinstance(self._sampled, bool) else None,
             }
         )
@@ -211,9 +230,17 @@ class Transaction(Span):
         if self._pending_op:
             attributes[attrs.OP] = self._pending_op
         if self._origin:
-            attributes[attrs.ORIGIN] = str(self._origin)
-        self._otel = _tracer.start_span(
-            self._pending_name, context=ctx, attributes=attributes, start_time=to_ns(self._start)
+            attributes[attrs.ORIGIN] = self._origin
+        # A tracer made now has the provider's current id generator (see preset_trace_ids)
+        tracer = _tracer if self._preset_trace_id is None else otel_trace.get_tracer(TRACER_NAME)
+        self._otel = start_with_trace_id(
+            self._preset_trace_id,
+            lambda: tracer.start_span(
+                self._pending_name,
+                context=ctx,
+                attributes=attributes,
+                start_time=to_ns(self._start, "start_timestamp"),
+            ),
         )
         if pending.status is not None:
             self._otel.set_status(pending.status)
@@ -240,19 +267,28 @@ class Transaction(Span):
 
 
 def _parent_from_kwargs(kwargs: dict[str, Any]) -> SpanContext | None:
-    trace_id, span_id = kwargs.get("trace_id"), kwargs.get("parent_span_id")
-    if not trace_id or not span_id:
+    trace_id = _hex_id(kwargs.get("trace_id"), 32)
+    span_id = _hex_id(kwargs.get("parent_span_id"), 16)
+    if trace_id is None or span_id is None:
+        return None
+    sampled = kwargs.get("parent_sampled") is True
+    parent = SpanContext(
+        trace_id,
+        span_id,
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED if sampled else 0),
+    )
+    return parent if parent.is_valid else None
+
+
+def _hex_id(value: object, digits: int) -> int | None:
+    """An id given as up to ``digits`` hex digits; None for anything else."""
+    if not isinstance(value, str) or not 0 < len(value) <= digits:
         return None
     try:
-        parent = SpanContext(
-            int(str(trace_id), 16),
-            int(str(span_id), 16),
-            is_remote=True,
-            trace_flags=TraceFlags(TraceFlags.SAMPLED if kwargs.get("parent_sampled") else 0),
-        )
+        return int(value, 16)
     except ValueError:
         return None
-    return parent if parent.is_valid else None
 
 
 def _remote_parent_of(ctx: Context) -> otel_trace.Span | None:
@@ -268,9 +304,12 @@ def start_transaction(
     **kwargs: Any,
 ) -> Transaction:
     """Start a segment root: a new trace, or the one ``transaction`` continues."""
-    if transaction is None:
-        transaction = Transaction(**kwargs)
-    return transaction.start(custom_sampling_context)
+    given: object = transaction  # callers pass whatever they got
+    if not isinstance(given, Transaction):
+        if given is not None:
+            dropped("start_transaction", given, "is not a Transaction; a new one is started:")
+        given = Transaction(**kwargs)
+    return given.start(custom_sampling_context)
 
 
 def start_span(
@@ -281,6 +320,8 @@ def start_span(
     **kwargs: Any,
 ) -> Span:
     """A child of the active span; a new transaction when no span is active."""
+    if name is not None and type(name) is not str:
+        name = text(name, "span name")
     ctx = entries.current()
     parent = otel_trace.get_current_span(ctx)
     parent_ctx = parent.get_span_context()
@@ -314,17 +355,18 @@ def continue_trace(
     origin: str = "manual",
 ) -> Transaction:
     """A transaction continuing the trace in the headers (a new trace if absent/invalid)."""
-    incoming = extract_incoming(environ_or_headers)
+    incoming = extract_incoming(text_headers(environ_or_headers, "continue_trace headers"))
     kwargs: dict[str, Any] = {"origin": origin}
+    source = optional_text(source, "source") or "custom"
     if incoming is None:
-        return Transaction(name, op, source or "custom", **kwargs)
+        return Transaction(name, op, source, **kwargs)
     if incoming.dsc is not None:
         received = incoming.dsc
         frozen_dsc(incoming.span_context.trace_id, lambda: received)
     return Transaction(
         name,
         op,
-        source or "custom",
+        source,
         parent=incoming.span_context,
         parent_sampled=incoming.parent_sampled,
         dsc=incoming.dsc,
