@@ -22,7 +22,9 @@ from scopetel._coerce import dropped, finite_number, pairs, text, timestamp_ns
 from scopetel._context import entries
 from scopetel._context.active_scopes import current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
+from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._semconv.conventions import SPAN_STATUSES
 from scopetel._semconv.relay_fields import measurement_name, measurement_unit
 from scopetel._serialize import safe_repr
 from scopetel._tracing.trace_identity import baggage_for
@@ -174,7 +176,7 @@ class Span:
     @property
     def origin(self) -> str:
         value = self._get(attrs.ORIGIN)
-        return value if isinstance(value, str) else attrs.DEFAULT_ORIGIN
+        return relay_fields.origin(value) if isinstance(value, str) else attrs.DEFAULT_ORIGIN
 
     def get_trace_context(self) -> dict[str, Any]:
         """``contexts.trace`` of events captured under this span (sentry_sdk's shape)."""
@@ -197,7 +199,7 @@ class Span:
             "origin": self.origin,
             "data": data,
         }
-        if self.status is not None:
+        if self.status in SPAN_STATUSES:
             context["status"] = self.status
         return context
 
