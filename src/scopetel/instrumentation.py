@@ -18,6 +18,10 @@ inside without breaking them. What is here:
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
   framework layer serves itself);
+* release health per request or task: ``begin_request_session(isolation_scope)`` /
+  ``end_request_session(isolation_scope)`` (or ``track_session(scope)`` around a block)
+  on the unit of work's own isolation scope, after any error of it was captured;
+* cron monitors (Celery beat): ``capture_checkin``, ``MonitorStatus``;
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -29,6 +33,9 @@ from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
+from scopetel._sessions.tracking import begin_request as begin_request_session
+from scopetel._sessions.tracking import end_request as end_request_session
+from scopetel._sessions.tracking import track_session
 from scopetel._setup.init import flush
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
@@ -39,6 +46,7 @@ from scopetel._web.layers import claimed as app_claimed
 from scopetel._web.layers import release as release_app
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel.crons import MonitorStatus, capture_checkin
 
 __all__ = [
     "MAX_VALUE_LENGTH",
@@ -50,14 +58,18 @@ __all__ = [
     "ImportHook",
     "JSONValue",
     "MethodPatch",
+    "MonitorStatus",
     "RequestInfo",
     "ServerRequest",
     "app_claimed",
     "begin",
+    "begin_request_session",
+    "capture_checkin",
     "capture_unhandled",
     "claim_app",
     "current_context",
     "current_request",
+    "end_request_session",
     "exceptions_from_error",
     "flush",
     "frames_from_stack",
@@ -69,5 +81,6 @@ __all__ = [
     "safe_str",
     "scope_trace_id",
     "to_json_safe",
+    "track_session",
     "was_captured",
 ]

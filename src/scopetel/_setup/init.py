@@ -27,6 +27,7 @@ from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
 from scopetel._propagation.targets import TargetFilter, Targets
+from scopetel._sessions import tracking as _sessions
 from scopetel._setup import provider as _provider
 from scopetel._setup.integrations import instrument_defaults
 from scopetel._setup.resource import resource_context, with_resource_defaults
@@ -98,6 +99,7 @@ def configure(
         if not _atexit_registered:
             atexit.register(shutdown)
             _atexit_registered = True
+    _sessions.on_configure(client)  # release health: the application session
     if old is not None:
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
@@ -154,6 +156,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
+    _sessions.flush()  # release health: the aggregates counted so far
     return client.flush(timeout)
 
 
@@ -170,6 +173,7 @@ def shutdown() -> None:
     deadline = time.monotonic() + client.options.shutdown_timeout
     if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
+    _sessions.on_shutdown()  # release health: the application session ends at exit
     client.close(max(0.0, deadline - time.monotonic()))
 
 
