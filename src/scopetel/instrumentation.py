@@ -20,7 +20,8 @@ inside without breaking them. What is here:
   framework layer serves itself);
 * release health per request or task: ``begin_request_session(isolation_scope)`` /
   ``end_request_session(isolation_scope)`` (or ``track_session(scope)`` around a block)
-  on the unit of work's own isolation scope, after any error of it was captured;
+  on the unit of work's own isolation scope, after any error of it was captured, and
+  ``serving_requests()`` from a server's hook (the process sends no application session);
 * cron monitors (Celery beat): ``capture_checkin``, ``MonitorStatus``;
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
@@ -35,7 +36,7 @@ from scopetel._internal_errors import guarded, raise_internal_errors, report_int
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._sessions.tracking import begin_request as begin_request_session
 from scopetel._sessions.tracking import end_request as end_request_session
-from scopetel._sessions.tracking import track_session
+from scopetel._sessions.tracking import serving_requests, track_session
 from scopetel._setup.init import flush
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
@@ -80,6 +81,7 @@ __all__ = [
     "report_internal_error",
     "safe_str",
     "scope_trace_id",
+    "serving_requests",
     "to_json_safe",
     "track_session",
     "was_captured",

@@ -5,8 +5,9 @@
   at exit (``crashed`` after an uncaught exception) and is sent as one ``session`` item.
 * **Request mode** (servers, workers): each request or task gets a session on its own
   isolation scope (:func:`begin_request`/:func:`end_request`); ended sessions are
-  counted per minute and sent as ``sessions`` aggregates. The first request a process
-  serves gives up its application session: a server's health is its requests'.
+  counted per minute and sent as ``sessions`` aggregates. A server process (its first
+  request, or :func:`serving_requests` from a server's instrumentor) gives up its
+  application session: a server's health is its requests'.
 * An error event captured under a session's scope counts an error; an unhandled one
   (``mechanism.handled`` false) marks it ``crashed``. Without a release nothing is sent.
 * After ``fork()`` the child gives up the application session it inherited (the parent
@@ -31,7 +32,7 @@ from scopetel._sessions.session import Session
 
 LOGGER: Final = logging.getLogger("scopetel")
 FLUSHER: Final = Flusher()
-_application: dict[str, Any] = {"session": None, "pid": os.getpid()}
+_application: dict[str, Any] = {"session": None, "pid": os.getpid(), "server": False}
 
 
 def _enabled(client: Client | None) -> bool:
@@ -66,6 +67,7 @@ class _Hooks:
         if not isinstance(session, Session):
             return
         scope.set_session(None)
+        session.note_user(scope.data.user)
         _deliver(session)
 
 
@@ -95,7 +97,7 @@ def begin_request(scope: Scope) -> bool:
     if not _enabled(client):
         return False
     assert client is not None
-    _give_up_application()
+    serving_requests()
     scope.set_session(_new_session(client, scope, "request"))
     return True
 
@@ -123,7 +125,13 @@ def _start_if_enabled(scope: Scope) -> bool:
     return True
 
 
-def _give_up_application() -> None:
+def serving_requests() -> None:
+    """This process is a server (or a worker's parent): it sends no application session.
+
+    Server instrumentors call it when the server is imported (gunicorn's master never
+    serves a request itself); the first request served calls it too.
+    """
+    _application["server"] = True
     session = _application["session"]
     if isinstance(session, Session) and not session.discarded:
         LOGGER.debug("scopetel: serving requests; the application session is not sent")
@@ -134,7 +142,8 @@ def _give_up_application() -> None:
 @guarded(None)
 def note_event(event: Mapping[str, Any], scope: Scope | None = None) -> None:
     """Count an error event in the session of ``scope`` (default: the isolation scope)."""
-    session = (scope or get_isolation_scope()).data.session
+    scope = scope or get_isolation_scope()
+    session = scope.data.session
     if not isinstance(session, Session) or session.discarded:
         return
     exception = event.get("exception")
@@ -148,7 +157,7 @@ def note_event(event: Mapping[str, Any], scope: Scope | None = None) -> None:
         for value in values
     )
     session.note_error(crashed=crashed)
-    session.note_user(event.get("user"))
+    session.note_user(event.get("user") or scope.data.user)
 
 
 # -- the process: init, flush, exit ------------------------------------------------------
@@ -166,7 +175,7 @@ def on_configure(client: Client) -> None:
             return  # the same application goes on under the new client
         scope.end_session()
     _application["session"] = None
-    if _enabled(client) and client.options.release:
+    if _enabled(client) and client.options.release and not _application["server"]:
         scope.start_session(session_mode="application")
         _application["session"] = scope.data.session
         _application["pid"] = os.getpid()
