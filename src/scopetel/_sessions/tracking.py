@@ -163,7 +163,8 @@ def note_event(event: Mapping[str, Any], scope: Scope | None = None) -> None:
 # -- the process: init, flush, exit ------------------------------------------------------
 @guarded(None)
 def on_configure(client: Client) -> None:
-    """After ``init()``: the application session of this process, if it should have one."""
+    """In ``init()``, before ``client`` replaces the active one: the application session
+    of this process, if it should have one (a previous one goes to the previous client)."""
     scope = get_isolation_scope()
     current = _application["session"]
     if isinstance(current, Session) and not current.discarded:
@@ -173,11 +174,14 @@ def on_configure(client: Client) -> None:
             and current.environment == client.options.environment
         ):
             return  # the same application goes on under the new client
-        scope.end_session()
+        if scope.data.session is current:
+            scope.set_session(None)
+        _deliver(current)
     _application["session"] = None
-    if _enabled(client) and client.options.release and not _application["server"]:
-        scope.start_session(session_mode="application")
-        _application["session"] = scope.data.session
+    if _enabled(client) and not _application["server"]:
+        session = _new_session(client, scope, "application")
+        scope.set_session(session)
+        _application["session"] = session
         _application["pid"] = os.getpid()
 
 

@@ -88,6 +88,7 @@ def configure(
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
     )
     get_global_scope().set_context("otel", resource_context(installed.provider.resource))
+    _sessions.on_configure(client)  # release health: the application session
     with _lock:
         old = set_client(client)
         _provider.switch(
@@ -99,7 +100,6 @@ def configure(
         if not _atexit_registered:
             atexit.register(shutdown)
             _atexit_registered = True
-    _sessions.on_configure(client)  # release health: the application session
     if old is not None:
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))

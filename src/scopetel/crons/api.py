@@ -8,6 +8,7 @@ to errors of the same run. The envelope header carries the trace's DSC.
 """
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from scopetel._tracing.transaction import get_current_span
 from scopetel.crons.consts import MonitorStatus
 
 LOGGER: Final = logging.getLogger("scopetel")
+_HOSTNAME: Final = socket.gethostname()
 STATUSES: Final = frozenset({MonitorStatus.IN_PROGRESS, MonitorStatus.OK, MonitorStatus.ERROR})
 
 
@@ -59,8 +61,7 @@ def capture_checkin(
         "platform": "python",
         "sdk": sdk_info(),
     }
-    if options.server_name:
-        check_in["server_name"] = options.server_name
+    check_in["server_name"] = options.server_name or _HOSTNAME
     if monitor_config:
         check_in["monitor_config"] = to_json_safe(dict(monitor_config))
     headers: dict[str, Any] = {"event_id": uuid.uuid4().hex, "sent_at": now_iso()}
