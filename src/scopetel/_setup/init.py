@@ -31,6 +31,7 @@ from scopetel._sessions import tracking as _sessions
 from scopetel._setup import provider as _provider
 from scopetel._setup.integrations import instrument_defaults
 from scopetel._setup.resource import resource_context, with_resource_defaults
+from scopetel._setup.spotlight import with_spotlight, with_spotlight_defaults
 from scopetel._setup.startup_line import startup_line
 from scopetel._tracing.sampler import TracesSampler
 from scopetel._version import CLIENT
@@ -69,6 +70,7 @@ def configure(
         _enable_debug_logging()
     installed = _provider.ensure(resource, provider_factory)
     options = _with_tracing_switch(with_resource_defaults(options, installed.provider.resource))
+    options = with_spotlight_defaults(options)
     transport = options.transport
     if transport is None and options.dsn:
         transport = HttpTransport(
@@ -79,7 +81,7 @@ def configure(
             https_proxy=options.https_proxy,
             ca_certs=options.ca_certs,
         )
-    client = Client(options, transport)
+    client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
     processor = _processor(client, installed.provider.resource)
     sampler = TracesSampler(
