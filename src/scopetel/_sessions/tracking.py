@@ -8,6 +8,9 @@
   counted per minute and sent as ``sessions`` aggregates. A server process (its first
   request, or :func:`serving_requests` from a server's instrumentor) gives up its
   application session: a server's health is its requests'.
+* ``start_session()`` on the scope holding the automatic application session replaces
+  it without sending it: the application manages its sessions itself (as it would
+  with sentry_sdk, which starts none by itself).
 * An error event captured under a session's scope counts an error; an unhandled one
   (``mechanism.handled`` false) marks it ``crashed``. Without a release nothing is sent.
 * After ``fork()`` the child gives up the application session it inherited (the parent
@@ -54,6 +57,10 @@ class _Hooks:
 
     @guarded(None)
     def start(self, scope: Scope, session_mode: str) -> None:
+        automatic = _application["session"]
+        if isinstance(automatic, Session) and scope.data.session is automatic:
+            automatic.discarded = True  # sessions by hand replace the automatic one, unsent
+            _application["session"] = None
         self.end(scope)
         client = get_client()
         if client is None or not client.sending:

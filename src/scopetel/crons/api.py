@@ -64,7 +64,8 @@ def capture_checkin(
     check_in["server_name"] = options.server_name or _HOSTNAME
     if monitor_config:
         check_in["monitor_config"] = to_json_safe(dict(monitor_config))
-    headers: dict[str, Any] = {"event_id": uuid.uuid4().hex, "sent_at": now_iso()}
+    check_in["event_id"] = event_id = uuid.uuid4().hex
+    headers: dict[str, Any] = {"event_id": event_id, "sent_at": now_iso()}
     dsc = current_dsc()
     if dsc is not None:
         headers["trace"] = dsc.to_envelope_header()

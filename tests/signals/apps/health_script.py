@@ -2,7 +2,7 @@
 
 Configured by ``SENTRY_*`` variables only. MODE: ``ok`` (nothing happens), ``handled``
 (two handled errors), ``crash`` (an uncaught exception ends it), ``manual`` (its own
-session by hand, ended early), ``fork`` (a forked child serves nothing and exits).
+session by hand, as with sentry_sdk), ``fork`` (a forked child serves nothing and exits).
 """
 
 import os
@@ -23,7 +23,6 @@ if mode == "handled":
 elif mode == "crash":
     raise RuntimeError("the script crashed")
 elif mode == "manual":
-    scopetel.end_session()
     scopetel.start_session()
     scopetel.capture_exception(ValueError("in the manual session"))
     scopetel.end_session()
