@@ -75,7 +75,7 @@ class Session:
         elif self.status == "ok":
             self.status = "exited"
         self.timestamp = time.time()
-        self.duration = round(time.monotonic() - self.started_monotonic, 6)
+        self.duration = time.monotonic() - self.started_monotonic
 
     @property
     def attrs(self) -> dict[str, str]:

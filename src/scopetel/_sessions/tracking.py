@@ -39,7 +39,13 @@ _application: dict[str, Any] = {"session": None, "pid": os.getpid(), "server": F
 
 
 def _enabled(client: Client | None) -> bool:
-    return client is not None and client.sending and client.options.auto_session_tracking
+    """Automatic sessions: tracking on, something to send to, and a release to count for."""
+    return (
+        client is not None
+        and client.sending
+        and client.options.auto_session_tracking
+        and bool(client.options.release)
+    )
 
 
 def _new_session(client: Client, scope: Scope, mode: str) -> Session | None:
@@ -48,7 +54,8 @@ def _new_session(client: Client, scope: Scope, mode: str) -> Session | None:
         LOGGER.debug("scopetel: no release set; no release-health session")
         return None
     session = Session(release, client.options.environment, mode)
-    session.note_user(scope.data.user)
+    if mode == "application":  # request sessions are aggregated: no distinct id
+        session.note_user(scope.data.user)
     return session
 
 
@@ -74,7 +81,8 @@ class _Hooks:
         if not isinstance(session, Session):
             return
         scope.set_session(None)
-        session.note_user(scope.data.user)
+        if session.mode == "application":
+            session.note_user(scope.data.user)
         _deliver(session)
 
 
@@ -164,7 +172,8 @@ def note_event(event: Mapping[str, Any], scope: Scope | None = None) -> None:
         for value in values
     )
     session.note_error(crashed=crashed)
-    session.note_user(event.get("user") or scope.data.user)
+    if session.mode == "application":
+        session.note_user(event.get("user") or scope.data.user)
 
 
 # -- the process: init, flush, exit ------------------------------------------------------
@@ -185,6 +194,8 @@ def on_configure(client: Client) -> None:
             scope.set_session(None)
         _deliver(current)
     _application["session"] = None
+    if client.options.auto_session_tracking and not client.options.release:
+        LOGGER.debug("scopetel: no release set: no release-health sessions are sent")
     if _enabled(client) and not _application["server"]:
         session = _new_session(client, scope, "application")
         scope.set_session(session)
