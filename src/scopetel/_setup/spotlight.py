@@ -10,6 +10,7 @@ sent (``send_default_pii``), as sentry_sdk does — it never leaves the machine.
 
 import logging
 import os
+import time
 from dataclasses import replace
 from typing import Any, Final
 
@@ -69,15 +70,19 @@ class SpotlightTee:
             record(reason, category, quantity)
 
     def flush(self, timeout: float) -> bool:
+        """Both flushed within ``timeout`` seconds in all."""
+        deadline = time.monotonic() + timeout
         flush = getattr(self.primary, "flush", None)
         done = bool(flush(timeout)) if flush is not None else True
-        return self.spotlight.flush(timeout) and done
+        return self.spotlight.flush(max(0.0, deadline - time.monotonic())) and done
 
     def close(self, timeout: float) -> None:
+        """Both closed within ``timeout`` seconds in all (Sentry first)."""
+        deadline = time.monotonic() + timeout
         close = getattr(self.primary, "close", None)
         if close is not None:
             close(timeout)
-        self.spotlight.close(timeout)
+        self.spotlight.close(max(0.0, deadline - time.monotonic()))
 
 
 def with_spotlight(options: Options, transport: Any) -> Any:
