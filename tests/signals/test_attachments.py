@@ -111,6 +111,7 @@ def test_transactions_carry_only_attachments_asked_for(receiver) -> None:
     ]
     assert [i.headers["filename"] for i in by_type["transaction"].items[1:]] == ["both.json"]
     assert by_type["transaction"].items[1].headers["content_type"] == "application/json"
+    assert_valid_event(by_type["transaction"].items[0].json)
 
 
 def test_attachments_are_copy_on_write_and_per_scope() -> None:
