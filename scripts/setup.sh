@@ -16,3 +16,12 @@ fi
 .tools/bin/uv pip sync --quiet --require-hashes --python .venv-sentry-sdk/bin/python \
     scripts/sentry-sdk-requirements.txt
 bash scripts/services.sh
+# The real Spotlight sidecar for the Spotlight tests (they skip, saying so, without npm).
+if command -v npm >/dev/null 2>&1; then
+    if [ ! -f tests/spotlight/node_modules/.package-lock.json ] \
+        || [ tests/spotlight/package-lock.json -nt tests/spotlight/node_modules/.package-lock.json ]; then
+        (cd tests/spotlight && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+else
+    echo "setup: npm not found; the Spotlight tests will be skipped"
+fi

@@ -6,10 +6,12 @@ isolation scopes) lives in OpenTelemetry's immutable Context.
 """
 
 from scopetel._api import (
+    add_attachment,
     add_breadcrumb,
     capture_event,
     capture_exception,
     capture_message,
+    end_session,
     is_initialized,
     last_event_id,
     set_context,
@@ -20,6 +22,7 @@ from scopetel._api import (
     set_tags,
     set_transaction_name,
     set_user,
+    start_session,
 )
 from scopetel._client_view import get_client
 from scopetel._context.active_scopes import (
@@ -45,6 +48,7 @@ from scopetel._tracing.transaction import (
     start_transaction,
 )
 from scopetel._version import VERSION
+from scopetel.crons import capture_checkin, monitor
 
 
 def _start_for_trace(op: str | None, name: str) -> Span:
@@ -61,11 +65,14 @@ __all__ = [
     "Span",
     "Transaction",
     "__version__",
+    "add_attachment",
     "add_breadcrumb",
+    "capture_checkin",
     "capture_event",
     "capture_exception",
     "capture_message",
     "continue_trace",
+    "end_session",
     "flush",
     "get_baggage",
     "get_client",
@@ -78,6 +85,7 @@ __all__ = [
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "monitor",
     "new_scope",
     "set_context",
     "set_extra",
@@ -87,6 +95,7 @@ __all__ = [
     "set_tags",
     "set_transaction_name",
     "set_user",
+    "start_session",
     "start_span",
     "start_transaction",
     "trace",

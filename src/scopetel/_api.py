@@ -30,6 +30,7 @@ from scopetel._semconv.relay_fields import LEVELS
 from scopetel._semconv.relay_fields import level as relay_level
 from scopetel._semconv.sentry_attributes import SOURCE
 from scopetel._serialize import truncate
+from scopetel._sessions import tracking as _sessions
 from scopetel._tracing import trace_identity as _propagation
 from scopetel._tracing.transaction import get_current_span
 
@@ -127,6 +128,8 @@ def _capture(
     scopes = _capture_scopes(scope, scope_kwargs)
     trace, dsc, naming = _event_trace()
     hints = {text(k, "hint key"): v for k, v in pairs(hint, "hint")}
+    if not client._ignored(hints):
+        _sessions.note_event(event)  # release health: errored or crashed
     event_id = client.capture_event({**naming, **event}, hints, scopes, trace, dsc)
     if event_id is not None:
         get_isolation_scope().last_event_id = event_id
@@ -308,3 +311,25 @@ def last_event_id() -> str | None:
 
 def is_initialized() -> bool:
     return get_client() is not None
+
+
+# -- release health and attachments (scopetel._sessions, scopetel.attachments) ----------
+def start_session(session_mode: str = "application") -> None:
+    """Start a release-health session on the isolation scope."""
+    get_isolation_scope().start_session(session_mode=session_mode)
+
+
+def end_session() -> None:
+    """End the isolation scope's session and send it."""
+    get_isolation_scope().end_session()
+
+
+def add_attachment(
+    bytes: Any = None,
+    filename: str | None = None,
+    path: str | None = None,
+    content_type: str | None = None,
+    add_to_transactions: bool = False,
+) -> None:
+    """Add an attachment to the isolation scope (see ``Scope.add_attachment``)."""
+    get_isolation_scope().add_attachment(bytes, filename, path, content_type, add_to_transactions)

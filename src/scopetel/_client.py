@@ -21,6 +21,7 @@ from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.frozen_dscs import FrozenDscs
 from scopetel._propagation.targets import Targets
 from scopetel._serialize import to_json_safe
+from scopetel.attachments import envelope_items, of_scopes
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -67,14 +68,28 @@ class Client:
         apply_scopes(event, scopes, self.options.max_breadcrumbs)
         contexts = event.setdefault("contexts", {})
         contexts.setdefault("trace", trace)
+        hint.setdefault("attachments", self.attachments_of(scopes, transaction=False))
         processed = self._user_hooks(event, hint, scopes)
         if processed is None:
             return None
         headers: dict[str, Any] = {"event_id": processed["event_id"], "sent_at": now_iso()}
         if dsc is not None:
             headers["trace"] = dsc.to_envelope_header()
-        self.send(Envelope(headers, [json_item("event", processed)]))
+        items = [json_item("event", processed), *self.attachment_items(hint)]
+        self.send(Envelope(headers, items))
         return str(processed["event_id"])
+
+    # -- attachments (scopetel.attachments) ------------------------------------------
+    @staticmethod
+    def attachments_of(scopes: Sequence[Scope], *, transaction: bool) -> list[object]:
+        return of_scopes((scope.data.attachments for scope in scopes), transaction)
+
+    def attachment_items(self, hint: Hint) -> list[Item]:
+        """The items of ``hint["attachments"]`` (which hooks may have changed)."""
+        attachments = hint.get("attachments")
+        if not attachments or not isinstance(attachments, list | tuple):
+            return []
+        return envelope_items(attachments, self.record_lost)
 
     def _ignored(self, hint: Hint) -> bool:
         exc_info = hint.get("exc_info")

@@ -19,6 +19,11 @@ inside without breaking them. What is here:
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
   framework layer serves itself), ``endpoint_name``/``transaction_style`` (naming
   transactions after their handler, as sentry_sdk's ``transaction_style`` does);
+* release health per request or task: ``begin_request_session(isolation_scope)`` /
+  ``end_request_session(isolation_scope)`` (or ``track_session(scope)`` around a block)
+  on the unit of work's own isolation scope, after any error of it was captured, and
+  ``serving_requests()`` from a server's hook (the process sends no application session);
+* cron monitors (Celery beat): ``capture_checkin``, ``MonitorStatus``;
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -30,6 +35,9 @@ from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
+from scopetel._sessions.tracking import begin_request as begin_request_session
+from scopetel._sessions.tracking import end_request as end_request_session
+from scopetel._sessions.tracking import serving_requests, track_session
 from scopetel._setup.init import flush
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
@@ -41,6 +49,7 @@ from scopetel._web.layers import claimed as app_claimed
 from scopetel._web.layers import release as release_app
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel.crons import MonitorStatus, capture_checkin
 
 __all__ = [
     "MAX_VALUE_LENGTH",
@@ -52,14 +61,18 @@ __all__ = [
     "ImportHook",
     "JSONValue",
     "MethodPatch",
+    "MonitorStatus",
     "RequestInfo",
     "ServerRequest",
     "app_claimed",
     "begin",
+    "begin_request_session",
+    "capture_checkin",
     "capture_unhandled",
     "claim_app",
     "current_context",
     "current_request",
+    "end_request_session",
     "endpoint_name",
     "exceptions_from_error",
     "flush",
@@ -71,7 +84,9 @@ __all__ = [
     "report_internal_error",
     "safe_str",
     "scope_trace_id",
+    "serving_requests",
     "to_json_safe",
+    "track_session",
     "transaction_style",
     "was_captured",
 ]

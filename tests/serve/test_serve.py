@@ -265,7 +265,7 @@ def test_other_items_get_one_line_and_binary_payloads_are_kept(
     body = envelope_bytes(Item.from_json("client_report", report), attachment, text)
     assert post(receiver, "/api/1/envelope/", gzip.compress(body), {"Content-Encoding": "gzip"})
     assert "client_report · discarded before_send error x2" in output.getvalue()
-    assert "attachment item · 8 bytes" in output.getvalue()
+    assert "attachment a.bin · no content type · 8 bytes" in output.getvalue()
     payloads = [line["payload"] for line in jsonl(receiver)]
     assert payloads[1:] == [
         {"encoding": "base64", "data": "/wBiaW5hcnk="},

@@ -10,11 +10,12 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from scopetel._coerce import dropped, optional_text, pairs, text
 from scopetel._semconv.relay_fields import LEVELS, level
 from scopetel._serialize import JSONValue, to_json_safe
+from scopetel.attachments import Attachment
 
 LOGGER: Final = logging.getLogger("scopetel")
 
@@ -35,12 +36,14 @@ class ScopeData:
     """The fields of a scope; shared between forks until one of them writes."""
 
     __slots__ = (
+        "attachments",
         "breadcrumbs",
         "contexts",
         "event_processors",
         "extras",
         "fingerprint",
         "level",
+        "session",
         "tags",
         "transaction_name",
         "transaction_set",
@@ -62,6 +65,9 @@ class ScopeData:
         # transaction of that trace that was open at that time, and no other
         self.transaction_set: tuple[int, int] | None = None
         self.event_processors: list[EventProcessor] = []
+        # release health and attachments (scopetel._sessions, scopetel.attachments)
+        self.attachments: tuple[Attachment, ...] = ()
+        self.session: object | None = None
 
     def copy(self) -> "ScopeData":
         data = ScopeData.__new__(ScopeData)  # no copy.copy: this runs on every request
@@ -76,6 +82,8 @@ class ScopeData:
         data.transaction_source = self.transaction_source
         data.transaction_set = self.transaction_set
         data.event_processors = list(self.event_processors)
+        data.attachments = self.attachments  # a tuple: shared until replaced
+        data.session = self.session
         return data
 
 
@@ -227,6 +235,38 @@ class Scope:
         self._data = ScopeData()
         self._shared = False
 
+    # -- attachments and release health (scopetel.attachments, scopetel._sessions) -------
+    def add_attachment(
+        self,
+        bytes: Any = None,
+        filename: str | None = None,
+        path: str | None = None,
+        content_type: str | None = None,
+        add_to_transactions: bool = False,
+    ) -> None:
+        """Send a file (``path``, read when sent) or ``bytes`` with this scope's events."""
+        try:
+            attachment = Attachment(bytes, filename, path, content_type, add_to_transactions)
+        except Exception as error:
+            LOGGER.debug("scopetel: add_attachment ignored: %s", error)
+            return
+        own = self._own()
+        own.attachments = (*own.attachments, attachment)
+
+    def clear_attachments(self) -> None:
+        self._own().attachments = ()
+
+    def start_session(self, *args: Any, session_mode: str = "application", **kwargs: Any) -> None:
+        """Start a release-health session on this scope (ending the one it had)."""
+        SESSION_HOOKS.start(self, session_mode)
+
+    def end_session(self, *args: Any, **kwargs: Any) -> None:
+        """End this scope's session, if any, and send it."""
+        SESSION_HOOKS.end(self)
+
+    def set_session(self, session: object | None) -> None:
+        self._own().session = session
+
     def __repr__(self) -> str:
         return f"<Scope {self.kind} tags={len(self._data.tags)}>"
 
@@ -253,6 +293,26 @@ def plain_dict(value: Mapping[Any, object], what: str) -> dict[str, JSONValue]:
         return converted
     dropped(what, value, "could not read the entries of")
     return {"value": converted}
+
+
+class SessionHooks(Protocol):
+    """What ``Scope.start_session``/``end_session`` do; ``scopetel._sessions`` sets it."""
+
+    def start(self, scope: Scope, session_mode: str) -> None: ...
+
+    def end(self, scope: Scope) -> None: ...
+
+
+class _NoSessions:
+    def start(self, scope: Scope, session_mode: str) -> None:
+        pass
+
+    def end(self, scope: Scope) -> None:
+        pass
+
+
+SESSION_HOOKS: SessionHooks = _NoSessions()
+"""Replaced by ``scopetel._sessions`` when it is imported (the core imports it)."""
 
 
 def _tag_value(value: object) -> str:

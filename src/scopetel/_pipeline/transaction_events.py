@@ -44,7 +44,8 @@ class TransactionEmitter:
         apply_scopes(event, scopes, max_breadcrumbs=0)
         _apply_scope_name(event, segment, scopes)
         spans = len(segment.spans) + 1
-        final, reason = self._user_hooks(event, scopes, client)
+        hint: dict[str, Any] = {"attachments": client.attachments_of(scopes, transaction=True)}
+        final, reason = self._user_hooks(event, scopes, client, hint)
         if final is None:
             client.record_lost(reason, "transaction")
             client.record_lost(reason, "span", spans)
@@ -54,14 +55,14 @@ class TransactionEmitter:
             "sent_at": now_iso(),
             "trace": segment_dsc(segment, final, client).to_envelope_header(),
         }
-        client.send(Envelope(headers, [json_item("transaction", final)]))
+        items = [json_item("transaction", final), *client.attachment_items(hint)]
+        client.send(Envelope(headers, items))
 
     def _user_hooks(
-        self, event: Event, scopes: list[Scope], client: Client
+        self, event: Event, scopes: list[Scope], client: Client, hint: dict[str, Any]
     ) -> tuple[Event | None, str]:
         """The event after scope processors and ``before_send_transaction``, or None and
         the client-report reason of the drop."""
-        hint: dict[str, Any] = {}
         try:
             processed = run_event_processors(event, hint, scopes)
         except Exception:

@@ -34,9 +34,11 @@ from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
 from scopetel._propagation.headers import SENTRY_TRACE_HEADER
 from scopetel._propagation.targets import TargetFilter, Targets
+from scopetel._sessions import tracking as _sessions
 from scopetel._setup import provider as _provider
 from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.resource import resource_context, with_resource_defaults
+from scopetel._setup.spotlight import with_spotlight, with_spotlight_defaults
 from scopetel._setup.startup_line import startup_line
 from scopetel._tracing.sampler import TracesSampler
 from scopetel._version import CLIENT
@@ -66,6 +68,7 @@ def configure(
         _enable_debug_logging()
     installed = _provider.ensure(resource, provider_factory)
     options = _with_tracing_switch(with_resource_defaults(options, installed.provider.resource))
+    options = with_spotlight_defaults(options)
     transport = options.transport
     if transport is None and options.dsn:
         transport = HttpTransport(
@@ -77,7 +80,7 @@ def configure(
             ca_certs=options.ca_certs,
             keep_alive=options.keep_alive,
         )
-    client = Client(options, transport)
+    client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
     processor = _processor(client, installed.provider.resource)
     sampler = TracesSampler(
@@ -86,6 +89,7 @@ def configure(
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
     )
     get_global_scope().set_context("otel", resource_context(installed.provider.resource))
+    _sessions.on_configure(client)  # release health: the application session
     with _lock:
         old = set_client(client)
         _provider.switch(
@@ -158,6 +162,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
+    _sessions.flush()  # release health: the aggregates counted so far
     return client.flush(timeout)
 
 
@@ -174,6 +179,7 @@ def shutdown() -> None:
     deadline = time.monotonic() + client.options.shutdown_timeout
     if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
+    _sessions.on_shutdown()  # release health: the application session ends at exit
     client.close(max(0.0, deadline - time.monotonic()))
 
 

@@ -41,6 +41,7 @@ from scopetel._internal_errors import guarded
 from scopetel._propagation.headers import extract_incoming
 from scopetel._propagation.propagator import context_with_incoming
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._sessions import tracking as sessions
 from scopetel._tracing.span import Span
 from scopetel._web.attributes import server_span_attributes, span_name
 from scopetel._web.body import CLOSED, Outcome
@@ -180,6 +181,7 @@ class ServerRequest:
         if error is not None:
             self.capture_exception(error)
             self._mark_failed(error)
+        sessions.end_request(self.isolation)  # release health: after the error counted
         if span.is_recording():
             if cancelled and error is None:
                 span.set_attribute(attrs.STATUS, "cancelled")
@@ -235,6 +237,7 @@ def begin(
     processor = request_event_processor(info, lambda: _user_of(request), request.transaction_name)
     isolation.add_event_processor(processor)
     isolation.set_transaction_name(f"{info.method} {info.path}", "url")
+    sessions.begin_request(isolation)  # release health: one request-mode session
     values: dict[str, object] = {
         ISOLATION_SCOPE: isolation,
         CURRENT_SCOPE: get_current_scope().fork(),

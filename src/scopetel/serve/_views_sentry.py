@@ -7,6 +7,7 @@ from scopetel.serve._memory import SpanMemory
 from scopetel.serve._records import Received
 from scopetel.serve._style import Style, count, format_duration
 from scopetel.serve._trees import TreeSpan, draw, link
+from scopetel.serve._views_signals import signal_line
 
 __all__ = ["event_line", "item_line", "segment_views", "transaction_view"]
 
@@ -197,7 +198,7 @@ def _one_line(text: str) -> str:
 
 
 def item_line(record: Received, style: Style) -> str:
-    """A short line for any other item type (client reports, logs, check-ins …)."""
+    """A short line for any other item type (client reports, sessions, check-ins …)."""
     payload = as_dict(record.payload)
     if record.kind == "client_report":
         counts = [
@@ -205,14 +206,8 @@ def item_line(record: Received, style: Style) -> str:
             for d in map(as_dict, as_list(payload.get("discarded_events")))
         ]
         return style.dot.join(["client_report", "discarded " + (", ".join(counts) or "nothing")])
-    if record.kind == "log":
-        bodies = [
-            f"[{as_str(d.get('level'))}] {_one_line(as_str(d.get('body')))}"
-            for d in map(as_dict, as_list(payload.get("items")))
-        ]
-        return style.dot.join(["log", *bodies[:5], *(["…"] if len(bodies) > 5 else [])])
-    if record.kind == "check_in":
-        slug, status = as_str(payload.get("monitor_slug")), as_str(payload.get("status"))
-        return style.dot.join(["check_in", slug or "?", status or "?"])
+    line = signal_line(record, style)
+    if line is not None:
+        return line
     length = as_dict(record.meta.get("headers")).get("length")
     return style.dot.join([f"{record.kind} item", f"{as_str(length) or '?'} bytes"])

@@ -22,6 +22,7 @@ from scopetel.instrumentation import (
     flush,
     get_client,
     report_internal_error,
+    serving_requests,
 )
 from scopetel_instrumentation_asgi.middleware import ScopetelASGIMiddleware
 
@@ -105,6 +106,7 @@ class UvicornHook:
         )
 
     def _apply_config(self, module: ModuleType) -> None:
+        serving_requests()  # release health: a server sends request sessions only
         if "load" not in self._patches:
             self._patches["load"] = MethodPatch(module.Config, "load", _load)
 

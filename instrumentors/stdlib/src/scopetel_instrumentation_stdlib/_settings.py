@@ -108,6 +108,21 @@ def signal_or_off(name: str, value: Any) -> signal.Signals | None:
         raise ValueError(f"{name} must be a signal name or number, got {value!r}") from None
 
 
+def port_or_off(name: str, value: Any) -> int | None:
+    """A TCP port (1-65535), or off."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in OFF):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        port = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a port number, got {value!r}") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"{name} must be a port between 1 and 65535, got {value!r}")
+    return port
+
+
 TABLE: Final[tuple[Setting, ...]] = (
     Setting(
         "scopetel_logging",
@@ -173,6 +188,14 @@ TABLE: Final[tuple[Setting, ...]] = (
         None,
         signal_or_off,
         "On this signal (e.g. SIGUSR1), log a snapshot of the asyncio tasks.",
+    ),
+    Setting(
+        "scopetel_asyncio",
+        "snapshot_port",
+        "SCOPETEL_ASYNCIO_SNAPSHOT_PORT",
+        None,
+        port_or_off,
+        "Serve the asyncio task snapshot as JSON on 127.0.0.1 at this port (off by default).",
     ),
 )
 

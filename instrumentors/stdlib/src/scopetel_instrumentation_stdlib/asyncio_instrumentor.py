@@ -14,6 +14,7 @@ hand, with keywords (each also an environment variable, see the README)::
         lag_interval=0.5,               # seconds between lag samples
         slow_callback_threshold=0.1,    # count callbacks slower than this (off)
         snapshot_signal=signal.SIGUSR1, # log a task snapshot on this signal (off)
+        snapshot_port=8070,             # serve the snapshot as JSON on 127.0.0.1 (off)
         meter_provider=None,            # default: the global MeterProvider
     )
 
@@ -26,7 +27,8 @@ What it does
   handler set with ``loop.set_exception_handler`` still runs.
 - Loop health metrics (see ``asyncio_metrics``).
 - Snapshots of the tasks (see ``asyncio_snapshot``), optionally logged on a signal
-  (see ``asyncio_snapshot_signal``).
+  (see ``asyncio_snapshot_signal``) or served on a loopback port
+  (see ``asyncio_snapshot_http``, which also has routes to mount in an application).
 
 Loops are hooked at class level (``asyncio.BaseEventLoop``: ``call_exception_handler``
 and ``run_forever``), so every standard loop is covered, whenever it was created; the
@@ -49,9 +51,19 @@ from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._settings import resolve
 from scopetel_instrumentation_stdlib.asyncio_errors import wrap_call_exception_handler
 from scopetel_instrumentation_stdlib.asyncio_metrics import LagMonitor, LoopHealth, wrap_handle_run
+from scopetel_instrumentation_stdlib.asyncio_snapshot_http import (
+    SnapshotListener,
+    start_snapshot_listener,
+)
 from scopetel_instrumentation_stdlib.asyncio_snapshot_signal import SnapshotSignal
 
-SETTINGS: Final = ("loop_metrics", "lag_interval", "slow_callback_threshold", "snapshot_signal")
+SETTINGS: Final = (
+    "loop_metrics",
+    "lag_interval",
+    "slow_callback_threshold",
+    "snapshot_signal",
+    "snapshot_port",
+)
 
 
 class AsyncioInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -60,6 +72,7 @@ class AsyncioInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     _patches: Patches
     _health: LoopHealth
     _signal: SnapshotSignal | None
+    _listener: SnapshotListener | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
@@ -88,6 +101,8 @@ class AsyncioInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if values["snapshot_signal"] is not None:
             self._signal = SnapshotSignal(values["snapshot_signal"])
             self._signal.install()
+        if values["snapshot_port"] is not None:
+            self._listener = start_snapshot_listener(values["snapshot_port"])
 
     def _uninstrument(self, **kwargs: Any) -> None:
         self._patches.restore()
@@ -95,6 +110,9 @@ class AsyncioInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if self._signal is not None:
             self._signal.uninstall()
             self._signal = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
 
 def _wrap_run_forever(health: LoopHealth) -> Callable[[Any], Any]:

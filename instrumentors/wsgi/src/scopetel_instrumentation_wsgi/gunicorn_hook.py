@@ -10,7 +10,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from scopetel.instrumentation import ImportHook, MethodPatch, app_claimed, report_internal_error
+from scopetel.instrumentation import (
+    ImportHook,
+    MethodPatch,
+    app_claimed,
+    report_internal_error,
+    serving_requests,
+)
 from scopetel_instrumentation_wsgi.middleware import ScopetelWSGIMiddleware
 
 MODULE = "gunicorn.workers.base"
@@ -43,6 +49,7 @@ class GunicornHook:
         self._hook = ImportHook(MODULE, self._apply)
 
     def _apply(self, module: ModuleType) -> None:
+        serving_requests()  # release health: the master and its workers are a server
         if self._patch is None:
             self._patch = MethodPatch(module.Worker, "load_wsgi", _load_wsgi)
 

@@ -1,0 +1,1 @@
+"""Release health: sessions per request (aggregated per minute) or one per process."""

@@ -1,0 +1,7 @@
+"""The statuses of a check-in."""
+
+
+class MonitorStatus:
+    IN_PROGRESS = "in_progress"
+    OK = "ok"
+    ERROR = "error"
