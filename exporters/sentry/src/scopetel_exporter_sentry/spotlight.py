@@ -17,10 +17,9 @@ from functools import partial
 from typing import Final
 
 import urllib3
-from opentelemetry import context as otel_context
 
 from scopetel_exporter_sentry._http import ENVELOPE_CONTENT_TYPE
-from scopetel_exporter_sentry._log import LOGGER, SUPPRESS_INSTRUMENTATION_KEY
+from scopetel_exporter_sentry._log import LOGGER, suppressed
 from scopetel_exporter_sentry.envelope import Envelope, serialize_envelope
 
 __all__ = ["DEFAULT_SPOTLIGHT_URL", "SpotlightTransport"]
@@ -87,7 +86,10 @@ class SpotlightTransport:
             self._cond.notify_all()
 
     def _run(self) -> None:
-        otel_context.attach(otel_context.set_value(SUPPRESS_INSTRUMENTATION_KEY, True))
+        with suppressed():  # the sender's own HTTP calls make no spans or events
+            self._serve()
+
+    def _serve(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._closed:
