@@ -105,7 +105,8 @@ def normalize_fields(event: Event, max_string: int) -> None:
         else:
             event["fingerprint"] = parts
     info = event.get("transaction_info")
-    if info is not None and not (isinstance(info, dict) and isinstance(info.get("source"), str)):
+    valid_info = isinstance(info, dict) and (not info or isinstance(info.get("source"), str))
+    if info is not None and not valid_info:  # {} (no transaction) is what sentry_sdk sends
         source = info.get("source") if isinstance(info, dict) else None
         event["transaction_info"] = {"source": text(source or "custom", "transaction source")}
     if "tags" in event:
