@@ -246,22 +246,23 @@ class SegmentProcessor(SpanProcessor):
         return segments, lost
 
     def _deliver(self, segments: list[Segment], lost: int) -> None:
-        """Hand segments to the sink outside the lock; one ``_in_flight`` unit."""
+        """Hand segments to the sink outside the lock; one ``_in_flight`` unit, released
+        when the sink is done (possibly later, in a helper thread: ``run_suppressed``)."""
 
         def deliver() -> None:
-            if lost:
-                self._report_drop(lost, root=False)
-            for segment in segments:
-                with guard("SegmentProcessor sink"):
-                    self.sink(segment)
+            try:
+                if lost:
+                    self._report_drop(lost, root=False)
+                for segment in segments:
+                    with guard("SegmentProcessor sink"):
+                        self.sink(segment)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+                    if not self._in_flight:
+                        self._delivered.notify_all()
 
-        try:
-            run_suppressed(deliver)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-                if not self._in_flight:
-                    self._delivered.notify_all()
+        run_suppressed(deliver)
 
     def _take_due(self, now: float) -> tuple[list[Segment], int]:
         """Segments whose late children or age ran out (under the lock)."""
