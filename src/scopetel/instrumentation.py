@@ -18,6 +18,9 @@ inside without breaking them. What is here:
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
   framework layer serves itself);
+* the lifecycle of a queued job a consumer runs (Celery's tasks): ``Job``,
+  ``begin_job``, ``current_job``; ``continue_incoming`` (a Context continuing the trace
+  of a carrier's headers);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -27,7 +30,9 @@ from scopetel._context.entries import current as current_context
 from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error, was_captured
 from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
+from scopetel._jobs.job import Job, begin_job, current_job
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
+from scopetel._propagation.incoming import continue_incoming
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._setup.init import flush
 from scopetel._tracing.trace_identity import scope_trace_id
@@ -49,14 +54,18 @@ __all__ = [
     "FrameOptions",
     "ImportHook",
     "JSONValue",
+    "Job",
     "MethodPatch",
     "RequestInfo",
     "ServerRequest",
     "app_claimed",
     "begin",
+    "begin_job",
     "capture_unhandled",
     "claim_app",
+    "continue_incoming",
     "current_context",
+    "current_job",
     "current_request",
     "exceptions_from_error",
     "flush",

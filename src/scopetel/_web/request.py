@@ -15,13 +15,12 @@ of the request are those of its transaction. An adopted span's own ``end()`` cal
 held until then (``_web.held_end``), so its duration covers the whole body too.
 """
 
-import contextlib
 import contextvars
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from opentelemetry import propagate
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context, create_key
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
@@ -38,8 +37,7 @@ from scopetel._context.keys import (
 from scopetel._context.scope import Scope
 from scopetel._events.exceptions import was_captured
 from scopetel._internal_errors import guarded
-from scopetel._propagation.headers import extract_incoming
-from scopetel._propagation.propagator import context_with_incoming
+from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._tracing.span import Span
 from scopetel._web.attributes import server_span_attributes, span_name
@@ -149,6 +147,15 @@ class ServerRequest:
             if route:
                 self.set_route(route)
 
+    @guarded(None)
+    def set_transaction_name(self, name: str, source: str) -> None:
+        """Name the transaction and its events other than by route (Flask's endpoints)."""
+        if not name:
+            return
+        ctx = self.span.get_span_context()
+        within = (ctx.trace_id, time.time_ns()) if ctx.is_valid else None
+        self.isolation.set_transaction_name(name, source, within)
+
     def transaction_name(self) -> str | None:
         """``METHOD /route`` once the route is known."""
         self.refresh_route()
@@ -252,7 +259,7 @@ def begin(
     else:
         base = Context({**ctx, **values})
         if not local_parent:
-            base = _continue_incoming(info, base)
+            base = continue_incoming(info.header_lists(), base)
         sampling = Context({**base, CUSTOM_SAMPLING_CONTEXT: dict(sampling_context)})
         request.span = tracer.start_span(
             span_name(info.method, None),
@@ -266,15 +273,6 @@ def begin(
     request._otel_ctx = Context({**base, **values})
     request.enter()
     return request
-
-
-def _continue_incoming(info: RequestInfo, base: Context) -> Context:
-    """``base`` with the incoming trace: OpenTelemetry's propagators, then Sentry's headers."""
-    carrier = info.header_lists()
-    with contextlib.suppress(Exception):  # a third-party propagator failed: read ours below
-        base = propagate.extract(carrier, context=base)
-    incoming = extract_incoming(carrier)
-    return base if incoming is None else context_with_incoming(incoming, base)
 
 
 def _user_of(request: ServerRequest) -> dict[str, Any] | None:
