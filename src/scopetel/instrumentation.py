@@ -13,7 +13,8 @@ inside without breaking them. What is here:
 * the Context: ``current_context`` (the attached OpenTelemetry Context, read without a
   wrapper call), ``scope_trace_id`` (the trace of span-less work);
 * the web request lifecycle shared by the WSGI, ASGI and Django layers:
-  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``,
+  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``, ``RecordingInput``
+  (a ``wsgi.input`` recording the request body as the application reads it),
   ``ContextIterator``/``ContextAsyncIterator`` (bodies produced in the request's
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
@@ -30,8 +31,8 @@ from scopetel._context.entries import current as current_context
 from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error, was_captured
 from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
-from scopetel._jobs.job import Job, begin_job, current_job
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
+from scopetel._jobs.job import Job, begin_job, current_job
 from scopetel._propagation.incoming import continue_incoming
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._setup.init import flush
@@ -44,6 +45,7 @@ from scopetel._web.layers import claimed as app_claimed
 from scopetel._web.layers import release as release_app
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel._web.request_body import RecordingInput
 
 __all__ = [
     "MAX_VALUE_LENGTH",
@@ -56,6 +58,7 @@ __all__ = [
     "JSONValue",
     "Job",
     "MethodPatch",
+    "RecordingInput",
     "RequestInfo",
     "ServerRequest",
     "app_claimed",

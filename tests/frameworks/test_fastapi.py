@@ -69,11 +69,6 @@ NATIVE = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orphan-span rule (issue 13): SQL run in the lifespan start-up (outside any "
-    "request) becomes one-span transactions",
-)
 @pytest.mark.parametrize("service", CONTRIB, indirect=True)
 def test_startup_sql_sends_no_transaction(service: Launched) -> None:
     assert [t["transaction"] for t in service.start_up] == []

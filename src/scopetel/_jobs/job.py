@@ -6,11 +6,13 @@ jobs are no part of this one), and the current scope; continues the trace of the
 message's headers (``sentry-trace``/``baggage`` or ``traceparent``); and starts a
 ``CONSUMER`` span, the job's transaction (a child span when the job runs inside another
 span, as an eagerly applied task does), and optionally a child span under it that is
-current while the job's code runs (Sentry's ``queue.process`` span). :meth:`Job.run` calls the job's code in a copy of
-the ``contextvars`` Context with all of that current, so nothing of the job is left behind
-in the worker's thread, greenlet or process, on any pool. :meth:`Job.finish` sets the
-status and ends the span inside the job's Context, so the job's scopes (tags, user set
-while it ran) are those of its transaction.
+current while the job's code runs (Sentry's ``queue.process`` span).
+
+:meth:`Job.run` calls the job's code in a copy of the ``contextvars`` Context with all of
+that current, so nothing of the job is left behind in the worker's thread, greenlet or
+process, on any pool. :meth:`Job.finish` sets the status and ends the spans inside the
+job's Context, so the job's scopes (tags, user set while it ran) are those of its
+transaction.
 """
 
 import contextvars

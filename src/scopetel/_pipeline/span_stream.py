@@ -26,6 +26,7 @@ from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guard, guarded, run_suppressed
 from scopetel._pipeline.mapping import transaction_name_and_source
 from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.redundant import is_redundant
 from scopetel._pipeline.roots import is_orphan_root, parent_is_orphan
 from scopetel._semconv.naming import segment_name_and_source
 
@@ -128,7 +129,7 @@ class SpanStreamProcessor(SpanProcessor):
         with self._lock:
             segment = self._open.pop(span_id, None)
         compact = None if segment is ORPHAN else CompactSpan.from_readable(span)
-        if compact is None:
+        if compact is None or (segment is not None and is_redundant(compact)):
             return
         is_root = segment is None or segment.root_span_id == span_id
         if segment is None:

@@ -39,11 +39,13 @@ from scopetel._events.exceptions import was_captured
 from scopetel._internal_errors import guarded
 from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._serialize import JSONValue
 from scopetel._tracing.span import Span
 from scopetel._web.attributes import server_span_attributes, span_name
 from scopetel._web.body import CLOSED, Outcome
 from scopetel._web.held_end import HeldEnd, hold_end
 from scopetel._web.info import RequestInfo
+from scopetel._web.request_body import BodyRecorder, recorder_for
 from scopetel._web.request_data import UserGetter, request_event_processor, send_default_pii
 
 REQUEST: Final = create_key("scopetel.web.request")
@@ -69,6 +71,7 @@ class ServerRequest:
         "_lock",
         "_otel_ctx",
         "_own",
+        "body",
         "finished",
         "info",
         "isolation",
@@ -89,6 +92,7 @@ class ServerRequest:
         self.route_getter: Callable[[], str | None] | None = None  # asked when names are due
         self.status_code: int | None = None
         self.user: UserGetter | None = None  # the framework's user, read only with PII
+        self.body: BodyRecorder | None = None  # the request body as the application reads it
         self.finished = False
         self._own = False
         self._held: HeldEnd | None = None
@@ -187,6 +191,12 @@ class ServerRequest:
         if error is not None:
             self.capture_exception(error)
             self._mark_failed(error)
+            if self.status_code is None and span.is_recording():
+                # No response started: the server answers 500. An adopted span (FastAPI's
+                # own) would only learn it after its end, which scopetel holds until now.
+                attributes = getattr(span, "attributes", None) or {}
+                if attrs.HTTP_STATUS not in attributes:
+                    span.set_attribute(attrs.HTTP_STATUS, 500)
         if span.is_recording():
             if cancelled and error is None:
                 span.set_attribute(attrs.STATUS, "cancelled")
@@ -239,7 +249,10 @@ def begin(
     ctx = entries.current()
     isolation = get_isolation_scope().fork()
     request = ServerRequest(info, isolation, mechanism)
-    processor = request_event_processor(info, lambda: _user_of(request), request.transaction_name)
+    request.body = recorder_for(info)
+    processor = request_event_processor(
+        info, lambda: _user_of(request), request.transaction_name, lambda: _body_of(request)
+    )
     isolation.add_event_processor(processor)
     isolation.set_transaction_name(f"{info.method} {info.path}", "url")
     values: dict[str, object] = {
@@ -273,6 +286,11 @@ def begin(
     request._otel_ctx = Context({**base, **values})
     request.enter()
     return request
+
+
+def _body_of(request: ServerRequest) -> JSONValue:
+    recorder = request.body
+    return None if recorder is None else recorder.data()
 
 
 def _user_of(request: ServerRequest) -> dict[str, Any] | None:

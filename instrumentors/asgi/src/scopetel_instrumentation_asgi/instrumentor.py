@@ -8,26 +8,35 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from scopetel.instrumentation import claim_app, release_app
+from scopetel_instrumentation_asgi.http_errors import HttpErrorsHook, failed_codes
 from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
 from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
 
 
 class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Adds the layer to every Starlette/FastAPI application, and around any other ASGI
-    application uvicorn loads. Other servers: wrap it in ``ScopetelASGIMiddleware``."""
+    application uvicorn loads. Other servers: wrap it in ``ScopetelASGIMiddleware``.
+
+    ``instrument(failed_request_status_codes={...})`` (or
+    ``SCOPETEL_FAILED_REQUEST_STATUS_CODES``): the ``HTTPException`` status codes
+    reported as errors (default 500-599)."""
 
     _starlette = StarletteHook()
     _uvicorn = UvicornHook()
+    _http_errors = HttpErrorsHook()
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
 
     def _instrument(self, **kwargs: Any) -> None:
+        codes = failed_codes(kwargs.get("failed_request_status_codes"))
         claim_app(is_starlette_app)
         self._starlette.enable()
         self._uvicorn.enable()
+        self._http_errors.enable(codes)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         release_app(is_starlette_app)
         self._starlette.disable()
         self._uvicorn.disable()
+        self._http_errors.disable()

@@ -15,6 +15,7 @@ from opentelemetry.trace import Tracer
 
 from scopetel.instrumentation import (
     ContextIterator,
+    RecordingInput,
     RequestInfo,
     ServerRequest,
     begin,
@@ -68,6 +69,8 @@ class ScopetelWSGIMiddleware:
         except Exception:
             report_internal_error("ScopetelWSGIMiddleware.begin")
             return self.app(environ, start_response)
+        if request.body is not None and "wsgi.input" in environ:
+            environ["wsgi.input"] = RecordingInput(environ["wsgi.input"], request.body)
         try:
             result = self.app(environ, _status_recorder(start_response, request))
             return wrap_body(result, request, environ)
