@@ -1,7 +1,8 @@
 """Spans left out of Sentry transactions because they repeat what another span says.
 
 * Contrib's ASGI ``http send``/``http receive`` spans (one per message: a streamed
-  response of five chunks makes nine) time only the hand-over of a message to the
+  response of five chunks makes nine; made by the ASGI middleware of contrib's ASGI,
+  Starlette and FastAPI instrumentations) time only the hand-over of a message to the
   server; the server span already has the status and the duration.
 * Contrib's Flask span under scopetel's server span (``GET /<int:id>``, op ``http``)
   repeats the request; its route is on the server span (scopetel's Flask instrumentor
@@ -17,7 +18,7 @@ from opentelemetry.trace import SpanKind
 
 from scopetel._pipeline.records import CompactSpan
 
-ASGI_SCOPE: Final = "opentelemetry.instrumentation.asgi"
+CONTRIB_PREFIX: Final = "opentelemetry.instrumentation."
 FRAMEWORK_SCOPES: Final = frozenset({"opentelemetry.instrumentation.flask"})
 ASGI_EVENT: Final = "asgi.event.type"
 
@@ -26,8 +27,8 @@ def is_redundant(span: CompactSpan) -> bool:
     if span.kind is not SpanKind.INTERNAL:
         return False
     scope = span.scope_name
-    if scope == ASGI_SCOPE:
-        return ASGI_EVENT in span.attributes
+    if ASGI_EVENT in span.attributes:
+        return scope.startswith(CONTRIB_PREFIX)
     return scope in FRAMEWORK_SCOPES
 
 
