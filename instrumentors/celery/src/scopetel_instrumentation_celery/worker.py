@@ -98,7 +98,9 @@ def _headers(request: Any) -> dict[str, Any]:
     dict; some Celery versions nest custom headers under ``headers``)."""
     if not isinstance(request, Mapping):
         return {}
-    found = {key: value for key, value in request.items() if isinstance(value, str)}
+    found = {
+        key: value for key, value in request.items() if isinstance(value, str) or key == ENQUEUED_AT
+    }
     nested = request.get("headers")
     if isinstance(nested, Mapping):
         found.update({k: v for k, v in nested.items() if isinstance(v, str | int | float)})
