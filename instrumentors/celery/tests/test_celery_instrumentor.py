@@ -81,7 +81,8 @@ def _wait(transport: CapturingTransport, name: str, count: int = 1) -> list[dict
 
 def _span(transaction: dict[str, Any], op: str) -> dict[str, Any]:
     (span,) = [s for s in transaction["spans"] if s.get("op") == op]
-    return span
+    found: dict[str, Any] = span
+    return found
 
 
 def test_task_transaction_continues_the_senders_trace(captured: CapturingTransport) -> None:
@@ -185,7 +186,7 @@ def test_a_task_sent_outside_a_transaction_sends_only_the_tasks(
 def test_contribs_celery_instrumentation_is_turned_off(captured: CapturingTransport) -> None:
     from opentelemetry.instrumentation.celery import CeleryInstrumentor as Contrib
 
-    contrib = Contrib()
+    contrib = Contrib()  # type: ignore[no-untyped-call]
     contrib.instrument()
     try:
         add.delay(5, 5).get(timeout=10)
