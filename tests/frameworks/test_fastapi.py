@@ -116,3 +116,13 @@ def test_everything_sent_is_relay_valid(service: Launched) -> None:
     events_with(service.sentry, "service failed relay")
     settle(service.sentry, _by_path("/fail/relay"))
     assert_all_valid(service.sentry)
+
+
+@pytest.mark.parametrize("service", CONTRIB, indirect=True)
+def test_json_bodies_reach_transactions(service: Launched) -> None:
+    body = {"name": "pen", "price": 1.5, "tags": ["blue"]}
+    requests.post(f"{service.url}/items", json=body, timeout=10).raise_for_status()
+    (transaction,) = transactions_where(
+        service.sentry, lambda t: (t.get("request") or {}).get("method") == "POST"
+    )
+    assert transaction["request"]["data"] == body

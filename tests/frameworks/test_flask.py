@@ -189,3 +189,9 @@ def test_everything_sent_is_relay_valid(blog: Launched) -> None:
     requests.get(f"{blog.url}/123456789", timeout=10)  # Relay scrubs long ids in URL names
     _transaction_for(blog, "GET", "/123456789")
     assert_all_valid(blog.sentry)
+
+
+def test_form_bodies_reach_transactions_with_passwords_filtered(blog: Launched) -> None:
+    _login(blog, "body")
+    login = _transaction_for(blog, "POST", "/auth/login")
+    assert login["request"]["data"] == {"username": "body", "password": "[Filtered]"}
