@@ -196,3 +196,20 @@ def test_contribs_celery_instrumentation_is_turned_off(captured: CapturingTransp
     finally:
         if contrib.is_instrumented_by_opentelemetry:
             contrib.uninstrument()
+
+
+def test_propagate_traces_off_sends_no_headers(captured: CapturingTransport) -> None:
+    from scopetel_instrumentation_celery import CeleryInstrumentor
+
+    instrumentor = CeleryInstrumentor()
+    instrumentor.uninstrument()
+    instrumentor.instrument(propagate_traces=False)
+    try:
+        with scopetel.start_transaction(name="no headers"):
+            add.delay(3, 3).get(timeout=10)
+        (sender,) = _wait(captured, "no headers")
+        (task,) = _wait(captured, add.name)
+        assert task["contexts"]["trace"]["trace_id"] != sender["contexts"]["trace"]["trace_id"]
+    finally:
+        instrumentor.uninstrument()
+        instrumentor.instrument()

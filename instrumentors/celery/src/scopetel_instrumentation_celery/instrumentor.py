@@ -20,7 +20,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 
 from scopetel.instrumentation import ImportHook, MethodPatch, report_internal_error
 from scopetel_instrumentation_celery.contrib import supersede_contrib
-from scopetel_instrumentation_celery.producer import send_task
+from scopetel_instrumentation_celery.producer import Propagation, send_task
 from scopetel_instrumentation_celery.worker import on_task_failure, wrap_tracer
 
 TRACE_MODULE: Final = "celery.app.trace"
@@ -111,8 +111,10 @@ class CeleryInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """One isolation scope and transaction per task run, trace propagation to tasks,
     unhandled task errors; see the package docstring.
 
-    ``instrument(monitor_beat_tasks=True)`` is accepted for sentry_sdk's
-    ``CeleryIntegration``; cron monitors for beat schedules are not implemented yet.
+    ``instrument(propagate_traces=False)`` sends tasks without trace headers (as
+    sentry_sdk's ``CeleryIntegration``; ``init(propagate_traces=False)`` does it for every
+    outgoing request). ``monitor_beat_tasks=True`` is accepted; cron monitors for beat
+    schedules are not implemented yet.
     """
 
     _patches = _CeleryPatches()
@@ -125,6 +127,7 @@ class CeleryInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         # HOOK (crons): with scopetel's crons API, monitor_beat_tasks will turn beat
         # schedules into cron monitors (check-ins around each scheduled run).
         CeleryInstrumentor.monitor_beat_tasks = bool(kwargs.get("monitor_beat_tasks", False))
+        Propagation.enabled = bool(kwargs.get("propagate_traces", True))
         supersede_contrib()
         self._patches.enable()
 

@@ -7,8 +7,9 @@ after the task (op ``queue.submit.celery``) covers the send, and the message car
 trace: ``sentry-trace`` and ``baggage`` (Sentry's dynamic sampling context) and
 ``traceparent``/``tracestate``, whatever propagators are configured (those of
 ``OTEL_PROPAGATORS`` are applied too), plus the time it was sent (receive latency).
-``propagate_traces=False`` sends none of them. A task sent outside any transaction (a
-script) is an orphan span: it reaches OTLP, not Sentry.
+``propagate_traces=False`` (``init()``'s, or ``instrument()``'s) sends none of them.
+A task sent outside any transaction (a script) is an orphan span: it reaches OTLP, not
+Sentry.
 """
 
 import contextvars
@@ -29,6 +30,12 @@ from scopetel_instrumentation_celery.worker import ENQUEUED_AT, ORIGIN, TRACER_N
 
 OP: Final = "queue.submit.celery"
 _W3C: Final = TraceContextTextMapPropagator()
+
+
+class Propagation:
+    """``instrument(propagate_traces=...)``: trace headers on tasks sent (default on)."""
+
+    enabled = True
 
 
 def send_task(
@@ -81,7 +88,7 @@ def trace_headers(given: object) -> dict[str, Any]:
     """The message headers the caller gave, with the current trace's added."""
     headers: dict[str, Any] = dict(given) if isinstance(given, Mapping) else {}
     client = get_client()
-    if client is not None and not client.options.propagate_traces:
+    if not Propagation.enabled or (client is not None and not client.options.propagate_traces):
         return headers
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
