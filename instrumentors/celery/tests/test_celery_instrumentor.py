@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from celery import Celery, Task
 from celery.contrib.testing.worker import start_worker
+from celery.signals import setup_logging
 
 import scopetel
 from scopetel.testing import CapturingTransport, capture_envelopes
@@ -55,12 +56,21 @@ def send_more(label: str) -> None:
     add.delay(1, 1)
 
 
+def _keep_logging(**_: Any) -> None:
+    """A ``setup_logging`` receiver: Celery then leaves the process's logging alone
+    (its own set-up would disable loggers other tests rely on)."""
+
+
 @pytest.fixture(scope="module")
 def worker() -> Iterator[None]:
     """One worker for the module; each test's ``init()`` (a new client) applies to it."""
-    with capture_envelopes(traces_sample_rate=1.0):
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=5):
-            yield
+    setup_logging.connect(_keep_logging)
+    try:
+        with capture_envelopes(traces_sample_rate=1.0):
+            with start_worker(app, perform_ping_check=False, shutdown_timeout=5):
+                yield
+    finally:
+        setup_logging.disconnect(_keep_logging)
 
 
 @pytest.fixture
