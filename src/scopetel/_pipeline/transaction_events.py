@@ -16,6 +16,8 @@ from scopetel._events.assembly import apply_scopes, finalize, run_event_processo
 from scopetel._events.relay_shape import INTERNAL_ERROR_REASON
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
+from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.redundant import parent_of, without_redundant
 from scopetel._pipeline.segments import Segment
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
 
@@ -91,6 +93,7 @@ def transaction_event(segment: Segment) -> Event:
     """The transaction event of a segment, before scopes and common fields."""
     root = segment.root
     name, source = mapping.transaction_name_and_source(root)
+    spans, moved = without_redundant(segment.spans)
     event: Event = {
         "type": "transaction",
         "transaction": name,
@@ -98,11 +101,19 @@ def transaction_event(segment: Segment) -> Event:
         "start_timestamp": root.start_ns / 1e9,
         "timestamp": root.end_ns / 1e9,
         "contexts": {"trace": mapping.to_trace_context(root)},
-        "spans": [mapping.to_transaction_span(span) for span in segment.spans],
+        "spans": [_transaction_span(span, moved) for span in spans],
         "measurements": mapping.measurements(root),
         "tags": mapping.tags(root),
     }
     return event
+
+
+def _transaction_span(span: CompactSpan, moved: dict[int, int]) -> Event:
+    found = mapping.to_transaction_span(span)
+    if moved and span.parent_span_id in moved:
+        parent = parent_of(span, moved)
+        found["parent_span_id"] = None if parent is None else f"{parent:016x}"
+    return found
 
 
 def segment_dsc(segment: Segment, event: Event, client: Client) -> DynamicSamplingContext:
