@@ -38,6 +38,7 @@ from scopetel._context.scope import Scope
 from scopetel._internal_errors import guarded
 from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._sessions import tracking as sessions
 from scopetel._tracing.span import Span
 
 JOB: Final = create_key("scopetel.jobs.job")
@@ -104,6 +105,7 @@ class Job:
                 if status in FAILED:
                     span.set_status(Status(StatusCode.ERROR, description))
             self.run(span.end)
+        sessions.end_request(self.isolation)  # after the job's error was counted
 
 
 def current_job() -> Job | None:
@@ -136,6 +138,7 @@ def begin_job(
     isolation.clear_breadcrumbs()
     isolation.set_transaction_name(name, source)  # for the job's events
     job = Job(isolation, mechanism)
+    sessions.begin_request(isolation)  # release health: one session per job
     values: dict[str, object] = {
         ISOLATION_SCOPE: isolation,
         CURRENT_SCOPE: get_current_scope().fork(),

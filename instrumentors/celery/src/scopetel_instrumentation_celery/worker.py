@@ -85,8 +85,6 @@ def start_job(task: Any, uuid: Any, args: Any, kwargs: Any, request: Any) -> Job
         },
     )
     job.isolation.add_event_processor(_event_processor(name, str(uuid), args, kwargs))
-    # HOOK (release health, issue 14): count this task as a session here once
-    # scopetel.instrumentation offers it (sentry_sdk sends none for Celery workers).
     return job
 
 
