@@ -74,10 +74,12 @@ def service_server(runtime: Runtime, env: dict[str, str], logs: Path, name: str)
     return Server(command, env, port, logs / f"{name}.log", cwd=APPS, start_timeout=START_TIMEOUT)
 
 
-def celery_worker(runtime: Runtime, env: dict[str, str], logs: Path, pool: str) -> Server:
-    """``celery -A tasks worker --pool=<pool> -c1`` on its own queue (``<runtime>-<pool>``),
-    ready when it says so."""
-    queue = f"{runtime.name}-{pool}"
+def celery_worker(
+    runtime: Runtime, env: dict[str, str], logs: Path, pool: str, queue: str | None = None
+) -> Server:
+    """``celery -A tasks worker --pool=<pool> -c1`` on its own queue (default
+    ``<runtime>-<pool>``), ready when it says so."""
+    queue = queue or f"{runtime.name}-{pool}"
     command = runtime.command(
         "celery",
         *("-A", "tasks", "worker", f"--pool={pool}", "-c1", "--loglevel=INFO"),
@@ -91,5 +93,25 @@ def celery_worker(runtime: Runtime, env: dict[str, str], logs: Path, pool: str) 
         logs / f"{queue}.log",
         cwd=APPS,
         ready=lambda output: " ready." in output,
+        start_timeout=START_TIMEOUT,
+    )
+
+
+def celery_beat(runtime: Runtime, env: dict[str, str], logs: Path, queue: str) -> Server:
+    """``celery -A tasks beat`` with the apps' schedule (``TASKS_BEAT=1``) sending to
+    ``queue``, its schedule file in ``logs``; ready when it has started."""
+    command = runtime.command(
+        "celery",
+        *("-A", "tasks", "beat", "--loglevel=INFO"),
+        *("-s", str(logs / "celerybeat-schedule"), "--max-interval", "1"),
+    )
+    env = {**env, "TASKS_QUEUE": queue, "TASKS_BEAT": "1"}
+    return Server(
+        command,
+        env,
+        0,
+        logs / f"{queue}-beat.log",
+        cwd=APPS,
+        ready=lambda output: "beat: Starting" in output,
         start_timeout=START_TIMEOUT,
     )

@@ -82,18 +82,25 @@ def test_sqlalchemy_statements_are_spans_inside_a_transaction(start: Start) -> N
     assert [span["description"] for span in transaction["spans"]] == ["SELECT 2"]
 
 
-def test_celery_options_accepted_and_instrumented(start: Start, caplog: Any) -> None:
+def test_celery_options_reach_scopetel_celery(start: Start) -> None:
     _needs("celery", "opentelemetry.instrumentation.celery")
     from scopetel.integrations.celery import CeleryIntegration
+    from scopetel_instrumentation_celery.beat import BeatMonitoring
+    from scopetel_instrumentation_celery.producer import Propagation
 
-    caplog.set_level(logging.DEBUG, logger="scopetel")
-    start(integrations=[CeleryIntegration(monitor_beat_tasks=True, propagate_traces=False)])
-    assert _instrumented("celery")
-    assert scopetel.get_client().get_integration("celery") is not None
-    assert any(
-        "monitor_beat_tasks, propagate_traces accepted without effect" in record.getMessage()
-        for record in caplog.records
+    integration = CeleryIntegration(
+        monitor_beat_tasks=True, exclude_beat_tasks=["cleanup-.*"], propagate_traces=False
     )
+    try:
+        start(integrations=[integration])
+        assert _instrumented("scopetel_celery")
+        assert scopetel.get_client().get_integration("celery") is not None
+        assert BeatMonitoring.enabled and not Propagation.enabled
+        assert BeatMonitoring.excluded("cleanup-nightly")
+        assert not BeatMonitoring.excluded("report")
+    finally:
+        start(integrations=[CeleryIntegration()])  # the defaults again, for later tests
+    assert not BeatMonitoring.enabled and Propagation.enabled
 
 
 def test_redis_commands_instrumented(start: Start) -> None:

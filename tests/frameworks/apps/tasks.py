@@ -3,15 +3,18 @@ retry, one that leaves a tag, a user and a breadcrumb and one that sets nothing 
 scope-leak sequence), tasks that send more tasks, and a redis-py cache use.
 
 ``celery -A tasks worker``; ``TASKS_QUEUE`` names the queue, so several workers can
-share one broker.
+share one broker. With ``TASKS_BEAT=1``, ``celery -A tasks beat`` has a schedule (see
+``BEAT_SCHEDULE``).
 """
 
 import logging
 import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
 from celery import Celery, Task, chain, group
+from celery.schedules import crontab
 from sdk import sentry_sdk
 
 REDIS_URL = os.environ["REDIS_URL"]
@@ -21,6 +24,32 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     result_expires=300,
 )
+_LONG_AGO = datetime.now(UTC) - timedelta(days=2)
+BEAT_SCHEDULE = {
+    # Due at once (last run two days ago), then every minute (or hour): one run each.
+    "report-every-minute": {
+        "task": "tasks.add",
+        "schedule": timedelta(minutes=1),
+        "args": (2, 3),
+        "last_run_at": _LONG_AGO,
+    },
+    "cleanup-crontab": {
+        "task": "tasks.fail",
+        "schedule": crontab(minute="*/1"),
+        "args": ("beat cleanup",),
+        "last_run_at": _LONG_AGO,
+    },
+    "excluded-hourly": {
+        "task": "tasks.tick",
+        "schedule": timedelta(hours=1),
+        "args": ("excluded",),
+        "last_run_at": _LONG_AGO,
+    },
+    # Every second: shorter than Sentry's crons can express, so not a monitor.
+    "tick-every-second": {"task": "tasks.tick", "schedule": 1.0, "args": ("second",)},
+}
+if os.environ.get("TASKS_BEAT") == "1":
+    app.conf.beat_schedule = BEAT_SCHEDULE
 cache = redis.Redis.from_url(REDIS_URL)
 log = logging.getLogger("tasks")
 
@@ -63,6 +92,20 @@ def plain(label: str) -> str:
 def plain_fail(label: str) -> None:
     """Sets nothing and fails: its unhandled event must carry nothing of an earlier task."""
     raise KeyError(f"plain failure {label}")
+
+
+@app.task
+def handled(label: str) -> None:
+    """Reports an error it handles (an errored release-health session)."""
+    try:
+        raise LookupError(f"handled {label}")
+    except LookupError:
+        sentry_sdk.capture_exception()
+
+
+@app.task
+def tick(label: str) -> str:
+    return label
 
 
 @app.task

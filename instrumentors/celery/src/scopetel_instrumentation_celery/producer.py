@@ -8,6 +8,8 @@ trace: ``sentry-trace`` and ``baggage`` (Sentry's dynamic sampling context) and
 ``traceparent``/``tracestate``, whatever propagators are configured (those of
 ``OTEL_PROPAGATORS`` are applied too), plus the time it was sent (receive latency).
 ``propagate_traces=False`` (``init()``'s, or ``instrument()``'s) sends none of them.
+A task Celery beat sends for a monitored entry also gets its cron monitor's check-in
+headers (``beat``).
 A task sent outside any transaction (a script) is an orphan span: it reaches OTLP, not
 Sentry.
 """
@@ -25,6 +27,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from scopetel import get_baggage, get_traceparent
 from scopetel.instrumentation import current_context, get_client, report_internal_error
+from scopetel_instrumentation_celery.beat import add_monitor_headers
 from scopetel_instrumentation_celery.contrib import supersede_contrib
 from scopetel_instrumentation_celery.worker import ENQUEUED_AT, ORIGIN, TRACER_NAME, broker_system
 
@@ -67,7 +70,9 @@ def _send(
     """In a copy of the caller's Context (dropped afterwards): nothing to restore."""
     otel_context.attach(ctx)
     try:
-        kwargs = {**kwargs, "headers": trace_headers(kwargs.get("headers"))}
+        headers = trace_headers(kwargs.get("headers"))
+        add_monitor_headers(headers)  # a beat entry's check-in, inside this span's trace
+        kwargs = {**kwargs, "headers": headers}
     except Exception:
         report_internal_error("celery trace headers")
     try:
