@@ -38,9 +38,9 @@ class Setup:
     """One way of serving the test API: server, worker model, application, contrib or not."""
 
     name: str
-    server: str  # "gunicorn" or "uvicorn"
+    server: str  # "gunicorn", "uvicorn" or "aiohttp" (``python -m aiohttp.web``)
     app: str
-    framework: str  # "django", "starlette", "wsgi", "asgi"
+    framework: str  # "django", "starlette", "wsgi", "asgi", "aiohttp"
     worker: str = "gthread"  # gunicorn worker class
     contrib: bool = True  # contrib's instrumentor (or middleware) creates the server span
     pii: bool = False
@@ -50,11 +50,11 @@ class Setup:
     @property
     def routes(self) -> bool:
         """Whether the framework knows route templates."""
-        return self.framework in ("django", "starlette")
+        return self.framework in ("django", "starlette", "aiohttp")
 
     @property
     def streams(self) -> tuple[str, ...]:
-        if self.framework in ("django", "starlette"):
+        if self.framework in ("django", "starlette", "aiohttp"):
             return ("stream", "astream")
         return ("astream",) if self.framework == "asgi" else ("stream",)
 
@@ -81,8 +81,9 @@ class Setup:
         if not self.contrib and self.framework == "django":
             # (disabling "django" would turn scopetel_django off too)
             env["OTEL_PYTHON_DJANGO_INSTRUMENT"] = "False"
-        if not self.contrib and self.framework == "starlette":
-            env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = "starlette"
+        if not self.contrib and self.framework in ("starlette", "aiohttp"):
+            disabled = "aiohttp-server" if self.framework == "aiohttp" else "starlette"
+            env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = disabled
         if self.contrib and self.framework in ("wsgi", "asgi"):
             env["APP_CONTRIB_MIDDLEWARE"] = "1"
         env.update(self.env)
@@ -97,6 +98,13 @@ class Setup:
                 str(BIN / "gunicorn"),
                 *("-b", f"127.0.0.1:{port}", "-w", "1", "-k", self.worker, *threads),
                 *("--timeout", "30", "--graceful-timeout", "3", "--log-level", "warning"),
+                self.app,
+            ]
+        if self.server == "aiohttp":
+            return [
+                *instrument,
+                str(BIN / "python"),
+                *("-m", "aiohttp.web", "-H", "127.0.0.1", "-P", str(port)),
                 self.app,
             ]
         return [

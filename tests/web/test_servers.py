@@ -58,6 +58,14 @@ SETUPS = [
     Setup("wsgi-gunicorn-sync-contrib", "gunicorn", "plain_wsgi:application", "wsgi", "sync"),
     Setup("asgi-uvicorn", "uvicorn", "plain_asgi:application", "asgi", contrib=False),
     Setup("asgi-uvicorn-contrib", "uvicorn", "plain_asgi:application", "asgi", pii=True),
+    Setup(
+        "aiohttp-gunicorn-contrib",
+        "gunicorn",
+        "aiohttp_app:app",
+        "aiohttp",
+        worker="aiohttp.GunicornWebWorker",
+    ),
+    Setup("aiohttp-web-alone", "aiohttp", "aiohttp_app:make_app", "aiohttp", contrib=False),
 ]
 
 TRACE = "771a43a4192642f0b136d5159a501700"
@@ -80,7 +88,7 @@ class Served:
             return f"GET {template.format(rid=rid, n=4)}", "url"
         if self.setup.framework == "django":
             template = template.replace("{rid}", "<str:rid>").replace("{n}", "<int:n>")
-        else:
+        elif self.setup.framework == "starlette":
             template = template.replace("{n}", "{n:int}")
         return f"GET {template}", "route"
 
@@ -115,7 +123,8 @@ def served(
 
 def _expected_origin(setup: Setup) -> str:
     if setup.contrib:
-        return "auto.otel." + ("django" if setup.framework == "django" else setup.framework)
+        contrib = {"django": "django", "aiohttp": "aiohttp_server"}
+        return "auto.otel." + contrib.get(setup.framework, setup.framework)
     return "auto.http." + setup.framework
 
 

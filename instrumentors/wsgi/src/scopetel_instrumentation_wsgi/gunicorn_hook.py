@@ -1,8 +1,9 @@
 """gunicorn: wrap the WSGI application each worker loads in scopetel's WSGI layer.
 
 Applies to gunicorn's WSGI workers (sync, gthread, gevent, eventlet …); an ASGI
-application loaded by an ASGI worker class is left to the ASGI instrumentor, and an
-application a framework instrumentor serves (Django) is left to it.
+application loaded by an ASGI worker class is left to the ASGI instrumentor, an aiohttp
+application (``aiohttp.GunicornWebWorker``) to the aiohttp one, and an application a
+framework instrumentor serves (Django) is left to it.
 """
 
 import inspect
@@ -26,6 +27,8 @@ def should_wrap(app: object) -> bool:
     """A WSGI application nothing else of scopetel serves."""
     if app is None or isinstance(app, ScopetelWSGIMiddleware) or app_claimed(app):
         return False
+    if type(app).__module__.partition(".")[0] == "aiohttp":
+        return False  # an aiohttp Application is callable (gunicorn's convention), not WSGI
     call = getattr(app, "__call__", None)  # noqa: B004 - the class's __call__, not callable()
     return not (inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call))
 
