@@ -66,9 +66,12 @@ def _capture_scopes(scope: Scope | None, scope_kwargs: dict[str, Any]) -> list[S
     return scopes
 
 
-def _event_trace() -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, Any]]:
+def _event_trace(
+    scopes: list[Scope],
+) -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, Any]]:
     """What links an event to its trace: ``contexts.trace``, the envelope's DSC, and the
-    ``transaction``/``transaction_info`` of the transaction it happened in (if any)."""
+    ``transaction``/``transaction_info`` of the transaction it happened in (if any); a
+    name set in this trace with ``set_transaction_name`` wins, as for the transaction."""
     span = get_current_span()
     if span is None:
         trace_id, span_id = _propagation.scope_trace_ids()
@@ -89,6 +92,13 @@ def _event_trace() -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, An
         name, source = segment_name_and_source(root.name, kind, attributes)
         naming["transaction"] = name
         naming["transaction_info"] = {"source": source}
+    trace_id = span.otel_span.get_span_context().trace_id
+    for scope in scopes:
+        data = scope.data
+        marker = data.transaction_set
+        if data.transaction_name is not None and marker is not None and marker[0] == trace_id:
+            naming["transaction"] = data.transaction_name
+            naming["transaction_info"] = {"source": data.transaction_source or "custom"}
     dsc = _propagation.current_dsc() or _propagation.scope_dsc()
     return span.get_trace_context(), dsc, naming
 
@@ -126,7 +136,7 @@ def _capture(
     if client is None or not client.sending:
         return None
     scopes = _capture_scopes(scope, scope_kwargs)
-    trace, dsc, naming = _event_trace()
+    trace, dsc, naming = _event_trace(scopes)
     hints = {text(k, "hint key"): v for k, v in pairs(hint, "hint")}
     if not client._ignored(hints):
         _sessions.note_event(event)  # release health: errored or crashed
