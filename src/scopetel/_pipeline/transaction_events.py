@@ -16,6 +16,7 @@ from scopetel._events.assembly import apply_scopes, finalize, run_event_processo
 from scopetel._events.relay_shape import INTERNAL_ERROR_REASON
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
+from scopetel._pipeline import query_layers
 from scopetel._pipeline.segments import Segment
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
 
@@ -91,16 +92,24 @@ def transaction_event(segment: Segment) -> Event:
     """The transaction event of a segment, before scopes and common fields."""
     root = segment.root
     name, source = mapping.transaction_name_and_source(root)
+    contexts: dict[str, Any] = {"trace": mapping.to_trace_context(root)}
+    tags = mapping.tags(root)
+    code = mapping.http_status(root)
+    if code is not None:  # as sentry_sdk's set_http_status on a transaction
+        contexts["response"] = {"status_code": code}
+        tags.setdefault("http.status_code", str(code))
     event: Event = {
         "type": "transaction",
         "transaction": name,
         "transaction_info": {"source": source},
         "start_timestamp": root.start_ns / 1e9,
         "timestamp": root.end_ns / 1e9,
-        "contexts": {"trace": mapping.to_trace_context(root)},
-        "spans": [mapping.to_transaction_span(span) for span in segment.spans],
+        "contexts": contexts,
+        "spans": [
+            mapping.to_transaction_span(span) for span in query_layers.collapse(segment.spans)
+        ],
         "measurements": mapping.measurements(root),
-        "tags": mapping.tags(root),
+        "tags": tags,
     }
     return event
 

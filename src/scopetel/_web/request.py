@@ -233,6 +233,9 @@ def begin(
     """
     ctx = entries.current()
     isolation = get_isolation_scope().fork()
+    # A request's breadcrumbs are its own (as sentry_sdk's web integrations): not the
+    # server's start-up lines, nor what the process recorded outside any request.
+    isolation.clear_breadcrumbs()
     request = ServerRequest(info, isolation, mechanism)
     processor = request_event_processor(info, lambda: _user_of(request), request.transaction_name)
     isolation.add_event_processor(processor)
