@@ -112,11 +112,6 @@ def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
     assert mechanism(events[0])["handled"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="breadcrumbs from spans (issue 13): errors show no query/redis breadcrumbs, "
-    "but the gunicorn master's start-up log lines recorded before the fork",
-)
 def test_error_breadcrumbs_show_queries_and_cache_not_startup(blog: Launched) -> None:
     session, post = _login(blog, "crumbs")
     session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -147,11 +142,6 @@ def test_error_event_keeps_the_session_cookie_out(blog: Launched) -> None:
     assert cookie not in json.dumps(event) + json.dumps(transaction)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="span shape parity (issue 13): with contrib sqlalchemy and sqlite3 both "
-    "installed every statement is recorded twice",
-)
 def test_each_sql_statement_is_one_span(blog: Launched) -> None:
     session, _ = _login(blog, "sql")
     session.get(f"{blog.url}/", timeout=10).raise_for_status()
@@ -165,11 +155,6 @@ def test_each_sql_statement_is_one_span(blog: Launched) -> None:
     assert len(statements) == len(set(statements)), statements
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="span shape parity (issue 13): redis spans read 'GET ?' where sentry-sdk shows "
-    "the command and key (values filtered)",
-)
 def test_redis_spans_show_the_key(blog: Launched) -> None:
     session, post = _login(blog, "redis")
     session.get(f"{blog.url}/{post}", timeout=10).raise_for_status()
