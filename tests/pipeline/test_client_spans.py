@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
-from opentelemetry.util.types import Attributes
+from opentelemetry.util.types import Attributes, AttributeValue
 
 import scopetel
 from scopetel._semconv.http_calls import split_url
@@ -56,7 +56,7 @@ def test_http_client_data_has_sentry_sdks_keys_and_filtered_query() -> None:
 
 
 def test_http_client_data_from_stable_conventions_keeps_the_other_attributes() -> None:
-    attributes = {
+    attributes: dict[str, AttributeValue] = {
         "http.request.method": "_OTHER",
         "http.request.method_original": "PURGE",
         "url.full": "http://cache.local:8080/obj",
@@ -76,7 +76,7 @@ def test_http_client_data_from_stable_conventions_keeps_the_other_attributes() -
 
 
 def test_http_client_data_from_url_parts() -> None:
-    attributes = {
+    attributes: dict[str, AttributeValue] = {
         "http.method": "GET",
         "http.scheme": "https",
         "net.peer.name": "example.com",
