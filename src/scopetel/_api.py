@@ -162,19 +162,22 @@ def capture_unhandled(
     *,
     contexts: dict[str, dict[str, Any]] | None = None,
     run_in: contextvars.Context | None = None,
+    handled: bool = False,
 ) -> str | None:
     """Send ``error`` as an unhandled error event (``mechanism.handled = false``), once.
 
     The exception is marked, so that no other path (a server layer below, the logging
     instrumentation) reports it again. ``run_in``: the Context whose scopes and span the
     event belongs to (a copy of it is used, so it may be running elsewhere).
+    ``handled``: an error the framework answered itself but is reported by its
+    instrumentation all the same (a 5xx ``HTTPException``), ``mechanism.handled = true``.
     """
     if was_captured(error):
         return None
     client = get_client()
     if client is None or not client.sending:
         return None
-    event, hint = _exception_event(error, client, mechanism_type, handled=False)
+    event, hint = _exception_event(error, client, mechanism_type, handled=handled)
     if contexts:
         event["contexts"] = contexts
     mark_captured(error)

@@ -13,7 +13,8 @@ inside without breaking them. What is here:
 * the Context: ``current_context`` (the attached OpenTelemetry Context, read without a
   wrapper call), ``scope_trace_id`` (the trace of span-less work);
 * the web request lifecycle shared by the WSGI, ASGI and Django layers:
-  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``,
+  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``, ``RecordingInput``
+  (a ``wsgi.input`` recording the request body as the application reads it),
   ``ContextIterator``/``ContextAsyncIterator`` (bodies produced in the request's
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
@@ -24,6 +25,9 @@ inside without breaking them. What is here:
   on the unit of work's own isolation scope, after any error of it was captured, and
   ``serving_requests()`` from a server's hook (the process sends no application session);
 * cron monitors (Celery beat): ``capture_checkin``, ``MonitorStatus``;
+* the lifecycle of a queued job a consumer runs (Celery's tasks): ``Job``,
+  ``begin_job``, ``current_job``; ``continue_incoming`` (a Context continuing the trace
+  of a carrier's headers);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -34,6 +38,8 @@ from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error,
 from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
+from scopetel._jobs.job import Job, begin_job, current_job
+from scopetel._propagation.incoming import continue_incoming
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._sessions.tracking import begin_request as begin_request_session
 from scopetel._sessions.tracking import end_request as end_request_session
@@ -49,6 +55,7 @@ from scopetel._web.layers import claimed as app_claimed
 from scopetel._web.layers import release as release_app
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel._web.request_body import RecordingInput
 from scopetel.crons import MonitorStatus, capture_checkin
 
 __all__ = [
@@ -60,17 +67,22 @@ __all__ = [
     "FrameOptions",
     "ImportHook",
     "JSONValue",
+    "Job",
     "MethodPatch",
     "MonitorStatus",
+    "RecordingInput",
     "RequestInfo",
     "ServerRequest",
     "app_claimed",
     "begin",
+    "begin_job",
     "begin_request_session",
     "capture_checkin",
     "capture_unhandled",
     "claim_app",
+    "continue_incoming",
     "current_context",
+    "current_job",
     "current_request",
     "end_request_session",
     "endpoint_name",

@@ -39,11 +39,6 @@ def _transaction_for(blog: Launched, method: str, path: str) -> dict[str, object
     return transactions_where(blog.sentry, matches)[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orphan-span rule (issue 13): the worker's start-up SQL (connect, CREATE, SELECT "
-    "outside any request) becomes one-span transactions",
-)
 def test_startup_sql_sends_no_transaction(blog: Launched) -> None:
     assert [t["transaction"] for t in blog.start_up] == []
 
@@ -58,11 +53,6 @@ def test_startup_sql_still_reaches_otlp(blog: Launched, otlp: OtlpHttpReceiver) 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): transactions are named by the raw URL "
-    "(GET /1/update, source url) instead of the url_rule (source route)",
-)
 def test_transactions_named_by_route(blog: Launched) -> None:
     session, post = _login(blog, "route")
     session.get(f"{blog.url}/{post}", timeout=10).raise_for_status()
@@ -76,11 +66,6 @@ def test_transactions_named_by_route(blog: Launched) -> None:
         assert transaction["transaction_info"] == {"source": "route"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): a raising view is seen only through Flask's "
-    "log record (mechanism logging, handled true), not got_request_exception",
-)
 def test_unhandled_view_error_is_flask_unhandled(blog: Launched) -> None:
     session, post = _login(blog, "boom")
     response = session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -93,11 +78,6 @@ def test_unhandled_view_error_is_flask_unhandled(blog: Launched) -> None:
     assert mechanism(event) == {"type": "flask", "handled": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): with the logging instrumentor off, a raising "
-    "view produces no event at all",
-)
 def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:
@@ -187,11 +167,6 @@ def test_requests_are_counted_as_release_health_sessions(
     assert totals["exited"] >= 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): transactions named by raw URL (source url) with "
-    "ids in them are rewritten by Relay ('GET /1' -> 'GET /*', a _meta remark)",
-)
 def test_everything_sent_is_relay_valid(blog: Launched) -> None:
     session, post = _login(blog, "relay")
     session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -199,3 +174,9 @@ def test_everything_sent_is_relay_valid(blog: Launched) -> None:
     requests.get(f"{blog.url}/123456789", timeout=10)  # Relay scrubs long ids in URL names
     _transaction_for(blog, "GET", "/123456789")
     assert_all_valid(blog.sentry)
+
+
+def test_form_bodies_reach_transactions_with_passwords_filtered(blog: Launched) -> None:
+    _login(blog, "body")
+    login = _transaction_for(blog, "POST", "/auth/login")
+    assert login["request"]["data"] == {"username": "body", "password": "[Filtered]"}

@@ -212,6 +212,14 @@ class Options:
         "Seconds a transaction waits for children still open when its root ends.",
         env="SENTRY_LATE_CHILDREN_TIMEOUT",
     )
+    orphan_spans: str = option(
+        "drop",
+        checks.choice("drop", "transactions"),
+        "Local roots that are no entry point (client, producer or internal spans of other "
+        "instrumentations outside any transaction): drop (they still go to OTLP) or send "
+        "each as a transaction.",
+        env="SENTRY_ORPHAN_SPANS",
+    )
     # -- sentry_sdk options (issue 11): implemented or accepted -----------------------
     integrations: tuple[Any, ...] = option(
         (),

@@ -69,10 +69,27 @@ def op_and_description(span: CompactSpan) -> tuple[str | None, str | None]:
         if explicit_description is not None:
             return explicit_op, explicit_description
         return explicit_op, None if span.name == explicit_op else span.name
+    if explicit_op is None and span.scope_name in NATIVE_OPS:
+        return _native_op(span, explicit_description)
     op, description = infer_op_and_description(span.name, span.kind, span.attributes)
     if op == _REDIS_OP and explicit_description is None:
         description = redis_commands.description(span.attributes) or description
     return explicit_op or op, explicit_description or description
+
+
+NATIVE_OPS = {"fastapi": "function.fastapi"}
+"""Ops of the internal spans libraries make themselves (FastAPI >= 0.16x: its
+``fastapi.endpoint``/``dependencies``/``serialization`` spans), by tracer name."""
+
+
+def _native_op(span: CompactSpan, description: str | None) -> tuple[str | None, str | None]:
+    if span.kind is not SpanKind.INTERNAL:
+        op, inferred = infer_op_and_description(span.name, span.kind, span.attributes)
+        return op, description or inferred
+    function = span.attributes.get("code.function.name")
+    if description is None:
+        description = f"{span.name} {function}" if isinstance(function, str) else span.name
+    return NATIVE_OPS[span.scope_name], description
 
 
 SCOPETEL_TRACER = "scopetel"  # the instrumentation scope of spans scopetel's API starts

@@ -25,8 +25,9 @@ def _statement(span: CompactSpan) -> str | None:
     return first_str(span.attributes, DB_QUERY_TEXT)
 
 
-def _lower_layers(spans: list[CompactSpan]) -> dict[int, int]:
-    """Span id of each lower layer → span id of the span kept for its statement."""
+def lower_layers(spans: list[CompactSpan]) -> dict[int, int]:
+    """Span id of each lower layer → span id of the span kept for its statement (its
+    children move there)."""
     groups: dict[tuple[int | None, str], list[CompactSpan]] = {}
     for span in spans:
         statement = _statement(span)
@@ -54,17 +55,3 @@ def _lower_layers(spans: list[CompactSpan]) -> dict[int, int]:
             else:
                 lower[span.span_id] = outer.span_id
     return lower
-
-
-def collapse(spans: list[CompactSpan]) -> list[CompactSpan]:
-    """``spans`` with each statement's lower layers left out (see the module docstring)."""
-    lower = _lower_layers(spans)
-    if not lower:
-        return spans
-    result: list[CompactSpan] = []
-    for span in spans:
-        if span.span_id in lower:
-            continue
-        parent = span.parent_span_id
-        result.append(span if parent not in lower else span.reparented(lower[parent]))
-    return result

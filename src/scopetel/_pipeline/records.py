@@ -114,15 +114,6 @@ class CompactSpan:
             "" if scope is None else scope.name,
         )
 
-    def reparented(self, parent_span_id: int) -> Self:
-        """A copy whose parent is ``parent_span_id`` (a local span)."""
-        copy = type(self).__new__(type(self))
-        for name in CompactSpan.__slots__:
-            setattr(copy, name, getattr(self, name))
-        copy.parent_span_id = parent_span_id
-        copy.parent_is_remote = False
-        return copy
-
     @property
     def is_local_root(self) -> bool:
         """True without a parent or with a parent in another process."""

@@ -16,8 +16,11 @@ to its sink once the root has ended and no descendant is open. Policy:
   emitted as it is, or, if its root never ended, its buffered spans are dropped.
 * Every sampled span that ends is in exactly one emitted ``Segment`` or counted
   once through ``on_drop(reason, "span", n)`` (and a dropped root also as one
-  ``"transaction"``). One daemon thread, started with the first segment, handles
-  the timeouts; sinks are always called outside the lock.
+  ``"transaction"``) — except orphans (``_pipeline.roots``): a local root that is
+  not an entry point, and its descendants, are only remembered by id while open,
+  never buffered, never emitted nor counted (unless ``send_orphans``). One daemon
+  thread, started with the first segment, handles the timeouts; sinks are always
+  called outside the lock.
 
 Span streaming (no segment buffers) is ``_span_stream.SpanStreamProcessor``.
 """
@@ -33,6 +36,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guard, guarded, run_suppressed, suppressed
 from scopetel._pipeline.records import NO_VALUES, CompactSpan, ContextValues, Segment
+from scopetel._pipeline.roots import MAX_OPEN_ORPHANS, is_orphan_root, parent_is_orphan
 
 __all__ = [
     "DROP_REASON",
@@ -113,6 +117,7 @@ class SegmentProcessor(SpanProcessor):
         late_children_timeout: float = 10.0,
         max_open_segments: int = 10_000,
         max_segment_age: float = 15 * 60.0,
+        send_orphans: bool = False,
     ) -> None:
         _positive("max_spans_per_segment", max_spans_per_segment)
         _positive("late_children_timeout", late_children_timeout)
@@ -124,6 +129,7 @@ class SegmentProcessor(SpanProcessor):
         self._late_timeout = late_children_timeout
         self._max_segments = max_open_segments
         self._max_age = max_segment_age
+        self._send_orphans = send_orphans
         self._reset()
         reset_in_child(self._reset)
 
@@ -135,6 +141,7 @@ class SegmentProcessor(SpanProcessor):
         self._members: dict[int, _Pending] = {}  # span id -> segment, spans buffered or open
         self._pending: dict[int, _Pending] = {}  # root span id -> segment, oldest first
         self._waiting: dict[int, float] = {}  # root span id -> deadline, earliest first
+        self._orphans: set[int] = set()  # open spans of orphan trees (never buffered)
         self._in_flight = 0
         self._reaper: threading.Thread | None = None
         self._closed = False
@@ -154,6 +161,15 @@ class SegmentProcessor(SpanProcessor):
                     segment.open_ids.add(span_id)
                     self._members[span_id] = segment
                     return
+                orphan = parent.span_id in self._orphans
+            if orphan or (
+                not self._send_orphans and parent_is_orphan(parent_context, parent.span_id)
+            ):
+                self._add_orphan(span_id)
+                return
+        elif not self._send_orphans and is_orphan_root(span):
+            self._add_orphan(span_id)
+            return
         segment = _Pending(span_id, local_parent, ContextValues.of(parent_context))
         with self._lock:
             if len(self._pending) >= self._max_segments:
@@ -168,8 +184,19 @@ class SegmentProcessor(SpanProcessor):
                 )
                 self._reaper.start()
 
+    def _add_orphan(self, span_id: int) -> None:
+        with self._lock:
+            if len(self._orphans) < MAX_OPEN_ORPHANS:
+                self._orphans.add(span_id)
+
     @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
+        if self._orphans:
+            context = span.context
+            with self._lock:
+                if context is not None and context.span_id in self._orphans:
+                    self._orphans.discard(context.span_id)
+                    return
         compact = None if self._closed else CompactSpan.if_sampled(span)
         if compact is None:
             return
@@ -246,22 +273,23 @@ class SegmentProcessor(SpanProcessor):
         return segments, lost
 
     def _deliver(self, segments: list[Segment], lost: int) -> None:
-        """Hand segments to the sink outside the lock; one ``_in_flight`` unit."""
+        """Hand segments to the sink outside the lock; one ``_in_flight`` unit, released
+        when the sink is done (possibly later, in a helper thread: ``run_suppressed``)."""
 
         def deliver() -> None:
-            if lost:
-                self._report_drop(lost, root=False)
-            for segment in segments:
-                with guard("SegmentProcessor sink"):
-                    self.sink(segment)
+            try:
+                if lost:
+                    self._report_drop(lost, root=False)
+                for segment in segments:
+                    with guard("SegmentProcessor sink"):
+                        self.sink(segment)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+                    if not self._in_flight:
+                        self._delivered.notify_all()
 
-        try:
-            run_suppressed(deliver)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-                if not self._in_flight:
-                    self._delivered.notify_all()
+        run_suppressed(deliver)
 
     def _take_due(self, now: float) -> tuple[list[Segment], int]:
         """Segments whose late children or age ran out (under the lock)."""

@@ -16,7 +16,9 @@ from scopetel._events.assembly import apply_scopes, finalize, run_event_processo
 from scopetel._events.relay_shape import INTERNAL_ERROR_REASON
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
-from scopetel._pipeline import query_layers
+from scopetel._pipeline.query_layers import lower_layers
+from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.redundant import parent_of, without_redundant
 from scopetel._pipeline.segments import Segment
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
 
@@ -92,6 +94,11 @@ def transaction_event(segment: Segment) -> Event:
     """The transaction event of a segment, before scopes and common fields."""
     root = segment.root
     name, source = mapping.transaction_name_and_source(root)
+    spans, moved = without_redundant(segment.spans)
+    lower = lower_layers(spans)  # a statement recorded twice (SQLAlchemy over a driver)
+    if lower:
+        spans = [span for span in spans if span.span_id not in lower]
+        moved = {**moved, **lower}
     contexts: dict[str, Any] = {"trace": mapping.to_trace_context(root)}
     tags = mapping.tags(root)
     code = mapping.http_status(root)
@@ -105,13 +112,19 @@ def transaction_event(segment: Segment) -> Event:
         "start_timestamp": root.start_ns / 1e9,
         "timestamp": root.end_ns / 1e9,
         "contexts": contexts,
-        "spans": [
-            mapping.to_transaction_span(span) for span in query_layers.collapse(segment.spans)
-        ],
+        "spans": [_transaction_span(span, moved) for span in spans],
         "measurements": mapping.measurements(root),
         "tags": tags,
     }
     return event
+
+
+def _transaction_span(span: CompactSpan, moved: dict[int, int]) -> Event:
+    found = mapping.to_transaction_span(span)
+    if moved and span.parent_span_id in moved:
+        parent = parent_of(span, moved)
+        found["parent_span_id"] = None if parent is None else f"{parent:016x}"
+    return found
 
 
 def segment_dsc(segment: Segment, event: Event, client: Client) -> DynamicSamplingContext:

@@ -89,6 +89,7 @@ def configure(
         options.traces_sample_rate,
         options.traces_sampler,
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
+        count_client_roots=options.orphan_spans == "transactions",
     )
     _describe_resource()
     _sessions.on_configure(client)  # release health: the application session
@@ -154,13 +155,16 @@ def _active_targets() -> Targets:
 def _processor(client: Client, provider: TracerProvider) -> SpanProcessor:
     """Segments → transactions, or, with ``trace_lifecycle="stream"``, spans as they end."""
     options = client.options
+    send_orphans = options.orphan_spans == "transactions"
     if options.trace_lifecycle == "stream":
-        return SpanStreamProcessor(StreamEmitter(client, lambda: provider.resource).emit)
+        emitter = StreamEmitter(client, lambda: provider.resource)
+        return SpanStreamProcessor(emitter.emit, send_orphans=send_orphans)
     return SegmentProcessor(
         sink=TransactionEmitter(client).emit,
         on_drop=client.record_lost,
         max_spans_per_segment=options.max_spans,
         late_children_timeout=options.late_children_timeout,
+        send_orphans=send_orphans,
     )
 
 

@@ -22,6 +22,7 @@ Rules, per ``init()`` (see :func:`begin`):
 import importlib
 import logging
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any, Final
@@ -116,7 +117,18 @@ def instrument(
 
 
 def _on_import(target: str) -> None:
-    """The library of a waiting target was imported: instrument it with its options."""
+    """The library of a waiting target was imported: instrument it with its options.
+
+    When the library was imported by the instrumentation module itself (its import is
+    still running in this thread), a helper thread instruments it: importing the module
+    there waits for this import to finish.
+    """
+    module_name = _module_of(target)
+    module = sys.modules.get(module_name) if module_name else None
+    if module is not None and getattr(module.__spec__, "_initializing", False):
+        after = threading.Thread(target=_after_import, args=(module_name, target), daemon=True)
+        after.start()
+        return
     with _lock:
         waiting = _waiting.pop(target, None)
     if waiting is None or target in _disabled:
@@ -126,6 +138,25 @@ def _on_import(target: str) -> None:
         instrument(target, hooks=hooks, **kwargs)
     except Exception:
         report_internal_error(f"instrumenting {target}")
+
+
+def _after_import(module_name: str, target: str) -> None:
+    """In a helper thread: wait until ``module_name`` is imported, then instrument."""
+    try:
+        importlib.import_module(module_name)  # blocks while another thread imports it
+    except Exception:
+        LOGGER.debug("scopetel: %s could not be imported", module_name)
+        return
+    _on_import(target)
+
+
+def _module_of(target: str) -> str | None:
+    """The module that defines the instrumentor of ``target``."""
+    if ":" in target:
+        return target.partition(":")[0]
+    for entry_point in entry_points(group=GROUP, name=target):
+        return entry_point.value.partition(":")[0]
+    return None
 
 
 def _load(target: str) -> Any:

@@ -7,6 +7,7 @@ Usage
 to choose the levels, disable it there and instrument by hand::
 
     import logging
+import threading
     from scopetel_instrumentation_stdlib.logs import LoggingInstrumentor
 
     scopetel.init(dsn=..., disabled_integrations=["logging"])
@@ -38,9 +39,9 @@ Records are taken in ``Logger.callHandlers``, so they are captured whatever hand
 are configured, as long as the logger's level lets them through.
 """
 
-import contextvars
 import functools
 import logging
+import threading
 from collections.abc import Callable, Collection
 from typing import Any, Final
 
@@ -59,7 +60,10 @@ from scopetel_instrumentation_stdlib.log_correlation import LogCorrelation
 ALWAYS_IGNORED: Final = ("scopetel", "opentelemetry")  # prefixes: no loops, ever
 SETTINGS: Final = ("level", "event_level", "ignore_loggers", "log_correlation")
 
-_capturing: Final = contextvars.ContextVar("scopetel_logging_capturing", default=False)
+# A thread-local, not a ContextVar: records are also written by finalizers during a
+# garbage collection, when setting a context variable can crash CPython < 3.12
+# (python/cpython#148891); the flag is set and cleared within one synchronous call.
+_capturing: Final = threading.local()
 _ignored_names: set[str] = set()
 
 
@@ -92,9 +96,9 @@ class RecordCapture:
     def handle(self, record: logging.LogRecord) -> None:
         """Capture ``record`` if it qualifies; never raises."""
         lowest = self.lowest
-        if lowest is None or record.levelno < lowest or _capturing.get():
+        if lowest is None or record.levelno < lowest or getattr(_capturing, "on", False):
             return
-        token = _capturing.set(True)
+        _capturing.on = True
         try:
             if self.ignores(record.name) or not is_instrumentation_enabled():
                 return
@@ -105,7 +109,7 @@ class RecordCapture:
         except Exception:
             report_internal_error("logging capture")
         finally:
-            _capturing.reset(token)
+            _capturing.on = False
 
     def _capture_event(self, record: logging.LogRecord) -> None:
         client = get_client()
