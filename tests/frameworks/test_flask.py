@@ -143,11 +143,6 @@ def test_redis_spans_show_the_key(blog: Launched) -> None:
     assert any(f"post:{post}" in d and d.startswith("GET") for d in descriptions), descriptions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): sessions are sent, but a raising view is seen only "
-    "through Flask's log record (handled), so its request counts as errored, not crashed",
-)
 def test_requests_are_counted_as_release_health_sessions(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:
