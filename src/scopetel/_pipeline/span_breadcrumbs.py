@@ -36,9 +36,13 @@ class SpanBreadcrumbs(SpanProcessor):
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         return None
 
-    @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
-        if span.kind is not SpanKind.CLIENT or not span.attributes:
+        if span.kind is SpanKind.CLIENT:  # the only check other spans pay for
+            self._record(span)
+
+    @guarded(None)
+    def _record(self, span: ReadableSpan) -> None:
+        if not span.attributes:
             return
         crumb = breadcrumb(span.attributes)
         if crumb is None:
