@@ -91,6 +91,18 @@ def _no_stale_transaction_name(summary: Summary) -> None:
             event["keys"] = [key for key in event["keys"] if key != "transaction"]
 
 
+def _task_error_as_unhandled(summary: Summary) -> None:
+    """A task's exception nobody retrieved: how it is reported is compared no further."""
+    for event in summary.get("events", []):
+        for key in ("logentry", "logger"):
+            event.pop(key, None)
+        (event.get("contexts") or {}).pop("asyncio", None)
+        if isinstance(event.get("keys"), list):
+            event["keys"] = [key for key in event["keys"] if key not in ("logentry", "logger")]
+        for exception in event.get("exceptions", []):
+            exception.pop("mechanism", None)
+
+
 def _no_application_session(summary: Summary) -> None:
     """The ``session`` items (application mode) are taken out."""
     summary.pop("sessions", None)
@@ -134,12 +146,38 @@ ALLOWANCES: tuple[Allowance, ...] = (
                 "integrations_requests",
                 "integrations_stdlib_http",
                 "integrations_threading",
+                "tracing_outgoing_headers",
             }
         ),
         "An event captured after a transaction ended: sentry-sdk 2.75 leaves the ended "
         "transaction's name on the scope and names the event after it (even in a new "
         "isolation scope); scopetel names an event only by the transaction it happens in.",
         _no_stale_transaction_name,
+    ),
+    Allowance(
+        frozenset({"integrations_asyncio"}),
+        "A task's exception nobody retrieved: sentry-sdk 2.75 reports it through asyncio's "
+        "log record (mechanism logging, handled, logger asyncio, the record's text); scopetel "
+        "reports the exception itself from the loop's exception handler, unhandled "
+        "(mechanism asyncio), with the task and coroutine in contexts.asyncio, on purpose: "
+        "it was never handled, and it is reported even with the logging integration off.",
+        lambda summary: [
+            _task_error_as_unhandled(summary),
+            _no_stale_transaction_name(summary),
+        ],
+    ),
+    Allowance(
+        frozenset({"init_no_default_integrations"}),
+        "contexts.runtime (the interpreter's name and version): sentry-sdk 2.75 adds it from "
+        "its stdlib integration, so a client without default integrations has none; scopetel "
+        "always sends it (it costs nothing and Sentry's issue pages show it).",
+        _without(("events", "contexts", "runtime")),
+    ),
+    Allowance(
+        frozenset({"unhandled_thread_exception"}),
+        "An exception that ends a thread: scopetel names the thread in contexts.thread "
+        "(sentry-sdk 2.75 does not say which thread it was).",
+        _without(("events", "contexts", "thread")),
     ),
     Allowance(
         frozenset({"asyncio_gather_trace"}),

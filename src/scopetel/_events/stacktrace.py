@@ -6,6 +6,9 @@ dict (``filename``, ``abs_path``, ``function``, ``module``, ``lineno``, source c
 
 Frames of scopetel itself and frames that set ``__tracebackhide__`` or
 ``__traceback_hide__`` to a true value are left out, so an event points at user code.
+So is the thread start-up frame (``threading``'s ``_bootstrap_inner``) that heads the
+traceback of an exception escaping ``Thread.run``: the traceback starts at ``run``, as
+with sentry_sdk's threading integration (the same frames, the same grouping).
 """
 
 import linecache
@@ -25,6 +28,7 @@ _THIRD_PARTY: Final = re.compile(r"[\\/](?:site|dist)-packages[\\/]")
 _SEPARATORS: Final = re.compile("[" + re.escape(os.sep + (os.altsep or "")) + "]")
 _HIDDEN_PACKAGE: Final = "scopetel"
 _HIDE_FLAGS: Final = ("__tracebackhide__", "__traceback_hide__")
+_THREAD_START: Final = ("threading", "_bootstrap_inner")
 
 _MAX_CONTEXT_LINES: Final = 50
 _MAX_PATH: Final = 4096
@@ -82,6 +86,8 @@ def frames_from_traceback(
     try:
         entries: list[tuple[FrameType, int | None]] = []
         current = tb
+        if isinstance(current, TracebackType) and _is_thread_start(current.tb_frame):
+            current = current.tb_next
         while isinstance(current, TracebackType):
             if not _is_hidden(current.tb_frame):
                 entries.append((current.tb_frame, current.tb_lineno))
@@ -130,6 +136,10 @@ def _render(
         except Exception:  # one odd frame must not cost the whole stack trace
             report_internal_error("_stacktrace._frame")
     return frames
+
+
+def _is_thread_start(frame: FrameType) -> bool:
+    return (frame.f_globals.get("__name__"), frame.f_code.co_name) == _THREAD_START
 
 
 def _is_hidden(frame: FrameType) -> bool:

@@ -17,18 +17,20 @@ from typing import Final
 from opentelemetry import propagate  # a module: importable while it loads our propagator
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
+from scopetel._api import add_breadcrumb
 from scopetel._client import Client, get_client, set_client
 from scopetel._coerce import wait_seconds
 from scopetel._config import otel_env
 from scopetel._config.options import Options
 from scopetel._context.active_scopes import get_global_scope
-from scopetel._fork_safety import ForkSafeLock
+from scopetel._fork_safety import ForkSafeLock, call_in_child
 from scopetel._internal_errors import guarded
 from scopetel._pipeline.segments import SegmentProcessor
+from scopetel._pipeline.span_breadcrumbs import SpanBreadcrumbs
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
@@ -82,30 +84,40 @@ def configure(
         )
     client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
-    processor = _processor(client, installed.provider.resource)
+    processor = _processor(client, installed.provider)
     sampler = TracesSampler(
         options.traces_sample_rate,
         options.traces_sampler,
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
         count_client_roots=options.orphan_spans == "transactions",
     )
-    get_global_scope().set_context("otel", resource_context(installed.provider.resource))
+    _describe_resource()
     _sessions.on_configure(client)  # release health: the application session
     with _lock:
         old = set_client(client)
         _provider.switch(
             sampler,
-            [processor, *extra_processors],
+            [processor, SpanBreadcrumbs(add_breadcrumb), *extra_processors],
             timeout_s=min(options.shutdown_timeout, 2.0),
             drain_to=TransactionEmitter(client).emit,
         )
         if not _atexit_registered:
             atexit.register(shutdown)
+            call_in_child(_describe_resource)
             _atexit_registered = True
     if old is not None:
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
+
+
+def _describe_resource() -> None:
+    """``contexts.otel``: the provider's resource. Also in every forked child, after
+    OpenTelemetry (1.44+) re-derived its process-dependent attributes there: each
+    pre-fork worker reports its own ``service.instance.id`` and ``process.pid``."""
+    provider = _provider.installed_provider()
+    if provider is not None:
+        get_global_scope().set_context("otel", resource_context(provider.resource))
 
 
 def _with_tracing_switch(options: Options) -> Options:
@@ -140,12 +152,13 @@ def _active_targets() -> Targets:
     return client.targets if client is not None else Targets()
 
 
-def _processor(client: Client, resource: Resource) -> SpanProcessor:
+def _processor(client: Client, provider: TracerProvider) -> SpanProcessor:
     """Segments → transactions, or, with ``trace_lifecycle="stream"``, spans as they end."""
     options = client.options
     send_orphans = options.orphan_spans == "transactions"
     if options.trace_lifecycle == "stream":
-        return SpanStreamProcessor(StreamEmitter(client, resource).emit, send_orphans=send_orphans)
+        emitter = StreamEmitter(client, lambda: provider.resource)
+        return SpanStreamProcessor(emitter.emit, send_orphans=send_orphans)
     return SegmentProcessor(
         sink=TransactionEmitter(client).emit,
         on_drop=client.record_lost,

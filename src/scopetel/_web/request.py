@@ -250,6 +250,9 @@ def begin(
     """
     ctx = entries.current()
     isolation = get_isolation_scope().fork()
+    # A request's breadcrumbs are its own (as sentry_sdk's web integrations): not the
+    # server's start-up lines, nor what the process recorded outside any request.
+    isolation.clear_breadcrumbs()
     request = ServerRequest(info, isolation, mechanism)
     request.body = recorder_for(info)
     processor = request_event_processor(
