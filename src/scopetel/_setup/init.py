@@ -71,15 +71,7 @@ def configure(
     options = with_spotlight_defaults(options)
     transport = options.transport
     if transport is None and options.dsn:
-        transport = HttpTransport(
-            Dsn.parse(options.dsn),
-            client=CLIENT,
-            max_queue_items=options.transport_queue_size,
-            http_proxy=options.http_proxy,
-            https_proxy=options.https_proxy,
-            ca_certs=options.ca_certs,
-            keep_alive=options.keep_alive,
-        )
+        transport = http_transport(options)
     client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
     processor = _processor(client, installed.provider.resource)
@@ -105,6 +97,19 @@ def configure(
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
+
+
+def http_transport(options: Options) -> HttpTransport:
+    """The transport to the DSN of ``options`` (which must have one)."""
+    return HttpTransport(
+        Dsn.parse(options.dsn or ""),
+        client=CLIENT,
+        max_queue_items=options.transport_queue_size,
+        http_proxy=options.http_proxy,
+        https_proxy=options.https_proxy,
+        ca_certs=options.ca_certs,
+        keep_alive=options.keep_alive,
+    )
 
 
 def _with_tracing_switch(options: Options) -> Options:

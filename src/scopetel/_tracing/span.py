@@ -283,11 +283,9 @@ class Span:
 
     def _context_values(self, current: Context) -> dict[str, object]:
         """What entering this span puts in ``current``."""
-        return {
-            SPAN: self._otel,
-            CURRENT_SCOPE: current_scope_in(current).fork(),
-            SPAN_FACADE: self,
-        }
+        scope = current_scope_in(current).fork()
+        scope.entered_span = self
+        return {SPAN: self._otel, CURRENT_SCOPE: scope, SPAN_FACADE: self}
 
     def __exit__(
         self,
