@@ -16,7 +16,7 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 from scopetel._config.options import Options
 from scopetel._context.scope import Event, Hint, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
-from scopetel._events.scrubber import scrub_event
+from scopetel._events.scrubber import annotate_filtered, scrub_event
 from scopetel._events.stacktrace import FrameOptions
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.frozen_dscs import FrozenDscs
@@ -165,6 +165,7 @@ class Client:
             self.options.event_scrubber.scrub_event(event)
         except Exception:
             LOGGER.warning("scopetel: the event_scrubber raised; event sent as is", exc_info=True)
+        annotate_filtered(event, _CUSTOM_SCRUBBED)
 
     # -- transport ---------------------------------------------------------------------
     def send(self, envelope: Envelope) -> None:

@@ -229,7 +229,7 @@ class Scope(ServicedScope):
         """Name the events of this scope, and rename the transaction of its span, if any."""
         own = self._own()
         own.transaction_name = text(name, "set_transaction_name")
-        own.transaction_source = optional_text(source, "transaction source") or "custom"
+        own.transaction_source = optional_text(source, "transaction source") or None
         own.transaction_set = _services.SERVICES.rename_transaction(
             self, own.transaction_name, own.transaction_source
         )
