@@ -168,10 +168,11 @@ def configure_scope(callback: ScopeCallback | None = None) -> _Configured | None
 def configure(callback: ScopeCallback | None) -> _Configured | None:
     """``configure_scope`` without the warning (``Hub.configure_scope``)."""
     scope = get_isolation_scope()
-    if callback is None:
+    given: object = callback  # callers pass whatever they got
+    if given is None:
         return _Configured(scope)
-    if callable(callback):
-        callback(scope)
+    if callable(given):
+        given(scope)
     else:
         dropped("configure_scope", callback, "is not callable; ignored:")
     return None
@@ -185,13 +186,14 @@ def push_scope(callback: ScopeCallback | None = None) -> ScopeManager | None:
 
 def push(callback: ScopeCallback | None) -> ScopeManager | None:
     """``push_scope`` without the warning (``Hub.push_scope``)."""
-    if callback is None:
+    given: object = callback  # callers pass whatever they got
+    if given is None:
         return ScopeManager()
-    if not callable(callback):
-        dropped("push_scope", callback, "is not callable; ignored:")
+    if not callable(given):
+        dropped("push_scope", given, "is not callable; ignored:")
         return None
     with ScopeManager() as scope:
-        callback(scope)
+        given(scope)
     return None
 
 

@@ -71,6 +71,8 @@ class StreamedSpan(Span):
 
     __slots__ = ("_active",)
 
+    _active: bool
+
     @classmethod
     def adopt(cls, span: Span, active: bool) -> "StreamedSpan":
         parent = span.parent_span_id
@@ -129,7 +131,7 @@ class StreamedSpan(Span):
 def start_span(
     name: str,
     attributes: Mapping[str, Any] | None = None,
-    parent_span: Span | None = _ACTIVE_PARENT,
+    parent_span: Any = _ACTIVE_PARENT,
     active: bool = True,
 ) -> StreamedSpan:
     """Start a span (see the module docstring); end it with ``end()`` or a ``with`` block."""

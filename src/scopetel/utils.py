@@ -23,7 +23,6 @@ from scopetel._client import get_client
 from scopetel._events.exceptions import exc_info_from
 from scopetel._events.stacktrace import FrameOptions
 from scopetel._serialize import safe_repr, safe_str
-from scopetel.consts import DEFAULT_MAX_VALUE_LENGTH
 
 __all__ = [
     "MAX_STRING_LENGTH",
@@ -39,7 +38,7 @@ __all__ = [
 ]
 
 logger: Final = logging.getLogger("scopetel")
-MAX_STRING_LENGTH: Final = DEFAULT_MAX_VALUE_LENGTH
+MAX_STRING_LENGTH: Final = 1024  # sentry_sdk.utils: the length strings were cut to (1.x)
 _ORG_ID: Final = re.compile(r"^o(\d+)\.")
 ExcInfo = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
 
@@ -112,12 +111,13 @@ def _frame_options(given: Mapping[str, Any] | None) -> FrameOptions:
         return client.frame_options
     if not given:
         return FrameOptions()
+    length = given.get("max_value_length")
     return FrameOptions(
         in_app_include=tuple(given.get("in_app_include") or ()),
         in_app_exclude=tuple(given.get("in_app_exclude") or ()),
         include_local_variables=given.get("include_local_variables", True) is not False,
         include_source_context=given.get("include_source_context", True) is not False,
-        max_value_length=int(given.get("max_value_length") or DEFAULT_MAX_VALUE_LENGTH),
+        max_value_length=length if type(length) is int else MAX_STRING_LENGTH,
         project_root=given.get("project_root"),
         custom_repr=given.get("custom_repr"),
     )

@@ -93,15 +93,15 @@ class Scope(ServicedScope):
     # -- the active scopes and client, as sentry_sdk's classmethods ----------------------
     @classmethod
     def get_current_scope(cls) -> "Scope":
-        return _services.SERVICES.scope("current")
+        return _active("current")
 
     @classmethod
     def get_isolation_scope(cls) -> "Scope":
-        return _services.SERVICES.scope("isolation")
+        return _active("isolation")
 
     @classmethod
     def get_global_scope(cls) -> "Scope":
-        return _services.SERVICES.scope("global")
+        return _active("global")
 
     @classmethod
     def get_client(cls) -> Any:
@@ -111,7 +111,7 @@ class Scope(ServicedScope):
     @classmethod
     def last_event_id(cls) -> str | None:
         """The id of the last event captured in the isolation scope."""
-        return _services.SERVICES.scope("isolation").captured_event_id
+        return _active("isolation").captured_event_id
 
     @property
     def data(self) -> ScopeData:
@@ -273,7 +273,7 @@ class Scope(ServicedScope):
 
     def set_attributes(self, attributes: Mapping[str, object]) -> None:
         for key, value in pairs(attributes, "set_attributes"):
-            self.set_attribute(key, value)
+            self.set_attribute(text(key, "attribute"), value)
 
     def remove_attribute(self, attribute: str) -> None:
         self._own().attributes.pop(text(attribute, "attribute"), None)
@@ -317,6 +317,12 @@ class Scope(ServicedScope):
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} tags={len(self._data.tags)}>"
+
+
+def _active(kind: str) -> Scope:
+    """The active scope of this kind (``Scope.get_current_scope()`` …)."""
+    scope = _services.SERVICES.scope(kind)
+    return scope if isinstance(scope, Scope) else Scope(kind)
 
 
 class SessionHooks(Protocol):

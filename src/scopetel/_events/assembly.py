@@ -7,7 +7,7 @@ import platform
 import socket
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -152,7 +152,7 @@ def sdk_info() -> dict[str, Any]:
     }
 
 
-def breadcrumb(crumb: Mapping[str, Any] | None, **kwargs: Any) -> Breadcrumb:
+def breadcrumb(crumb: object, **kwargs: Any) -> Breadcrumb:
     """A breadcrumb dict from ``add_breadcrumb``'s arguments, with a float timestamp."""
     result: Breadcrumb = {text(k, "breadcrumb key"): v for k, v in pairs(crumb, "breadcrumb")}
     result.update(kwargs)
