@@ -140,8 +140,10 @@ class ScopeManager:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._entries:
-            entries.leave(self._entries.pop())
+        entry = entries.innermost(self._entries)  # the one entered in this Context
+        if entry is not None:
+            self._entries.remove(entry)
+            entries.leave(entry)
 
 
 class _Configured:

@@ -25,7 +25,7 @@ from typing import Any, Final, TypeVar
 from scopetel import api
 from scopetel._coerce import dropped
 from scopetel._context import entries
-from scopetel._context.keys import CURRENT_SCOPE, ENTRY, HUB, ISOLATION_SCOPE
+from scopetel._context.keys import CURRENT_SCOPE, HUB, ISOLATION_SCOPE
 from scopetel._context.scope import Scope
 
 __all__ = ["Hub", "SentryHubDeprecationWarning"]
@@ -95,12 +95,10 @@ class Hub(metaclass=_HubMeta):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._entries:
-            return
-        top = entries.current().get(ENTRY)  # the entry of this Context, if it is one of ours
-        entry = next((e for e in self._entries if e is top), self._entries[-1])
-        self._entries.remove(entry)
-        entries.leave(entry)
+        entry = entries.innermost(self._entries)  # the one entered in this Context
+        if entry is not None:
+            self._entries.remove(entry)
+            entries.leave(entry)
 
     def run(self, callback: Callable[[], _T]) -> _T:
         with self:

@@ -61,6 +61,17 @@ def leave(entry: Entry) -> None:
         top = top.previous.get(ENTRY)
 
 
+def innermost(candidates: list[Entry]) -> Entry | None:
+    """The entry of ``candidates`` nearest the top of this Context's chain, or None when
+    none of them is in it (they were entered in another thread or task)."""
+    entry = otel_context.get_current().get(ENTRY)
+    while isinstance(entry, Entry):
+        if any(entry is candidate for candidate in candidates):
+            return entry
+        entry = entry.previous.get(ENTRY)
+    return None
+
+
 def live(ctx: Context) -> Context:
     """``ctx``, or the nearest Context before it whose entry was not left out of order."""
     entry = ctx.get(ENTRY)
