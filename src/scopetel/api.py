@@ -140,10 +140,7 @@ class ScopeManager:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        entry = entries.innermost(self._entries)  # the one entered in this Context
-        if entry is not None:
-            self._entries.remove(entry)
-            entries.leave(entry)
+        entries.leave_innermost(self._entries)
 
 
 class _Configured:

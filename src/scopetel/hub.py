@@ -95,10 +95,7 @@ class Hub(metaclass=_HubMeta):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        entry = entries.innermost(self._entries)  # the one entered in this Context
-        if entry is not None:
-            self._entries.remove(entry)
-            entries.leave(entry)
+        entries.leave_innermost(self._entries)
 
     def run(self, callback: Callable[[], _T]) -> _T:
         with self:

@@ -34,7 +34,7 @@ from scopetel._tracing.span import Span
 from scopetel._tracing.transaction import get_current_span as _current_span
 from scopetel._tracing.transaction import start_span as _start_span
 from scopetel._tracing.transaction import start_transaction
-from scopetel.tracing import trace
+from scopetel.tracing import TransactionSource, trace
 
 __all__ = [
     "SegmentNameSource",
@@ -55,15 +55,8 @@ class SpanStatus(StrEnum):
     ERROR = "error"
 
 
-class SegmentNameSource(StrEnum):
-    """How a segment (a root span) got its name."""
-
-    COMPONENT = "component"
-    CUSTOM = "custom"
-    ROUTE = "route"
-    TASK = "task"
-    URL = "url"
-    VIEW = "view"
+SegmentNameSource = TransactionSource
+"""How a segment (a root span) got its name: the sources of transactions."""
 
 
 class StreamedSpan(Span):

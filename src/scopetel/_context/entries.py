@@ -61,15 +61,17 @@ def leave(entry: Entry) -> None:
         top = top.previous.get(ENTRY)
 
 
-def innermost(candidates: list[Entry]) -> Entry | None:
-    """The entry of ``candidates`` nearest the top of this Context's chain, or None when
-    none of them is in it (they were entered in another thread or task)."""
+def leave_innermost(entered: list[Entry]) -> None:
+    """Leave (and remove from ``entered``) the entry of a block entered several times that
+    is nearest the top of this Context's chain; none of them in it (they were entered in
+    another thread or task): nothing to leave here."""
     entry = otel_context.get_current().get(ENTRY)
     while isinstance(entry, Entry):
-        if any(entry is candidate for candidate in candidates):
-            return entry
+        if any(entry is candidate for candidate in entered):
+            entered.remove(entry)
+            leave(entry)
+            return
         entry = entry.previous.get(ENTRY)
-    return None
 
 
 def live(ctx: Context) -> Context:
