@@ -148,8 +148,8 @@ class Options:
     )
     max_value_length: int = option(
         1024,
-        checks.count(16, 1000000),
-        "Longest string value sent.",
+        checks.count_or_highest(16, 1000000),
+        "Longest string value sent (None: the highest, 1000000).",
         env="SENTRY_MAX_VALUE_LENGTH",
     )
     project_root: str | None = option(
@@ -173,7 +173,8 @@ class Options:
     transport: Any = option(
         None,
         checks.transport,
-        "Object with capture_envelope(envelope).",
+        "A Transport subclass or instance (scopetel.transport), a function f(event), "
+        "or an object with capture_envelope(envelope).",
     )
     transport_queue_size: int = option(
         1000,

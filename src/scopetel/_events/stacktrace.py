@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any, Final
@@ -72,6 +72,7 @@ class FrameOptions:
     max_value_length: int = 1024
     project_root: str | None = None
     max_frames: int = 100
+    custom_repr: Callable[[Any], object] | None = None  # the option: repr of variables
 
 
 def frames_from_traceback(
@@ -184,7 +185,7 @@ def _frame(frame: FrameType, lineno: int | None, options: FrameOptions) -> dict[
             result.update(_source_context(raw_path, lineno, frame.f_globals, options))
     result["in_app"] = is_in_app(module, abs_path or None, options)
     if options.include_local_variables:
-        result["vars"] = _frame_vars(frame, options.max_value_length)
+        result["vars"] = _frame_vars(frame, options.max_value_length, options.custom_repr)
     return result
 
 
@@ -329,7 +330,9 @@ def _cut(text: str, limit: int) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _frame_vars(frame: FrameType, max_value_length: int) -> dict[str, JSONValue]:
+def _frame_vars(
+    frame: FrameType, max_value_length: int, custom_repr: Callable[[Any], object] | None = None
+) -> dict[str, JSONValue]:
     """The frame's local variables as Sentry shows them (Python ``repr`` of values).
 
     In a module-level frame the locals are the module's globals: the dunder names
@@ -357,6 +360,7 @@ def _frame_vars(frame: FrameType, max_value_length: int) -> dict[str, JSONValue]
             max_string=max_value_length,
             max_nodes=_VAR_NODES,
             repr_leaves=True,
+            custom_repr=custom_repr,
         )
         shown += 1
     return result

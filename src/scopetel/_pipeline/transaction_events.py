@@ -21,6 +21,7 @@ from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.redundant import parent_of, without_redundant
 from scopetel._pipeline.segments import Segment
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
+from scopetel._semconv.conventions import http_status_code
 
 
 class TransactionEmitter:
@@ -116,6 +117,9 @@ def transaction_event(segment: Segment) -> Event:
         "measurements": mapping.measurements(root),
         "tags": tags,
     }
+    status_code = http_status_code(root.attributes)
+    if status_code is not None:  # as sentry_sdk's Transaction.set_http_status adds it
+        event["contexts"]["response"] = {"status_code": status_code}
     return event
 
 
@@ -164,7 +168,8 @@ def _apply_scope_name(event: Event, segment: Segment, scopes: Iterable[Scope]) -
         trace_id, at_ns = marker
         if trace_id == root.trace_id and root.start_ns <= at_ns <= root.end_ns:
             event["transaction"] = data.transaction_name
-            event["transaction_info"] = {"source": data.transaction_source or "custom"}
+            if data.transaction_source:  # None: the source stays (sentry_sdk's rename)
+                event["transaction_info"] = {"source": data.transaction_source}
 
 
 def _count_lost(client: Client, segment: Segment) -> None:

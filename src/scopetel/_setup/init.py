@@ -73,15 +73,7 @@ def configure(
     options = with_spotlight_defaults(options)
     transport = options.transport
     if transport is None and options.dsn:
-        transport = HttpTransport(
-            Dsn.parse(options.dsn),
-            client=CLIENT,
-            max_queue_items=options.transport_queue_size,
-            http_proxy=options.http_proxy,
-            https_proxy=options.https_proxy,
-            ca_certs=options.ca_certs,
-            keep_alive=options.keep_alive,
-        )
+        transport = http_transport(options)
     client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
     processor = _processor(client, installed.provider)
@@ -118,6 +110,19 @@ def _describe_resource() -> None:
     provider = _provider.installed_provider()
     if provider is not None:
         get_global_scope().set_context("otel", resource_context(provider.resource))
+
+
+def http_transport(options: Options) -> HttpTransport:
+    """The transport to the DSN of ``options`` (which must have one)."""
+    return HttpTransport(
+        Dsn.parse(options.dsn or ""),
+        client=CLIENT,
+        max_queue_items=options.transport_queue_size,
+        http_proxy=options.http_proxy,
+        https_proxy=options.https_proxy,
+        ca_certs=options.ca_certs,
+        keep_alive=options.keep_alive,
+    )
 
 
 def _with_tracing_switch(options: Options) -> Options:

@@ -159,7 +159,7 @@ class ServerRequest:
             return
         ctx = self.span.get_span_context()
         within = (ctx.trace_id, time.time_ns()) if ctx.is_valid else None
-        self.isolation.set_transaction_name(name, source, within)
+        self.isolation.name_transaction_within(name, source, within)
 
     def transaction_name(self) -> str | None:
         """``METHOD /route`` once the route is known."""
