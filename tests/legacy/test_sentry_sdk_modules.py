@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import scopetel as sentry_sdk
+import scopetel.scope
 from scopetel.consts import DEFAULT_MAX_VALUE_LENGTH, OP, SPANDATA, SPANSTATUS, VERSION
 from scopetel.scope import ScopeType, add_global_event_processor, should_send_default_pii
 from scopetel.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST, EventScrubber
@@ -185,8 +186,9 @@ def test_global_event_processors_and_default_pii(transport: CapturingTransport) 
         sentry_sdk.capture_message("processed")
         assert transport.events()[0]["extra"]["build"] == "2024.06.1"
         assert should_send_default_pii() is False
-    finally:
+    finally:  # process-wide: later tests must not see it (init() would add it back)
         sentry_sdk.get_global_scope().data.event_processors.remove(add_build)
+        scopetel.scope._global_processors.remove(add_build)
 
 
 def test_span_streaming_api() -> None:
