@@ -5,6 +5,7 @@ runs typical code unchanged. The state they read and write (active span, current
 isolation scopes) lives in OpenTelemetry's immutable Context.
 """
 
+from scopetel import logger, metrics
 from scopetel._api import (
     add_attachment,
     add_breadcrumb,
@@ -85,6 +86,8 @@ __all__ = [
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "logger",
+    "metrics",
     "monitor",
     "new_scope",
     "set_context",

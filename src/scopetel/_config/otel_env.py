@@ -153,6 +153,17 @@ def entry_point_name(environ: Mapping[str, str], signal: str, name: str) -> str:
     return _PROTOCOLS.get(_protocol(environ, signal) or "grpc", "otlp_proto_grpc")
 
 
+def exporter_entry_points(environ: Mapping[str, str], signal: str) -> list[str]:
+    """The exporter entry points ``OTEL_<SIGNAL>_EXPORTER`` names, as ``init()`` loads
+    them (``otlp`` over ``http/protobuf`` unless a protocol variable says ``grpc``)."""
+    raw = environ.get(f"OTEL_{signal.upper()}_EXPORTER", "")
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if not names or raw.strip().lower() == "none":
+        return []
+    protocol = _PROTOCOLS.get(_protocol(environ, signal) or "", _PROTOCOLS[DEFAULT_PROTOCOL])
+    return [protocol if name == "otlp" else name for name in names]
+
+
 def drop_own_trace_exporter(environ: MutableMapping[str, str]) -> None:
     """Under scopetel's configurator the ``scopetel`` traces exporter would send every
     span to Sentry a second time: take it out of ``OTEL_TRACES_EXPORTER``, with a hint."""

@@ -1,0 +1,113 @@
+"""Sentry logs: severities, the entry a batch holds, and its wire form.
+
+A waiting log is the dict sentry_sdk hands ``before_send_log`` (``severity_text``,
+``severity_number``, ``body``, ``attributes``, ``time_unix_nano``, ``trace_id``,
+``span_id``). The attributes every log shares (SDK, runtime, host, environment,
+release) are added when the batch is encoded, unless a hook already saw them.
+"""
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from scopetel._signals.attributes import text_value, typed
+from scopetel._signals.batcher import Encode, Kind
+
+LOG: Final = Kind(
+    item_type="log",
+    content_type="application/vnd.sentry.items.log+json",
+    category="log_item",
+    byte_category="log_byte",
+    flush_at=100,
+    drop_at=1_000,
+)
+
+# OpenTelemetry severity numbers (1-24) by Sentry level, as sentry_sdk.logger uses them
+SEVERITY_NUMBERS: Final = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "error": 17, "fatal": 21}
+_BY_RANGE: Final = ("trace", "debug", "info", "warn", "error", "fatal")
+_BY_TEXT: Final = {
+    "trace": "trace",
+    "debug": "debug",
+    "info": "info",
+    "notice": "info",
+    "warn": "warn",
+    "warning": "warn",
+    "error": "error",
+    "critical": "fatal",
+    "fatal": "fatal",
+}
+
+
+def level_of(number: int, text: object = None) -> str:
+    """The Sentry level of an OpenTelemetry severity: by its number's range (1-4 trace …
+    21-24 fatal), else by its text, else ``info``."""
+    if 1 <= number <= 24:
+        return _BY_RANGE[(number - 1) // 4]
+    if isinstance(text, str):
+        return _BY_TEXT.get(text.strip().lower(), "info")
+    return "info"
+
+
+def python_level(levelno: int) -> int:
+    """The severity number sentry_sdk gives a ``logging`` level (0: below DEBUG)."""
+    if levelno >= 50:
+        return 21
+    if levelno >= 40:
+        return 17
+    if levelno >= 30:
+        return 13
+    if levelno >= 20:
+        return 9
+    if levelno >= 10:
+        return 5
+    return 0
+
+
+@dataclass(slots=True)
+class PendingLog:
+    """A log waiting in a batch; ``shared`` False once a hook saw the shared attributes."""
+
+    log: dict[str, Any]
+    shared: bool = True
+
+
+def encoder(shared: Mapping[str, dict[str, Any]]) -> Encode[PendingLog]:
+    """Encodes a waiting log; ``shared`` are the typed attributes every log carries."""
+
+    def encode(pending: PendingLog) -> dict[str, Any]:
+        log = pending.log
+        number = log.get("severity_number")
+        number = number if type(number) is int else 0
+        level = level_of(number, log.get("severity_text"))
+        attributes = log.get("attributes")
+        own = attributes.items() if isinstance(attributes, Mapping) else ()
+        wire = {str(key): typed(value) for key, value in own}
+        if pending.shared:
+            for key, shared_value in shared.items():
+                if key not in wire:
+                    wire[key] = shared_value
+        if "sentry.severity_number" not in wire:
+            wire["sentry.severity_number"] = {"value": number, "type": "integer"}
+        if "sentry.severity_text" not in wire:
+            wire["sentry.severity_text"] = {"value": level, "type": "string"}
+        out: dict[str, Any] = {
+            "timestamp": _seconds(log.get("time_unix_nano")),
+            "level": level,
+            "body": text_value(log.get("body")),
+            "attributes": wire,
+        }
+        for key in ("trace_id", "span_id"):
+            value = log.get(key)
+            if value is not None:
+                out[key] = text_value(value)
+        return out
+
+    return encode
+
+
+def _seconds(nanoseconds: object) -> float:
+    if type(nanoseconds) is int or (type(nanoseconds) is float and math.isfinite(nanoseconds)):
+        return nanoseconds / 1e9
+    return time.time()  # a hook replaced the time with something else
