@@ -84,6 +84,14 @@ def _plain(value: str | int | float) -> object:
         return safe_repr(value, MAX_STRING)
 
 
+def parameter_value(value: object) -> Plain:
+    """A message parameter as sentry_sdk sends it: a string, number or bool as it is,
+    anything else (lists too) as its ``repr``."""
+    if isinstance(value, _PRIMITIVES):
+        return attribute_value(value)
+    return safe_repr(value, MAX_STRING)
+
+
 def attribute_values(values: object) -> dict[str, Plain]:
     """``attribute_value`` of each entry of a mapping (keys as text); {} for anything else."""
     if not isinstance(values, Mapping):

@@ -50,19 +50,21 @@ def level_of(number: int, text: object = None) -> str:
     return "info"
 
 
-def python_level(levelno: int) -> int:
-    """The severity number sentry_sdk gives a ``logging`` level (0: below DEBUG)."""
-    if levelno >= 50:
-        return 21
-    if levelno >= 40:
-        return 17
-    if levelno >= 30:
-        return 13
-    if levelno >= 20:
-        return 9
-    if levelno >= 10:
-        return 5
-    return 0
+def severity_of_level(levelno: int) -> tuple[int, str]:
+    """The severity (number, Sentry level) sentry_sdk gives a ``logging`` level."""
+    for lowest, number, level in _PYTHON_LEVELS:
+        if levelno >= lowest:
+            return number, level
+    return 1, "trace"
+
+
+_PYTHON_LEVELS: Final = (
+    (50, 21, "fatal"),
+    (40, 17, "error"),
+    (30, 13, "warn"),
+    (20, 9, "info"),
+    (10, 5, "debug"),
+)
 
 
 @dataclass(slots=True)
