@@ -65,7 +65,13 @@ VARIABLES: Final = (
         "`http/protobuf` with a warning. Other `OTEL_EXPORTER_OTLP_*` and `OTEL_BSP_*` "
         "variables work as usual.",
     ),
-    Variable("OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER", "`none`", "As in the SDK when set."),
+    Variable(
+        "OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER",
+        "`none`",
+        "As in the SDK when set, with `init()` too: the `MeterProvider` gets "
+        "`scopetel.metrics` values and the asyncio runtime metrics, the `LoggerProvider` "
+        "(with `enable_logs`) the logs Sentry gets.",
+    ),
     Variable(
         "OTEL_PROPAGATORS",
         f"`{DEFAULT_PROPAGATORS}`",

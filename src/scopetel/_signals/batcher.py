@@ -11,17 +11,20 @@ After ``os.fork()`` the child starts empty, with a flusher thread of its own.
 """
 
 import contextlib
+import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
 from scopetel._client import now_iso
+from scopetel._events.relay_shape import INTERNAL_ERROR_REASON
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import report_internal_error, suppressed
 from scopetel._serialize import to_json_safe
+from scopetel._signals.wire import dumps
 
 _E = TypeVar("_E")
 
@@ -43,7 +46,7 @@ class Kind:
     max_bytes: int = 32 * 1024 * 1024
 
 
-Encode = Callable[[_E], dict[str, Any]]
+Encode = Callable[[_E], str]  # one entry as JSON text
 Send = Callable[[Envelope], None]
 RecordLost = Callable[[str, str, int], None]
 
@@ -76,7 +79,7 @@ class Batcher(Generic[_E]):
             if not full:
                 buffer.append(entry)
                 self._bytes += size
-                if len(buffer) >= kind.flush_at:
+                if len(buffer) == kind.flush_at:
                     self._wake.set()
         if self._thread is None:
             self._start()
@@ -139,16 +142,26 @@ class Batcher(Generic[_E]):
 
     def _item(self, entries: Sequence[_E]) -> Item:
         kind = self.kind
-        payload = {"version": 2, "items": [self._encode(entry) for entry in entries]}
+        texts: list[str] = []
+        for entry in entries:
+            try:
+                texts.append(self._encode(entry))
+            except Exception:  # a hook's odd value: this entry only is lost
+                self._record_lost(INTERNAL_ERROR_REASON, kind.category, 1)
+                report_internal_error(f"encoding a {kind.item_type} entry")
+        body = '{"version":2,"items":[' + ",".join(texts) + "]}"
         try:
-            return Item.from_json(
-                kind.item_type, payload, content_type=kind.content_type, item_count=len(entries)
-            )
-        except Exception:  # a lone surrogate, a hook's odd value …: made JSON-safe
-            safe = to_json_safe(payload, max_depth=20, max_breadth=100_000, max_string=MAX)
-            return Item.from_json(
-                kind.item_type, safe, content_type=kind.content_type, item_count=len(entries)
-            )
+            payload = body.encode()
+        except UnicodeEncodeError:  # a lone surrogate from a hook: escaped
+            safe = to_json_safe(json.loads(body), max_depth=20, max_breadth=100_000, max_string=MAX)
+            payload = dumps(safe).encode()
+        headers = {
+            "item_count": len(texts),
+            "type": kind.item_type,
+            "content_type": kind.content_type,
+            "length": len(payload),
+        }
+        return Item(headers, payload)
 
 
 MAX: Final = 1_000_000

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from scopetel._signals.attributes import text_value, typed
+from scopetel._signals import wire
+from scopetel._signals.attributes import text_value
 from scopetel._signals.batcher import Encode, Kind
 
 LOG: Final = Kind(
@@ -75,36 +76,40 @@ class PendingLog:
     shared: bool = True
 
 
-def encoder(shared: Mapping[str, dict[str, Any]]) -> Encode[PendingLog]:
-    """Encodes a waiting log; ``shared`` are the typed attributes every log carries."""
+def encoder(shared: Mapping[str, object]) -> Encode[PendingLog]:
+    """Encodes a waiting log as JSON text; ``shared`` are the attributes every log
+    carries (encoded once, here)."""
+    names, shared_json = wire.fragment(shared)
 
-    def encode(pending: PendingLog) -> dict[str, Any]:
+    def encode(pending: PendingLog) -> str:
         log = pending.log
         number = log.get("severity_number")
         number = number if type(number) is int else 0
         level = level_of(number, log.get("severity_text"))
         attributes = log.get("attributes")
-        own = attributes.items() if isinstance(attributes, Mapping) else ()
-        wire = {str(key): typed(value) for key, value in own}
+        own: Mapping[Any, object] = attributes if isinstance(attributes, Mapping) else {}
+        parts = wire.members(own.items())
         if pending.shared:
-            for key, shared_value in shared.items():
-                if key not in wire:
-                    wire[key] = shared_value
-        if "sentry.severity_number" not in wire:
-            wire["sentry.severity_number"] = {"value": number, "type": "integer"}
-        if "sentry.severity_text" not in wire:
-            wire["sentry.severity_text"] = {"value": level, "type": "string"}
-        out: dict[str, Any] = {
-            "timestamp": _seconds(log.get("time_unix_nano")),
-            "level": level,
-            "body": text_value(log.get("body")),
-            "attributes": wire,
-        }
-        for key in ("trace_id", "span_id"):
-            value = log.get(key)
-            if value is not None:
-                out[key] = text_value(value)
-        return out
+            if names.isdisjoint(own):
+                parts.append(shared_json)
+            else:
+                parts += wire.members((k, v) for k, v in shared.items() if k not in own)
+        if "sentry.severity_number" not in own:
+            parts.append('"sentry.severity_number":' + wire.value(number))
+        if "sentry.severity_text" not in own:
+            parts.append('"sentry.severity_text":' + wire.value(level))
+        text = (
+            '{"timestamp":'
+            + float.__repr__(_seconds(log.get("time_unix_nano")))
+            + ',"level":"'
+            + level
+            + '","body":'
+            + wire.string(text_value(log.get("body")))
+            + ',"attributes":{'
+            + ",".join(parts)
+            + "}"
+        )
+        return text + wire.ids(log) + "}"
 
     return encode
 

@@ -61,7 +61,9 @@ def capture(sinks: Sinks, record: Any) -> None:
         span_id = None
     severity = record.severity_number
     number = severity.value if severity is not None else 0
-    attributes: Any = record.attributes or {}
+    attributes: Any = record.attributes
+    # BoundedAttributes.copy() is a plain dict: read at C speed when the batch is encoded
+    attributes = attributes.copy() if attributes else {}
     if options.send_default_pii and isinstance(ctx, Context):
         user = user_attributes(ctx)
         if user:

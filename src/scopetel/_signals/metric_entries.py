@@ -11,7 +11,8 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-from scopetel._signals.attributes import text_value, typed
+from scopetel._signals import wire
+from scopetel._signals.attributes import text_value
 from scopetel._signals.batcher import Encode, Kind
 from scopetel._signals.log_entries import PendingLog
 
@@ -28,32 +29,38 @@ TYPES: Final = ("counter", "gauge", "distribution")
 PendingMetric = PendingLog  # the same shape: a dict, and whether shared attributes go in
 
 
-def encoder(shared: Mapping[str, dict[str, Any]]) -> Encode[PendingMetric]:
-    """Encodes a waiting metric; ``shared`` are the typed attributes every metric carries."""
+def encoder(shared: Mapping[str, object]) -> Encode[PendingMetric]:
+    """Encodes a waiting metric as JSON text; ``shared`` are the attributes every metric
+    carries (encoded once, here)."""
+    names, shared_json = wire.fragment(shared)
 
-    def encode(pending: PendingMetric) -> dict[str, Any]:
+    def encode(pending: PendingMetric) -> str:
         metric = pending.log
         attributes = metric.get("attributes")
-        own = attributes.items() if isinstance(attributes, Mapping) else ()
-        wire = {str(key): typed(value) for key, value in own}
+        own: Mapping[Any, object] = attributes if isinstance(attributes, Mapping) else {}
+        parts = wire.members(own.items())
         if pending.shared:
-            for key, shared_value in shared.items():
-                if key not in wire:
-                    wire[key] = shared_value
+            if names.isdisjoint(own):
+                parts.append(shared_json)
+            else:
+                parts += wire.members((k, v) for k, v in shared.items() if k not in own)
         timestamp = metric.get("timestamp")
         value = metric.get("value")
-        out: dict[str, Any] = {
-            "timestamp": timestamp if _finite(timestamp) else time.time(),
-            "name": text_value(metric.get("name")),
-            "type": metric.get("type") if metric.get("type") in TYPES else "counter",
-            "value": float(value) if _finite(value) else 0.0,  # type: ignore[arg-type]
-            "attributes": wire,
-        }
-        for key in ("trace_id", "span_id", "unit"):
-            field = metric.get(key)
-            if field is not None:
-                out[key] = text_value(field)
-        return out
+        kind = metric.get("type")
+        text = (
+            '{"timestamp":'
+            + float.__repr__(float(timestamp) if _finite(timestamp) else time.time())  # type: ignore[arg-type]
+            + ',"name":'
+            + wire.string(text_value(metric.get("name")))
+            + ',"type":"'
+            + (kind if kind in TYPES else "counter")
+            + '","value":'
+            + float.__repr__(float(value) if _finite(value) else 0.0)  # type: ignore[arg-type]
+            + ',"attributes":{'
+            + ",".join(parts)
+            + "}"
+        )
+        return text + wire.ids(metric, ("trace_id", "span_id", "unit")) + "}"
 
     return encode
 

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from scopetel._client import Client
 from scopetel._signals import log_entries, metric_entries
-from scopetel._signals.attributes import default_attributes, typed
+from scopetel._signals.attributes import default_attributes
 from scopetel._signals.batcher import Batcher
 from scopetel._signals.log_entries import PendingLog
 
@@ -33,12 +33,12 @@ class Sinks:
     def __post_init__(self) -> None:
         client = self.client
         self.shared = default_attributes(client.options)
-        wire = {key: typed(value) for key, value in self.shared.items()}
+        shared = self.shared
         self.logs = Batcher(
-            log_entries.LOG, log_entries.encoder(wire), client.send, client.record_lost
+            log_entries.LOG, log_entries.encoder(shared), client.send, client.record_lost
         )
         self.metrics = Batcher(
-            metric_entries.METRIC, metric_entries.encoder(wire), client.send, client.record_lost
+            metric_entries.METRIC, metric_entries.encoder(shared), client.send, client.record_lost
         )
 
     def flush(self) -> None:
