@@ -6,7 +6,7 @@ sentry-sdk 2.75.
 Each round runs every (workload, SDK) pair in a fresh process (``benchmarks.signals_load``;
 sentry-sdk under ``.venv-sentry-sdk/bin/python``), alternating the SDKs, and keeps the
 median CPU time per record of that process (every thread: the batch senders count).
-Cells: median over rounds <sub>min-max</sub>. The target is scopetel ≤ 0.5× sentry-sdk's
+Cells: median over rounds <sub>min-max</sub>. The target is scopetel ≤ 0.5x sentry-sdk's
 CPU per record. ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md``
 (between its markers), leaving the rest of the file alone.
 """
@@ -53,7 +53,8 @@ def render(rows: dict[tuple[str, str], list[dict[str, Any]]], args: argparse.Nam
     load = os.getloadavg()[0]
     head = (
         f"`python -m benchmarks.signals --rounds {args.rounds} --records {args.records} "
-        f"--repeats {args.repeats} --write` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"--repeats {args.repeats} --write` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        "; "
         f"Python {platform.python_version()}, sentry-sdk 2.75.0, {os.cpu_count()} cores, "
         f"load average {load:.1f} at the end."
     )
@@ -69,7 +70,7 @@ def render(rows: dict[tuple[str, str], list[dict[str, Any]]], args: argparse.Nam
         "``LoggerProvider`` (its Sentry processor only: no OTLP exporter configured).",
         "",
         "| workload | scopetel (ns/record) | sentry-sdk (ns/record) | ratio | wire bytes/record "
-        "(scopetel / sentry-sdk) | target ≤ 0.5× |",
+        "(scopetel / sentry-sdk) | target ≤ 0.5x |",
         "|---|---|---|---|---|---|",
     ]
     for workload, label in WORKLOADS.items():
@@ -77,10 +78,11 @@ def render(rows: dict[tuple[str, str], list[dict[str, Any]]], args: argparse.Nam
         theirs = [r["ns_per_record"] for r in rows[(workload, "sentry_sdk")]]
         ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
         ratio = statistics.median(ratios)
-        wire = (
-            f"{statistics.median(r['bytes_per_record'] for r in rows[(workload, 'scopetel')]):,.0f}"
-            f" / {statistics.median(r['bytes_per_record'] for r in rows[(workload, 'sentry_sdk')]):,.0f}"
-        )
+        sizes = [
+            statistics.median(r["bytes_per_record"] for r in rows[(workload, impl)])
+            for impl in ("scopetel", "sentry_sdk")
+        ]
+        wire = f"{sizes[0]:,.0f} / {sizes[1]:,.0f}"
         verdict = "**PASS**" if ratio <= TARGET else "**FAIL**"
         lines.append(
             f"| {label} | {spread(ours)} | {spread(theirs)} | {ratio:.2f}x "

@@ -35,8 +35,9 @@ class Counter:
 
 
 def start_scopetel(counter: Counter) -> Any:
-    import scopetel
     from scopetel_exporter_sentry.envelope import serialize_envelope
+
+    import scopetel
 
     class Transport:
         def capture_envelope(self, envelope: Any) -> None:

@@ -33,6 +33,8 @@ EXPECTED = {
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "logger",
+    "metrics",
     "monitor",
     "new_scope",
     "set_context",

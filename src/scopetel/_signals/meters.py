@@ -8,12 +8,12 @@ scopetel's asyncio runtime metrics; with no SDK provider the calls cost next to 
 """
 
 import logging
-import threading
 from collections.abc import Mapping
 from typing import Any, Final
 
 from opentelemetry import metrics as otel_metrics
 
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._version import VERSION
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -27,7 +27,7 @@ class Meters:
     """The instruments of the values recorded so far, created on first use."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()  # a forked child never inherits it held
         self._instruments: dict[tuple[str, str, str], Instrument] = {}
         self._meter: otel_metrics.Meter | None = None
 
