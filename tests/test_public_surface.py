@@ -39,6 +39,8 @@ EXPECTED = {
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "logger",
+    "metrics",
     "monitor",
     "new_scope",
     "push_scope",

@@ -6,7 +6,11 @@ write (active span, current and isolation scopes) lives in OpenTelemetry's immut
 Context.
 """
 
-from scopetel import _scope_services  # noqa: F401  (Scope's members that reach the client)
+from scopetel import (
+    _scope_services,  # noqa: F401  (Scope's members that reach the client)
+    logger,
+    metrics,
+)
 from scopetel._context.scope import Scope
 from scopetel._tracing.span import Span
 from scopetel._tracing.transaction import Transaction
@@ -91,6 +95,8 @@ __all__ = [
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "logger",
+    "metrics",
     "monitor",
     "new_scope",
     "push_scope",

@@ -269,16 +269,22 @@ class Options:
         env="SENTRY_AUTO_SESSION_TRACKING",
     )
     enable_logs: bool = option(
-        False, checks.boolean, "Send Sentry structured logs.", env="SENTRY_ENABLE_LOGS"
+        False,
+        checks.boolean,
+        "Send structured logs: scopetel.logger, logging records, OpenTelemetry log records.",
+        env="SENTRY_ENABLE_LOGS",
     )
     before_send_log: Callable[..., Any] | None = option(
-        None, checks.callable_or_none, "Hook to edit or drop logs."
+        None, checks.callable_or_none, "Hook(log, hint) to edit a log, or drop it (None)."
     )
     enable_metrics: bool = option(
-        True, checks.boolean, "Send sentry_sdk.metrics values.", env="SENTRY_ENABLE_METRICS"
+        True,
+        checks.boolean,
+        "Send scopetel.metrics values to Sentry (OpenTelemetry gets them either way).",
+        env="SENTRY_ENABLE_METRICS",
     )
     before_send_metric: Callable[..., Any] | None = option(
-        None, checks.callable_or_none, "Hook to edit or drop metrics."
+        None, checks.callable_or_none, "Hook(metric, hint) to edit a metric, or drop it (None)."
     )
     spotlight: bool | str | None = option(
         None,

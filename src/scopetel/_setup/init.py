@@ -40,8 +40,10 @@ from scopetel._sessions import tracking as _sessions
 from scopetel._setup import provider as _provider
 from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.resource import resource_context, with_resource_defaults
+from scopetel._setup.signal_providers import ensure_logger_provider, ensure_meter_provider
 from scopetel._setup.spotlight import with_spotlight, with_spotlight_defaults
 from scopetel._setup.startup_line import startup_line
+from scopetel._signals import sinks as _signals
 from scopetel._tracing.sampler import TracesSampler
 from scopetel._version import CLIENT
 
@@ -85,8 +87,11 @@ def configure(
     )
     _describe_resource()
     _sessions.on_configure(client)  # release health: the application session
+    ensure_logger_provider(options, installed.provider.resource)
+    ensure_meter_provider(installed.provider.resource)
     with _lock:
         old = set_client(client)
+        old_signals = _signals.start(client)  # logs and metrics: the new client's batches
         _provider.switch(
             sampler,
             [processor, SpanBreadcrumbs(add_breadcrumb), *extra_processors],
@@ -97,6 +102,8 @@ def configure(
             atexit.register(shutdown)
             call_in_child(_describe_resource)
             _atexit_registered = True
+    if old_signals is not None:
+        old_signals.close()  # into the old client's transport, before it closes
     if old is not None:
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
@@ -184,6 +191,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     if provider is not None:
         _provider_flush(timeout)
     _sessions.flush()  # release health: the aggregates counted so far
+    _signals.flush()  # logs and metrics waiting in their batches
     return client.flush(timeout)
 
 
@@ -201,6 +209,7 @@ def shutdown() -> None:
     if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
     _sessions.on_shutdown()  # release health: the application session ends at exit
+    _signals.flush()  # logs and metrics waiting in their batches
     client.close(max(0.0, deadline - time.monotonic()))
 
 
