@@ -30,6 +30,7 @@ EXPECTED = {
     "isolation_scope",
     "last_event_id",
     "new_scope",
+    "profiler",
     "set_context",
     "set_extra",
     "set_level",

@@ -5,6 +5,7 @@ runs typical code unchanged. The state they read and write (active span, current
 isolation scopes) lives in OpenTelemetry's immutable Context.
 """
 
+from scopetel import profiler  # sentry_sdk.profiler (start_profiler, stop_profiler)
 from scopetel._api import (
     add_breadcrumb,
     capture_event,
@@ -76,6 +77,7 @@ __all__ = [
     "isolation_scope",
     "last_event_id",
     "new_scope",
+    "profiler",
     "set_context",
     "set_extra",
     "set_level",

@@ -122,7 +122,26 @@ def data(span: CompactSpan) -> Json:
         system = first_str(span.attributes, DB_SYSTEM)
         if system is not None:
             result[LEGACY_DB_SYSTEM] = system
+    if attrs.THREAD_ID in result:  # profiling links: Sentry wants the id as a string
+        result[attrs.THREAD_ID] = str(result[attrs.THREAD_ID])
     return result
+
+
+def _classic_data(span: CompactSpan) -> Json:
+    """``data`` in a transaction: the profiler id under sentry-sdk's key there."""
+    result = data(span)
+    if attrs.PROFILER_ID in result:
+        result[PROFILER_ID_DATA] = result.pop(attrs.PROFILER_ID)
+    return result
+
+
+PROFILER_ID_DATA: Final = "profiler_id"
+
+
+def profile_context(root: CompactSpan) -> Json | None:
+    """``contexts.profile`` of a transaction whose root ran while the profiler sampled."""
+    profiler_id = root.attributes.get(attrs.PROFILER_ID)
+    return {"profiler_id": profiler_id} if isinstance(profiler_id, str) else None
 
 
 def tags(span: CompactSpan) -> dict[str, str]:
@@ -191,7 +210,7 @@ def to_transaction_span(span: CompactSpan) -> Json:
     span_tags = tags(span)
     if span_tags:
         result["tags"] = span_tags
-    span_data = data(span)
+    span_data = _classic_data(span)
     if span_data:
         result["data"] = span_data
     return result
@@ -213,7 +232,7 @@ def to_trace_context(root: CompactSpan) -> Json:
     description = _explicit_str(root, attrs.DESCRIPTION)
     if description is not None:
         result["description"] = description
-    root_data = data(root)
+    root_data = _classic_data(root)
     if root_data:
         result["data"] = root_data
     return result

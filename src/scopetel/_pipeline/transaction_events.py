@@ -98,6 +98,9 @@ def transaction_event(segment: Segment) -> Event:
         "contexts": {"trace": mapping.to_trace_context(root)},
         "spans": [mapping.to_transaction_span(span) for span in segment.spans],
     }
+    profile = mapping.profile_context(root)
+    if profile is not None:  # profiling: the flame graph under the transaction
+        event["contexts"]["profile"] = profile
     measurements = mapping.measurements(root)
     if measurements:
         event["measurements"] = measurements

@@ -22,3 +22,10 @@ MEASUREMENT_PREFIX: Final = "sentry.measurement."  # sentry.measurement.<name> =
 MEASUREMENT_UNIT_PREFIX: Final = "sentry.measurement_unit."  # ... .<name> = unit str
 
 DEFAULT_ORIGIN: Final = "manual"
+
+# Profiling links (scopetel._profiling sets them while the profiler samples): the profile
+# session a span ran under, and the thread it started on (OpenTelemetry's names; Sentry
+# reads the same keys in span data, the thread id as a string).
+PROFILER_ID: Final = "sentry.profiler_id"  # transaction span data: "profiler_id"
+THREAD_ID: Final = "thread.id"
+THREAD_NAME: Final = "thread.name"

@@ -26,6 +26,7 @@ from scopetel._pipeline.segments import SegmentProcessor
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
+from scopetel._profiling import session as profiling
 from scopetel._propagation.targets import TargetFilter, Targets
 from scopetel._setup import provider as _provider
 from scopetel._setup.integrations import instrument_defaults
@@ -87,11 +88,12 @@ def configure(
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
     )
     get_global_scope().set_context("otel", resource_context(installed.provider.resource))
+    profile_links = profiling.configure(client)  # profiling: none unless configured
     with _lock:
         old = set_client(client)
         _provider.switch(
             sampler,
-            [processor, *extra_processors],
+            [*profile_links, processor, *extra_processors],
             timeout_s=min(options.shutdown_timeout, 2.0),
             drain_to=TransactionEmitter(client).emit,
         )
@@ -151,6 +153,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     if client is None:
         return True
     timeout = client.options.shutdown_timeout if timeout is None else timeout
+    profiling.flush()  # profiling: the chunk being filled
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
@@ -168,6 +171,7 @@ def shutdown() -> None:
     if client is None:
         return
     deadline = time.monotonic() + client.options.shutdown_timeout
+    profiling.shutdown(client.options.shutdown_timeout / 2)  # profiling: the last chunk
     if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
     client.close(max(0.0, deadline - time.monotonic()))
