@@ -74,9 +74,7 @@ def configure(client: Client) -> Sequence[SpanProcessor]:
     with _lock:
         previous, _active = _active, None
     if previous is not None:
-        previous.profiler.stop(
-            min(previous.shutdown_timeout, RECONFIGURE_TIMEOUT), final=True
-        )
+        previous.profiler.stop(min(previous.shutdown_timeout, RECONFIGURE_TIMEOUT), final=True)
     plan = _plan(client.options) if client.sending else None
     if plan is None:
         return ()
