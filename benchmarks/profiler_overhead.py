@@ -89,21 +89,31 @@ def _endpoint(start_transaction: Any, start_span: Any) -> Callable[[int], int]:
 
 
 class _Sink:
-    """What the transport saw: envelopes, and the sampling passes in profile chunks."""
+    """What the transport saw: envelopes, and profile chunks (read after the phase, so
+    that reading them is not counted: scopetel's are bytes, sentry-sdk's dicts)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.envelopes = 0
+        self.pending: list[Callable[[], dict[str, Any]]] = []
         self.chunks = 0
-        self.ticks: set[float] = set()
         self.samples = 0
 
-    def chunk(self, payload: dict[str, Any]) -> None:
+    def chunk(self, read: Callable[[], dict[str, Any]]) -> None:
         with self.lock:
+            self.pending.append(read)
+
+    def ticks(self) -> int:
+        """Sampling passes (distinct timestamps) in the chunks received since last asked."""
+        with self.lock:
+            pending, self.pending = self.pending, []
+        ticks: set[float] = set()
+        for read in pending:
+            samples = read()["profile"]["samples"]
             self.chunks += 1
-            samples = payload["profile"]["samples"]
             self.samples += len(samples)
-            self.ticks.update(sample["timestamp"] for sample in samples)
+            ticks.update(sample["timestamp"] for sample in samples)
+        return len(ticks)
 
 
 def _setup_scopetel(sink: _Sink) -> tuple[Any, Callable[[], None], Callable[[], None]]:
@@ -119,7 +129,7 @@ def _setup_scopetel(sink: _Sink) -> tuple[Any, Callable[[], None], Callable[[], 
                 sink.envelopes += 1
             for item in envelope.items:
                 if item.type == "profile_chunk":
-                    sink.chunk(item.json())
+                    sink.chunk(item.json)
 
     scopetel.init(
         transport=Transport(),
@@ -143,7 +153,7 @@ def _setup_sentry_sdk(sink: _Sink) -> tuple[Any, Callable[[], None], Callable[[]
                 sink.envelopes += 1
             for item in envelope.items:
                 if item.type == "profile_chunk":
-                    sink.chunk(item.payload.json)
+                    sink.chunk(lambda payload=item.payload.json: payload)
 
     sentry_sdk.init(
         transport=Serializing(),
@@ -203,7 +213,7 @@ def _phase(
 ) -> dict[str, Any]:
     """Serve ``requests``, with the profiler running or not; CPU, wall, sampler figures."""
     start_profiler, stop_profiler = profiler
-    ticks_before = len(sink.ticks)
+    sink.ticks()
     before = set(sys._current_frames())
     cpu0, wall0 = time.process_time(), time.perf_counter()
     clock = None
@@ -218,7 +228,7 @@ def _phase(
     if profiled:
         stop_profiler()  # sends the phase's chunk
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    ticks = len(sink.ticks) - ticks_before
+    ticks = sink.ticks()
     return {
         "profiled": profiled,
         "cpu_s": cpu,

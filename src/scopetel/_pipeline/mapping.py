@@ -103,7 +103,7 @@ def _json_scalar(value: object) -> object:
 
 
 def _json_value(value: AttributeValue) -> object:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+    if isinstance(value, str | bytes | int | float) or not isinstance(value, Sequence):
         return _json_scalar(value)
     return [_json_scalar(item) for item in value]
 
