@@ -92,12 +92,14 @@ def test_chunk_links_to_the_transaction_open_at_the_time(receiver: SentryReceive
     (transaction,) = receiver.transactions()
     profiler_id = transaction["contexts"]["profile"]["profiler_id"]
     assert profiler_id == chunk["profiler_id"]
-    (span,) = transaction["spans"]
-    assert span["data"]["profiler_id"] == profiler_id
-    thread_id = span["data"]["thread.id"]
+    root_data = transaction["contexts"]["trace"]["data"]
+    assert root_data["profiler_id"] == profiler_id
+    thread_id = root_data["thread.id"]
     assert thread_id == str(threading.get_ident())
-    assert span["data"]["thread.name"] == threading.current_thread().name
-    assert transaction["contexts"]["trace"]["data"]["thread.id"] == thread_id
+    assert root_data["thread.name"] == threading.current_thread().name
+    # the child ran on the root's thread: Sentry gives it the transaction's links
+    (span,) = transaction["spans"]
+    assert not {"profiler_id", "thread.id", "thread.name"} & set(span.get("data", {}))
     during = [
         s
         for s in samples_of(chunk, thread_id)
@@ -132,6 +134,31 @@ def test_trace_lifecycle_samples_only_while_a_root_span_is_open(
     assert len(outside) <= 2, outside
     assert len(main) >= 5
     assert transaction_ids(receiver) == {chunk["profiler_id"]}
+
+
+def test_a_span_on_another_thread_names_its_thread(receiver: SentryReceiver) -> None:
+    init(receiver, traces_sample_rate=1.0, profile_session_sample_rate=1.0)
+    start_profiler()
+    with scopetel.start_transaction(name="fan-out") as root:
+
+        def work() -> None:
+            with root.start_child(op="compute", name="in a worker"):
+                spin(0.1)
+
+        worker = threading.Thread(target=work, name="fan-out-worker")
+        worker.start()
+        worker.join()
+    stop_profiler()
+    scopetel.flush(timeout=5.0)
+    receiver.wait_for(lambda: receiver.transactions())
+    (transaction,) = receiver.transactions()
+    (span,) = transaction["spans"]
+    assert span["data"]["thread.id"] == str(worker.ident)
+    assert span["data"]["thread.name"] == "fan-out-worker"
+    assert "profiler_id" not in span["data"]  # the transaction's, in contexts.profile
+    (chunk,) = wait_for_chunks(receiver)
+    assert transaction["contexts"]["profile"]["profiler_id"] == chunk["profiler_id"]
+    assert share_in(chunk, samples_of(chunk, str(worker.ident)), "spin") > 0.5
 
 
 def transaction_ids(receiver: SentryReceiver) -> set[str]:

@@ -162,8 +162,23 @@ def test_spans_carry_links_only_while_sampling() -> None:
         stop_profiler()
     before, during = transport.transactions()
     assert "profile" not in before["contexts"]
-    data = during["spans"][0]["data"]
+    assert "thread.id" not in before["contexts"]["trace"].get("data", {})
+    data = during["contexts"]["trace"]["data"]
     assert data["profiler_id"] == during["contexts"]["profile"]["profiler_id"]
+    assert data["thread.id"] == str(threading.get_ident())
+
+
+def test_a_profiler_started_inside_a_transaction_links_its_later_spans() -> None:
+    with capture_envelopes(traces_sample_rate=1.0, profile_session_sample_rate=1.0) as transport:
+        with scopetel.start_transaction(name="started late"):
+            start_profiler()
+            with scopetel.start_span(op="child"):
+                spin(0.1)
+        stop_profiler()
+    (transaction,) = transport.transactions()
+    assert "profile" not in transaction["contexts"]  # the root began before the profiler
+    data = transaction["spans"][0]["data"]
+    assert data["profiler_id"] == _chunks(transport)[0]["profiler_id"]
     assert data["thread.id"] == str(threading.get_ident())
 
 

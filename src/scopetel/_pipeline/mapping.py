@@ -128,7 +128,7 @@ def data(span: CompactSpan) -> Json:
 
 
 def _classic_data(span: CompactSpan) -> Json:
-    """``data`` in a transaction: the profiler id under sentry-sdk's key there."""
+    """``data`` in a transaction: the profiler id (``_profiling``) under sentry-sdk's key."""
     result = data(span)
     if attrs.PROFILER_ID in result:
         result[PROFILER_ID_DATA] = result.pop(attrs.PROFILER_ID)

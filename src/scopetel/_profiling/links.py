@@ -1,40 +1,43 @@
 """The span processor that links spans to profiles, and runs the trace lifecycle.
 
-Added to the provider only when profiling is configured. For each sampled span started
-while the profiler samples, it sets ``sentry.profiler_id`` and the thread the span
-started on (``thread.id``, ``thread.name``, OpenTelemetry's names): Sentry shows a span's
-flame graph from the samples of that thread, in that profiler run, during the span. A
-transaction's ``contexts.profile`` comes from its root's attribute (``_pipeline``).
+Added to the provider only when profiling is configured. While the profiler samples, a
+sampled span started then is tagged with ``sentry.profiler_id`` and the thread it
+started on (``thread.id``, ``thread.name``: OpenTelemetry's names): Sentry shows a span's
+flame graph from the samples of that thread, in that profiler run, during the span; a
+transaction's ``contexts.profile`` comes from its root's tag (``_pipeline``).
+
+Tagging costs (the attributes, then their way into every transaction's JSON), so in a
+transaction only what Sentry cannot take from its root is tagged: Relay gives each span
+of a transaction the profiler id of ``contexts.profile``, and the root's thread when the
+span's data names none. A local root is always tagged; a child only when it started on
+another thread than its root (its thread), or while the root carried no profiler id
+(all three). For that the processor remembers, per open span, its root's thread and
+profiler id. Streamed spans (``trace_lifecycle="stream"``) have no transaction to take
+from: each is tagged in full.
 
 In the ``trace`` lifecycle, a sampled local root span (a new trace, or a remote parent)
-that is chosen for profiling keeps the profiler sampling until it ends.
+chosen for profiling keeps the profiler sampling until it ends.
 """
 
-import logging
 import random
 import threading
-from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
-from opentelemetry.context import Context, get_value
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guarded
 from scopetel._profiling.profiler import Profiler
-from scopetel._semconv.sentry_attributes import OP, PROFILER_ID, THREAD_ID, THREAD_NAME
+from scopetel._profiling.root_sampling import RootRate, always
+from scopetel._semconv.sentry_attributes import PROFILER_ID, THREAD_ID, THREAD_NAME
 
-LOGGER: Final = logging.getLogger("scopetel")
 MAX_OPEN_ROOTS: Final = 10_000
+MAX_OPEN_SPANS: Final = 100_000  # spans whose root is remembered (oldest forgotten)
 _MISSING: Final = object()
 
-RootRate = Callable[[Span, Context | None], float]
-"""The chance that a sampled root span is profiled (trace lifecycle)."""
-
-
-def always(span: Span, parent_context: Context | None) -> float:
-    return 1.0
+RootOf = tuple[int, str | None]
+"""A root span's thread and the profiler id it was tagged with (None: not tagged)."""
 
 
 class ProfileLinks(SpanProcessor):
@@ -46,10 +49,12 @@ class ProfileLinks(SpanProcessor):
         *,
         trace_lifecycle: bool,
         root_rate: RootRate = always,
+        every_span: bool = False,
     ) -> None:
         self._profiler = profiler
         self._trace_lifecycle = trace_lifecycle
         self._root_rate = root_rate
+        self._every_span = every_span
         # The native thread id, as samples have it (under gevent, threading.get_ident
         # names a greenlet, and thread names are greenlets' too: left out).
         self._get_ident = profiler.native.get_ident
@@ -59,19 +64,43 @@ class ProfileLinks(SpanProcessor):
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
-        self._roots: dict[int, None] = {}  # profiled roots still open, oldest first
+        self._profiled: dict[int, None] = {}  # profiled roots still open, oldest first
+        self._root_of: dict[int, RootOf] = {}  # open span id -> its root's links
 
     @guarded(None)
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         context = span.context
         if context is None or not context.trace_flags.sampled:
             return
-        if self._trace_lifecycle and (span.parent is None or span.parent.is_remote):
+        parent = span.parent
+        is_root = parent is None or parent.is_remote
+        if is_root and self._trace_lifecycle:
             self._root_started(span, parent_context)
         profiler_id = self._profiler.active_id
-        if profiler_id is None:
+        if self._every_span:
+            if profiler_id is not None:
+                self._tag(span, profiler_id, self._get_ident())
             return
-        attributes: dict[str, str | int] = {PROFILER_ID: profiler_id, THREAD_ID: self._get_ident()}
+        thread_id = self._get_ident()
+        if is_root or parent is None:
+            root: RootOf = (thread_id, profiler_id)
+            if profiler_id is not None:
+                self._tag(span, profiler_id, thread_id)
+        else:
+            root = self._root_of.get(parent.span_id, (0, None))
+            if profiler_id is not None and profiler_id != root[1]:
+                self._tag(span, profiler_id, thread_id)  # its root has none (or another)
+            elif profiler_id is not None and thread_id != root[0]:
+                self._tag(span, None, thread_id)
+        spans = self._root_of
+        spans[context.span_id] = root
+        if len(spans) > MAX_OPEN_SPANS:  # spans that never end must not grow it
+            spans.pop(next(iter(spans)), None)
+
+    def _tag(self, span: Span, profiler_id: str | None, thread_id: int) -> None:
+        attributes: dict[str, str | int] = {THREAD_ID: thread_id}
+        if profiler_id is not None:
+            attributes[PROFILER_ID] = profiler_id
         if self._thread_names:
             attributes[THREAD_NAME] = threading.current_thread().name
         span.set_attributes(attributes)
@@ -82,10 +111,10 @@ class ProfileLinks(SpanProcessor):
             return
         evicted = 0
         with self._lock:
-            roots = self._roots
-            roots[span.context.span_id] = None
-            while len(roots) > MAX_OPEN_ROOTS:  # roots that never end must not pin it
-                del roots[next(iter(roots))]
+            profiled = self._profiled
+            profiled[span.context.span_id] = None
+            while len(profiled) > MAX_OPEN_ROOTS:  # roots that never end must not pin it
+                del profiled[next(iter(profiled))]
                 evicted += 1
         self._profiler.acquire()
         for _ in range(evicted):
@@ -93,10 +122,14 @@ class ProfileLinks(SpanProcessor):
 
     @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
-        if not self._roots or span.context is None:
+        context = span.context
+        if context is None:
+            return
+        self._root_of.pop(context.span_id, None)
+        if not self._profiled:
             return
         with self._lock:
-            found = self._roots.pop(span.context.span_id, _MISSING)
+            found = self._profiled.pop(context.span_id, _MISSING)
         if found is not _MISSING:
             self._profiler.release()
 
@@ -105,54 +138,3 @@ class ProfileLinks(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
-
-
-class RootSampler:
-    """``profiles_sampler`` / ``profiles_sample_rate`` deciding for each root span."""
-
-    def __init__(self, rate: float | None, sampler: Callable[..., Any] | None) -> None:
-        self._rate = rate or 0.0
-        self._sampler = sampler
-        self._warned = False
-
-    def __call__(self, span: Span, parent_context: Context | None) -> float:
-        if self._sampler is None:
-            return self._rate
-        try:
-            value = self._sampler(_sampling_context(span, parent_context))
-        except Exception:
-            self._warn("profiles_sampler raised; the span is not profiled", exc_info=True)
-            return 0.0
-        if isinstance(value, bool):
-            return 1.0 if value else 0.0
-        if isinstance(value, int | float) and 0.0 <= value <= 1.0:
-            return float(value)
-        self._warn("profiles_sampler returned %r, not a rate; the span is not profiled", value)
-        return 0.0
-
-    def _warn(self, message: str, *args: object, exc_info: bool = False) -> None:
-        level = logging.DEBUG if self._warned else logging.WARNING
-        self._warned = True
-        LOGGER.log(level, "scopetel: " + message, *args, exc_info=exc_info)
-
-
-def _sampling_context(span: Span, parent_context: Context | None) -> dict[str, Any]:
-    """What ``profiles_sampler`` gets: shaped like ``traces_sampler``'s context."""
-    data = dict(span.attributes or {})
-    parent = span.parent
-    transaction_context = {
-        "name": span.name,
-        "op": data.get(OP),
-        "trace_id": f"{span.context.trace_id:032x}",
-        "parent_span_id": None if parent is None else f"{parent.span_id:016x}",
-        "parent_sampled": None if parent is None else parent.trace_flags.sampled,
-        "data": data,
-    }
-    result: dict[str, Any] = {
-        "transaction_context": transaction_context,
-        "parent_sampled": transaction_context["parent_sampled"],
-    }
-    custom = get_value(CUSTOM_SAMPLING_CONTEXT, parent_context)
-    if isinstance(custom, dict):
-        result.update(custom)
-    return result

@@ -21,6 +21,7 @@ from scopetel._profiling.native import Native, Wakeup, native
 from scopetel._profiling.sampler import StackSampler
 
 CHUNK_SECONDS: Final = 60.0
+MAX_SHARE_FACTOR: Final = 9.0  # sleep at least 9x as long as a sample took: <= 10 % busy
 
 Send = Callable[[Chunk, str], None]
 """Sends a finished chunk of the profiler run ``profiler_id``."""
@@ -168,11 +169,13 @@ class Profiler:
                 chunk.full or time.perf_counter() - chunk.started >= CHUNK_SECONDS
             ):
                 due, chunk = chunk, None
+            began = time.thread_time()  # CPU time: waiting for the GIL is not sampling
             if not paused:
                 if chunk is None:
                     chunk = Chunk()
                 sampler.sample(chunk)
             self._chunk = chunk
+            took = time.thread_time() - began
         if due is not None and profiler_id is not None:
             self._deliver(due, profiler_id)
         if paused:
@@ -180,9 +183,12 @@ class Profiler:
             self._wakeup.wait(self._idle_wait(chunk))
             return time.perf_counter()
         next_at += self._interval
-        delay = next_at - time.perf_counter()
-        if delay <= 0:
-            return time.perf_counter()  # behind: skip the ticks missed, never burst
+        now = time.perf_counter()
+        # Sampling takes at most a tenth of the time (hundreds of threads slow the rate
+        # down rather than take the GIL); behind schedule, the ticks missed are skipped.
+        delay = max(next_at - now, MAX_SHARE_FACTOR * took)
+        if next_at < now + delay:
+            next_at = now + delay
         self._native.sleep(delay)
         return next_at
 

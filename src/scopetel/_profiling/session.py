@@ -27,8 +27,9 @@ from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded
 from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.frames import FrameRenderer
-from scopetel._profiling.links import ProfileLinks, RootRate, RootSampler, always
+from scopetel._profiling.links import ProfileLinks
 from scopetel._profiling.profiler import Profiler
+from scopetel._profiling.root_sampling import RootRate, RootSampler, always
 
 LOGGER: Final = logging.getLogger("scopetel")
 RECONFIGURE_TIMEOUT: Final = 2.0
@@ -87,7 +88,10 @@ def configure(client: Client) -> Sequence[SpanProcessor]:
         mode=options.profiler_mode,
     )
     links = ProfileLinks(
-        profiler, trace_lifecycle=plan.lifecycle == "trace", root_rate=plan.root_rate
+        profiler,
+        trace_lifecycle=plan.lifecycle == "trace",
+        root_rate=plan.root_rate,
+        every_span=options.trace_lifecycle == "stream",
     )
     with _lock:
         _active = Profiling(profiler, links, plan.lifecycle, options.shutdown_timeout)
