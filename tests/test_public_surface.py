@@ -47,6 +47,7 @@ EXPECTED = {
     "remove_attribute",
     "set_attribute",
     "set_attributes",
+    "profiler",
     "set_context",
     "set_extra",
     "set_level",

@@ -10,6 +10,7 @@ from scopetel import (
     _scope_services,  # noqa: F401  (Scope's members that reach the client)
     logger,
     metrics,
+    profiler,  # sentry_sdk.profiler (start_profiler, stop_profiler)
 )
 from scopetel._context.scope import Scope
 from scopetel._tracing.span import Span
@@ -99,6 +100,7 @@ __all__ = [
     "metrics",
     "monitor",
     "new_scope",
+    "profiler",
     "push_scope",
     "remove_attribute",
     "set_attribute",

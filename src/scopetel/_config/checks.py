@@ -136,6 +136,15 @@ def choice(*choices: str) -> Check:
     return check
 
 
+def or_none(check: Check) -> Check:
+    """``check``, with None also accepted (left unset)."""
+
+    def optional(name: str, value: Any) -> Any:
+        return None if value is None else check(name, value)
+
+    return optional
+
+
 def anything(name: str, value: Any) -> Any:
     return value
 

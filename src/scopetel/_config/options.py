@@ -324,11 +324,37 @@ class Options:
     trace_ignore_status_codes: frozenset[int] = option(
         frozenset(), checks.status_codes, "HTTP status codes whose transactions are not sent."
     )
-    profiles_sample_rate: float | None = inert(None)
-    profiles_sampler: Callable[..., Any] | None = inert(None)
-    profiler_mode: str | None = inert(None)
-    profile_lifecycle: str = inert("manual")
-    profile_session_sample_rate: float | None = inert(None)
+    # -- profiling (issue 16, scopetel._profiling) ----------------------------------------
+    profile_session_sample_rate: float | None = option(
+        None,
+        checks.rate_or_none,
+        "Share of processes that profile (continuous profiling); unset: off.",
+        env="SENTRY_PROFILE_SESSION_SAMPLE_RATE",
+    )
+    profile_lifecycle: str = option(
+        "manual",
+        checks.choice("manual", "trace"),
+        "manual: between start_profiler() and stop_profiler(); trace: while a root span is open.",
+        env="SENTRY_PROFILE_LIFECYCLE",
+    )
+    profiles_sample_rate: float | None = option(
+        None,
+        checks.rate_or_none,
+        "Share of sampled root spans profiled (transaction profiling, as the trace lifecycle).",
+        env="SENTRY_PROFILES_SAMPLE_RATE",
+    )
+    profiles_sampler: Callable[..., Any] | None = option(
+        None, checks.callable_or_none, "Callable giving each root span's profiling rate."
+    )
+    profiler_mode: str | None = option(
+        None,
+        checks.or_none(checks.choice("thread", "gevent", "sleep")),
+        "thread, or gevent (a native sampler thread); unset: gevent when monkey-patched.",
+        env="SENTRY_PROFILER_MODE",
+    )
+    profiler_frequency: int = option(
+        101, checks.count(1, 1000), "Profiler samples per second.", env="SENTRY_PROFILER_FREQUENCY"
+    )
     ignore_spans: Any = inert(None)
     data_collection: Any = inert(None)
     socket_options: Any = inert(None)

@@ -189,6 +189,12 @@ def _frame(frame: FrameType, lineno: int | None, options: FrameOptions) -> dict[
     return result
 
 
+def location(module: str | None, raw_path: str, project_root: str | None) -> tuple[str, str]:
+    """``(filename, abs_path)`` of code at ``raw_path`` (a ``co_filename``), as in frames."""
+    abs_path = _absolute(raw_path)
+    return _filename(module, abs_path, project_root), abs_path
+
+
 def _is_pseudo_path(path: str) -> bool:
     """``<string>``, ``<stdin>``, ``<frozen os>``: code with no file behind it."""
     return path.startswith("<") and path.endswith(">")

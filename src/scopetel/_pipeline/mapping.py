@@ -117,7 +117,7 @@ def _json_scalar(value: object) -> object:
 
 
 def _json_value(value: AttributeValue) -> object:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+    if isinstance(value, str | bytes | int | float) or not isinstance(value, Sequence):
         return _json_scalar(value)
     return [_json_scalar(item) for item in value]
 
@@ -149,6 +149,8 @@ def data(span: CompactSpan) -> Json:
             for key in HTTP_STATUS_CODE:
                 result.pop(key, None)
             result[http_calls.STATUS_CODE] = code
+    if attrs.THREAD_ID in result:  # profiling links: Sentry wants the id as a string
+        result[attrs.THREAD_ID] = str(result[attrs.THREAD_ID])
     return result
 
 
@@ -166,6 +168,23 @@ def status_tags(span: CompactSpan, span_status: str | None) -> dict[str, str]:
     if code is not None:
         result["http.status_code"] = str(code)
     return result
+
+
+def _classic_data(span: CompactSpan) -> Json:
+    """``data`` in a transaction: the profiler id (``_profiling``) under sentry-sdk's key."""
+    result = data(span)
+    if attrs.PROFILER_ID in result:
+        result[PROFILER_ID_DATA] = result.pop(attrs.PROFILER_ID)
+    return result
+
+
+PROFILER_ID_DATA: Final = "profiler_id"
+
+
+def profile_context(root: CompactSpan) -> Json | None:
+    """``contexts.profile`` of a transaction whose root ran while the profiler sampled."""
+    profiler_id = root.attributes.get(attrs.PROFILER_ID)
+    return {"profiler_id": profiler_id} if isinstance(profiler_id, str) else None
 
 
 def tags(span: CompactSpan) -> dict[str, str]:
@@ -226,7 +245,7 @@ def to_transaction_span(span: CompactSpan) -> Json:
         "timestamp": _seconds(span.end_ns),
         "origin": origin(span),
         "tags": {**status_tags(span, span_status), **tags(span)},
-        "data": data(span),
+        "data": _classic_data(span),
     }
     if span_status is not None:
         result["status"] = span_status
@@ -247,7 +266,7 @@ def to_trace_context(root: CompactSpan) -> Json:
         "parent_span_id": None if parent is None else _span_id(parent),
         "description": _explicit_str(root, attrs.DESCRIPTION),
         "origin": origin(root),
-        "data": data(root),
+        "data": _classic_data(root),
     }
     root_status = status(root)
     if root_status is not None:

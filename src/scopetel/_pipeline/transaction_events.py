@@ -21,7 +21,6 @@ from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.redundant import parent_of, without_redundant
 from scopetel._pipeline.segments import Segment
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
-from scopetel._semconv.conventions import http_status_code
 
 
 class TransactionEmitter:
@@ -117,9 +116,9 @@ def transaction_event(segment: Segment) -> Event:
         "measurements": mapping.measurements(root),
         "tags": tags,
     }
-    status_code = http_status_code(root.attributes)
-    if status_code is not None:  # as sentry_sdk's Transaction.set_http_status adds it
-        event["contexts"]["response"] = {"status_code": status_code}
+    profile = mapping.profile_context(root)
+    if profile is not None:  # profiling: the flame graph under the transaction
+        event["contexts"]["profile"] = profile
     return event
 
 

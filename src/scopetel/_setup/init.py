@@ -34,6 +34,7 @@ from scopetel._pipeline.span_breadcrumbs import SpanBreadcrumbs
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor
 from scopetel._pipeline.transaction_events import TransactionEmitter
+from scopetel._profiling import session as profiling
 from scopetel._propagation.headers import SENTRY_TRACE_HEADER
 from scopetel._propagation.targets import TargetFilter, Targets
 from scopetel._sessions import tracking as _sessions
@@ -89,12 +90,13 @@ def configure(
     _sessions.on_configure(client)  # release health: the application session
     ensure_logger_provider(options, installed.provider.resource)
     ensure_meter_provider(installed.provider.resource)
+    profile_links = profiling.configure(client)  # profiling: none unless configured
     with _lock:
         old = set_client(client)
         old_signals = _signals.start(client)  # logs and metrics: the new client's batches
         _provider.switch(
             sampler,
-            [processor, SpanBreadcrumbs(add_breadcrumb), *extra_processors],
+            [*profile_links, processor, SpanBreadcrumbs(add_breadcrumb), *extra_processors],
             timeout_s=min(options.shutdown_timeout, 2.0),
             drain_to=TransactionEmitter(client).emit,
         )
@@ -187,6 +189,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     if client is None:
         return True
     timeout = wait_seconds(timeout, "flush timeout", client.options.shutdown_timeout)
+    profiling.flush()  # profiling: the chunk being filled
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
@@ -206,6 +209,7 @@ def shutdown() -> None:
     if client is None:
         return
     deadline = time.monotonic() + client.options.shutdown_timeout
+    profiling.shutdown(client.options.shutdown_timeout / 2)  # profiling: the last chunk
     if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
     _sessions.on_shutdown()  # release health: the application session ends at exit
