@@ -28,6 +28,9 @@ inside without breaking them. What is here:
 * the lifecycle of a queued job a consumer runs (Celery's tasks): ``Job``,
   ``begin_job``, ``current_job``; ``continue_incoming`` (a Context continuing the trace
   of a carrier's headers);
+* Sentry logs from OpenTelemetry log records: ``logs_enabled`` (whether the active
+  client sends them), ``attribute_value``/``parameter_value`` (values as both sides
+  accept them), ``severity_of_level`` (a ``logging`` level as sentry_sdk maps it);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -45,6 +48,8 @@ from scopetel._sessions.tracking import begin_request as begin_request_session
 from scopetel._sessions.tracking import end_request as end_request_session
 from scopetel._sessions.tracking import serving_requests, track_session
 from scopetel._setup.init import flush
+from scopetel._signals.attributes import attribute_value, parameter_value
+from scopetel._signals.log_entries import severity_of_level
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
 from scopetel._web.body import ContextAsyncIterator, ContextIterator
@@ -57,6 +62,14 @@ from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel._web.request import ServerRequest, begin, current_request
 from scopetel._web.request_body import RecordingInput
 from scopetel.crons import MonitorStatus, capture_checkin
+
+
+def logs_enabled() -> bool:
+    """Whether the active client takes logs (``enable_logs``): then log records emitted
+    to OpenTelemetry's ``LoggerProvider`` become Sentry logs."""
+    client = get_client()
+    return client is not None and client.options.enable_logs
+
 
 __all__ = [
     "MAX_VALUE_LENGTH",
@@ -74,6 +87,7 @@ __all__ = [
     "RequestInfo",
     "ServerRequest",
     "app_claimed",
+    "attribute_value",
     "begin",
     "begin_job",
     "begin_request_session",
@@ -91,12 +105,15 @@ __all__ = [
     "frames_from_stack",
     "get_client",
     "guarded",
+    "logs_enabled",
+    "parameter_value",
     "raise_internal_errors",
     "release_app",
     "report_internal_error",
     "safe_str",
     "scope_trace_id",
     "serving_requests",
+    "severity_of_level",
     "to_json_safe",
     "track_session",
     "transaction_style",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.frameworks import launch, workloads
@@ -92,11 +91,6 @@ def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
     assert mechanism(events[0])["handled"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="breadcrumbs from spans (issue 13): errors show no query/redis breadcrumbs, "
-    "but the gunicorn master's start-up log lines recorded before the fork",
-)
 def test_error_breadcrumbs_show_queries_and_cache_not_startup(blog: Launched) -> None:
     session, post = _login(blog, "crumbs")
     session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -127,11 +121,6 @@ def test_error_event_keeps_the_session_cookie_out(blog: Launched) -> None:
     assert cookie not in json.dumps(event) + json.dumps(transaction)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="span shape parity (issue 13): with contrib sqlalchemy and sqlite3 both "
-    "installed every statement is recorded twice",
-)
 def test_each_sql_statement_is_one_span(blog: Launched) -> None:
     session, _ = _login(blog, "sql")
     session.get(f"{blog.url}/", timeout=10).raise_for_status()
@@ -145,11 +134,6 @@ def test_each_sql_statement_is_one_span(blog: Launched) -> None:
     assert len(statements) == len(set(statements)), statements
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="span shape parity (issue 13): redis spans read 'GET ?' where sentry-sdk shows "
-    "the command and key (values filtered)",
-)
 def test_redis_spans_show_the_key(blog: Launched) -> None:
     session, post = _login(blog, "redis")
     session.get(f"{blog.url}/{post}", timeout=10).raise_for_status()
@@ -158,11 +142,6 @@ def test_redis_spans_show_the_key(blog: Launched) -> None:
     assert any(f"post:{post}" in d and d.startswith("GET") for d in descriptions), descriptions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): sessions are sent, but a raising view is seen only "
-    "through Flask's log record (handled), so its request counts as errored, not crashed",
-)
 def test_requests_are_counted_as_release_health_sessions(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:

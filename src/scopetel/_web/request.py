@@ -159,7 +159,7 @@ class ServerRequest:
             return
         ctx = self.span.get_span_context()
         within = (ctx.trace_id, time.time_ns()) if ctx.is_valid else None
-        self.isolation.set_transaction_name(name, source, within)
+        self.isolation.name_transaction_within(name, source, within)
 
     def transaction_name(self) -> str | None:
         """``METHOD /route`` once the route is known."""
@@ -250,6 +250,9 @@ def begin(
     """
     ctx = entries.current()
     isolation = get_isolation_scope().fork()
+    # A request's breadcrumbs are its own (as sentry_sdk's web integrations): not the
+    # server's start-up lines, nor what the process recorded outside any request.
+    isolation.clear_breadcrumbs()
     request = ServerRequest(info, isolation, mechanism)
     request.body = recorder_for(info)
     processor = request_event_processor(

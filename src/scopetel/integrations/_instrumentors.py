@@ -23,7 +23,7 @@ import importlib
 import logging
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any, Final
 
@@ -43,7 +43,8 @@ _hands_off = False
 _first_by_us: set[str] = set()  # targets an integration instrumented first
 _applied: dict[str, dict[str, Any]] = {}  # the options each target was last given here
 _this_init: set[str] = set()  # targets an integration of the current init() enabled
-_waiting: dict[str, dict[str, Any]] = {}  # targets waiting for their library, options
+# targets waiting for their library: options, hooks
+_waiting: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
 
 
 def begin(disabled: Iterable[str], *, hands_off: bool) -> None:
@@ -54,21 +55,29 @@ def begin(disabled: Iterable[str], *, hands_off: bool) -> None:
     _this_init.clear()
 
 
-def instrument(target: str, *, when_imported: str | None = None, **kwargs: Any) -> bool:
+def instrument(
+    target: str,
+    *,
+    when_imported: str | None = None,
+    hooks: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> bool:
     """Enable ``target`` with ``kwargs`` (see the module docstring); whether it is active.
 
     False, with a debug line, when it is disabled, not installed, or its library is
     missing or of an unsupported version. ``when_imported``: the library's module; until
     the application imports it, nothing is imported (the instrumentor would import the
     library: seconds of start-up for libraries installed but unused), and the latest
-    options given are applied then.
+    options given are applied then. ``hooks``: scopetel's own instrumentor arguments
+    (``request_hook`` …), given whenever this call instruments, never a reason to
+    instrument again.
     """
     if when_imported is not None and when_imported not in sys.modules:
         if target in _disabled:
             return False
         with _lock:
             first = target not in _waiting
-            _waiting[target] = dict(kwargs)
+            _waiting[target] = (dict(kwargs), dict(hooks or {}))
         if first:
             wrapt.register_post_import_hook(lambda _: _on_import(target), when_imported)
         return True
@@ -99,6 +108,8 @@ def instrument(target: str, *, when_imported: str | None = None, **kwargs: Any) 
         _applied[target] = dict(kwargs)
         if target in _first_by_us and not target.startswith("scopetel"):
             kwargs.setdefault("tracer_provider", ENTRY_SPAN_PROVIDER)
+        for name, hook in (hooks or {}).items():
+            kwargs.setdefault(name, hook)
         if active:
             instrumentor.uninstrument()
         instrumentor.instrument(**kwargs)
@@ -119,11 +130,12 @@ def _on_import(target: str) -> None:
         after.start()
         return
     with _lock:
-        kwargs = _waiting.pop(target, None)
-    if kwargs is None or target in _disabled:
+        waiting = _waiting.pop(target, None)
+    if waiting is None or target in _disabled:
         return
+    kwargs, hooks = waiting
     try:
-        instrument(target, **kwargs)
+        instrument(target, hooks=hooks, **kwargs)
     except Exception:
         report_internal_error(f"instrumenting {target}")
 
