@@ -65,7 +65,22 @@ SETUPS = [
         "aiohttp",
         worker="aiohttp.GunicornWebWorker",
     ),
-    Setup("aiohttp-web-alone", "aiohttp", "aiohttp_app:make_app", "aiohttp", contrib=False),
+    Setup(
+        "aiohttp-web-alone-pii",
+        "aiohttp",
+        "aiohttp_app:make_app",
+        "aiohttp",
+        contrib=False,
+        pii=True,
+    ),
+    Setup(
+        "aiohttp-web-init",
+        "aiohttp",
+        "aiohttp_app:make_app",
+        "aiohttp",
+        instrument=False,
+        env={"APP_INIT": "1"},
+    ),
 ]
 
 TRACE = "771a43a4192642f0b136d5159a501700"
@@ -327,7 +342,7 @@ def test_concurrent_mixed_requests_keep_their_scopes(served: Served) -> None:
 
 def test_framework_routes_and_file_responses(served: Served) -> None:
     framework = served.setup.framework
-    if framework not in ("django", "starlette"):
+    if framework not in ("django", "starlette", "aiohttp"):
         return  # plain applications have neither
     if framework == "django":
         rid = new_rid()
@@ -335,7 +350,7 @@ def test_framework_routes_and_file_responses(served: Served) -> None:
         served.receiver.wait_for(lambda: _with_tag(served.receiver.transactions(), rid))
         transaction = _with_tag(served.receiver.transactions(), rid)[0]
         assert transaction["transaction"] == "GET /legacy/{year}/"
-    elif framework == "starlette":
+    else:
         rid = new_rid()
         assert get(served.url, f"/sub/tagged/{rid}/").status_code == 200
         transaction = transaction_for(served.receiver, rid)

@@ -3,14 +3,24 @@
 ``/stream/`` writes a ``StreamResponse`` from the handler; ``/astream/`` returns a
 ``web.Response`` whose body is an async generator (aiohttp iterates it after the
 handler returned). ``/call/{rid}/?url=U`` calls ``U`` with an ``aiohttp.ClientSession``;
-``/http500/{rid}/`` and ``/missing/{rid}/`` raise aiohttp's ``HTTPException``\\ s.
+``/http500/{rid}/`` and ``/missing/{rid}/`` raise aiohttp's ``HTTPException``\\ s;
+``/file/{rid}/`` is a ``FileResponse``; ``/sub/tagged/{rid}/`` is served by a
+sub-application.
 
 ``gunicorn -k aiohttp.GunicornWebWorker aiohttp_app:app`` or
-``python -m aiohttp.web aiohttp_app:make_app``.
+``python -m aiohttp.web aiohttp_app:make_app``; ``APP_INIT=1``: the module calls
+``scopetel.init()`` (the sentry_sdk way, without ``opentelemetry-instrument``).
 """
 
 import json
+import os
+from pathlib import Path
 from typing import Any
+
+import scopetel
+
+if os.environ.get("APP_INIT") == "1":
+    scopetel.init()
 
 import aiohttp
 import appkit
@@ -55,6 +65,11 @@ async def missing(request: web.Request) -> web.Response:
     raise web.HTTPNotFound(text="no such thing")
 
 
+async def file(request: web.Request) -> web.FileResponse:
+    appkit.mark(request.match_info["rid"])
+    return web.FileResponse(Path(appkit.__file__))
+
+
 async def call(request: web.Request) -> web.Response:
     appkit.mark(request.match_info["rid"])
     async with aiohttp.ClientSession() as session, session.get(request.query["url"]) as answer:
@@ -74,8 +89,12 @@ def make_app(argv: object = None) -> web.Application:
             web.get("/http500/{rid}/", http500),
             web.get("/missing/{rid}/", missing),
             web.get("/call/{rid}/", call),
+            web.get("/file/{rid}/", file),
         ]
     )
+    sub = web.Application()
+    sub.add_routes([web.get("/tagged/{rid}/", tagged)])
+    application.add_subapp("/sub/", sub)
     return application
 
 

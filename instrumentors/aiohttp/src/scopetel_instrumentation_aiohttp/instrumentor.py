@@ -3,7 +3,7 @@
 * ``Application.pre_freeze`` (every application, before it serves): scopetel's
   middleware is added to its middlewares, right after contrib's
   (``opentelemetry-instrumentation-aiohttp-server``, whose server span it adopts) or
-  first;
+  first; contrib's runs once per request (not again in a sub-application);
 * ``RequestHandler._handle_request``: the request ends once its response is written;
 * aiohttp applications are claimed, so gunicorn's hook leaves them to this layer.
 """
@@ -24,6 +24,7 @@ from scopetel.instrumentation import (
     ImportHook,
     MethodPatch,
     claim_app,
+    current_request,
     release_app,
     report_internal_error,
     transaction_style,
@@ -45,6 +46,19 @@ def _layer() -> Callable[..., Any]:
     return layer
 
 
+def _once_per_request(contrib: Callable[..., Any]) -> Callable[..., Any]:
+    """Contrib's middleware, skipped inside a request already served: contrib adds it to
+    sub-applications too, where it would start a second server span, a new trace."""
+
+    async def contrib_once(request: Any, handler: Callable[..., Any]) -> Any:
+        if current_request() is not None:
+            return await handler(request)
+        return await contrib(request, handler)
+
+    contrib_once.__middleware_version__ = 1  # type: ignore[attr-defined]
+    return contrib_once
+
+
 def add_layer(app: Any) -> None:
     """Insert scopetel's middleware into ``app`` (not frozen yet), once."""
     layers = app._middlewares  # a FrozenList, still mutable before pre_freeze
@@ -53,6 +67,7 @@ def add_layer(app: Any) -> None:
     index = 0
     for position, layer in enumerate(layers):
         if getattr(layer, "__module__", None) == CONTRIB_MODULE:
+            layers[position] = _once_per_request(layer)
             index = position + 1
     layers.insert(index, _layer())
 

@@ -27,10 +27,12 @@ from scopetel.instrumentation import (
     RequestInfo,
     ServerRequest,
     begin,
+    capture_unhandled,
     current_request,
     endpoint_name,
     guarded,
     report_internal_error,
+    was_captured,
 )
 
 ORIGIN: Final = "auto.http.aiohttp"
@@ -168,8 +170,12 @@ def _after_handler(server_request: ServerRequest, request: Any, outcome: Any) ->
     if isinstance(status, int):
         server_request.set_status_code(status)
     if isinstance(outcome, BaseException):
-        if not _is_response(outcome) or status in Settings.failed_codes:
-            server_request.capture_exception(outcome)
+        if not _is_response(outcome):
+            server_request.capture_exception(outcome)  # and the transaction: internal_error
+        elif status in Settings.failed_codes and not was_captured(outcome):
+            # An error event, but the transaction's status follows the response (503:
+            # ``unavailable``), as sentry_sdk's ``set_http_status``.
+            capture_unhandled(outcome, "aiohttp")
         return
     _bind_async_body(server_request, outcome)
 
@@ -178,9 +184,9 @@ def _bind_async_body(server_request: ServerRequest, response: Any) -> None:
     """A ``web.Response(body=<async iterable>)`` is iterated after the middlewares
     returned: each step runs in the request's Context."""
     payload: Any = getattr(response, "_body", None)
-    inner = getattr(payload, "_iter", None)
-    if payload is None or inner is None or not hasattr(inner, "__anext__") or isinstance(inner, ContextAsyncIterator):
-        return
+    inner: Any = getattr(payload, "_iter", None)
+    if not hasattr(inner, "__anext__") or isinstance(inner, ContextAsyncIterator):
+        return  # no async body, or bound already
 
     def done(outcome: object) -> None:
         if isinstance(outcome, BaseException) and not isinstance(
