@@ -47,12 +47,17 @@ _start_lock: Final = threading.Lock()
 def defer(work: Callable[[], None]) -> None:
     """Run ``work`` soon in a helper thread (its own Context), never here."""
     _deferred.put(work)
-    if not _worker or not _worker[0].is_alive():
-        with _start_lock:
-            if not _worker or not _worker[0].is_alive():
-                thread = threading.Thread(target=_drain, name="scopetel-deferred", daemon=True)
-                _worker[:] = [thread]
-                thread.start()
+    current = _worker[0] if _worker else None
+    if current is not None and (current.ident is None or current.is_alive()):
+        return  # being started, or running
+    # Neither is_alive() nor start() under the lock: both switch greenlets under gevent,
+    # whose patched threads would then wait on a native lock and block the process.
+    with _start_lock:
+        if (_worker[0] if _worker else None) is not current:
+            return  # another caller replaced it
+        thread = threading.Thread(target=_drain, name="scopetel-deferred", daemon=True)
+        _worker[:] = [thread]
+    thread.start()
 
 
 def _drain() -> None:

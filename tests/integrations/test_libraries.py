@@ -3,9 +3,7 @@ FastAPI, Celery, redis, SQLAlchemy, aiohttp): each enables its OpenTelemetry
 instrumentation from init(integrations=[...]); skipped where the library is absent."""
 
 import asyncio
-import logging
 from importlib.metadata import entry_points
-from typing import Any
 
 import pytest
 
@@ -85,9 +83,10 @@ def test_sqlalchemy_statements_are_spans_inside_a_transaction(start: Start) -> N
 
 def test_celery_options_reach_scopetel_celery(start: Start) -> None:
     _needs("celery", "opentelemetry.instrumentation.celery")
-    from scopetel.integrations.celery import CeleryIntegration
     from scopetel_instrumentation_celery.beat import BeatMonitoring
     from scopetel_instrumentation_celery.producer import Propagation
+
+    from scopetel.integrations.celery import CeleryIntegration
 
     integration = CeleryIntegration(
         monitor_beat_tasks=True, exclude_beat_tasks=["cleanup-.*"], propagate_traces=False

@@ -56,6 +56,7 @@ SETUPS = [
     Setup("starlette-uvicorn-alone", "uvicorn", "starlette_app:app", "starlette", contrib=False),
     Setup("wsgi-gunicorn-gthread", "gunicorn", "plain_wsgi:application", "wsgi", contrib=False),
     Setup("wsgi-gunicorn-sync-contrib", "gunicorn", "plain_wsgi:application", "wsgi", "sync"),
+    Setup("wsgi-gunicorn-gevent", "gunicorn", "plain_wsgi:application", "wsgi", "gevent", False),
     Setup("asgi-uvicorn", "uvicorn", "plain_asgi:application", "asgi", contrib=False),
     Setup("asgi-uvicorn-contrib", "uvicorn", "plain_asgi:application", "asgi", pii=True),
     Setup(

@@ -171,6 +171,7 @@ class SegmentProcessor(SpanProcessor):
             self._add_orphan(span_id)
             return
         segment = _Pending(span_id, local_parent, ContextValues.of(parent_context))
+        reaper = None
         with self._lock:
             if len(self._pending) >= self._max_segments:
                 return  # not buffered: counted as dropped when it ends
@@ -179,10 +180,14 @@ class SegmentProcessor(SpanProcessor):
             self._pending[span_id] = segment
             self._members[span_id] = segment
             if self._reaper is None:
-                self._reaper = threading.Thread(
+                reaper = self._reaper = threading.Thread(
                     target=self._reap, name="scopetel-segments", daemon=True
                 )
-                self._reaper.start()
+        if reaper is not None:
+            # Outside the lock: under gevent's gunicorn worker the lock is a native one
+            # (made at fork, before monkey-patching) and the "thread" a greenlet, which
+            # start() switches to; taking the lock there would block the whole process.
+            reaper.start()
 
     def _add_orphan(self, span_id: int) -> None:
         with self._lock:

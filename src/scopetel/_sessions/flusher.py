@@ -35,16 +35,21 @@ class Flusher:
         self._wake = threading.Event()
 
     def ensure_running(self) -> None:
-        if self._thread is not None:
-            return
+        if self._thread is None:
+            self._start()
+
+    def _start(self) -> None:
         with self._lock:
-            if self._thread is None:
-                thread = threading.Thread(target=self._run, name="scopetel-sessions", daemon=True)
-                try:
-                    thread.start()
-                except RuntimeError:  # interpreter shutting down: the final flush sends them
-                    return
-                self._thread = thread
+            if self._thread is not None:
+                return
+            thread = threading.Thread(target=self._run, name="scopetel-sessions", daemon=True)
+            self._thread = thread
+        try:
+            thread.start()  # outside the lock: a greenlet under gevent, and start() switches
+        except RuntimeError:  # interpreter shutting down: the final flush sends them
+            with self._lock:
+                if self._thread is thread:
+                    self._thread = None
 
     def _run(self) -> None:
         wake = self._wake

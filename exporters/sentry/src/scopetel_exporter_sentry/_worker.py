@@ -74,13 +74,18 @@ class WorkerPool:
                 name=f"{THREAD_NAME}-{self._started}",
                 daemon=True,
             )
-            try:
-                thread.start()
-            except RuntimeError:  # interpreter shutdown, or the OS refused a thread
-                self._queue.release_sender()
-                LOGGER.debug("scopetel: could not start a transport thread", exc_info=True)
-                return
-            self._threads = [t for t in self._threads if t.is_alive()]
+        # Started (and threads asked is_alive) outside the lock: under gevent's gunicorn
+        # worker the lock is a native one (made before monkey-patching), and both switch
+        # greenlets; another greenlet waiting for the lock then blocks the whole process.
+        try:
+            thread.start()
+        except RuntimeError:  # interpreter shutdown, or the OS refused a thread
+            self._queue.release_sender()
+            LOGGER.debug("scopetel: could not start a transport thread", exc_info=True)
+            return
+        ended = [t for t in list(self._threads) if not t.is_alive()]  # may switch greenlets
+        with self._lock:
+            self._threads = [t for t in self._threads if t not in ended]
             self._threads.append(thread)
 
     def join(self, deadline: float) -> None:

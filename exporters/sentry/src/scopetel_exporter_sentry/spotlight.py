@@ -58,11 +58,13 @@ class SpotlightTransport:
                 return
             self._queue.append(envelope)
             self._cond.notify_all()
+            thread = None
             if self._thread is None:
-                self._thread = threading.Thread(
+                thread = self._thread = threading.Thread(
                     target=self._run, name="scopetel-spotlight", daemon=True
                 )
-                self._thread.start()
+        if thread is not None:
+            thread.start()  # outside the lock: a greenlet under gevent, which takes it at once
 
     def record_lost(self, reason: str, category: str, quantity: int = 1) -> None:
         """Spotlight has no client reports."""
