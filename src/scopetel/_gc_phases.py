@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Final
 
+from scopetel._fork_safety import call_in_child
+
 
 class _Phase:
     """Follows ``gc.callbacks``: a collection starts and stops (never nested)."""
@@ -39,14 +41,34 @@ def collecting() -> bool:
     return _phase.collecting
 
 
-_deferred: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+_queues: list[queue.SimpleQueue[Callable[[], None]]] = []
 _worker: list[threading.Thread] = []
 _start_lock: Final = threading.Lock()
 
 
+def _queue() -> "queue.SimpleQueue[Callable[[], None]]":
+    """The queue of deferred work, made on first use: in a forked child, after
+    ``_forget``, so a gevent worker (which patches ``queue`` after gunicorn forks it)
+    gets gevent's queue, whose ``get()`` yields instead of blocking every greenlet."""
+    if not _queues:
+        with _start_lock:
+            if not _queues:
+                _queues.append(queue.SimpleQueue())
+    return _queues[0]
+
+
+def _forget() -> None:
+    """In a forked child: the parent's queue and helper thread are not this process's."""
+    _queues.clear()
+    _worker.clear()
+
+
+call_in_child(_forget)
+
+
 def defer(work: Callable[[], None]) -> None:
     """Run ``work`` soon in a helper thread (its own Context), never here."""
-    _deferred.put(work)
+    _queue().put(work)
     current = _worker[0] if _worker else None
     if current is not None and (current.ident is None or current.is_alive()):
         return  # being started, or running
@@ -61,7 +83,8 @@ def defer(work: Callable[[], None]) -> None:
 
 
 def _drain() -> None:
+    pending = _queue()
     while True:
-        work = _deferred.get()
+        work = pending.get()
         with contextlib.suppress(Exception):  # work reports its own errors; live on
             work()
