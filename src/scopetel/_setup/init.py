@@ -66,7 +66,7 @@ def configure(
     global _atexit_registered
     if options.debug:
         _enable_debug_logging()
-    installed = _provider.ensure(resource, provider_factory)
+    installed = _provider.ensure(resource, provider_factory, options.tracer_provider)
     options = _with_tracing_switch(with_resource_defaults(options, installed.provider.resource))
     options = with_spotlight_defaults(options)
     transport = options.transport

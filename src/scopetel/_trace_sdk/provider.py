@@ -120,3 +120,24 @@ class LeanTracerProvider(TracerProvider):
         super().add_span_processor(span_processor)
         if self._own_processors:
             self._pipeline.add(span_processor)
+
+
+def lean_provider_from(provider: TracerProvider) -> LeanTracerProvider:
+    """Turn an SDK provider that was just built for scopetel, and has made no tracer yet,
+    into a lean one with the same resource, sampler, id generator, limits and processors.
+
+    For the ``opentelemetry-instrument`` configurator, where the SDK builds the provider
+    (with the exporters of ``OTEL_TRACES_EXPORTER``) and sets it as the global one.
+    A provider of any other class, or one that has made tracers, is returned unchanged.
+    """
+    if type(provider) is not TracerProvider or provider._tracers:
+        return provider  # type: ignore[return-value]
+    generator: IdGenerator = vars(provider).pop("id_generator")
+    provider.__class__ = LeanTracerProvider
+    lean: LeanTracerProvider = provider  # type: ignore[assignment]
+    lean._pipeline = Pipeline()
+    lean._ids = Ids(generator)
+    lean._sources = []
+    lean._own_processors = False  # its multi-processor holds the processors: called as one
+    lean._pipeline.add(lean._active_span_processor)
+    return lean
