@@ -31,8 +31,20 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from scopetel._fork_safety import reset_in_child
-from scopetel._internal_errors import guard, guarded, run_suppressed, suppressed
-from scopetel._pipeline.records import NO_VALUES, CompactSpan, ContextValues, Segment
+from scopetel._internal_errors import (
+    guard,
+    guarded,
+    report_internal_error,
+    run_suppressed,
+    suppressed,
+)
+from scopetel._pipeline.records import (
+    NO_VALUES,
+    CompactSpan,
+    ContextValues,
+    Segment,
+    sampled_span_id,
+)
 
 __all__ = [
     "DROP_REASON",
@@ -139,69 +151,72 @@ class SegmentProcessor(SpanProcessor):
         self._reaper: threading.Thread | None = None
         self._closed = False
 
-    @guarded(None)
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        context = span.context
-        if self._closed or context is None or not context.trace_flags.sampled:
-            return
-        span_id = context.span_id
-        parent = span.parent
-        local_parent = parent is not None and not parent.is_remote
-        if parent is not None and local_parent:
+        try:
+            span_id = sampled_span_id(span)
+            if self._closed or span_id is None:
+                return
+            parent = span.parent
+            local_parent = parent is not None and not parent.is_remote
+            if parent is not None and local_parent:
+                with self._lock:
+                    segment = self._members.get(parent.span_id)
+                    if segment is not None:
+                        segment.open_ids.add(span_id)
+                        self._members[span_id] = segment
+                        return
+            segment = _Pending(span_id, local_parent, ContextValues.of(parent_context))
             with self._lock:
-                segment = self._members.get(parent.span_id)
-                if segment is not None:
-                    segment.open_ids.add(span_id)
-                    self._members[span_id] = segment
-                    return
-        segment = _Pending(span_id, local_parent, ContextValues.of(parent_context))
-        with self._lock:
-            if len(self._pending) >= self._max_segments:
-                return  # not buffered: counted as dropped when it ends
-            if not self._pending:
-                self._wake_reaper.notify()  # the reaper may be waiting without a deadline
-            self._pending[span_id] = segment
-            self._members[span_id] = segment
-            if self._reaper is None:
-                self._reaper = threading.Thread(
-                    target=self._reap, name="scopetel-segments", daemon=True
-                )
-                self._reaper.start()
+                if len(self._pending) >= self._max_segments:
+                    return  # not buffered: counted as dropped when it ends
+                if not self._pending:
+                    self._wake_reaper.notify()  # the reaper may be waiting without a deadline
+                self._pending[span_id] = segment
+                self._members[span_id] = segment
+                if self._reaper is None:
+                    self._reaper = threading.Thread(
+                        target=self._reap, name="scopetel-segments", daemon=True
+                    )
+                    self._reaper.start()
+        except Exception:  # guarded in the body: no wrapper call per span
+            report_internal_error("SegmentProcessor.on_start")
 
-    @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
-        compact = None if self._closed else CompactSpan.if_sampled(span)
-        if compact is None:
-            return
-        span_id = compact.span_id
-        ready: list[Segment] = []
-        lost = 0
-        with self._lock:
-            segment = self._members.get(span_id)
-            if segment is None:
-                lost = 1
-            else:
-                segment.open_ids.discard(span_id)
-                if span_id == segment.root_span_id and not segment.continuation:
-                    segment.root = compact
-                    segment.at_end = ContextValues.of(None)
-                    if segment.open_ids:
-                        self._waiting[span_id] = time.monotonic() + self._late_timeout
-                        self._wake_reaper.notify()
-                elif len(segment.spans) < self._max_spans:
-                    segment.spans.append(compact)
-                else:
-                    segment.dropped += 1
-                    del self._members[span_id]
+        try:
+            compact = None if self._closed else CompactSpan.if_sampled(span)
+            if compact is None:
+                return
+            span_id = compact.span_id
+            ready: list[Segment] = []
+            lost = 0
+            with self._lock:
+                segment = self._members.get(span_id)
+                if segment is None:
                     lost = 1
-                if not segment.open_ids and (segment.root is not None or segment.continuation):
-                    ready, _ = self._take(segment, final=True)
+                else:
+                    segment.open_ids.discard(span_id)
+                    if span_id == segment.root_span_id and not segment.continuation:
+                        segment.root = compact
+                        segment.at_end = ContextValues.of(None)
+                        if segment.open_ids:
+                            self._waiting[span_id] = time.monotonic() + self._late_timeout
+                            self._wake_reaper.notify()
+                    elif len(segment.spans) < self._max_spans:
+                        segment.spans.append(compact)
+                    else:
+                        segment.dropped += 1
+                        del self._members[span_id]
+                        lost = 1
+                    if not segment.open_ids and (segment.root is not None or segment.continuation):
+                        ready, _ = self._take(segment, final=True)
+                if ready:
+                    self._in_flight += 1
+            if lost:
+                self._report_drop(1, root=segment is None and compact.is_local_root)
             if ready:
-                self._in_flight += 1
-        if lost:
-            self._report_drop(1, root=segment is None and compact.is_local_root)
-        if ready:
-            self._deliver(ready, 0)
+                self._deliver(ready, 0)
+        except Exception:  # guarded in the body: no wrapper call per span
+            report_internal_error("SegmentProcessor.on_end")
 
     def _report_drop(self, quantity: int, *, root: bool) -> None:
         with guard("SegmentProcessor.on_drop"):

@@ -83,6 +83,17 @@ class SwitchableProcessor(SpanProcessor):
         self.delegates: tuple[SpanProcessor, ...] = ()
         self._draining: tuple[SegmentProcessor, ...] = ()
 
+    def _bind(self) -> None:
+        """With one active processor and none draining, its own ``on_start``/``on_end``
+        are bound on this instance, so every span reaches it without a call in between."""
+        if len(self.delegates) == 1 and not self._draining:
+            only = self.delegates[0]
+            self.on_start = only.on_start  # type: ignore[method-assign]
+            self.on_end = only.on_end  # type: ignore[method-assign]
+        else:
+            vars(self).pop("on_start", None)
+            vars(self).pop("on_end", None)
+
     def replace(
         self,
         processors: Sequence[SpanProcessor],
@@ -104,6 +115,7 @@ class SwitchableProcessor(SpanProcessor):
             for processor in draining:
                 processor.sink = drain_to
         self._draining = tuple(draining)
+        self._bind()
 
     def _drainer_of(self, span_id: int) -> SegmentProcessor | None:
         for processor in self._draining:
@@ -128,6 +140,7 @@ class SwitchableProcessor(SpanProcessor):
                 if drainer.is_idle():
                     self._draining = tuple(p for p in self._draining if p is not drainer)
                     drainer.shutdown()
+                    self._bind()
                 return
         for processor in self.delegates:
             processor.on_end(span)
@@ -138,6 +151,7 @@ class SwitchableProcessor(SpanProcessor):
     def shutdown_delegates(self) -> None:
         """Shut the active (and draining) processors down; they emit what they hold."""
         draining, self._draining = self._draining, ()
+        self._bind()
         for processor in (*draining, *self.delegates):
             processor.shutdown()
 

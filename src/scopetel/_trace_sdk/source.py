@@ -6,18 +6,16 @@ whole when a processor is added, so a span in flight always sees a consistent se
 """
 
 import logging
-from collections.abc import Callable
 from typing import Any, Final
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits, SpanProcessor
 from opentelemetry.sdk.util.instrumentation import InstrumentationInfo, InstrumentationScope
 
+from scopetel._internal_errors import report_internal_error
 from scopetel._trace_sdk.ids import Ids
 
 LOGGER: Final = logging.getLogger("opentelemetry.sdk.trace")
-Hook = Callable[[Any], None]
-StartHook = Callable[..., None]
 
 
 def _overrides_on_ending(processor: SpanProcessor) -> bool:
@@ -25,40 +23,47 @@ def _overrides_on_ending(processor: SpanProcessor) -> bool:
 
 
 class Pipeline:
-    """The processors of one provider, as tuples of their bound hooks."""
+    """The processors of one provider, and those that define the SDK's ``_on_ending``.
 
-    __slots__ = ("on_end", "on_ending", "on_start", "processors")
+    Spans look each processor's ``on_start``/``on_end`` up at every call: a processor
+    may rebind them (scopetel's switchable processor binds its only delegate's).
+    """
+
+    __slots__ = ("ending", "processors")
 
     def __init__(self) -> None:
         self.processors: tuple[SpanProcessor, ...] = ()
-        self.on_start: tuple[StartHook, ...] = ()
-        self.on_ending: tuple[Hook, ...] = ()  # the SDK's private pre-end hook, when defined
-        self.on_end: tuple[Hook, ...] = ()
+        self.ending: tuple[SpanProcessor, ...] = ()
 
     def add(self, processor: SpanProcessor) -> None:
         self.processors = (*self.processors, processor)
-        self.on_start = (*self.on_start, processor.on_start)
         if _overrides_on_ending(processor):
-            self.on_ending = (*self.on_ending, processor._on_ending)
-        self.on_end = (*self.on_end, processor.on_end)
+            self.ending = (*self.ending, processor)
 
 
-def notify_start(hooks: tuple[StartHook, ...], span: object, parent_context: object) -> None:
+def notify_start(processors: tuple[SpanProcessor, ...], span: Any, parent_context: Any) -> None:
     """Call every ``on_start``; a processor that raises is logged, never raised to the caller."""
-    for hook in hooks:
+    for processor in processors:
         try:
-            hook(span, parent_context=parent_context)
+            processor.on_start(span, parent_context=parent_context)
         except Exception:
-            LOGGER.exception("span processor failed in on_start")
+            report_internal_error("span processor on_start")
 
 
-def notify(hooks: tuple[Hook, ...], span: object) -> None:
-    """Call every ``on_end`` (or ``_on_ending``); failures are logged, never raised."""
-    for hook in hooks:
+def notify_end(
+    processors: tuple[SpanProcessor, ...], ending: tuple[SpanProcessor, ...], span: Any
+) -> None:
+    """Call every ``_on_ending``, then every ``on_end``; failures are logged, never raised."""
+    for processor in ending:
         try:
-            hook(span)
+            processor._on_ending(span)
         except Exception:
-            LOGGER.exception("span processor failed at the end of a span")
+            report_internal_error("span processor _on_ending")
+    for processor in processors:
+        try:
+            processor.on_end(span)
+        except Exception:
+            report_internal_error("span processor on_end")
 
 
 class SpanSource:

@@ -38,13 +38,15 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode,
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util import types
 
+from scopetel._internal_errors import report_internal_error
 from scopetel._trace_sdk import attributes as _attributes
-from scopetel._trace_sdk.source import SpanSource, notify
+from scopetel._trace_sdk.source import SpanSource, notify_end
 
 LOGGER: Final = logging.getLogger("opentelemetry.sdk.trace")
 UNSET_STATUS: Final = Status(StatusCode.UNSET)
 _OK: Final = StatusCode.OK
 _UNSET: Final = StatusCode.UNSET
+_SAMPLED: Final = TraceFlags.SAMPLED
 
 
 class SharedAttributes(dict[str, types.AnyValue]):
@@ -54,7 +56,11 @@ class SharedAttributes(dict[str, types.AnyValue]):
 class _Extras:
     """What most spans never have: events, links, attributes dropped by the limits."""
 
-    __slots__ = ("dropped_attributes", "events", "links")
+    __slots__ = (
+        "dropped_attributes",
+        "events",
+        "links",
+    )
 
     def __init__(self) -> None:
         self.dropped_attributes = 0
@@ -91,7 +97,6 @@ class RecordingSpan(sdk_trace.Span):
         "_context",
         "_end",
         "_extras",
-        "_flags",
         "_kind",
         "_name",
         "_parent",
@@ -100,6 +105,7 @@ class RecordingSpan(sdk_trace.Span):
         "_trace_state",
         "span_id",
         "start_ns",
+        "trace_flags",
         "trace_id",
     )
 
@@ -112,7 +118,7 @@ class RecordingSpan(sdk_trace.Span):
     _context: SpanContext | None
     _end: int | None
     _extras: _Extras | None
-    _flags: TraceFlags
+    trace_flags: TraceFlags
     _kind: SpanKind
     _name: str
     _parent: SpanContext | None
@@ -128,7 +134,7 @@ class RecordingSpan(sdk_trace.Span):
         context = self._context
         if context is None:
             context = self._context = SpanContext(
-                self.trace_id, self.span_id, False, self._flags, self._trace_state
+                self.trace_id, self.span_id, False, self.trace_flags, self._trace_state
             )
         return context
 
@@ -278,9 +284,14 @@ class RecordingSpan(sdk_trace.Span):
             return
         self._end = time_ns() if end_time is None else end_time
         pipeline = self._source.pipeline
-        if pipeline.on_ending:
-            notify(pipeline.on_ending, self)
-        notify(pipeline.on_end, self)
+        if pipeline.ending:
+            notify_end(pipeline.processors, pipeline.ending, self)
+            return
+        for processor in pipeline.processors:
+            try:
+                processor.on_end(self)
+            except Exception:
+                report_internal_error("span processor on_end")
 
     def __exit__(
         self,
@@ -398,6 +409,10 @@ class RecordingSpan(sdk_trace.Span):
 
     # -- the pipeline's CompactSpan fields ------------------------------------------------
     @property
+    def sampled(self) -> bool:
+        return bool(self.trace_flags & _SAMPLED)
+
+    @property
     def parent_span_id(self) -> int | None:
         parent = self._parent
         return None if parent is None else parent.span_id
@@ -474,7 +489,7 @@ def new_span(
     span._name = name
     span.trace_id = trace_id
     span.span_id = span_id
-    span._flags = flags
+    span.trace_flags = flags
     span._trace_state = trace_state
     span._parent = parent
     span._kind = kind

@@ -37,6 +37,7 @@ from opentelemetry.util import types
 
 from scopetel._context import runtime
 from scopetel._context.keys import SPAN
+from scopetel._internal_errors import report_internal_error
 from scopetel._trace_sdk import attributes as _attributes
 from scopetel._trace_sdk.ids import new_span_id
 from scopetel._trace_sdk.source import LOGGER, SpanSource, notify_start
@@ -135,7 +136,7 @@ class LeanTracer(trace_api.Tracer):
                 span_id = getrandbits(64) or new_span_id()
             else:
                 span_id = ids.generator.generate_span_id()
-            flags = local._flags
+            flags = local.trace_flags
             if not flags & _SAMPLED:
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
             if (
@@ -166,7 +167,11 @@ class LeanTracer(trace_api.Tracer):
             )
             if dropped:
                 start_extras(span, None, dropped)
-            notify_start(source.pipeline.on_start, span, context)
+            for processor in source.pipeline.processors:
+                try:
+                    processor.on_start(span, parent_context=context)
+                except Exception:
+                    report_internal_error("span processor on_start")
             return span
         return self._start_sampled_by_sampler(
             name,
@@ -229,7 +234,7 @@ class LeanTracer(trace_api.Tracer):
         bounded_links = links_of(links, source)
         if bounded_links is not None or dropped:
             start_extras(span, bounded_links, dropped)
-        notify_start(source.pipeline.on_start, span, context)
+        notify_start(source.pipeline.processors, span, context)
         return span
 
     def start_as_current_span(  # type: ignore[override]

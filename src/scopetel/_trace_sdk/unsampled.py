@@ -13,9 +13,9 @@ from opentelemetry.trace.span import TraceState
 class UnsampledSpan(trace_api.NonRecordingSpan):
     """A non-recording span of the lean core."""
 
-    __slots__ = ("_flags", "_span_context", "_trace_state", "span_id", "trace_id")
+    __slots__ = ("_span_context", "_trace_state", "span_id", "trace_flags", "trace_id")
 
-    _flags: TraceFlags
+    trace_flags: TraceFlags
     _span_context: SpanContext | None
     _trace_state: TraceState
     span_id: int
@@ -25,7 +25,7 @@ class UnsampledSpan(trace_api.NonRecordingSpan):
         context = self._span_context
         if context is None:
             context = self._span_context = SpanContext(
-                self.trace_id, self.span_id, False, self._flags, self._trace_state
+                self.trace_id, self.span_id, False, self.trace_flags, self._trace_state
             )
         return context
 
@@ -40,7 +40,7 @@ def unsampled(
     span = UnsampledSpan.__new__(UnsampledSpan)
     span.trace_id = trace_id
     span.span_id = span_id
-    span._flags = flags
+    span.trace_flags = flags
     span._trace_state = trace_state
     span._span_context = None
     return span
