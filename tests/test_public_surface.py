@@ -9,9 +9,13 @@ from scopetel._config import options as _options
 ROOT = Path(__file__).resolve().parents[1]
 
 EXPECTED = {
+    "HttpTransport",
+    "Hub",
     "Scope",
     "Span",
     "Transaction",
+    "Transport",
+    "VERSION",
     "__version__",
     "add_attachment",
     "add_breadcrumb",
@@ -19,9 +23,11 @@ EXPECTED = {
     "capture_event",
     "capture_exception",
     "capture_message",
+    "configure_scope",
     "continue_trace",
     "end_session",
     "flush",
+    "flush_async",
     "get_baggage",
     "get_client",
     "get_current_scope",
@@ -33,8 +39,15 @@ EXPECTED = {
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "logger",
+    "metrics",
     "monitor",
     "new_scope",
+    "push_scope",
+    "remove_attribute",
+    "set_attribute",
+    "set_attributes",
+    "profiler",
     "set_context",
     "set_extra",
     "set_level",
@@ -47,6 +60,7 @@ EXPECTED = {
     "start_span",
     "start_transaction",
     "trace",
+    "update_current_span",
     "use_isolation_scope",
     "use_scope",
 }
@@ -58,9 +72,12 @@ def test_all_is_pinned_and_every_name_exists() -> None:
         assert getattr(scopetel, name) is not None
 
 
-def test_no_legacy_hub_api() -> None:
-    for legacy in ("Hub", "push_scope", "configure_scope"):
-        assert not hasattr(scopetel, legacy)
+def test_the_top_level_names_are_sentry_sdk_api_s() -> None:
+    """``scopetel`` re-exports ``scopetel.api`` (``sentry_sdk.api``): the same objects."""
+    from scopetel import api
+
+    for name in api.__all__:
+        assert getattr(scopetel, name) is getattr(api, name), name
 
 
 def test_every_option_is_declared_with_a_check_and_a_doc() -> None:

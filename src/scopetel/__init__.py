@@ -1,19 +1,49 @@
 """scopetel: Sentry's developer experience on OpenTelemetry's foundations.
 
-The functions mirror ``sentry_sdk``'s top-level API, so ``import scopetel as sentry_sdk``
-runs typical code unchanged. The state they read and write (active span, current and
-isolation scopes) lives in OpenTelemetry's immutable Context.
+The functions mirror ``sentry_sdk``'s top-level API (``scopetel.api``), so
+``import scopetel as sentry_sdk`` runs typical code unchanged. The state they read and
+write (active span, current and isolation scopes) lives in OpenTelemetry's immutable
+Context.
 """
 
-from scopetel._api import (
+from scopetel import (
+    _scope_services,  # noqa: F401  (Scope's members that reach the client)
+    logger,
+    metrics,
+    profiler,  # sentry_sdk.profiler (start_profiler, stop_profiler)
+)
+from scopetel._context.scope import Scope
+from scopetel._tracing.span import Span
+from scopetel._tracing.transaction import Transaction
+from scopetel._version import VERSION as __version__
+from scopetel.api import (
     add_attachment,
     add_breadcrumb,
     capture_event,
     capture_exception,
     capture_message,
+    configure_scope,
+    continue_trace,
     end_session,
+    flush,
+    flush_async,
+    get_baggage,
+    get_client,
+    get_current_scope,
+    get_current_span,
+    get_global_scope,
+    get_isolation_scope,
+    get_traceparent,
+    init,
     is_initialized,
+    isolation_scope,
     last_event_id,
+    monitor,
+    new_scope,
+    push_scope,
+    remove_attribute,
+    set_attribute,
+    set_attributes,
     set_context,
     set_extra,
     set_level,
@@ -23,47 +53,26 @@ from scopetel._api import (
     set_transaction_name,
     set_user,
     start_session,
-)
-from scopetel._client_view import get_client
-from scopetel._context.active_scopes import (
-    get_current_scope,
-    get_global_scope,
-    get_isolation_scope,
-    isolation_scope,
-    new_scope,
+    start_span,
+    start_transaction,
+    trace,
+    update_current_span,
     use_isolation_scope,
     use_scope,
 )
-from scopetel._context.scope import Scope
-from scopetel._init import init
-from scopetel._setup.init import flush
-from scopetel._tracing.decorator import make_trace as _make_trace
-from scopetel._tracing.span import Span
-from scopetel._tracing.trace_identity import get_baggage, get_traceparent
-from scopetel._tracing.transaction import (
-    Transaction,
-    continue_trace,
-    get_current_span,
-    start_span,
-    start_transaction,
-)
-from scopetel._version import VERSION
-from scopetel.crons import capture_checkin, monitor
-
-
-def _start_for_trace(op: str | None, name: str) -> Span:
-    return start_span(op=op, name=name)
-
-
-trace = _make_trace(_start_for_trace)
-"""Decorator: ``@trace`` or ``@trace(op=..., name=...)`` on functions, coroutines, generators."""
-
-__version__ = VERSION
+from scopetel.consts import VERSION
+from scopetel.crons import capture_checkin
+from scopetel.hub import Hub
+from scopetel.transport import HttpTransport, Transport
 
 __all__ = [
+    "VERSION",
+    "HttpTransport",
+    "Hub",
     "Scope",
     "Span",
     "Transaction",
+    "Transport",
     "__version__",
     "add_attachment",
     "add_breadcrumb",
@@ -71,9 +80,11 @@ __all__ = [
     "capture_event",
     "capture_exception",
     "capture_message",
+    "configure_scope",
     "continue_trace",
     "end_session",
     "flush",
+    "flush_async",
     "get_baggage",
     "get_client",
     "get_current_scope",
@@ -85,8 +96,15 @@ __all__ = [
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "logger",
+    "metrics",
     "monitor",
     "new_scope",
+    "profiler",
+    "push_scope",
+    "remove_attribute",
+    "set_attribute",
+    "set_attributes",
     "set_context",
     "set_extra",
     "set_level",
@@ -99,6 +117,7 @@ __all__ = [
     "start_span",
     "start_transaction",
     "trace",
+    "update_current_span",
     "use_isolation_scope",
     "use_scope",
 ]

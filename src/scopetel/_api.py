@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from opentelemetry.trace import SpanKind
 
-from scopetel._client import Client, get_client
-from scopetel._coerce import as_dict, dropped, optional_text, pairs, text
+from scopetel._client import get_client
+from scopetel._coerce import as_dict, dropped, pairs, text
 from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
 from scopetel._context.scope import Scope
 from scopetel._events.assembly import breadcrumb
@@ -21,7 +21,7 @@ from scopetel._events.exceptions import (
     was_captured,
 )
 from scopetel._events.relay_shape import INTERNAL_ERROR_REASON, clean_breadcrumb
-from scopetel._events.stacktrace import frames_from_stack
+from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._events.user_events import user_event
 from scopetel._internal_errors import guarded
 from scopetel._propagation.dsc import DynamicSamplingContext
@@ -32,6 +32,7 @@ from scopetel._semconv.sentry_attributes import SOURCE
 from scopetel._serialize import truncate
 from scopetel._sessions import tracking as _sessions
 from scopetel._tracing import trace_identity as _propagation
+from scopetel._tracing.span import Span
 from scopetel._tracing.transaction import get_current_span
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -66,9 +67,12 @@ def _capture_scopes(scope: Scope | None, scope_kwargs: dict[str, Any]) -> list[S
     return scopes
 
 
-def _event_trace() -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, Any]]:
+def _event_trace(
+    scopes: list[Scope],
+) -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, Any]]:
     """What links an event to its trace: ``contexts.trace``, the envelope's DSC, and the
-    ``transaction``/``transaction_info`` of the transaction it happened in (if any)."""
+    ``transaction``/``transaction_info`` of the transaction it happened in (if any); a
+    name set in this trace with ``set_transaction_name`` wins, as for the transaction."""
     span = get_current_span()
     if span is None:
         trace_id, span_id = _propagation.scope_trace_ids()
@@ -89,6 +93,13 @@ def _event_trace() -> tuple[dict[str, Any], DynamicSamplingContext, dict[str, An
         name, source = segment_name_and_source(root.name, kind, attributes)
         naming["transaction"] = name
         naming["transaction_info"] = {"source": source}
+    trace_id = span.otel_span.get_span_context().trace_id
+    for scope in scopes:
+        data = scope.data
+        marker = data.transaction_set
+        if data.transaction_name is not None and marker is not None and marker[0] == trace_id:
+            naming["transaction"] = data.transaction_name
+            naming["transaction_info"] = {"source": data.transaction_source or "custom"}
     dsc = _propagation.current_dsc() or _propagation.scope_dsc()
     return span.get_trace_context(), dsc, naming
 
@@ -126,13 +137,13 @@ def _capture(
     if client is None or not client.sending:
         return None
     scopes = _capture_scopes(scope, scope_kwargs)
-    trace, dsc, naming = _event_trace()
+    trace, dsc, naming = _event_trace(scopes)
     hints = {text(k, "hint key"): v for k, v in pairs(hint, "hint")}
     if not client._ignored(hints):
         _sessions.note_event(event)  # release health: errored or crashed
     event_id = client.capture_event({**naming, **event}, hints, scopes, trace, dsc)
     if event_id is not None:
-        get_isolation_scope().last_event_id = event_id
+        get_isolation_scope().captured_event_id = event_id
     return event_id
 
 
@@ -151,7 +162,7 @@ def capture_exception(
         if error is not None:
             dropped("capture_exception", error, "is not an exception; nothing sent for")
         return None
-    event, hint = _exception_event(exception, client, "generic", handled=True)
+    event, hint = exception_event(exception, client.frame_options, "generic", handled=True)
     return _capture(event, hint, scope, scope_kwargs)
 
 
@@ -162,19 +173,22 @@ def capture_unhandled(
     *,
     contexts: dict[str, dict[str, Any]] | None = None,
     run_in: contextvars.Context | None = None,
+    handled: bool = False,
 ) -> str | None:
     """Send ``error`` as an unhandled error event (``mechanism.handled = false``), once.
 
     The exception is marked, so that no other path (a server layer below, the logging
     instrumentation) reports it again. ``run_in``: the Context whose scopes and span the
     event belongs to (a copy of it is used, so it may be running elsewhere).
+    ``handled``: an error the framework answered itself but is reported by its
+    instrumentation all the same (a 5xx ``HTTPException``), ``mechanism.handled = true``.
     """
     if was_captured(error):
         return None
     client = get_client()
     if client is None or not client.sending:
         return None
-    event, hint = _exception_event(error, client, mechanism_type, handled=False)
+    event, hint = exception_event(error, client.frame_options, mechanism_type, handled=handled)
     if contexts:
         event["contexts"] = contexts
     mark_captured(error)
@@ -183,12 +197,11 @@ def capture_unhandled(
     return _capture(event, hint, None, {})
 
 
-def _exception_event(
-    error: BaseException, client: Client, mechanism_type: str, *, handled: bool
+def exception_event(
+    error: BaseException, options: FrameOptions, mechanism_type: str, *, handled: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    values = exceptions_from_error(
-        error, client.frame_options, mechanism_type=mechanism_type, handled=handled
-    )
+    """An error event for ``error`` and its hint (``exc_info``)."""
+    values = exceptions_from_error(error, options, mechanism_type=mechanism_type, handled=handled)
     event: dict[str, Any] = {"level": "error", "exception": {"values": values}}
     return event, {"exc_info": (type(error), error, error.__traceback__)}
 
@@ -226,13 +239,14 @@ def add_breadcrumb(
     crumb: dict[str, Any] | None = None, hint: dict[str, Any] | None = None, **kwargs: Any
 ) -> None:
     """Record a breadcrumb on the isolation scope (through ``before_breadcrumb``)."""
-    _add_breadcrumb(crumb, hint, kwargs)
+    add_breadcrumb_to(None, crumb, hint, kwargs)
 
 
 @guarded(None)
-def _add_breadcrumb(
-    crumb: dict[str, Any] | None, hint: dict[str, Any] | None, kwargs: dict[str, Any]
+def add_breadcrumb_to(
+    scope: Scope | None, crumb: object, hint: object, kwargs: dict[str, Any]
 ) -> None:
+    """Record a breadcrumb on ``scope`` (None: the isolation scope)."""
     client = get_client()
     max_breadcrumbs = client.options.max_breadcrumbs if client is not None else 100
     if max_breadcrumbs == 0:
@@ -247,7 +261,7 @@ def _add_breadcrumb(
     if isinstance(result, Mapping):
         cleaned = clean_breadcrumb(result)
         if cleaned:
-            get_isolation_scope().add_breadcrumb_data(cleaned, max_breadcrumbs)
+            (scope or get_isolation_scope()).add_breadcrumb_data(cleaned, max_breadcrumbs)
     elif result is not None:
         _warn(f"before_breadcrumb returned {type(result).__name__}, not a dict; dropped")
 
@@ -289,24 +303,29 @@ def set_measurement(name: str, value: float, unit: str = "") -> None:
 
 def set_transaction_name(name: str, source: str | None = None) -> None:
     """Rename the current transaction (and events captured in this scope)."""
-    name = text(name, "set_transaction_name")
-    source = optional_text(source, "set_transaction_name source") or "custom"
-    span = get_current_span()
-    within = None
-    if span is not None:
-        within = (int(span.trace_id, 16), time.time_ns())
-        root = span.containing_transaction
-        if root is None and span.is_local_root:
-            root = span  # a root started by another instrumentation
-        if root is not None:
-            root.name = name
+    get_current_scope().set_transaction_name(name, source)
+
+
+def rename_transaction(span: Span | None, name: str, source: str | None) -> tuple[int, int] | None:
+    """Rename the transaction ``span`` belongs to (``source`` None: keep its source).
+
+    Returns the marker of ``ScopeData.transaction_set``: (trace id, now in ns).
+    """
+    if span is None:
+        return None
+    root = span.containing_transaction
+    if root is None and span.is_local_root:
+        root = span  # a root started by another instrumentation
+    if root is not None:
+        root.name = name
+        if source is not None:
             root.otel_span.set_attribute(SOURCE, source)
-    get_current_scope().set_transaction_name(name, source, within)
+    return int(span.trace_id, 16), time.time_ns()
 
 
 def last_event_id() -> str | None:
     """The id of the last event captured in this isolation scope."""
-    return get_isolation_scope().last_event_id
+    return get_isolation_scope().captured_event_id
 
 
 def is_initialized() -> bool:

@@ -4,6 +4,7 @@ It owns the options and the transport. Everything user-supplied (hooks, event
 processors) is guarded: a failing hook is logged and never breaks the application.
 """
 
+import copy
 import logging
 import random
 import time
@@ -15,7 +16,7 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 from scopetel._config.options import Options
 from scopetel._context.scope import Event, Hint, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
-from scopetel._events.scrubber import scrub_event
+from scopetel._events.scrubber import annotate_filtered, scrub_event
 from scopetel._events.stacktrace import FrameOptions
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.frozen_dscs import FrozenDscs
@@ -24,6 +25,16 @@ from scopetel._serialize import to_json_safe
 from scopetel.attachments import envelope_items, of_scopes
 
 LOGGER: Final = logging.getLogger("scopetel")
+_CUSTOM_SCRUBBED: Final = (
+    "request",
+    "extra",
+    "user",
+    "breadcrumbs",
+    "exception",
+    "threads",
+    "stacktrace",
+    "spans",
+)
 
 
 class Client:
@@ -41,6 +52,7 @@ class Client:
             include_source_context=options.include_source_context,
             max_value_length=options.max_value_length,
             project_root=options.project_root,
+            custom_repr=options.custom_repr,
         )
 
     @property
@@ -140,6 +152,20 @@ class Client:
         an object becomes data, or its ``repr``, before it is scrubbed)."""
         finalize(event, self.options)
         scrub_event(event, self.options.send_default_pii)
+        if self.options.event_scrubber is not None:
+            self._custom_scrub(event)
+
+    def _custom_scrub(self, event: Event) -> None:
+        """``init(event_scrubber=...)`` after scopetel's own scrubbing, on copies of what it
+        may change in place (nested values may be shared with the scopes)."""
+        for key in _CUSTOM_SCRUBBED:
+            if key in event:
+                event[key] = copy.deepcopy(event[key])
+        try:
+            self.options.event_scrubber.scrub_event(event)
+        except Exception:
+            LOGGER.warning("scopetel: the event_scrubber raised; event sent as is", exc_info=True)
+        annotate_filtered(event, _CUSTOM_SCRUBBED)
 
     # -- transport ---------------------------------------------------------------------
     def send(self, envelope: Envelope) -> None:

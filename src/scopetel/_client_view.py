@@ -13,17 +13,20 @@ from scopetel._client import Client
 from scopetel._client import get_client as _active_client
 from scopetel._context.scope import Event, Hint, Scope
 from scopetel._setup import init as _setup
+from scopetel._setup.spotlight import SpotlightTee
 from scopetel.integrations._base import Integration
 from scopetel.integrations._registry import enabled_integrations, get_integration
+from scopetel.transport import user_transport
 
 
 class ClientView:
     """A view of one client (see the module docstring)."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "_transport")
 
     def __init__(self, client: Client | None) -> None:
         self._client = client
+        self._transport: tuple[object, object] | None = None  # (the client's, as shown)
 
     def is_active(self) -> bool:
         """Whether ``init()`` made this client (even without a DSN, as sentry_sdk)."""
@@ -35,7 +38,9 @@ class ClientView:
         if self._client is None:
             return {}
         options = self._client.options
-        return {field.name: getattr(options, field.name) for field in fields(options)}
+        values = {field.name: getattr(options, field.name) for field in fields(options)}
+        values["transport"] = user_transport(values["transport"])
+        return values
 
     @property
     def dsn(self) -> str | None:
@@ -43,7 +48,15 @@ class ClientView:
 
     @property
     def transport(self) -> Any:
-        return None if self._client is None else self._client.transport
+        """The transport as sentry_sdk shows it: the one given to ``init()``, or an
+        ``HttpTransport`` (``scopetel.transport``) over the one made for the DSN."""
+        if self._client is None or self._client.transport is None:
+            return None
+        if self._transport is None or self._transport[0] is not self._client.transport:
+            made = self._client.transport
+            primary = made.primary if isinstance(made, SpotlightTee) else made
+            self._transport = (made, user_transport(primary))
+        return self._transport[1]
 
     @property
     def integrations(self) -> dict[str, Integration]:

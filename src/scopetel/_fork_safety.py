@@ -17,6 +17,19 @@ def reset_in_child(reset: Callable[[], None]) -> None:
     os.register_at_fork(after_in_child=lambda: _call_if_alive(method))
 
 
+def call_in_child(action: Callable[[], None]) -> None:
+    """Call ``action`` in every child forked later (for state that lives as long as the
+    process: what the parent recorded, or derived from its identity). Never raises."""
+    os.register_at_fork(after_in_child=lambda: _quietly(action))
+
+
+def _quietly(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception:  # an after-fork hook must not print into the child's start
+        return
+
+
 def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
     bound = method()
     if bound is not None:

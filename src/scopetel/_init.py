@@ -16,13 +16,14 @@ from scopetel._setup.init import configure
 from scopetel._setup.integrations import instrument_defaults
 from scopetel._setup.launcher import loaded_by_opentelemetry_instrument
 from scopetel.integrations._registry import setup_integrations
+from scopetel.transport import client_transport
 
 LOGGER: Final = logging.getLogger("scopetel")
 
 
 def init(dsn: str | None = None, **kwargs: Any) -> None:
     """Start scopetel; keyword arguments override ``SENTRY_*`` variables (see README)."""
-    options = resolve(kwargs, dsn=dsn)
+    options = client_transport(resolve(kwargs, dsn=dsn))
     configure(options)
     hands_off = loaded_by_opentelemetry_instrument()
     try:

@@ -12,6 +12,8 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import wraps
 from typing import Final, ParamSpec, TypeVar, cast
 
+from scopetel._gc_phases import collecting, defer
+
 LOGGER: Final = logging.getLogger("scopetel")
 
 _P = ParamSpec("_P")
@@ -29,8 +31,11 @@ def raise_internal_errors(enabled: bool) -> None:
 def report_internal_error(where: str) -> None:
     """Log the exception being handled as a scopetel bug; call inside ``except``."""
     try:
-        with suppressed():  # the logging instrumentation must not loop
+        if collecting():  # no context variable may be set now (``_gc_phases``)
             LOGGER.error("scopetel internal error in %s", where, exc_info=True)
+        else:
+            with suppressed():  # the logging instrumentation must not loop
+                LOGGER.error("scopetel internal error in %s", where, exc_info=True)
     except Exception:
         pass
     if _raise:
@@ -84,6 +89,13 @@ def suppressed() -> AbstractContextManager[None]:
 
 
 def run_suppressed(deliver: Callable[[], None]) -> None:
-    """Run ``deliver`` so that instrumented I/O in sinks makes no spans of its own."""
+    """Run ``deliver`` so that instrumented I/O in sinks makes no spans of its own.
+
+    During a garbage collection (a span ended by a finalizer) it runs in a helper thread
+    instead: suppressing sets a context variable, which is unsafe then (``_gc_phases``).
+    """
+    if collecting():
+        defer(lambda: run_suppressed(deliver))
+        return
     with suppressed():
         deliver()

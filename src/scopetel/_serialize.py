@@ -12,11 +12,11 @@ import enum
 import math
 from array import array
 from collections import deque
-from collections.abc import ItemsView, Iterable, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
 from decimal import Decimal
 from itertools import islice
 from pathlib import PurePath
-from typing import Final, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 from uuid import UUID
 
 JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
@@ -169,15 +169,24 @@ class _Converter:
         max_string: int,
         max_nodes: int,
         repr_leaves: bool,
+        custom_repr: Callable[[Any], object] | None = None,
     ) -> None:
         self.max_depth = min(max(max_depth, 0), _MAX_DEPTH_CAP)
         self.max_breadth = max(max_breadth, 0)
         self.max_string = max(max_string, 0)
         self.nodes_left = max(max_nodes, 1)
         self.repr_leaves = repr_leaves
+        self.custom_repr = custom_repr
         self.active: set[int] = set()  # ids of the containers being converted (cycles)
 
     def repr(self, value: object) -> str:
+        if self.custom_repr is not None:
+            try:
+                custom = self.custom_repr(value)
+                if isinstance(custom, str) and custom:
+                    return _json_string(custom, self.max_string)
+            except Exception:
+                pass  # sentry_sdk's rule: a failing custom repr falls back to repr()
         return safe_repr(value, self.max_string)
 
     def convert(self, value: object, depth: int) -> JSONValue:
@@ -342,6 +351,7 @@ def to_json_safe(
     max_string: int = 1024,
     max_nodes: int = 1000,
     repr_leaves: bool = False,
+    custom_repr: Callable[[Any], object] | None = None,
 ) -> JSONValue:
     """Convert any value into JSON-compatible data, bounded; never raises.
 
@@ -356,10 +366,14 @@ def to_json_safe(
       objects); a container met again inside itself becomes "<cyclic>".
 
     ``repr_leaves=True`` renders every non-container as its Python ``repr`` (``'abc'``,
-    ``None``), which is how Sentry shows frame local variables.
+    ``None``), which is how Sentry shows frame local variables. ``custom_repr(value)``,
+    when given, replaces ``repr`` wherever it returns a non-empty string (the option of
+    the same name).
     """
     try:
-        converter = _Converter(max_depth, max_breadth, max_string, max_nodes, repr_leaves)
+        converter = _Converter(
+            max_depth, max_breadth, max_string, max_nodes, repr_leaves, custom_repr
+        )
         return converter.convert(value, 0)
     except Exception:
         return broken_repr_placeholder(value)

@@ -13,7 +13,8 @@ inside without breaking them. What is here:
 * the Context: ``current_context`` (the attached OpenTelemetry Context, read without a
   wrapper call), ``scope_trace_id`` (the trace of span-less work);
 * the web request lifecycle shared by the WSGI, ASGI and Django layers:
-  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``,
+  ``RequestInfo``, ``ServerRequest``, ``begin``, ``current_request``, ``RecordingInput``
+  (a ``wsgi.input`` recording the request body as the application reads it),
   ``ContextIterator``/``ContextAsyncIterator`` (bodies produced in the request's
   Context), ``ImportHook``/``MethodPatch`` (patches applied when a framework is
   imported), ``claim_app``/``release_app``/``app_claimed`` (which applications a
@@ -24,6 +25,12 @@ inside without breaking them. What is here:
   on the unit of work's own isolation scope, after any error of it was captured, and
   ``serving_requests()`` from a server's hook (the process sends no application session);
 * cron monitors (Celery beat): ``capture_checkin``, ``MonitorStatus``;
+* the lifecycle of a queued job a consumer runs (Celery's tasks): ``Job``,
+  ``begin_job``, ``current_job``; ``continue_incoming`` (a Context continuing the trace
+  of a carrier's headers);
+* Sentry logs from OpenTelemetry log records: ``logs_enabled`` (whether the active
+  client sends them), ``attribute_value``/``parameter_value`` (values as both sides
+  accept them), ``severity_of_level`` (a ``logging`` level as sentry_sdk maps it);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
@@ -34,11 +41,15 @@ from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error,
 from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
+from scopetel._jobs.job import Job, begin_job, current_job
+from scopetel._propagation.incoming import continue_incoming
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._sessions.tracking import begin_request as begin_request_session
 from scopetel._sessions.tracking import end_request as end_request_session
 from scopetel._sessions.tracking import serving_requests, track_session
 from scopetel._setup.init import flush
+from scopetel._signals.attributes import attribute_value, parameter_value
+from scopetel._signals.log_entries import severity_of_level
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
 from scopetel._web.body import ContextAsyncIterator, ContextIterator
@@ -49,7 +60,16 @@ from scopetel._web.layers import claimed as app_claimed
 from scopetel._web.layers import release as release_app
 from scopetel._web.patches import ImportHook, MethodPatch
 from scopetel._web.request import ServerRequest, begin, current_request
+from scopetel._web.request_body import RecordingInput
 from scopetel.crons import MonitorStatus, capture_checkin
+
+
+def logs_enabled() -> bool:
+    """Whether the active client takes logs (``enable_logs``): then log records emitted
+    to OpenTelemetry's ``LoggerProvider`` become Sentry logs."""
+    client = get_client()
+    return client is not None and client.options.enable_logs
+
 
 __all__ = [
     "MAX_VALUE_LENGTH",
@@ -60,17 +80,23 @@ __all__ = [
     "FrameOptions",
     "ImportHook",
     "JSONValue",
+    "Job",
     "MethodPatch",
     "MonitorStatus",
+    "RecordingInput",
     "RequestInfo",
     "ServerRequest",
     "app_claimed",
+    "attribute_value",
     "begin",
+    "begin_job",
     "begin_request_session",
     "capture_checkin",
     "capture_unhandled",
     "claim_app",
+    "continue_incoming",
     "current_context",
+    "current_job",
     "current_request",
     "end_request_session",
     "endpoint_name",
@@ -79,12 +105,15 @@ __all__ = [
     "frames_from_stack",
     "get_client",
     "guarded",
+    "logs_enabled",
+    "parameter_value",
     "raise_internal_errors",
     "release_app",
     "report_internal_error",
     "safe_str",
     "scope_trace_id",
     "serving_requests",
+    "severity_of_level",
     "to_json_safe",
     "track_session",
     "transaction_style",

@@ -1,4 +1,5 @@
-"""``sentry_sdk.scope``: what integrations import from it.
+"""``sentry_sdk.scope``: ``Scope``, ``ScopeType``, the scope blocks, and what
+integrations import from it.
 
 ``add_global_event_processor(processor)`` runs ``processor(event, hint)`` on every event
 and transaction (it is an event processor of the global scope, applied before those of
@@ -7,10 +8,44 @@ As in sentry_sdk, clearing the global scope does not remove it: the next ``init(
 it back (:func:`restore_global_event_processors`).
 """
 
-from scopetel._context.active_scopes import get_global_scope
+from enum import Enum
+
+from scopetel._client import get_client
+from scopetel._context.active_scopes import (
+    get_global_scope,
+    isolation_scope,
+    new_scope,
+    use_isolation_scope,
+    use_scope,
+)
 from scopetel._context.scope import EventProcessor, Scope
 
-__all__ = ["Scope", "add_global_event_processor"]
+__all__ = [
+    "Scope",
+    "ScopeType",
+    "add_global_event_processor",
+    "isolation_scope",
+    "new_scope",
+    "should_send_default_pii",
+    "use_isolation_scope",
+    "use_scope",
+]
+
+
+class ScopeType(Enum):
+    """The kinds of scope (``Scope.kind`` holds the value)."""
+
+    CURRENT = "current"
+    ISOLATION = "isolation"
+    GLOBAL = "global"
+    MERGED = "merged"
+
+
+def should_send_default_pii() -> bool:
+    """Whether the active client sends personal data (``send_default_pii``)."""
+    client = get_client()
+    return client is not None and client.options.send_default_pii
+
 
 _global_processors: list[EventProcessor] = []
 

@@ -50,14 +50,18 @@ def _rewrite(old: str, new: str) -> Callable[[Summary], None]:
 
 
 def _without(path: tuple[str, ...]) -> Callable[[Summary], None]:
-    """An edit removing ``summary[path[0]][*][path[1]]...`` (lists are walked through)."""
+    """An edit removing ``summary[path[0]][*][path[1]]...`` (lists are walked through;
+    a ``"*"`` step walks through every value of a dict)."""
 
     def drop(value: Any, rest: tuple[str, ...]) -> None:
         if isinstance(value, list):
             for item in value:
                 drop(item, rest)
         elif isinstance(value, dict) and rest:
-            if len(rest) == 1:
+            if rest[0] == "*":
+                for inner in value.values():
+                    drop(inner, rest[1:])
+            elif len(rest) == 1:
                 value.pop(rest[0], None)
             else:
                 drop(value.get(rest[0]), rest[1:])
@@ -91,6 +95,18 @@ def _no_stale_transaction_name(summary: Summary) -> None:
             event["keys"] = [key for key in event["keys"] if key != "transaction"]
 
 
+def _task_error_as_unhandled(summary: Summary) -> None:
+    """A task's exception nobody retrieved: how it is reported is compared no further."""
+    for event in summary.get("events", []):
+        for key in ("logentry", "logger"):
+            event.pop(key, None)
+        (event.get("contexts") or {}).pop("asyncio", None)
+        if isinstance(event.get("keys"), list):
+            event["keys"] = [key for key in event["keys"] if key not in ("logentry", "logger")]
+        for exception in event.get("exceptions", []):
+            exception.pop("mechanism", None)
+
+
 def _no_application_session(summary: Summary) -> None:
     """The ``session`` items (application mode) are taken out."""
     summary.pop("sessions", None)
@@ -98,6 +114,11 @@ def _no_application_session(summary: Summary) -> None:
         part = summary.get(key)
         if isinstance(part, dict):
             part.pop("session", None)
+
+
+def _no_transactions(summary: Summary) -> None:
+    summary["transactions"] = []
+    summary.get("envelope_headers", {}).pop("transaction", None)
 
 
 ALLOWANCES: tuple[Allowance, ...] = (
@@ -125,16 +146,44 @@ ALLOWANCES: tuple[Allowance, ...] = (
     Allowance(
         frozenset(
             {
+                "imports_utils_consts_types",
                 "integrations_httpx",
                 "integrations_requests",
                 "integrations_stdlib_http",
                 "integrations_threading",
+                "tracing_outgoing_headers",
+                "transport_http_subclass",
             }
         ),
         "An event captured after a transaction ended: sentry-sdk 2.75 leaves the ended "
         "transaction's name on the scope and names the event after it (even in a new "
         "isolation scope); scopetel names an event only by the transaction it happens in.",
         _no_stale_transaction_name,
+    ),
+    Allowance(
+        frozenset({"integrations_asyncio"}),
+        "A task's exception nobody retrieved: sentry-sdk 2.75 reports it through asyncio's "
+        "log record (mechanism logging, handled, logger asyncio, the record's text); scopetel "
+        "reports the exception itself from the loop's exception handler, unhandled "
+        "(mechanism asyncio), with the task and coroutine in contexts.asyncio, on purpose: "
+        "it was never handled, and it is reported even with the logging integration off.",
+        lambda summary: [
+            _task_error_as_unhandled(summary),
+            _no_stale_transaction_name(summary),
+        ],
+    ),
+    Allowance(
+        frozenset({"init_no_default_integrations"}),
+        "contexts.runtime (the interpreter's name and version): sentry-sdk 2.75 adds it from "
+        "its stdlib integration, so a client without default integrations has none; scopetel "
+        "always sends it (it costs nothing and Sentry's issue pages show it).",
+        _without(("events", "contexts", "runtime")),
+    ),
+    Allowance(
+        frozenset({"unhandled_thread_exception"}),
+        "An exception that ends a thread: scopetel names the thread in contexts.thread "
+        "(sentry-sdk 2.75 does not say which thread it was).",
+        _without(("events", "contexts", "thread")),
     ),
     Allowance(
         frozenset({"asyncio_gather_trace"}),
@@ -159,6 +208,33 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "exit (issue 14: scopetel's application mode); sentry-sdk 2.75 starts none by itself. "
         "(sessions_manual, which manages its own, is compared whole.)",
         _no_application_session,
+    ),
+    Allowance(
+        frozenset({"tracing_span_without_transaction"}),
+        "start_span() with no active span: sentry-sdk 2.75 records a span that is never "
+        "sent; scopetel sends it as a transaction, on purpose (README, the orphan-span rule: "
+        "a span started through the API is an entry point, as in Sentry's span-first SDKs).",
+        _no_transactions,
+    ),
+    Allowance(
+        frozenset({"transport_store_and_forward"}),
+        "A Transport instance made without options: sentry-sdk 2.75 takes the trace "
+        "header's public_key from the transport's own DSN, so it leaves it out; scopetel "
+        "sends the public key of the DSN given to init(), as with any other transport.",
+        _without(("envelope_headers", "*", "trace", "public_key")),
+    ),
+    Allowance(
+        frozenset(),
+        "Client reports: sentry-sdk 2.75 sends each in an envelope of its own; scopetel's "
+        "transport adds them to the next envelope it sends (alone only when there is none), "
+        "as Sentry's SDK guidelines allow. What was dropped, and why, is still compared.",
+        _without(("envelope_headers", "client_report")),
+    ),
+    Allowance(
+        frozenset({"init_event_scrubber"}),
+        "Contexts: sentry-sdk's EventScrubber never looks into contexts; scopetel's own "
+        "scrubbing (which a custom EventScrubber adds to) covers them, by name at any depth.",
+        _without(("events", "contexts", "payment")),
     ),
 )
 """Issue 11 asks for sentry-sdk 2.75's data wherever scopetel is not right on purpose.

@@ -60,6 +60,24 @@ def _check_received(
     assert set(servers) == expected
 
 
+def _check_instance_per_worker(sentry: SentryReceiver, otlp: OtlpHttpReceiver) -> None:
+    """Each pre-forked worker is its own service instance, in Sentry and in OTLP alike
+    (the master built the resource once, before forking them)."""
+    to_sentry: dict[int, set[str]] = {}
+    for transaction in sentry.transactions():
+        pid = transaction["contexts"]["trace"]["data"]["app.pid"]
+        instance = transaction["contexts"]["otel"]["resource"]["service.instance.id"]
+        to_sentry.setdefault(pid, set()).add(instance)
+    to_otlp: dict[int, set[str]] = {}
+    for span in otlp.spans():
+        if span.kind == 2:  # SERVER
+            pid = span.attributes["app.pid"]
+            to_otlp.setdefault(pid, set()).add(span.resource["service.instance.id"])
+    assert to_sentry == to_otlp
+    assert all(len(instances) == 1 for instances in to_sentry.values()), to_sentry
+    assert len(set.union(*to_sentry.values())) == len(to_sentry) == 2, to_sentry
+
+
 def test_gunicorn_preload_two_workers(
     tmp_path: Path, sentry: SentryReceiver, otlp: OtlpHttpReceiver
 ) -> None:
@@ -77,6 +95,7 @@ def test_gunicorn_preload_two_workers(
                     break
         assert len({answer["pid"] for answer in answers}) == 2, server.output()
         _check_received(sentry, otlp, answers)
+        _check_instance_per_worker(sentry, otlp)
         assert server.stop() == 0, server.output()
         assert "Traceback" not in server.output(), server.output()
 

@@ -45,8 +45,8 @@ class Worker(Launched):
 
 
 def _named(task: str) -> Callable[[Payload], bool]:
-    """Matches the transaction of ``task`` (named ``run/tasks.x`` today, ``tasks.x`` later)."""
-    return lambda t: str(t.get("transaction", "")).endswith(task)
+    """Matches the transactions of ``task`` (``tasks.x``)."""
+    return lambda t: t.get("transaction") == task
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +80,6 @@ def workers(
             assert worker.sentry.errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orphan-span rule (issue 13): broker polling, heartbeats and start-up redis "
-    "commands of an idle worker become one-span db.redis transactions",
-)
 def test_idle_workers_send_no_transaction(workers: dict[str, Worker]) -> None:
     idle = {pool: [t["transaction"] for t in w.start_up] for pool, w in workers.items()}
     assert idle == {pool: [] for pool in workers}
@@ -99,15 +94,7 @@ def test_idle_broker_spans_still_reach_otlp(
     )
 
 
-LEAKING = pytest.mark.xfail(
-    strict=True,
-    reason="Celery instrumentor (issue 13): tasks do not run in a fresh isolation scope; "
-    "prefork and solo keep tags/user/breadcrumbs of earlier tasks, threads keeps the "
-    "breadcrumbs of the earlier task run on the same pool thread",
-)
-
-
-@pytest.mark.parametrize("pool", [pytest.param(pool, marks=LEAKING) for pool in launch.POOLS])
+@pytest.mark.parametrize("pool", launch.POOLS)
 def test_scope_data_does_not_leak_between_tasks(workers: dict[str, Worker], pool: str) -> None:
     worker = workers[pool]
     workloads.leak_sequence(worker.client, pool)  # type: ignore[arg-type]
@@ -124,11 +111,6 @@ def test_scope_data_does_not_leak_between_tasks(workers: dict[str, Worker], pool
         assert "tasks.remember" not in breadcrumbs_text(b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Celery instrumentor (issue 13): task transactions are 'run/tasks.x' (source "
-    "custom, no op); retries are not 'aborted'",
-)
 def test_task_transactions_are_named_after_tasks(workers: dict[str, Worker]) -> None:
     worker = workers["prefork"]
     worker.run("flaky", "named")
@@ -143,26 +125,15 @@ def test_task_transactions_are_named_after_tasks(workers: dict[str, Worker]) -> 
     assert trace_of(failed)["status"] == "internal_error"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Celery instrumentor (issue 13): tags and user set inside a task never reach "
-    "its transaction",
-)
 def test_task_scope_data_reaches_its_transaction(workers: dict[str, Worker]) -> None:
     worker = workers["solo"]
+    before = len([t for t in worker.sentry.transactions() if _named("tasks.remember")(t)])
     worker.run("remember", "own")
-    (transaction,) = transactions_where(
-        worker.sentry, lambda t: _named("tasks.remember")(t) and "own" in json.dumps(t)
-    )
+    transaction = transactions_where(worker.sentry, _named("tasks.remember"), before + 1)[-1]
     assert transaction["tags"]["task.label"] == "own"
     assert transaction["user"] == {"id": "own"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Celery instrumentor (issue 13): a task's exception is seen only through "
-    "Celery's log record (mechanism logging, handled true, no transaction)",
-)
 def test_unhandled_task_error_is_celery_unhandled(workers: dict[str, Worker]) -> None:
     worker = workers["prefork"]
     worker.run("fail", "unhandled")
@@ -171,11 +142,6 @@ def test_unhandled_task_error_is_celery_unhandled(workers: dict[str, Worker]) ->
     assert event["transaction"] == "tasks.fail"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Celery instrumentor (issue 13): the error event carries the task's args and "
-    "kwargs unfiltered (extra.data, from Celery's log record) without send_default_pii",
-)
 def test_task_arguments_stay_out_of_error_events(workers: dict[str, Worker]) -> None:
     worker = workers["threads"]
     worker.run("fail", "arguments", "private-note-4111")
@@ -200,11 +166,6 @@ def test_trace_continues_into_tasks_sent_from_a_task(workers: dict[str, Worker])
     assert len(direct) == 4  # the chain's second add is sent by the first one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Celery instrumentor (issue 13): producer spans are 'apply_async/tasks.x' with "
-    "no op; Sentry's queue views need queue.submit.celery",
-)
 def test_producer_spans_have_queue_ops(workers: dict[str, Worker]) -> None:
     worker = workers["threads"]
     worker.run("fan_out", "ops")

@@ -54,39 +54,12 @@ def _by_path(path: str) -> Callable[[Payload], bool]:
     return lambda t: str((t.get("request") or {}).get("url", "")).endswith(path)
 
 
-def failing(**reasons: str) -> list[object]:
-    """Both variants; those named (``no_contrib`` for "no-contrib") expected to fail."""
-    named = {key.replace("_", "-"): reason for key, reason in reasons.items()}
-    return [
-        pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=named[v])) if v in named else v
-        for v in CONTRIB
-    ]
-
-
-NATIVE = (
-    "FastAPI's own OpenTelemetry spans (FastAPI >= 0.16x makes them when contrib's "
-    "instrumentation is absent): "
-)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="orphan-span rule (issue 13): SQL run in the lifespan start-up (outside any "
-    "request) becomes one-span transactions",
-)
 @pytest.mark.parametrize("service", CONTRIB, indirect=True)
 def test_startup_sql_sends_no_transaction(service: Launched) -> None:
     assert [t["transaction"] for t in service.start_up] == []
 
 
-@pytest.mark.parametrize(
-    "service",
-    failing(
-        no_contrib=NATIVE + "the server span of a request that raised has no "
-        "http.response.status_code (the 500 is sent outside FastAPI's span)"
-    ),
-    indirect=True,
-)
+@pytest.mark.parametrize("service", CONTRIB, indirect=True)
 def test_unhandled_exception_makes_one_transaction_with_its_status(service: Launched) -> None:
     """No stray transactions from contrib's spans ended after the request's, whatever the
     order, and the request's transaction keeps its 500."""
@@ -101,11 +74,6 @@ def test_unhandled_exception_makes_one_transaction_with_its_status(service: Laun
     assert trace["data"]["http.response.status_code"] == 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FastAPI/Starlette (issue 13): a 5xx HTTPException is not reported "
-    "(sentry-sdk reports it per failed_request_status_codes)",
-)
 @pytest.mark.parametrize("service", CONTRIB, indirect=True)
 def test_http_exception_500_is_reported(service: Launched) -> None:
     assert _get(service, "/http500/reported") == 500
@@ -122,16 +90,7 @@ def test_http_exception_404_is_not_an_error(service: Launched) -> None:
     assert [e for e in service.sentry.events() if "quiet" in str(e)] == []
 
 
-@pytest.mark.parametrize(
-    "service",
-    failing(
-        contrib="FastAPI/Starlette (issue 13): contrib's 'http send'/'http receive' spans "
-        "(one per chunk of a streamed response) have no op",
-        no_contrib=NATIVE + "fastapi.dependencies/fastapi.endpoint/fastapi.serialization "
-        "spans have no op",
-    ),
-    indirect=True,
-)
+@pytest.mark.parametrize("service", CONTRIB, indirect=True)
 def test_streamed_response_spans_have_ops(service: Launched) -> None:
     assert _get(service, "/stream/5") == 200
     (transaction,) = transactions_where(service.sentry, _by_path("/stream/5"))
@@ -157,3 +116,13 @@ def test_everything_sent_is_relay_valid(service: Launched) -> None:
     events_with(service.sentry, "service failed relay")
     settle(service.sentry, _by_path("/fail/relay"))
     assert_all_valid(service.sentry)
+
+
+@pytest.mark.parametrize("service", CONTRIB, indirect=True)
+def test_json_bodies_reach_transactions(service: Launched) -> None:
+    body = {"name": "pen", "price": 1.5, "tags": ["blue"]}
+    requests.post(f"{service.url}/items", json=body, timeout=10).raise_for_status()
+    (transaction,) = transactions_where(
+        service.sentry, lambda t: (t.get("request") or {}).get("method") == "POST"
+    )
+    assert transaction["request"]["data"] == body

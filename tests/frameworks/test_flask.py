@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.frameworks import launch, workloads
@@ -39,11 +38,6 @@ def _transaction_for(blog: Launched, method: str, path: str) -> dict[str, object
     return transactions_where(blog.sentry, matches)[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orphan-span rule (issue 13): the worker's start-up SQL (connect, CREATE, SELECT "
-    "outside any request) becomes one-span transactions",
-)
 def test_startup_sql_sends_no_transaction(blog: Launched) -> None:
     assert [t["transaction"] for t in blog.start_up] == []
 
@@ -58,11 +52,6 @@ def test_startup_sql_still_reaches_otlp(blog: Launched, otlp: OtlpHttpReceiver) 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): transactions are named by the raw URL "
-    "(GET /1/update, source url) instead of the url_rule (source route)",
-)
 def test_transactions_named_by_route(blog: Launched) -> None:
     session, post = _login(blog, "route")
     session.get(f"{blog.url}/{post}", timeout=10).raise_for_status()
@@ -76,11 +65,6 @@ def test_transactions_named_by_route(blog: Launched) -> None:
         assert transaction["transaction_info"] == {"source": "route"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): a raising view is seen only through Flask's "
-    "log record (mechanism logging, handled true), not got_request_exception",
-)
 def test_unhandled_view_error_is_flask_unhandled(blog: Launched) -> None:
     session, post = _login(blog, "boom")
     response = session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -93,11 +77,6 @@ def test_unhandled_view_error_is_flask_unhandled(blog: Launched) -> None:
     assert mechanism(event) == {"type": "flask", "handled": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): with the logging instrumentor off, a raising "
-    "view produces no event at all",
-)
 def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:
@@ -112,11 +91,6 @@ def test_unhandled_view_error_is_reported_without_the_logging_instrumentor(
     assert mechanism(events[0])["handled"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="breadcrumbs from spans (issue 13): errors show no query/redis breadcrumbs, "
-    "but the gunicorn master's start-up log lines recorded before the fork",
-)
 def test_error_breadcrumbs_show_queries_and_cache_not_startup(blog: Launched) -> None:
     session, post = _login(blog, "crumbs")
     session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -147,11 +121,6 @@ def test_error_event_keeps_the_session_cookie_out(blog: Launched) -> None:
     assert cookie not in json.dumps(event) + json.dumps(transaction)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="span shape parity (issue 13): with contrib sqlalchemy and sqlite3 both "
-    "installed every statement is recorded twice",
-)
 def test_each_sql_statement_is_one_span(blog: Launched) -> None:
     session, _ = _login(blog, "sql")
     session.get(f"{blog.url}/", timeout=10).raise_for_status()
@@ -165,11 +134,6 @@ def test_each_sql_statement_is_one_span(blog: Launched) -> None:
     assert len(statements) == len(set(statements)), statements
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="span shape parity (issue 13): redis spans read 'GET ?' where sentry-sdk shows "
-    "the command and key (values filtered)",
-)
 def test_redis_spans_show_the_key(blog: Launched) -> None:
     session, post = _login(blog, "redis")
     session.get(f"{blog.url}/{post}", timeout=10).raise_for_status()
@@ -178,11 +142,6 @@ def test_redis_spans_show_the_key(blog: Launched) -> None:
     assert any(f"post:{post}" in d and d.startswith("GET") for d in descriptions), descriptions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): sessions are sent, but a raising view is seen only "
-    "through Flask's log record (handled), so its request counts as errored, not crashed",
-)
 def test_requests_are_counted_as_release_health_sessions(
     redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
 ) -> None:
@@ -202,11 +161,6 @@ def test_requests_are_counted_as_release_health_sessions(
     assert totals["exited"] >= 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask instrumentor (issue 13): transactions named by raw URL (source url) with "
-    "ids in them are rewritten by Relay ('GET /1' -> 'GET /*', a _meta remark)",
-)
 def test_everything_sent_is_relay_valid(blog: Launched) -> None:
     session, post = _login(blog, "relay")
     session.get(f"{blog.url}/{post}/boom", timeout=10)
@@ -214,3 +168,9 @@ def test_everything_sent_is_relay_valid(blog: Launched) -> None:
     requests.get(f"{blog.url}/123456789", timeout=10)  # Relay scrubs long ids in URL names
     _transaction_for(blog, "GET", "/123456789")
     assert_all_valid(blog.sentry)
+
+
+def test_form_bodies_reach_transactions_with_passwords_filtered(blog: Launched) -> None:
+    _login(blog, "body")
+    login = _transaction_for(blog, "POST", "/auth/login")
+    assert login["request"]["data"] == {"username": "body", "password": "[Filtered]"}

@@ -34,7 +34,8 @@ def test_flask_requests_become_transactions(start: Start) -> None:
 
     app = flask.Flask(__name__)
     app.add_url_rule("/items/<int:item_id>", "item", lambda item_id: {"id": item_id})
-    assert app.test_client().get("/items/5").status_code == 200
+    # buffered: the response is read whole and closed, as a server does (which ends it)
+    assert app.test_client().get("/items/5", buffered=True).status_code == 200
     scopetel.flush()
     (transaction,) = transport.transactions()
     assert transaction["contexts"]["trace"]["op"] == "http.server"

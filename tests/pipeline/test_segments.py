@@ -531,7 +531,7 @@ def test_stream_hands_on_spans_with_segment_identity(stream: Any) -> None:
 
 def test_stream_batches_by_size_and_flush(stream: Any) -> None:
     tracer, processor, recorder = stream
-    root = tracer.start_span("root")
+    root = tracer.start_span("root", kind=SpanKind.SERVER)
     with trace.use_span(root):
         for _ in range(4):
             with tracer.start_as_current_span("child"):

@@ -1,6 +1,7 @@
-"""Loopback OTLP trace receivers for tests, on the official ``opentelemetry-proto`` messages.
+"""Loopback OTLP receivers for tests, on the official ``opentelemetry-proto`` messages.
 
-``OtlpHttpReceiver`` accepts ``POST /v1/traces`` on 127.0.0.1 as protobuf
+``OtlpHttpReceiver`` accepts ``POST /v1/traces`` (and ``/v1/logs``, ``/v1/metrics``
+as protobuf: ``logs()``, ``metrics()``) on 127.0.0.1 as protobuf
 (``application/x-protobuf``) or JSON (``application/json``, OTLP's JSON mapping: hex
 trace and span ids), gzip or not, and answers like a collector. ``OtlpGrpcReceiver``
 serves the gRPC ``TraceService``. Both record every span they accept::
@@ -30,10 +31,19 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-__all__ = ["OtlpGrpcReceiver", "OtlpHttpReceiver", "OtlpSpan", "parse_json_request"]
+__all__ = [
+    "OtlpGrpcReceiver",
+    "OtlpHttpReceiver",
+    "OtlpLog",
+    "OtlpMetric",
+    "OtlpSpan",
+    "parse_json_request",
+]
 
 ExportRequest = trace_service_pb2.ExportTraceServiceRequest
 ExportResponse = trace_service_pb2.ExportTraceServiceResponse
@@ -54,6 +64,84 @@ class OtlpSpan:
     resource: dict[str, Any]
     scope: str
     transport: str  # "http/protobuf", "http/json" or "grpc"
+
+
+@dataclass(frozen=True)
+class OtlpLog:
+    """One received log record, ids as lowercase hex ("" when the record has none)."""
+
+    trace_id: str
+    span_id: str
+    severity_number: int
+    severity_text: str
+    body: Any
+    attributes: dict[str, Any]
+    resource: dict[str, Any]
+    scope: str
+
+
+@dataclass(frozen=True)
+class OtlpMetric:
+    """One received metric data point: counters' and gauges' ``value``, histograms'
+    ``count`` and ``sum`` (``value`` None)."""
+
+    name: str
+    kind: str  # "sum", "gauge" or "histogram"
+    unit: str
+    value: float | None
+    count: int | None
+    sum: float | None
+    attributes: dict[str, Any]
+    resource: dict[str, Any]
+    scope: str
+
+
+def _logs(request: Any) -> list[OtlpLog]:
+    logs: list[OtlpLog] = []
+    for resource_logs in request.resource_logs:
+        resource = _attributes(resource_logs.resource.attributes)
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                if len(record.trace_id) not in (0, 16) or len(record.span_id) not in (0, 8):
+                    raise ValueError("log record has malformed ids")
+                logs.append(
+                    OtlpLog(
+                        trace_id=record.trace_id.hex(),
+                        span_id=record.span_id.hex(),
+                        severity_number=record.severity_number,
+                        severity_text=record.severity_text,
+                        body=_value(record.body),
+                        attributes=_attributes(record.attributes),
+                        resource=resource,
+                        scope=scope_logs.scope.name,
+                    )
+                )
+    return logs
+
+
+def _metrics(request: Any) -> list[OtlpMetric]:
+    found: list[OtlpMetric] = []
+    for resource_metrics in request.resource_metrics:
+        resource = _attributes(resource_metrics.resource.attributes)
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                kind = metric.WhichOneof("data")
+                for point in getattr(metric, kind).data_points:
+                    number = point.WhichOneof("value") if kind != "histogram" else None
+                    found.append(
+                        OtlpMetric(
+                            name=metric.name,
+                            kind=kind,
+                            unit=metric.unit,
+                            value=getattr(point, number) if number else None,
+                            count=point.count if kind == "histogram" else None,
+                            sum=point.sum if kind == "histogram" else None,
+                            attributes=_attributes(point.attributes),
+                            resource=resource,
+                            scope=scope_metrics.scope.name,
+                        )
+                    )
+    return found
 
 
 def _value(value: AnyValue) -> Any:
@@ -120,6 +208,8 @@ class _Recorder:
         self._spans: list[OtlpSpan] = []
         self._errors: list[str] = []
         self._bodies: list[bytes] = []
+        self._logs: list[OtlpLog] = []
+        self._metrics: list[OtlpMetric] = []
         self.requests = 0
 
     def record(
@@ -138,6 +228,21 @@ class _Recorder:
     def spans(self) -> list[OtlpSpan]:
         with self._lock:
             return list(self._spans)
+
+    def logs(self) -> list[OtlpLog]:
+        with self._lock:
+            return list(self._logs)
+
+    def metrics(self) -> list[OtlpMetric]:
+        with self._lock:
+            return list(self._metrics)
+
+    def record_signal(self, logs: list[OtlpLog], metrics: list[OtlpMetric]) -> None:
+        with self._changed:
+            self.requests += 1
+            self._logs.extend(logs)
+            self._metrics.extend(metrics)
+            self._changed.notify_all()
 
     def bodies(self) -> list[bytes]:
         """Every accepted request body, decompressed (protobuf or JSON bytes)."""
@@ -163,6 +268,12 @@ class _Recorder:
                 self._changed.wait(min(remaining, 0.05))
 
 
+_SIGNALS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "/v1/logs": (logs_service_pb2.ExportLogsServiceRequest, _logs),
+    "/v1/metrics": (metrics_service_pb2.ExportMetricsServiceRequest, _metrics),
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -176,10 +287,17 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         try:
-            if self.path != "/v1/traces":
-                raise ValueError(f"unexpected path {self.path!r}")
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
+            if self.path in _SIGNALS and content_type == "application/x-protobuf":
+                request_type, parse = _SIGNALS[self.path]
+                found = parse(request_type.FromString(body))
+                logs = found if self.path == "/v1/logs" else []
+                recorder.record_signal(logs, [] if logs else found)
+                self._answer(200, "application/x-protobuf", b"")
+                return
+            if self.path != "/v1/traces":
+                raise ValueError(f"unexpected path {self.path!r}")
             if content_type == "application/x-protobuf":
                 request = ExportRequest.FromString(body)
                 spans = _spans(request, "http/protobuf")

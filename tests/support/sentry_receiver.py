@@ -36,7 +36,21 @@ __all__ = ["ReceivedEnvelope", "ReceivedItem", "Reply", "Request", "SentryReceiv
 _PATH = re.compile(r"/api/(\d+)/envelope/")
 _CLIENT = r"[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-+]+"
 _JSON_TYPES = {"event", "transaction", "client_report", "check_in", "session", "sessions"}
-_BATCH_TYPES = {"span", "log"}
+_BATCH_TYPES = {"span", "log", "trace_metric"}
+_BATCH_CONTENT_TYPES = {
+    "span": "application/vnd.sentry.items.span.v2+json",
+    "log": "application/vnd.sentry.items.log+json",
+    "trace_metric": "application/vnd.sentry.items.trace-metric+json",
+}
+_LOG_LEVELS = {"trace", "debug", "info", "warn", "error", "fatal"}
+_METRIC_TYPES = {"counter", "gauge", "distribution"}
+_ATTRIBUTE_TYPES: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "double": float,
+    "boolean": bool,
+    "array": list,
+}
 
 
 @dataclass
@@ -135,6 +149,11 @@ def _check_payload(item: ReceivedItem, index: int) -> None:
             raise EnvelopeError(f"item {index} ({item.type}) has no 'items' list")
         if item.headers.get("item_count") != len(entries):
             raise EnvelopeError(f"item {index} item_count does not match {len(entries)} entries")
+        if content_type != _BATCH_CONTENT_TYPES[item.type]:
+            raise EnvelopeError(f"item {index} ({item.type}) has content_type {content_type!r}")
+        if item.type in ("log", "trace_metric"):
+            for entry in entries:
+                _check_attribute_entry(item.type, entry)
     if item.type == "client_report":
         if not isinstance(item.json.get("timestamp"), int | float):
             raise EnvelopeError("client report has no numeric timestamp")
@@ -144,6 +163,38 @@ def _check_payload(item: ReceivedItem, index: int) -> None:
                 raise EnvelopeError(f"client report entry is malformed: {entry!r}")
             if type(quantity) is not int or quantity <= 0:
                 raise EnvelopeError(f"client report quantity is not a positive int: {entry!r}")
+
+
+def _check_attribute_entry(kind: str, entry: Any) -> None:
+    """A log or trace metric as Relay reads it: typed fields, typed attributes, hex ids."""
+    if not isinstance(entry, dict):
+        raise EnvelopeError(f"{kind} entry is not an object: {entry!r}")
+    if type(entry.get("timestamp")) not in (int, float) or entry["timestamp"] <= 0:
+        raise EnvelopeError(f"{kind} entry has no positive numeric timestamp: {entry!r}")
+    if not re.fullmatch(r"[0-9a-f]{32}", str(entry.get("trace_id"))):
+        raise EnvelopeError(f"{kind} entry trace_id is not 32 hex digits: {entry!r}")
+    if "span_id" in entry and not re.fullmatch(r"[0-9a-f]{16}", str(entry["span_id"])):
+        raise EnvelopeError(f"{kind} entry span_id is not 16 hex digits: {entry!r}")
+    if kind == "log":
+        if entry.get("level") not in _LOG_LEVELS or not isinstance(entry.get("body"), str):
+            raise EnvelopeError(f"log entry has a bad level or body: {entry!r}")
+    else:
+        if entry.get("type") not in _METRIC_TYPES or type(entry.get("value")) is not float:
+            raise EnvelopeError(f"trace_metric entry has a bad type or value: {entry!r}")
+        if not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise EnvelopeError(f"trace_metric entry has no name: {entry!r}")
+        if "unit" in entry and not isinstance(entry["unit"], str):
+            raise EnvelopeError(f"trace_metric entry unit is not a string: {entry!r}")
+    attributes = entry.get("attributes")
+    if not isinstance(attributes, dict):
+        raise EnvelopeError(f"{kind} entry has no attributes object: {entry!r}")
+    for name, attribute in attributes.items():
+        kind_of = (
+            _ATTRIBUTE_TYPES.get(attribute.get("type")) if isinstance(attribute, dict) else None
+        )
+        value = attribute.get("value") if isinstance(attribute, dict) else None
+        if kind_of is None or set(attribute) != {"value", "type"} or type(value) is not kind_of:
+            raise EnvelopeError(f"{kind} attribute {name!r} is not typed as Sentry reads it")
 
 
 def _parse(body: bytes) -> tuple[dict[str, Any], list[ReceivedItem]]:
@@ -345,6 +396,14 @@ class SentryReceiver:
 
     def transactions(self) -> list[dict[str, Any]]:
         return [i.json for i in self.items("transaction")]
+
+    def logs(self) -> list[dict[str, Any]]:
+        """Every log entry of the ``log`` items delivered, in order."""
+        return [entry for item in self.items("log") for entry in item.json["items"]]
+
+    def trace_metrics(self) -> list[dict[str, Any]]:
+        """Every metric entry of the ``trace_metric`` items delivered, in order."""
+        return [entry for item in self.items("trace_metric") for entry in item.json["items"]]
 
     def client_reports(self) -> list[dict[str, Any]]:
         return [i.json for i in self.items("client_report")]

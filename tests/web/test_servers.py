@@ -235,7 +235,10 @@ def _check_disconnect(served: Served, kind: str) -> None:
     after = new_rid()
     assert get(served.url, f"/tagged/{after}/").status_code == 200
     assert_only_own_scope_data(events_for(served.receiver, after)[0], after)
-    assert transaction_for(served.receiver, after)["tags"] == {"req": after}
+    assert transaction_for(served.receiver, after)["tags"] == {
+        "req": after,
+        "http.status_code": "200",  # the request's own (as sentry_sdk's set_http_status)
+    }
 
 
 def test_unhandled_error_is_reported_with_the_request(served: Served) -> None:

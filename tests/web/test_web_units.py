@@ -238,12 +238,12 @@ def test_wsgi_body_is_in_the_transaction_and_a_cut_body_is_cancelled(
         root = transaction["contexts"]["trace"]["span_id"]
         assert {span["parent_span_id"] for span in transaction["spans"]} == {root}
     assert (full["tags"], full["contexts"]["trace"]["status"], len(full["spans"])) == (
-        {"req": "one"},
+        {"req": "one", "http.status_code": "200"},
         "ok",
         3,
     )
     assert (cancelled["tags"], cancelled["contexts"]["trace"]["status"]) == (
-        {"req": "two"},
+        {"req": "two", "http.status_code": "200"},
         "cancelled",
     )
     assert full["transaction"] == "GET /app/" and full["transaction_info"]["source"] == "url"
@@ -263,6 +263,28 @@ def test_wsgi_body_error_is_reported_once_with_the_request(transport: CapturingT
     assert transaction["contexts"]["trace"]["status"] == "internal_error"
 
 
+def test_a_request_shows_its_own_breadcrumbs_not_the_servers(
+    transport: CapturingTransport,
+) -> None:
+    """What the process recorded outside any request (a server's start-up lines) is
+    not on a request's events, as with sentry_sdk's web integrations."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        scopetel.add_breadcrumb(message="in the request")
+        scopetel.capture_message("request event")
+        start_response("204 No Content", [])
+        return iter([])
+
+    scopetel.add_breadcrumb(message="Listening at: http://127.0.0.1:8000")
+    try:
+        list(ScopetelWSGIMiddleware(app)(_environ(), lambda *a: None))
+        scopetel.flush()
+    finally:
+        scopetel.get_isolation_scope().clear_breadcrumbs()
+    (event,) = transport.events()
+    assert [crumb["message"] for crumb in event["breadcrumbs"]["values"]] == ["in the request"]
+
+
 def test_wsgi_layer_moves_inside_contrib_and_adopts_its_server_span(
     transport: CapturingTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -278,7 +300,7 @@ def test_wsgi_layer_moves_inside_contrib_and_adopts_its_server_span(
     assert (trace["origin"], trace["op"], transaction["tags"]) == (
         "auto.otel.wsgi",
         "http.server",
-        {"req": "adopted"},
+        {"req": "adopted", "http.status_code": "200"},
     )
     assert trace["data"]["net.peer.ip"] == "[Filtered]"  # no client address without PII
     assert transaction["timestamp"] >= max(span["timestamp"] for span in transaction["spans"])

@@ -31,7 +31,18 @@ def batch(type: str, count: int, size: int = 10) -> Envelope:
         "span": "application/vnd.sentry.items.span.v2+json",
         "log": "application/vnd.sentry.items.log+json",
     }[type]
-    entries = [{"n": n, "filler": "x" * size} for n in range(count)]
+    entries: list[dict[str, object]] = [{"n": n, "filler": "x" * size} for n in range(count)]
+    if type == "log":  # what a log entry holds, for the strict receiver
+        entries = [
+            {
+                "timestamp": 1.0 + n,
+                "trace_id": "0" * 31 + "1",
+                "level": "info",
+                "body": "x" * size,
+                "attributes": {},
+            }
+            for n in range(count)
+        ]
     payload = {"version": 2, "items": entries}
     return Envelope(
         {}, [Item.from_json(type, payload, content_type=content_type, item_count=count)]

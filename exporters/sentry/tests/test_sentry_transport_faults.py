@@ -179,7 +179,8 @@ def test_connection_refused_is_counted_and_reported_once_a_server_appears(
     port = free_port()
     transport = make_transport(f"http://public@127.0.0.1:{port}/42", max_retries=2)
     transport.capture_envelope(event("lost"))
-    transport.capture_envelope(batch("log", 3))
+    logs = batch("log", 3)
+    transport.capture_envelope(logs)
     started = time.monotonic()
     assert transport.flush(timeout=3)
     assert time.monotonic() - started < 3
@@ -187,6 +188,7 @@ def test_connection_refused_is_counted_and_reported_once_a_server_appears(
     assert transport.client_reports.counts() == {
         ("network_error", "error"): 1,
         ("network_error", "log_item"): 3,
+        ("network_error", "log_byte"): len(logs.items[0].payload),
     }
     with SentryReceiver(port=port) as receiver:
         transport.capture_envelope(event("delivered"))
@@ -221,14 +223,16 @@ def test_queue_overflow_is_counted_per_category_and_quantity(
     transport.capture_envelope(event("queued 1"))
     transport.capture_envelope(event("queued 2"))
     transport.capture_envelope(batch("span", 3))  # no room
-    transport.capture_envelope(batch("log", 4))  # no room
+    logs = batch("log", 4)
+    transport.capture_envelope(logs)  # no room
     transport.capture_envelope(Envelope({}, [*transaction().items, *batch("span", 2).items]))
     assert transport.flush(timeout=5)
     assert sorted(e["message"] for e in receiver.events()) == ["in flight", "queued 1", "queued 2"]
     assert receiver.discarded("queue_overflow", "span") == 6  # 3 + 2 + the transaction's root
     assert receiver.discarded("queue_overflow", "log_item") == 4
+    assert receiver.discarded("queue_overflow", "log_byte") == len(logs.items[0].payload)
     assert receiver.discarded("queue_overflow", "transaction") == 1
-    assert receiver.discarded() == 11
+    assert receiver.discarded() == 11 + len(logs.items[0].payload)
     assert receiver.errors == []
 
 

@@ -81,6 +81,16 @@ def count(low: int, high: int) -> Check:
     return check
 
 
+def count_or_highest(low: int, high: int) -> Check:
+    """:func:`count`, with None meaning ``high`` (sentry_sdk's None: no limit)."""
+    bounded = count(low, high)
+
+    def check(name: str, value: Any) -> int:
+        return high if value is None else bounded(name, value)
+
+    return check
+
+
 def callable_or_none(name: str, value: Any) -> Callable[..., Any] | None:
     if value is None or callable(value):
         return cast(Callable[..., Any] | None, value)
@@ -111,9 +121,10 @@ def error_types(name: str, value: Any) -> tuple[type[BaseException] | str, ...]:
 
 
 def transport(name: str, value: Any) -> Any:
-    if value is None or callable(getattr(value, "capture_envelope", None)):
+    """A transport object, a transport class, or a function (``scopetel.transport``)."""
+    if value is None or callable(value) or callable(getattr(value, "capture_envelope", None)):
         return value
-    raise TypeError(f"{name} must have a capture_envelope(envelope) method")
+    raise TypeError(f"{name} must have a capture_envelope(envelope) method, or be callable")
 
 
 def choice(*choices: str) -> Check:
@@ -123,6 +134,15 @@ def choice(*choices: str) -> Check:
         return value
 
     return check
+
+
+def or_none(check: Check) -> Check:
+    """``check``, with None also accepted (left unset)."""
+
+    def optional(name: str, value: Any) -> Any:
+        return None if value is None else check(name, value)
+
+    return optional
 
 
 def anything(name: str, value: Any) -> Any:

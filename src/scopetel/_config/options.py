@@ -148,8 +148,8 @@ class Options:
     )
     max_value_length: int = option(
         1024,
-        checks.count(16, 1000000),
-        "Longest string value sent.",
+        checks.count_or_highest(16, 1000000),
+        "Longest string value sent (None: the highest, 1000000).",
         env="SENTRY_MAX_VALUE_LENGTH",
     )
     project_root: str | None = option(
@@ -173,7 +173,8 @@ class Options:
     transport: Any = option(
         None,
         checks.transport,
-        "Object with capture_envelope(envelope).",
+        "A Transport subclass or instance (scopetel.transport), a function f(event), "
+        "or an object with capture_envelope(envelope).",
     )
     transport_queue_size: int = option(
         1000,
@@ -219,6 +220,14 @@ class Options:
         checks.positive,
         "Seconds a transaction waits for children still open when its root ends.",
         env="SENTRY_LATE_CHILDREN_TIMEOUT",
+    )
+    orphan_spans: str = option(
+        "drop",
+        checks.choice("drop", "transactions"),
+        "Local roots that are no entry point (client, producer or internal spans of other "
+        "instrumentations outside any transaction): drop (they still go to OTLP) or send "
+        "each as a transaction.",
+        env="SENTRY_ORPHAN_SPANS",
     )
     # -- sentry_sdk options (issue 11): implemented or accepted -----------------------
     integrations: tuple[Any, ...] = option(
@@ -268,16 +277,22 @@ class Options:
         env="SENTRY_AUTO_SESSION_TRACKING",
     )
     enable_logs: bool = option(
-        False, checks.boolean, "Send Sentry structured logs.", env="SENTRY_ENABLE_LOGS"
+        False,
+        checks.boolean,
+        "Send structured logs: scopetel.logger, logging records, OpenTelemetry log records.",
+        env="SENTRY_ENABLE_LOGS",
     )
     before_send_log: Callable[..., Any] | None = option(
-        None, checks.callable_or_none, "Hook to edit or drop logs."
+        None, checks.callable_or_none, "Hook(log, hint) to edit a log, or drop it (None)."
     )
     enable_metrics: bool = option(
-        True, checks.boolean, "Send sentry_sdk.metrics values.", env="SENTRY_ENABLE_METRICS"
+        True,
+        checks.boolean,
+        "Send scopetel.metrics values to Sentry (OpenTelemetry gets them either way).",
+        env="SENTRY_ENABLE_METRICS",
     )
     before_send_metric: Callable[..., Any] | None = option(
-        None, checks.callable_or_none, "Hook to edit or drop metrics."
+        None, checks.callable_or_none, "Hook(metric, hint) to edit a metric, or drop it (None)."
     )
     spotlight: bool | str | None = option(
         None,
@@ -317,11 +332,37 @@ class Options:
     trace_ignore_status_codes: frozenset[int] = option(
         frozenset(), checks.status_codes, "HTTP status codes whose transactions are not sent."
     )
-    profiles_sample_rate: float | None = inert(None)
-    profiles_sampler: Callable[..., Any] | None = inert(None)
-    profiler_mode: str | None = inert(None)
-    profile_lifecycle: str = inert("manual")
-    profile_session_sample_rate: float | None = inert(None)
+    # -- profiling (issue 16, scopetel._profiling) ----------------------------------------
+    profile_session_sample_rate: float | None = option(
+        None,
+        checks.rate_or_none,
+        "Share of processes that profile (continuous profiling); unset: off.",
+        env="SENTRY_PROFILE_SESSION_SAMPLE_RATE",
+    )
+    profile_lifecycle: str = option(
+        "manual",
+        checks.choice("manual", "trace"),
+        "manual: between start_profiler() and stop_profiler(); trace: while a root span is open.",
+        env="SENTRY_PROFILE_LIFECYCLE",
+    )
+    profiles_sample_rate: float | None = option(
+        None,
+        checks.rate_or_none,
+        "Share of sampled root spans profiled (transaction profiling, as the trace lifecycle).",
+        env="SENTRY_PROFILES_SAMPLE_RATE",
+    )
+    profiles_sampler: Callable[..., Any] | None = option(
+        None, checks.callable_or_none, "Callable giving each root span's profiling rate."
+    )
+    profiler_mode: str | None = option(
+        None,
+        checks.or_none(checks.choice("thread", "gevent", "sleep")),
+        "thread, or gevent (a native sampler thread); unset: gevent when monkey-patched.",
+        env="SENTRY_PROFILER_MODE",
+    )
+    profiler_frequency: int = option(
+        101, checks.count(1, 1000), "Profiler samples per second.", env="SENTRY_PROFILER_FREQUENCY"
+    )
     ignore_spans: Any = inert(None)
     data_collection: Any = inert(None)
     socket_options: Any = inert(None)

@@ -65,7 +65,13 @@ VARIABLES: Final = (
         "`http/protobuf` with a warning. Other `OTEL_EXPORTER_OTLP_*` and `OTEL_BSP_*` "
         "variables work as usual.",
     ),
-    Variable("OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER", "`none`", "As in the SDK when set."),
+    Variable(
+        "OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER",
+        "`none`",
+        "As in the SDK when set, with `init()` too: the `MeterProvider` gets "
+        "`scopetel.metrics` values and the asyncio runtime metrics, the `LoggerProvider` "
+        "(with `enable_logs`) the logs Sentry gets.",
+    ),
     Variable(
         "OTEL_PROPAGATORS",
         f"`{DEFAULT_PROPAGATORS}`",
@@ -151,6 +157,17 @@ def entry_point_name(environ: Mapping[str, str], signal: str, name: str) -> str:
     if name != "otlp":
         return name
     return _PROTOCOLS.get(_protocol(environ, signal) or "grpc", "otlp_proto_grpc")
+
+
+def exporter_entry_points(environ: Mapping[str, str], signal: str) -> list[str]:
+    """The exporter entry points ``OTEL_<SIGNAL>_EXPORTER`` names, as ``init()`` loads
+    them (``otlp`` over ``http/protobuf`` unless a protocol variable says ``grpc``)."""
+    raw = environ.get(f"OTEL_{signal.upper()}_EXPORTER", "")
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if not names or raw.strip().lower() == "none":
+        return []
+    protocol = _PROTOCOLS.get(_protocol(environ, signal) or "", _PROTOCOLS[DEFAULT_PROTOCOL])
+    return [protocol if name == "otlp" else name for name in names]
 
 
 def drop_own_trace_exporter(environ: MutableMapping[str, str]) -> None:

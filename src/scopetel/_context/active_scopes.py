@@ -14,10 +14,14 @@ from scopetel._coerce import dropped
 from scopetel._context import entries, runtime
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, ISOLATION_SCOPE
 from scopetel._context.scope import Scope
+from scopetel._fork_safety import call_in_child
 
 GLOBAL_SCOPE: Final = Scope("global")
 _DEFAULT_ISOLATION: Final = Scope("isolation")
 _DEFAULT_CURRENT: Final = Scope("current")
+# A forked child (a pre-fork server's worker) does not show what its parent did before
+# the fork: breadcrumbs recorded outside any isolation scope stay with the parent.
+call_in_child(_DEFAULT_ISOLATION.clear_breadcrumbs)
 
 
 def get_global_scope() -> Scope:

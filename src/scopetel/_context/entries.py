@@ -60,6 +60,19 @@ def leave(entry: Entry) -> None:
         top = top.previous.get(ENTRY)
 
 
+def leave_innermost(entered: list[Entry]) -> None:
+    """Leave (and remove from ``entered``) the entry of a block entered several times that
+    is nearest the top of this Context's chain; none of them in it (they were entered in
+    another thread or task): nothing to leave here."""
+    entry = runtime.get_current().get(ENTRY)
+    while isinstance(entry, Entry):
+        if any(entry is candidate for candidate in entered):
+            entered.remove(entry)
+            leave(entry)
+            return
+        entry = entry.previous.get(ENTRY)
+
+
 def live(ctx: Context) -> Context:
     """``ctx``, or the nearest Context before it whose entry was not left out of order."""
     entry = ctx.get(ENTRY)

@@ -19,6 +19,8 @@ DSC: Final = create_key(
 CUSTOM_SAMPLING_CONTEXT: Final = create_key("scopetel.custom_sampling_context")
 # the scopetel Span facade of the active span, so get_current_span() returns the same object
 SPAN_FACADE: Final = create_key("scopetel.span_facade")
+# the deprecated sentry_sdk Hub entered by ``with hub:`` (what Hub.current returns there)
+HUB: Final = create_key("scopetel.hub")
 # start_transaction(sampled=True/False): a decision forced on the sampler for that root
 FORCED_SAMPLED: Final = create_key("scopetel.forced_sampled")
 

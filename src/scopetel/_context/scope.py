@@ -2,101 +2,78 @@
 
 A Scope is mutable, like sentry_sdk's: ``scope.set_tag`` changes it for everything
 that holds this scope. *Which* scope is current is not mutable: it is a value in the
-OpenTelemetry Context (see ``_scopes.py``), so a fork made for a request, a task or a
-span is seen only by the code running in that Context.
+OpenTelemetry Context (see ``active_scopes.py``), so a fork made for a request, a task
+or a span is seen only by the code running in that Context.
+
+The members of sentry_sdk's ``Scope`` that need the layers above (the client, spans,
+captures: ``Scope.get_client()``, ``scope.span``, ``scope.start_span()`` …) go through
+``scope_services.SERVICES``, which ``scopetel._scope_services`` installs.
 """
 
 import logging
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from itertools import islice
 from typing import Any, Final, Protocol
 
 from scopetel._coerce import dropped, optional_text, pairs, text
+from scopetel._context import scope_services as _services
+from scopetel._context.scope_data import (
+    DEFAULT_MAX_BREADCRUMBS,
+    Breadcrumb,
+    ErrorProcessor,
+    Event,
+    EventProcessor,
+    Hint,
+    ScopeData,
+    attribute_value,
+    fingerprint_parts,
+    plain,
+    plain_dict,
+    tag_value,
+)
+from scopetel._context.scope_services import ServicedScope
 from scopetel._semconv.relay_fields import LEVELS, level
-from scopetel._serialize import JSONValue, to_json_safe
 from scopetel.attachments import Attachment
 
+__all__ = [
+    "DEFAULT_MAX_BREADCRUMBS",
+    "Breadcrumb",
+    "Event",
+    "EventProcessor",
+    "Hint",
+    "Scope",
+    "ScopeData",
+    "fingerprint_parts",
+    "plain",
+    "plain_dict",
+]
+
 LOGGER: Final = logging.getLogger("scopetel")
-
-Breadcrumb = dict[str, Any]
-Event = dict[str, Any]
-Hint = dict[str, Any]
-EventProcessor = Callable[[Event, Hint], Event | None]
-
-DEFAULT_MAX_BREADCRUMBS = 100
-_MAX_STORED_STRING: Final = 1_000_000  # the highest max_value_length
-_INT64_MIN: Final = -(2**63)  # JSON parsers (and Relay) hold 64-bit integers exactly
-_INT64_END: Final = 2**63
 TRACE_CONTEXT: Final = "trace"  # contexts.trace: built from the active span, not set
-_MAX_FINGERPRINT: Final = 64
+USER_SETTER_DEPRECATED: Final = (
+    "The `Scope.user` setter is deprecated in favor of `Scope.set_user()`."
+)
 
 
-class ScopeData:
-    """The fields of a scope; shared between forks until one of them writes."""
-
-    __slots__ = (
-        "attachments",
-        "breadcrumbs",
-        "contexts",
-        "event_processors",
-        "extras",
-        "fingerprint",
-        "level",
-        "session",
-        "tags",
-        "transaction_name",
-        "transaction_set",
-        "transaction_source",
-        "user",
-    )
-
-    def __init__(self) -> None:
-        self.tags: dict[str, str] = {}
-        self.user: dict[str, Any] | None = None
-        self.contexts: dict[str, dict[str, Any]] = {}
-        self.extras: dict[str, Any] = {}
-        self.level: str | None = None
-        self.fingerprint: list[str] | None = None
-        self.breadcrumbs: deque[Breadcrumb] = deque(maxlen=DEFAULT_MAX_BREADCRUMBS)
-        self.transaction_name: str | None = None
-        self.transaction_source: str | None = None
-        # (trace id, time ns) of a set_transaction_name made inside a span: it renames the
-        # transaction of that trace that was open at that time, and no other
-        self.transaction_set: tuple[int, int] | None = None
-        self.event_processors: list[EventProcessor] = []
-        # release health and attachments (scopetel._sessions, scopetel.attachments)
-        self.attachments: tuple[Attachment, ...] = ()
-        self.session: object | None = None
-
-    def copy(self) -> "ScopeData":
-        data = ScopeData.__new__(ScopeData)  # no copy.copy: this runs on every request
-        data.tags = dict(self.tags)
-        data.user = None if self.user is None else dict(self.user)
-        data.contexts = dict(self.contexts)
-        data.extras = dict(self.extras)
-        data.level = self.level
-        data.fingerprint = self.fingerprint
-        data.breadcrumbs = deque(self.breadcrumbs, maxlen=self.breadcrumbs.maxlen)
-        data.transaction_name = self.transaction_name
-        data.transaction_source = self.transaction_source
-        data.transaction_set = self.transaction_set
-        data.event_processors = list(self.event_processors)
-        data.attachments = self.attachments  # a tuple: shared until replaced
-        data.session = self.session
-        return data
-
-
-class Scope:
+class Scope(ServicedScope):
     """Tags, user, contexts, extras, level, breadcrumbs … applied to captured events."""
 
-    __slots__ = ("_data", "_shared", "kind", "last_event_id", "span_id", "trace_id")
+    __slots__ = (
+        "_data",
+        "_shared",
+        "captured_event_id",
+        "kind",
+        "span_id",
+        "trace_id",
+    )
 
     def __init__(self, kind: str = "current", data: ScopeData | None = None) -> None:
         self.kind = kind  # "global", "isolation" or "current"
         self._data = ScopeData() if data is None else data
         self._shared = data is not None
-        self.last_event_id: str | None = None  # of events captured in this isolation scope
+        self.captured_event_id: str | None = None  # of the last event of this isolation scope
+        self.entered_span: object | None = None  # the span whose entry made this scope
         self.trace_id: int | None = None  # links span-less events of this isolation scope
         self.span_id: int | None = None  # ... and what they propagate as their parent
 
@@ -107,10 +84,34 @@ class Scope:
         child.kind = self.kind
         child._data = self._data
         child._shared = True
-        child.last_event_id = None
+        child.captured_event_id = None
+        child.entered_span = self.entered_span
         child.trace_id = None
         child.span_id = None
         return child
+
+    # -- the active scopes and client, as sentry_sdk's classmethods ----------------------
+    @classmethod
+    def get_current_scope(cls) -> "Scope":
+        return _active("current")
+
+    @classmethod
+    def get_isolation_scope(cls) -> "Scope":
+        return _active("isolation")
+
+    @classmethod
+    def get_global_scope(cls) -> "Scope":
+        return _active("global")
+
+    @classmethod
+    def get_client(cls) -> Any:
+        """The active client (a no-op client before ``init()``)."""
+        return _services.SERVICES.client()
+
+    @classmethod
+    def last_event_id(cls) -> str | None:
+        """The id of the last event captured in the isolation scope."""
+        return _active("isolation").captured_event_id
 
     @property
     def data(self) -> ScopeData:
@@ -125,7 +126,7 @@ class Scope:
 
     def set_tag(self, key: str, value: object) -> None:
         name = key if type(key) is str else text(key, "set_tag key")
-        self._own().tags[name] = value if type(value) is str else _tag_value(value)
+        self._own().tags[name] = value if type(value) is str else tag_value(value)
 
     def set_tags(self, tags: Mapping[str, object]) -> None:
         given: object = tags  # callers pass whatever they got
@@ -134,7 +135,7 @@ class Scope:
             return
         own = self._own().tags
         for key, value in pairs(tags, "set_tags"):
-            own[text(key, "set_tags key")] = _tag_value(value)
+            own[text(key, "set_tags key")] = tag_value(value)
 
     def remove_tag(self, key: str) -> None:
         self._own().tags.pop(text(key, "remove_tag key"), None)
@@ -184,6 +185,20 @@ class Scope:
     def level(self) -> str | None:
         return self._data.level
 
+    @level.setter
+    def level(self, value: str | None) -> None:
+        LOGGER.debug("scopetel: assigning scope.level is deprecated: use set_level()")
+        self.set_level(value)
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        return self._data.user
+
+    @user.setter
+    def user(self, value: Mapping[str, Any] | None) -> None:
+        warnings.warn(USER_SETTER_DEPRECATED, DeprecationWarning, stacklevel=2)
+        self.set_user(value)
+
     @property
     def fingerprint(self) -> list[str] | None:
         return self._data.fingerprint
@@ -195,17 +210,39 @@ class Scope:
             self._own().fingerprint = parts
 
     @property
-    def transaction(self) -> str | None:
-        """The transaction name events captured under this scope carry."""
-        return self._data.transaction_name
+    def transaction(self) -> Any:
+        """The transaction (root span) of this scope's span, as in sentry_sdk 2.x."""
+        return _services.SERVICES.transaction(self)
 
-    def set_transaction_name(
-        self, name: str, source: str | None = None, within: tuple[int, int] | None = None
-    ) -> None:
+    @transaction.setter
+    def transaction(self, value: str) -> None:
+        """Renames the running transaction (deprecated: ``set_transaction_name``)."""
+        LOGGER.debug(
+            "scopetel: assigning scope.transaction is deprecated: use set_transaction_name"
+        )
+        name = text(value, "scope.transaction")
+        own = self._own()
+        own.transaction_name = name
+        own.transaction_set = _services.SERVICES.rename_transaction(self, name, None)
+
+    def set_transaction_name(self, name: str, source: str | None = None) -> None:
+        """Name the events of this scope, and rename the transaction of its span, if any."""
         own = self._own()
         own.transaction_name = text(name, "set_transaction_name")
-        own.transaction_source = optional_text(source, "transaction source") or "custom"
-        own.transaction_set = within if isinstance(within, tuple) else None
+        own.transaction_source = optional_text(source, "transaction source") or None
+        own.transaction_set = _services.SERVICES.rename_transaction(
+            self, own.transaction_name, own.transaction_source
+        )
+
+    def name_transaction_within(
+        self, name: str, source: str, within: tuple[int, int] | None
+    ) -> None:
+        """Name the events of this scope and the transaction of trace ``within[0]`` open at
+        ``within[1]`` (ns): for instrumentations whose span this scope does not hold."""
+        own = self._own()
+        own.transaction_name = text(name, "set_transaction_name")
+        own.transaction_source = optional_text(source, "transaction source") or None
+        own.transaction_set = within
 
     def add_breadcrumb_data(self, crumb: Breadcrumb, max_breadcrumbs: int) -> None:
         """Append an already processed breadcrumb (see ``scopetel.add_breadcrumb``)."""
@@ -229,6 +266,27 @@ class Scope:
             dropped("add_event_processor", given, "not callable; ignored:")
             return
         self._own().event_processors.append(processor)
+
+    def add_error_processor(
+        self, func: Callable[[Event, Any], Event | None], cls: type[BaseException] | None = None
+    ) -> None:
+        """Run ``func(event, exc_info)`` on error events (of exceptions of ``cls`` only)."""
+        given: object = func  # callers pass whatever they got
+        if not callable(given):
+            dropped("add_error_processor", given, "not callable; ignored:")
+            return
+        self._own().event_processors.append(ErrorProcessor(func, cls))
+
+    def set_attribute(self, attribute: str, value: object) -> None:
+        """An attribute of the logs, metrics and streamed spans captured in this scope."""
+        self._own().attributes[text(attribute, "attribute")] = attribute_value(value)
+
+    def set_attributes(self, attributes: Mapping[str, object]) -> None:
+        for key, value in pairs(attributes, "set_attributes"):
+            self.set_attribute(text(key, "attribute"), value)
+
+    def remove_attribute(self, attribute: str) -> None:
+        self._own().attributes.pop(text(attribute, "attribute"), None)
 
     def clear(self) -> None:
         """Forget all data on this scope."""
@@ -271,28 +329,10 @@ class Scope:
         return f"<Scope {self.kind} tags={len(self._data.tags)}>"
 
 
-def plain(value: object) -> JSONValue:
-    """A JSON-safe copy of a value stored on a scope (the application's object is never
-    kept, changed or scrubbed); generous bounds: events apply ``max_value_length`` later."""
-    if type(value) is str:
-        if len(value) <= _MAX_STORED_STRING and value.isascii():
-            return value
-    elif (
-        value is None
-        or type(value) is bool
-        or (type(value) is int and _INT64_MIN <= value < _INT64_END)
-    ):
-        return value
-    return to_json_safe(value, max_depth=10, max_breadth=1000, max_string=_MAX_STORED_STRING)
-
-
-def plain_dict(value: Mapping[Any, object], what: str) -> dict[str, JSONValue]:
-    """:func:`plain` of a mapping, as a dict (string keys; one unreadable: its text)."""
-    converted = plain(value)
-    if isinstance(converted, dict):
-        return converted
-    dropped(what, value, "could not read the entries of")
-    return {"value": converted}
+def _active(kind: str) -> Scope:
+    """The active scope of this kind (``Scope.get_current_scope()`` …)."""
+    scope = _services.SERVICES.scope(kind)
+    return scope if isinstance(scope, Scope) else Scope(kind)
 
 
 class SessionHooks(Protocol):
@@ -313,22 +353,3 @@ class _NoSessions:
 
 SESSION_HOOKS: SessionHooks = _NoSessions()
 """Replaced by ``scopetel._sessions`` when it is imported (the core imports it)."""
-
-
-def _tag_value(value: object) -> str:
-    return value if type(value) is str else text(value, "tag value")
-
-
-def fingerprint_parts(value: object) -> list[str] | None:
-    """A fingerprint as a list of strings (one string is a list of one); None if not one."""
-    if value is None:
-        return None
-    if isinstance(value, str | bytes):
-        return [text(value, "fingerprint")]
-    if isinstance(value, Iterable):
-        try:
-            return [text(part, "fingerprint part") for part in islice(value, _MAX_FINGERPRINT)]
-        except Exception:
-            pass
-    dropped("fingerprint", value, "needs a list of strings; ignored:")
-    return None

@@ -7,13 +7,14 @@ import platform
 import socket
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from scopetel._coerce import dropped, pairs, text
 from scopetel._config.options import Options
 from scopetel._context.scope import Breadcrumb, Event, Scope
+from scopetel._context.scope_data import TagValue
 from scopetel._events.relay_shape import normalize_fields, plain_breadcrumbs, timestamp_or_now
 from scopetel._serialize import to_json_safe, truncate
 from scopetel._version import SDK_NAME, VERSION
@@ -29,7 +30,7 @@ _BUILT_CONTEXTS: Final = frozenset({"trace", "otel", "runtime"})
 
 def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) -> Event:
     """Merge scope data into ``event``; later scopes win, the event's own values win most."""
-    tags: dict[str, str] = {}
+    tags: dict[str, TagValue] = {}
     contexts: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     crumbs: list[Breadcrumb] = []
@@ -61,7 +62,7 @@ def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) ->
     is_transaction = event.get("type") == "transaction"
     if transaction and not event.get("transaction") and not is_transaction:
         event["transaction"] = transaction
-        event["transaction_info"] = {"source": source or "custom"}
+        event["transaction_info"] = {"source": source} if source else {}
     if not is_transaction:  # sentry_sdk sends the list even when it is empty
         own = event.get("breadcrumbs")
         own = own.get("values") if isinstance(own, dict) else own
@@ -151,7 +152,7 @@ def sdk_info() -> dict[str, Any]:
     }
 
 
-def breadcrumb(crumb: Mapping[str, Any] | None, **kwargs: Any) -> Breadcrumb:
+def breadcrumb(crumb: object, **kwargs: Any) -> Breadcrumb:
     """A breadcrumb dict from ``add_breadcrumb``'s arguments, with a float timestamp."""
     result: Breadcrumb = {text(k, "breadcrumb key"): v for k, v in pairs(crumb, "breadcrumb")}
     result.update(kwargs)

@@ -22,6 +22,7 @@ from scopetel._coerce import (
     text,
 )
 from scopetel._context.scope import Breadcrumb, Event, fingerprint_parts
+from scopetel._context.scope_data import TagValue, tag_value
 from scopetel._semconv import relay_fields
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 
@@ -129,12 +130,17 @@ def _normalize_level(event: Event) -> None:
         event["level"] = valid
 
 
-def tags(value: object) -> dict[str, str]:
-    """Tags as Relay keeps them: valid keys, one-line values, none empty."""
-    result: dict[str, str] = {}
+def tags(value: object) -> dict[str, TagValue]:
+    """Tags as Relay keeps them: valid keys, one-line values, none empty; a bool or a
+    64-bit integer as it is (sentry_sdk sends them so; Relay makes them text)."""
+    result: dict[str, TagValue] = {}
     for key, inner in pairs(value, "tags"):
         name = relay_fields.tag_key(text(key, "tag key"))
-        tag = None if inner is None else relay_fields.tag_value(text(inner, "tag value"))
+        if type(inner) is bool or type(inner) is int:
+            kept = tag_value(inner)
+            tag: TagValue | None = kept if type(kept) is not str else relay_fields.tag_value(kept)
+        else:
+            tag = None if inner is None else relay_fields.tag_value(text(inner, "tag value"))
         if name is None or tag is None:
             dropped("tag", key, "has an empty or invalid key or value; left out:")
             continue

@@ -13,7 +13,7 @@ changes, and nothing reachable from the event (the application's own dicts passe
 re-assigns the event's own top-level keys.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from opentelemetry.util.types import AttributeValue
@@ -171,12 +171,48 @@ Step = Callable[[Any, Scrub], Any]
 def scrub_event(event: Event, send_default_pii: bool) -> Event:
     """Scrub an error or transaction event: ``event``, its top-level keys re-assigned."""
     scrub = Scrub(send_default_pii)
+    changed: list[str] = []
     for key, step in _FIELDS.items():
         if key in event:
             new = step(event[key], scrub)
             if new is not event[key]:
                 event[key] = new
+                changed.append(key)
+    if changed:
+        annotate_filtered(event, changed)
     return event
+
+
+def annotate_filtered(event: Event, keys: Iterable[str]) -> None:
+    """``_meta`` for the ``[Filtered]`` values under ``keys`` of the event: Sentry then
+    shows that the SDK's configuration removed them (sentry_sdk's annotation)."""
+    given = event.get("_meta")
+    meta: dict[str, Any] = given if isinstance(given, dict) else {}
+    for key in keys:
+        found = _filtered(event.get(key), 0)
+        if found is not None:
+            meta[key] = found
+    if meta:
+        event["_meta"] = meta
+
+
+def _filtered(value: Any, depth: int) -> dict[str, Any] | None:
+    if type(value) is str:
+        return {"": {"rem": [["!config", "s"]]}} if value == FILTERED else None
+    if depth >= _MAX_DEPTH:
+        return None
+    if type(value) is dict:
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif type(value) is list:
+        items = enumerate(value)
+    else:
+        return None
+    found = {}
+    for key, inner in items:
+        annotation = _filtered(inner, depth + 1)
+        if annotation is not None and key != "":
+            found[str(key)] = annotation
+    return found or None
 
 
 def _value(value: Any, scrub: Scrub) -> Any:

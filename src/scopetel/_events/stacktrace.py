@@ -6,6 +6,9 @@ dict (``filename``, ``abs_path``, ``function``, ``module``, ``lineno``, source c
 
 Frames of scopetel itself and frames that set ``__tracebackhide__`` or
 ``__traceback_hide__`` to a true value are left out, so an event points at user code.
+So is the thread start-up frame (``threading``'s ``_bootstrap_inner``) that heads the
+traceback of an exception escaping ``Thread.run``: the traceback starts at ``run``, as
+with sentry_sdk's threading integration (the same frames, the same grouping).
 """
 
 import linecache
@@ -13,7 +16,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any, Final
@@ -25,6 +28,7 @@ _THIRD_PARTY: Final = re.compile(r"[\\/](?:site|dist)-packages[\\/]")
 _SEPARATORS: Final = re.compile("[" + re.escape(os.sep + (os.altsep or "")) + "]")
 _HIDDEN_PACKAGE: Final = "scopetel"
 _HIDE_FLAGS: Final = ("__tracebackhide__", "__traceback_hide__")
+_THREAD_START: Final = ("threading", "_bootstrap_inner")
 
 _MAX_CONTEXT_LINES: Final = 50
 _MAX_PATH: Final = 4096
@@ -68,6 +72,7 @@ class FrameOptions:
     max_value_length: int = 1024
     project_root: str | None = None
     max_frames: int = 100
+    custom_repr: Callable[[Any], object] | None = None  # the option: repr of variables
 
 
 def frames_from_traceback(
@@ -82,6 +87,8 @@ def frames_from_traceback(
     try:
         entries: list[tuple[FrameType, int | None]] = []
         current = tb
+        if isinstance(current, TracebackType) and _is_thread_start(current.tb_frame):
+            current = current.tb_next
         while isinstance(current, TracebackType):
             if not _is_hidden(current.tb_frame):
                 entries.append((current.tb_frame, current.tb_lineno))
@@ -132,6 +139,10 @@ def _render(
     return frames
 
 
+def _is_thread_start(frame: FrameType) -> bool:
+    return (frame.f_globals.get("__name__"), frame.f_code.co_name) == _THREAD_START
+
+
 def _is_hidden(frame: FrameType) -> bool:
     try:
         module = frame.f_globals.get("__name__")
@@ -174,8 +185,14 @@ def _frame(frame: FrameType, lineno: int | None, options: FrameOptions) -> dict[
             result.update(_source_context(raw_path, lineno, frame.f_globals, options))
     result["in_app"] = is_in_app(module, abs_path or None, options)
     if options.include_local_variables:
-        result["vars"] = _frame_vars(frame, options.max_value_length)
+        result["vars"] = _frame_vars(frame, options.max_value_length, options.custom_repr)
     return result
+
+
+def location(module: str | None, raw_path: str, project_root: str | None) -> tuple[str, str]:
+    """``(filename, abs_path)`` of code at ``raw_path`` (a ``co_filename``), as in frames."""
+    abs_path = _absolute(raw_path)
+    return _filename(module, abs_path, project_root), abs_path
 
 
 def _is_pseudo_path(path: str) -> bool:
@@ -319,7 +336,9 @@ def _cut(text: str, limit: int) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _frame_vars(frame: FrameType, max_value_length: int) -> dict[str, JSONValue]:
+def _frame_vars(
+    frame: FrameType, max_value_length: int, custom_repr: Callable[[Any], object] | None = None
+) -> dict[str, JSONValue]:
     """The frame's local variables as Sentry shows them (Python ``repr`` of values).
 
     In a module-level frame the locals are the module's globals: the dunder names
@@ -347,6 +366,7 @@ def _frame_vars(frame: FrameType, max_value_length: int) -> dict[str, JSONValue]
             max_string=max_value_length,
             max_nodes=_VAR_NODES,
             repr_leaves=True,
+            custom_repr=custom_repr,
         )
         shown += 1
     return result

@@ -9,15 +9,19 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final
 
+from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._pipeline.records import CompactSpan
-from scopetel._semconv import relay_fields
+from scopetel._semconv import http_calls, redis_commands, relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import (
     DB_SYSTEM,
+    HTTP_STATUS_CODE,
     LEGACY_DB_SYSTEM,
     first_str,
+    http_method,
+    http_status_code,
     infer_op_and_description,
     infer_status,
 )
@@ -28,6 +32,7 @@ Json = dict[str, Any]
 _INSTRUMENTATION_PREFIX: Final = "opentelemetry.instrumentation."
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**63 - 1
+_REDIS_OP: Final = "db.redis"
 
 
 def _explicit_str(span: CompactSpan, key: str) -> str | None:
@@ -64,8 +69,27 @@ def op_and_description(span: CompactSpan) -> tuple[str | None, str | None]:
         if explicit_description is not None:
             return explicit_op, explicit_description
         return explicit_op, None if span.name == explicit_op else span.name
+    if explicit_op is None and span.scope_name in NATIVE_OPS:
+        return _native_op(span, explicit_description)
     op, description = infer_op_and_description(span.name, span.kind, span.attributes)
+    if op == _REDIS_OP and explicit_description is None:
+        description = redis_commands.description(span.attributes) or description
     return explicit_op or op, explicit_description or description
+
+
+NATIVE_OPS = {"fastapi": "function.fastapi"}
+"""Ops of the internal spans libraries make themselves (FastAPI >= 0.16x: its
+``fastapi.endpoint``/``dependencies``/``serialization`` spans), by tracer name."""
+
+
+def _native_op(span: CompactSpan, description: str | None) -> tuple[str | None, str | None]:
+    if span.kind is not SpanKind.INTERNAL:
+        op, inferred = infer_op_and_description(span.name, span.kind, span.attributes)
+        return op, description or inferred
+    function = span.attributes.get("code.function.name")
+    if description is None:
+        description = f"{span.name} {function}" if isinstance(function, str) else span.name
+    return NATIVE_OPS[span.scope_name], description
 
 
 SCOPETEL_TRACER = "scopetel"  # the instrumentation scope of spans scopetel's API starts
@@ -93,22 +117,74 @@ def _json_scalar(value: object) -> object:
 
 
 def _json_value(value: AttributeValue) -> object:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+    if isinstance(value, str | bytes | int | float) or not isinstance(value, Sequence):
         return _json_scalar(value)
     return [_json_scalar(item) for item in value]
 
 
 def data(span: CompactSpan) -> Json:
-    """Span ``data``: every attribute that is not a scopetel ``sentry.*`` attribute."""
+    """Span ``data``: every attribute that is not a scopetel ``sentry.*`` attribute.
+
+    An outgoing HTTP request carries sentry_sdk's keys (``url`` split from
+    ``http.query`` and ``http.fragment``, ``http.method``, ``http.response.status_code``,
+    ``reason``) instead of the conventions' ones; any HTTP status code is
+    ``http.response.status_code``, the key Sentry reads.
+    """
+    attributes = span.attributes
     result: Json = {
-        key: _json_value(value) for key, value in span.attributes.items() if attrs.is_data(key)
+        key: _json_value(value) for key, value in attributes.items() if attrs.is_data(key)
     }
     if LEGACY_DB_SYSTEM not in result:
         # Sentry's query insights read db.system; stable semconv renamed it.
-        system = first_str(span.attributes, DB_SYSTEM)
+        system = first_str(attributes, DB_SYSTEM)
         if system is not None:
             result[LEGACY_DB_SYSTEM] = system
+    if span.kind is SpanKind.CLIENT and http_method(attributes) is not None:
+        for key in http_calls.REPLACED:
+            result.pop(key, None)
+        result.update(http_calls.client_data(attributes))
+    else:
+        code = http_status_code(attributes)
+        if code is not None:
+            for key in HTTP_STATUS_CODE:
+                result.pop(key, None)
+            result[http_calls.STATUS_CODE] = code
+    if attrs.THREAD_ID in result:  # profiling links: Sentry wants the id as a string
+        result[attrs.THREAD_ID] = str(result[attrs.THREAD_ID])
     return result
+
+
+def http_status(span: CompactSpan) -> int | None:
+    """The HTTP status code a span recorded (a request served or made), if any."""
+    return http_status_code(span.attributes)
+
+
+def status_tags(span: CompactSpan, span_status: str | None) -> dict[str, str]:
+    """The tags sentry_sdk gives a span: ``status`` and ``http.status_code``."""
+    result: dict[str, str] = {}
+    if span_status is not None:
+        result["status"] = span_status
+    code = http_status(span)
+    if code is not None:
+        result["http.status_code"] = str(code)
+    return result
+
+
+def _classic_data(span: CompactSpan) -> Json:
+    """``data`` in a transaction: the profiler id (``_profiling``) under sentry-sdk's key."""
+    result = data(span)
+    if attrs.PROFILER_ID in result:
+        result[PROFILER_ID_DATA] = result.pop(attrs.PROFILER_ID)
+    return result
+
+
+PROFILER_ID_DATA: Final = "profiler_id"
+
+
+def profile_context(root: CompactSpan) -> Json | None:
+    """``contexts.profile`` of a transaction whose root ran while the profiler sampled."""
+    profiler_id = root.attributes.get(attrs.PROFILER_ID)
+    return {"profiler_id": profiler_id} if isinstance(profiler_id, str) else None
 
 
 def tags(span: CompactSpan) -> dict[str, str]:
@@ -159,6 +235,7 @@ def _span_id(span_id: int) -> str:
 def to_transaction_span(span: CompactSpan) -> Json:
     """An entry of a transaction event's ``spans`` list."""
     op, description = op_and_description(span)
+    span_status = status(span)
     result: Json = {
         "trace_id": _trace_id(span),
         "span_id": _span_id(span.span_id),
@@ -167,10 +244,9 @@ def to_transaction_span(span: CompactSpan) -> Json:
         "start_timestamp": _seconds(span.start_ns),
         "timestamp": _seconds(span.end_ns),
         "origin": origin(span),
-        "tags": tags(span),
-        "data": data(span),
+        "tags": {**status_tags(span, span_status), **tags(span)},
+        "data": _classic_data(span),
     }
-    span_status = status(span)
     if span_status is not None:
         result["status"] = span_status
     if span.parent_span_id is not None:
@@ -190,7 +266,7 @@ def to_trace_context(root: CompactSpan) -> Json:
         "parent_span_id": None if parent is None else _span_id(parent),
         "description": _explicit_str(root, attrs.DESCRIPTION),
         "origin": origin(root),
-        "data": data(root),
+        "data": _classic_data(root),
     }
     root_status = status(root)
     if root_status is not None:

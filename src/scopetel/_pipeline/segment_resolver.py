@@ -9,6 +9,10 @@ recently placed spans (bounded) for children exported later. A span still waitin
 when it expires, or on ``flush``, is streamed as a segment of its own, like
 ``SpanStreamProcessor`` does for a span whose parent already left; its
 ``parent_span_id`` still links it into the trace.
+
+Orphans (``_pipeline.roots``: a local root that is not an entry point, and what is
+placed under it) are placed like any span, so their children are recognised, but
+not returned for sending unless ``send_orphans``.
 """
 
 import time
@@ -18,6 +22,7 @@ from typing import Final
 
 from scopetel._pipeline.mapping import transaction_name_and_source
 from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.roots import is_entry_point
 from scopetel._pipeline.span_stream import StreamedSpan
 
 Segment = tuple[int, str]  # root span id, segment name
@@ -25,6 +30,7 @@ Segment = tuple[int, str]  # root span id, segment name
 MAX_KNOWN: Final = 10_000
 MAX_WAITING: Final = 10_000
 MAX_WAIT_S: Final = 30.0
+ORPHAN: Final[Segment] = (0, "")
 
 
 class SegmentResolver:
@@ -35,6 +41,7 @@ class SegmentResolver:
         max_known: int = MAX_KNOWN,
         max_waiting: int = MAX_WAITING,
         max_wait_s: float = MAX_WAIT_S,
+        send_orphans: bool = False,
     ) -> None:
         self._known: OrderedDict[int, Segment] = OrderedDict()
         self._waiting: dict[int, list[tuple[CompactSpan, float]]] = {}  # parent id -> spans
@@ -42,6 +49,7 @@ class SegmentResolver:
         self._max_known = max_known
         self._max_waiting = max_waiting
         self._max_wait_s = max_wait_s
+        self._send_orphans = send_orphans
 
     @property
     def waiting(self) -> int:
@@ -54,7 +62,7 @@ class SegmentResolver:
         for span in spans:
             parent = span.parent_span_id
             if span.is_local_root or parent is None:
-                ready.append((span, (span.span_id, transaction_name_and_source(span)[0])))
+                ready.append((span, self._root_segment(span)))
             elif parent in self._known:
                 ready.append((span, self._known[parent]))
             else:
@@ -68,11 +76,17 @@ class SegmentResolver:
         """Stream every waiting span now (as its own segment when still unplaced)."""
         return self._expire(time.monotonic(), force=True)
 
+    def _root_segment(self, root: CompactSpan) -> Segment:
+        if self._send_orphans or is_entry_point(root.kind, root.parent_is_remote, root.scope_name):
+            return (root.span_id, transaction_name_and_source(root)[0])
+        return ORPHAN
+
     def _place(self, ready: list[tuple[CompactSpan, Segment]]) -> list[StreamedSpan]:
         placed: list[StreamedSpan] = []
         while ready:
             span, segment = ready.pop()
-            placed.append((span, segment[0], segment[1]))
+            if segment is not ORPHAN:
+                placed.append((span, segment[0], segment[1]))
             self._remember(span.span_id, segment)
             children = self._waiting.pop(span.span_id, None)
             if children:

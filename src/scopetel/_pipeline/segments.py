@@ -16,8 +16,11 @@ to its sink once the root has ended and no descendant is open. Policy:
   emitted as it is, or, if its root never ended, its buffered spans are dropped.
 * Every sampled span that ends is in exactly one emitted ``Segment`` or counted
   once through ``on_drop(reason, "span", n)`` (and a dropped root also as one
-  ``"transaction"``). One daemon thread, started with the first segment, handles
-  the timeouts; sinks are always called outside the lock.
+  ``"transaction"``) — except orphans (``_pipeline.roots``): a local root that is
+  not an entry point, and its descendants, are only remembered by id while open,
+  never buffered, never emitted nor counted (unless ``send_orphans``). One daemon
+  thread, started with the first segment, handles the timeouts; sinks are always
+  called outside the lock.
 
 Span streaming (no segment buffers) is ``_span_stream.SpanStreamProcessor``.
 """
@@ -45,6 +48,7 @@ from scopetel._pipeline.records import (
     Segment,
     sampled_span_id,
 )
+from scopetel._pipeline.roots import MAX_OPEN_ORPHANS, is_orphan_root, parent_is_orphan
 
 __all__ = [
     "DROP_REASON",
@@ -125,6 +129,7 @@ class SegmentProcessor(SpanProcessor):
         late_children_timeout: float = 10.0,
         max_open_segments: int = 10_000,
         max_segment_age: float = 15 * 60.0,
+        send_orphans: bool = False,
     ) -> None:
         _positive("max_spans_per_segment", max_spans_per_segment)
         _positive("late_children_timeout", late_children_timeout)
@@ -136,6 +141,7 @@ class SegmentProcessor(SpanProcessor):
         self._late_timeout = late_children_timeout
         self._max_segments = max_open_segments
         self._max_age = max_segment_age
+        self._send_orphans = send_orphans
         self._reset()
         reset_in_child(self._reset)
 
@@ -147,6 +153,7 @@ class SegmentProcessor(SpanProcessor):
         self._members: dict[int, _Pending] = {}  # span id -> segment, spans buffered or open
         self._pending: dict[int, _Pending] = {}  # root span id -> segment, oldest first
         self._waiting: dict[int, float] = {}  # root span id -> deadline, earliest first
+        self._orphans: set[int] = set()  # open spans of orphan trees (never buffered)
         self._in_flight = 0
         self._reaper: threading.Thread | None = None
         self._closed = False
@@ -165,58 +172,87 @@ class SegmentProcessor(SpanProcessor):
                         segment.open_ids.add(span_id)
                         self._members[span_id] = segment
                         return
-            segment = _Pending(span_id, local_parent, ContextValues.of(parent_context))
-            with self._lock:
-                if len(self._pending) >= self._max_segments:
-                    return  # not buffered: counted as dropped when it ends
-                if not self._pending:
-                    self._wake_reaper.notify()  # the reaper may be waiting without a deadline
-                self._pending[span_id] = segment
-                self._members[span_id] = segment
-                if self._reaper is None:
-                    self._reaper = threading.Thread(
-                        target=self._reap, name="scopetel-segments", daemon=True
-                    )
-                    self._reaper.start()
+                    orphan = parent.span_id in self._orphans
+                if orphan or (
+                    not self._send_orphans and parent_is_orphan(parent_context, parent.span_id)
+                ):
+                    self._add_orphan(span_id)
+                    return
+            elif not self._send_orphans and is_orphan_root(span):
+                self._add_orphan(span_id)
+                return
+            self._open(_Pending(span_id, local_parent, ContextValues.of(parent_context)))
         except Exception:  # guarded in the body: no wrapper call per span
             report_internal_error("SegmentProcessor.on_start")
 
+    def _open(self, segment: _Pending) -> None:
+        span_id = segment.root_span_id
+        with self._lock:
+            if len(self._pending) >= self._max_segments:
+                return  # not buffered: counted as dropped when it ends
+            if not self._pending:
+                self._wake_reaper.notify()  # the reaper may be waiting without a deadline
+            self._pending[span_id] = segment
+            self._members[span_id] = segment
+            if self._reaper is None:
+                self._reaper = threading.Thread(
+                    target=self._reap, name="scopetel-segments", daemon=True
+                )
+                self._reaper.start()
+
+    def _add_orphan(self, span_id: int) -> None:
+        with self._lock:
+            if len(self._orphans) < MAX_OPEN_ORPHANS:
+                self._orphans.add(span_id)
+
     def on_end(self, span: ReadableSpan) -> None:
         try:
-            compact = None if self._closed else CompactSpan.if_sampled(span)
-            if compact is None:
+            if self._orphans and self._ended_orphan(span):
                 return
-            span_id = compact.span_id
-            ready: list[Segment] = []
-            lost = 0
-            with self._lock:
-                segment = self._members.get(span_id)
-                if segment is None:
-                    lost = 1
-                else:
-                    segment.open_ids.discard(span_id)
-                    if span_id == segment.root_span_id and not segment.continuation:
-                        segment.root = compact
-                        segment.at_end = ContextValues.of(None)
-                        if segment.open_ids:
-                            self._waiting[span_id] = time.monotonic() + self._late_timeout
-                            self._wake_reaper.notify()
-                    elif len(segment.spans) < self._max_spans:
-                        segment.spans.append(compact)
-                    else:
-                        segment.dropped += 1
-                        del self._members[span_id]
-                        lost = 1
-                    if not segment.open_ids and (segment.root is not None or segment.continuation):
-                        ready, _ = self._take(segment, final=True)
-                if ready:
-                    self._in_flight += 1
-            if lost:
-                self._report_drop(1, root=segment is None and compact.is_local_root)
-            if ready:
-                self._deliver(ready, 0)
+            compact = None if self._closed else CompactSpan.if_sampled(span)
+            if compact is not None:
+                self._end(compact)
         except Exception:  # guarded in the body: no wrapper call per span
             report_internal_error("SegmentProcessor.on_end")
+
+    def _ended_orphan(self, span: ReadableSpan) -> bool:
+        context = span.context
+        with self._lock:
+            if context is not None and context.span_id in self._orphans:
+                self._orphans.discard(context.span_id)
+                return True
+        return False
+
+    def _end(self, compact: CompactSpan) -> None:
+        span_id = compact.span_id
+        ready: list[Segment] = []
+        lost = 0
+        with self._lock:
+            segment = self._members.get(span_id)
+            if segment is None:
+                lost = 1
+            else:
+                segment.open_ids.discard(span_id)
+                if span_id == segment.root_span_id and not segment.continuation:
+                    segment.root = compact
+                    segment.at_end = ContextValues.of(None)
+                    if segment.open_ids:
+                        self._waiting[span_id] = time.monotonic() + self._late_timeout
+                        self._wake_reaper.notify()
+                elif len(segment.spans) < self._max_spans:
+                    segment.spans.append(compact)
+                else:
+                    segment.dropped += 1
+                    del self._members[span_id]
+                    lost = 1
+                if not segment.open_ids and (segment.root is not None or segment.continuation):
+                    ready, _ = self._take(segment, final=True)
+            if ready:
+                self._in_flight += 1
+        if lost:
+            self._report_drop(1, root=segment is None and compact.is_local_root)
+        if ready:
+            self._deliver(ready, 0)
 
     def _report_drop(self, quantity: int, *, root: bool) -> None:
         with guard("SegmentProcessor.on_drop"):
@@ -261,22 +297,23 @@ class SegmentProcessor(SpanProcessor):
         return segments, lost
 
     def _deliver(self, segments: list[Segment], lost: int) -> None:
-        """Hand segments to the sink outside the lock; one ``_in_flight`` unit."""
+        """Hand segments to the sink outside the lock; one ``_in_flight`` unit, released
+        when the sink is done (possibly later, in a helper thread: ``run_suppressed``)."""
 
         def deliver() -> None:
-            if lost:
-                self._report_drop(lost, root=False)
-            for segment in segments:
-                with guard("SegmentProcessor sink"):
-                    self.sink(segment)
+            try:
+                if lost:
+                    self._report_drop(lost, root=False)
+                for segment in segments:
+                    with guard("SegmentProcessor sink"):
+                        self.sink(segment)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+                    if not self._in_flight:
+                        self._delivered.notify_all()
 
-        try:
-            run_suppressed(deliver)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-                if not self._in_flight:
-                    self._delivered.notify_all()
+        run_suppressed(deliver)
 
     def _take_due(self, now: float) -> tuple[list[Segment], int]:
         """Segments whose late children or age ran out (under the lock)."""

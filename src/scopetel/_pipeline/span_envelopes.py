@@ -16,6 +16,7 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 from scopetel._client import Client, now_iso
 from scopetel._config.options import Options
 from scopetel._events.scrubber import Scrub
+from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guarded
 from scopetel._pipeline.mapping import to_span_v2, transaction_name_and_source, typed
 from scopetel._pipeline.records import CompactSpan
@@ -113,10 +114,19 @@ def root_dsc(span: CompactSpan, segment_name: str, options: Options) -> DynamicS
 class StreamEmitter:
     """The sink of ``SpanStreamProcessor`` in ``trace_lifecycle="stream"`` mode."""
 
-    def __init__(self, client: Client, resource: Resource | None) -> None:
+    def __init__(self, client: Client, resource_of: Callable[[], Resource | None]) -> None:
         self._client = client
-        self._common = common_attributes(client.options, resource)
-        self._common["sentry.trace_lifecycle"] = typed("stream")
+        self._resource_of = resource_of
+        self._common: dict[str, Json] = {}
+        self._describe_process()
+        reset_in_child(self._describe_process)
+
+    def _describe_process(self) -> None:
+        """The attributes common to this process's spans; again in a forked child, whose
+        resource OpenTelemetry re-derives (``service.instance.id``)."""
+        common = common_attributes(self._client.options, self._resource_of())
+        common["sentry.trace_lifecycle"] = typed("stream")
+        self._common = common
 
     @guarded(None)
     def emit(self, spans: list[StreamedSpan]) -> None:

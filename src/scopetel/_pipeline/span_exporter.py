@@ -68,7 +68,7 @@ class SentrySpanExporter(SpanExporter):
     def _reset(self) -> None:
         """Start empty (also in a forked child: spans waiting in the parent are its own)."""
         self._lock = threading.Lock()
-        self._segments = SegmentResolver()
+        self._segments = SegmentResolver(send_orphans=self._options.orphan_spans == "transactions")
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._closed or self._transport is None:

@@ -10,7 +10,9 @@ that goes to the sink when it has ``batch_size`` spans, when a segment root ends
 Envelope framing (at most 1000 items per ``span`` item) happens in the exporter.
 
 A span whose local parent has already ended is streamed as a segment of its own
-(its ``parent_span_id`` still links it into the trace).
+(its ``parent_span_id`` still links it into the trace). Orphans (``_pipeline.roots``)
+are followed as one shared ``ORPHAN`` segment while open and never streamed, unless
+``send_orphans``.
 """
 
 import threading
@@ -24,6 +26,8 @@ from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guard, guarded, run_suppressed
 from scopetel._pipeline.mapping import transaction_name_and_source
 from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.redundant import is_redundant
+from scopetel._pipeline.roots import is_orphan_root, parent_is_orphan
 from scopetel._semconv.naming import segment_name_and_source
 
 StreamedSpan = tuple[CompactSpan, int, str]
@@ -52,6 +56,10 @@ class _OpenSegment:
         return segment_name_and_source(root.name, root.kind, attributes)[0]
 
 
+ORPHAN = _OpenSegment(0, None, "")
+"""The segment of every open span of an orphan tree."""
+
+
 def _resolve(batch: list[tuple[CompactSpan, _OpenSegment]]) -> list[StreamedSpan]:
     names: dict[int, str] = {}
     result: list[StreamedSpan] = []
@@ -72,12 +80,14 @@ class SpanStreamProcessor(SpanProcessor):
         *,
         batch_size: int = 100,
         max_open_spans: int = 100_000,
+        send_orphans: bool = False,
     ) -> None:
         if batch_size < 1 or max_open_spans < 1:
             raise ValueError("batch_size and max_open_spans must be at least 1")
         self._sink = sink
         self._batch_size = batch_size
         self._max_open = max_open_spans  # oldest forgotten first: they stream as own segments
+        self._send_orphans = send_orphans
         self._closed = False
         self._reset()
         reset_in_child(self._reset)
@@ -94,24 +104,33 @@ class SpanStreamProcessor(SpanProcessor):
         if self._closed or context is None or not context.trace_flags.sampled:
             return
         parent = span.parent
-        with self._lock:
-            segment = None
-            if parent is not None and not parent.is_remote:
+        local_parent = parent is not None and not parent.is_remote
+        segment = None
+        if parent is not None and local_parent:
+            with self._lock:
                 segment = self._open.get(parent.span_id)
-            if segment is None:
-                segment = _OpenSegment(context.span_id, span, span.name)
+            if segment is None and not self._send_orphans:
+                segment = ORPHAN if parent_is_orphan(parent_context, parent.span_id) else None
+        elif not self._send_orphans and is_orphan_root(span):
+            segment = ORPHAN
+        if segment is None:
+            segment = _OpenSegment(context.span_id, span, span.name)
+        with self._lock:
             self._open[context.span_id] = segment
             if len(self._open) > self._max_open:  # spans that never end must not pile up
                 del self._open[next(iter(self._open))]
 
     @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
-        compact = None if self._closed else CompactSpan.if_sampled(span)
-        if compact is None:
+        context = span.context
+        if self._closed or context is None or not context.trace_flags.sampled:
             return
-        span_id = compact.span_id
+        span_id = context.span_id
         with self._lock:
             segment = self._open.pop(span_id, None)
+        compact = None if segment is ORPHAN else CompactSpan.from_readable(span)
+        if compact is None or (segment is not None and is_redundant(compact)):
+            return
         is_root = segment is None or segment.root_span_id == span_id
         if segment is None:
             segment = _OpenSegment(span_id, None, compact.name)

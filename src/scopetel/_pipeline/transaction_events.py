@@ -16,6 +16,9 @@ from scopetel._events.assembly import apply_scopes, finalize, run_event_processo
 from scopetel._events.relay_shape import INTERNAL_ERROR_REASON
 from scopetel._internal_errors import guarded
 from scopetel._pipeline import mapping as mapping
+from scopetel._pipeline.query_layers import lower_layers
+from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.redundant import parent_of, without_redundant
 from scopetel._pipeline.segments import Segment
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
 
@@ -91,18 +94,40 @@ def transaction_event(segment: Segment) -> Event:
     """The transaction event of a segment, before scopes and common fields."""
     root = segment.root
     name, source = mapping.transaction_name_and_source(root)
+    spans, moved = without_redundant(segment.spans)
+    lower = lower_layers(spans)  # a statement recorded twice (SQLAlchemy over a driver)
+    if lower:
+        spans = [span for span in spans if span.span_id not in lower]
+        moved = {**moved, **lower}
+    contexts: dict[str, Any] = {"trace": mapping.to_trace_context(root)}
+    tags = mapping.tags(root)
+    code = mapping.http_status(root)
+    if code is not None:  # as sentry_sdk's set_http_status on a transaction
+        contexts["response"] = {"status_code": code}
+        tags.setdefault("http.status_code", str(code))
     event: Event = {
         "type": "transaction",
         "transaction": name,
         "transaction_info": {"source": source},
         "start_timestamp": root.start_ns / 1e9,
         "timestamp": root.end_ns / 1e9,
-        "contexts": {"trace": mapping.to_trace_context(root)},
-        "spans": [mapping.to_transaction_span(span) for span in segment.spans],
+        "contexts": contexts,
+        "spans": [_transaction_span(span, moved) for span in spans],
         "measurements": mapping.measurements(root),
-        "tags": mapping.tags(root),
+        "tags": tags,
     }
+    profile = mapping.profile_context(root)
+    if profile is not None:  # profiling: the flame graph under the transaction
+        event["contexts"]["profile"] = profile
     return event
+
+
+def _transaction_span(span: CompactSpan, moved: dict[int, int]) -> Event:
+    found = mapping.to_transaction_span(span)
+    if moved and span.parent_span_id in moved:
+        parent = parent_of(span, moved)
+        found["parent_span_id"] = None if parent is None else f"{parent:016x}"
+    return found
 
 
 def segment_dsc(segment: Segment, event: Event, client: Client) -> DynamicSamplingContext:
@@ -142,7 +167,8 @@ def _apply_scope_name(event: Event, segment: Segment, scopes: Iterable[Scope]) -
         trace_id, at_ns = marker
         if trace_id == root.trace_id and root.start_ns <= at_ns <= root.end_ns:
             event["transaction"] = data.transaction_name
-            event["transaction_info"] = {"source": data.transaction_source or "custom"}
+            if data.transaction_source:  # None: the source stays (sentry_sdk's rename)
+                event["transaction_info"] = {"source": data.transaction_source}
 
 
 def _count_lost(client: Client, segment: Segment) -> None:

@@ -148,7 +148,8 @@ def _path_only(target: str) -> str:
     return target.partition("?")[0].partition("#")[0]
 
 
-def _client_url(attrs: Attrs) -> str | None:
+def client_url(attrs: Attrs) -> str | None:
+    """The URL of an outgoing request, without credentials, query or fragment."""
     full = first_str(attrs, URL_FULL)
     if full is not None:
         return scrub_url(full)
@@ -183,7 +184,7 @@ def _http_op_and_description(name: str, kind: SpanKind, attrs: Attrs) -> tuple[s
             where = server_path(attrs)
         return "http.server", f"{method} {where}".strip() if where else name
     if kind is SpanKind.CLIENT:
-        url = _client_url(attrs)
+        url = client_url(attrs)
         return "http.client", f"{method} {url}".strip() if url else name
     return "http", name
 

@@ -30,3 +30,11 @@ _OWN_PREFIXES: Final = (TAG_PREFIX, MEASUREMENT_PREFIX, MEASUREMENT_UNIT_PREFIX)
 def is_data(key: str) -> bool:
     """Whether an attribute is Sentry span ``data`` (not one of scopetel's own)."""
     return key not in _OWN and not key.startswith(_OWN_PREFIXES)
+
+
+# Profiling links (scopetel._profiling sets them while the profiler samples): the profile
+# session a span ran under, and the thread it started on (OpenTelemetry's names; Sentry
+# reads the same keys in span data, the thread id as a string).
+PROFILER_ID: Final = "sentry.profiler_id"  # transaction span data: "profiler_id"
+THREAD_ID: Final = "thread.id"
+THREAD_NAME: Final = "thread.name"

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from opentelemetry import trace as otel_trace
+from opentelemetry._logs import get_logger_provider
 from opentelemetry.sdk._configuration import _OTelSDKConfigurator
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import Sampler
@@ -22,6 +23,7 @@ from scopetel._internal_errors import report_internal_error
 from scopetel._pipeline.private_export import private_export_processor
 from scopetel._setup.entry_points import sampler_rate
 from scopetel._setup.init import configure
+from scopetel._signals import log_processor
 
 
 class ScopetelConfigurator(_OTelSDKConfigurator):
@@ -52,9 +54,12 @@ class ScopetelConfigurator(_OTelSDKConfigurator):
 
         def build(sampler: Sampler, processor: SpanProcessor) -> TracerProvider:
             processors: Sequence[SpanProcessor] = kwargs.get("span_processors") or ()
+            log_processors = kwargs.get("log_record_processors") or ()
             sdk_kwargs = {
                 **kwargs,
                 "span_processors": [processor, *processors],
+                # logs emitted anywhere become Sentry logs, beside OTEL_LOGS_EXPORTER's
+                "log_record_processors": [log_processor.PROCESSOR, *log_processors],
                 # the exporters of OTEL_TRACES_EXPORTER get scrubbed spans, as Sentry does
                 "export_span_processor": private_export_processor(
                     kwargs.get("export_span_processor")
@@ -63,6 +68,7 @@ class ScopetelConfigurator(_OTelSDKConfigurator):
             if not foreign:
                 sdk_kwargs["sampler"] = sampler
             super(ScopetelConfigurator, self)._configure(**sdk_kwargs)  # type: ignore[no-untyped-call]
+            log_processor.mark_installed(get_logger_provider())
             provider = otel_trace.get_tracer_provider()
             if not isinstance(provider, TracerProvider):
                 raise RuntimeError(f"the SDK set no TracerProvider but {provider!r}")

@@ -11,6 +11,7 @@ turns all of it off.
 
 import logging
 import os
+from collections.abc import Mapping
 from importlib.metadata import EntryPoint
 from typing import Any, Final
 
@@ -22,6 +23,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from scopetel._config import otel_env as otel_env
 from scopetel._config.resolution import auto_options
+from scopetel._semconv.redis_commands import record_key
 from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.integrations import PREFIX, disabled_names
 from scopetel._setup.launcher import started_by_opentelemetry_instrument
@@ -64,7 +66,16 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
                 return
             if entry_point.name in disabled_names(options.disabled_integrations):
                 return
+        for name, hook in INSTRUMENTOR_HOOKS.get(entry_point.name, {}).items():
+            kwargs.setdefault(name, hook)
         super().load_instrumentor(entry_point, **kwargs)
+
+
+INSTRUMENTOR_HOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
+    "redis": {"request_hook": record_key},  # the key in descriptions, as sentry_sdk shows it
+}
+"""scopetel's hooks for contrib instrumentations, by entry point name (what
+``RedisIntegration`` and the like give them when ``init()`` enables them)."""
 
 
 class _Once(logging.Filter):

@@ -17,31 +17,36 @@ from typing import Final
 from opentelemetry import propagate  # a module: importable while it loads our propagator
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from scopetel_exporter_sentry.client_reports import DiscardReason
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
+from scopetel._api import add_breadcrumb
 from scopetel._client import Client, get_client, set_client
 from scopetel._coerce import wait_seconds
 from scopetel._config import otel_env
 from scopetel._config.options import Options
 from scopetel._context.active_scopes import get_global_scope
-from scopetel._fork_safety import ForkSafeLock
+from scopetel._fork_safety import ForkSafeLock, call_in_child
 from scopetel._internal_errors import guarded
 from scopetel._pipeline.emitter import Emitter
 from scopetel._pipeline.segments import Segment, SegmentProcessor
+from scopetel._pipeline.span_breadcrumbs import SpanBreadcrumbs
 from scopetel._pipeline.span_envelopes import StreamEmitter
 from scopetel._pipeline.span_stream import SpanStreamProcessor, StreamedSpan
 from scopetel._pipeline.transaction_events import TransactionEmitter
+from scopetel._profiling import session as profiling
 from scopetel._propagation.headers import SENTRY_TRACE_HEADER
 from scopetel._propagation.targets import TargetFilter, Targets
 from scopetel._sessions import tracking as _sessions
 from scopetel._setup import provider as _provider
 from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.resource import resource_context, with_resource_defaults
+from scopetel._setup.signal_providers import ensure_logger_provider, ensure_meter_provider
 from scopetel._setup.spotlight import with_spotlight, with_spotlight_defaults
 from scopetel._setup.startup_line import startup_line
+from scopetel._signals import sinks as _signals
 from scopetel._tracing.sampler import TracesSampler
 from scopetel._version import CLIENT
 
@@ -76,44 +81,66 @@ def configure(
     options = with_spotlight_defaults(options)
     transport = options.transport
     if transport is None and options.dsn:
-        transport = HttpTransport(
-            Dsn.parse(options.dsn),
-            client=CLIENT,
-            max_queue_items=options.transport_queue_size,
-            http_proxy=options.http_proxy,
-            https_proxy=options.https_proxy,
-            ca_certs=options.ca_certs,
-            keep_alive=options.keep_alive,
-        )
+        transport = http_transport(options)
     client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
-    processor, emitter = _processor(client, installed.provider.resource)
+    processor, emitter = _processor(client, installed.provider)
     sampler = TracesSampler(
         options.traces_sample_rate,
         options.traces_sampler,
         on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
+        count_client_roots=options.orphan_spans == "transactions",
     )
-    get_global_scope().set_context("otel", resource_context(installed.provider.resource))
+    _describe_resource()
     _sessions.on_configure(client)  # release health: the application session
+    ensure_logger_provider(options, installed.provider.resource)
+    ensure_meter_provider(installed.provider.resource)
+    profile_links = profiling.configure(client)  # profiling: none unless configured
     global _emitter
     with _lock:
         old = set_client(client)
         old_emitter, _emitter = _emitter, emitter
+        old_signals = _signals.start(client)  # logs and metrics: the new client's batches
         _provider.switch(
             sampler,
-            [processor, *extra_processors],
+            [*profile_links, processor, SpanBreadcrumbs(add_breadcrumb), *extra_processors],
             timeout_s=min(options.shutdown_timeout, 2.0),
-            drain_to=_transactions(client).put,
+            drain_to=TransactionEmitter(client).emit,
         )
         if not _atexit_registered:
             atexit.register(shutdown)
+            call_in_child(_describe_resource)
             _atexit_registered = True
+    if old_signals is not None:
+        old_signals.close()  # into the old client's transport, before it closes
     if old is not None:
         if old_emitter is not None:  # what the old client had to send, sent by it
             old_emitter.close(min(old.options.shutdown_timeout, 2.0))
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
+
+
+def _describe_resource() -> None:
+    """``contexts.otel``: the provider's resource. Also in every forked child, after
+    OpenTelemetry (1.44+) re-derived its process-dependent attributes there: each
+    pre-fork worker reports its own ``service.instance.id`` and ``process.pid``."""
+    provider = _provider.installed_provider()
+    if provider is not None:
+        get_global_scope().set_context("otel", resource_context(provider.resource))
+
+
+def http_transport(options: Options) -> HttpTransport:
+    """The transport to the DSN of ``options`` (which must have one)."""
+    return HttpTransport(
+        Dsn.parse(options.dsn or ""),
+        client=CLIENT,
+        max_queue_items=options.transport_queue_size,
+        http_proxy=options.http_proxy,
+        https_proxy=options.https_proxy,
+        ca_certs=options.ca_certs,
+        keep_alive=options.keep_alive,
+    )
 
 
 def _with_tracing_switch(options: Options) -> Options:
@@ -149,20 +176,23 @@ def _active_targets() -> Targets:
 
 
 def _processor(
-    client: Client, resource: Resource
+    client: Client, provider: TracerProvider
 ) -> tuple[SpanProcessor, Emitter[Segment] | Emitter[list[StreamedSpan]]]:
     """Segments → transactions, or, with ``trace_lifecycle="stream"``, spans as they end;
     and the emitter that builds and sends them in the background."""
     options = client.options
+    send_orphans = options.orphan_spans == "transactions"
     if options.trace_lifecycle == "stream":
-        spans = Emitter(StreamEmitter(client, resource).emit, _count_spans(client))
-        return SpanStreamProcessor(spans.put), spans
+        stream = StreamEmitter(client, lambda: provider.resource)
+        spans = Emitter(stream.emit, _count_spans(client))
+        return SpanStreamProcessor(spans.put, send_orphans=send_orphans), spans
     transactions = _transactions(client)
     processor = SegmentProcessor(
         sink=transactions.put,
         on_drop=client.record_lost,
         max_spans_per_segment=options.max_spans,
         late_children_timeout=options.late_children_timeout,
+        send_orphans=send_orphans,
     )
     return processor, transactions
 
@@ -190,6 +220,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
         return True
     timeout = wait_seconds(timeout, "flush timeout", client.options.shutdown_timeout)
     deadline = time.monotonic() + timeout
+    profiling.flush()  # profiling: the chunk being filled
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
@@ -197,6 +228,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     if emitter is not None:  # the transactions that were ready, built and queued
         emitter.flush(max(0.0, deadline - time.monotonic()))
     _sessions.flush()  # release health: the aggregates counted so far
+    _signals.flush()  # logs and metrics waiting in their batches
     return client.flush(max(0.0, deadline - time.monotonic()))
 
 
@@ -219,6 +251,7 @@ def shutdown() -> None:
     if client is None:
         return
     deadline = time.monotonic() + client.options.shutdown_timeout
+    profiling.shutdown(client.options.shutdown_timeout / 2)  # profiling: the last chunk
     done = _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout)
     emitter = _emitter
     if emitter is not None:  # built and handed to the transport before it closes
@@ -226,6 +259,7 @@ def shutdown() -> None:
     if not done:
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
     _sessions.on_shutdown()  # release health: the application session ends at exit
+    _signals.flush()  # logs and metrics waiting in their batches
     client.close(max(0.0, deadline - time.monotonic()))
 
 

@@ -36,6 +36,7 @@ TracesSamplerCallback = Callable[[dict[str, Any]], float | bool]
 
 _DROP: Final = Decision.DROP
 _SAMPLE: Final = Decision.RECORD_AND_SAMPLE
+_CLIENT_KINDS: Final = frozenset({SpanKind.CLIENT, SpanKind.PRODUCER})
 
 
 def as_sample_rate(value: object) -> float | None:
@@ -58,11 +59,15 @@ class TracesSampler(Sampler):
         traces_sample_rate: float | None = None,
         traces_sampler: TracesSamplerCallback | None = None,
         on_root_dropped: Callable[[], None] | None = None,
+        *,
+        count_client_roots: bool = False,
     ) -> None:
         """Raise ValueError / TypeError for invalid arguments (explicit configuration).
 
         ``on_root_dropped`` is told of every root the rate or ``traces_sampler`` turned
-        down while tracing is enabled (for ``sample_rate`` client reports).
+        down while tracing is enabled (for ``sample_rate`` client reports), except
+        ``CLIENT``/``PRODUCER`` roots without a remote parent unless
+        ``count_client_roots``: those are no transactions (``orphan_spans="drop"``).
         """
         rate = None if traces_sample_rate is None else as_sample_rate(traces_sample_rate)
         if traces_sample_rate is not None and rate is None:
@@ -74,6 +79,7 @@ class TracesSampler(Sampler):
         self._rate = rate
         self._traces_sampler = traces_sampler
         self._on_root_dropped = on_root_dropped
+        self._count_client_roots = count_client_roots
         self._warned = False
 
     def should_sample(
@@ -94,7 +100,7 @@ class TracesSampler(Sampler):
                     # The SDK gives a span the *sampler's* attributes: pass them through.
                     return SamplingResult(_SAMPLE, attributes, parent.trace_state)
                 return SamplingResult(_DROP, None, parent.trace_state)
-            return self._sample_root(parent_context, parent_span, trace_id, name, attributes)
+            return self._sample_root(parent_context, parent_span, trace_id, name, attributes, kind)
         except Exception:
             report_internal_error("TracesSampler.should_sample")
             return SamplingResult(_DROP)
@@ -110,6 +116,7 @@ class TracesSampler(Sampler):
         trace_id: int,
         name: str,
         attributes: Attributes,
+        kind: SpanKind | None,
     ) -> SamplingResult:
         if self._traces_sampler is None and self._rate is None:
             return SamplingResult(_DROP)  # tracing is off, whatever the caller decided
@@ -131,17 +138,19 @@ class TracesSampler(Sampler):
         trace_state = None if remote_parent is None else remote_parent.trace_state
         if rate is None:
             if self._traces_sampler is not None:
-                self._root_dropped()
+                self._root_dropped(kind, remote_parent is not None)
             return SamplingResult(_DROP, None, trace_state)
         sample_rand = sample_rand_for(trace_id, incoming_dsc_in(parent_context, trace_id))
         if sample_rand >= rate:
-            self._root_dropped()
+            self._root_dropped(kind, remote_parent is not None)
             return SamplingResult(_DROP, None, trace_state)
         attributes_out = {**(attributes or {}), SAMPLE_RATE: rate, SAMPLE_RAND: sample_rand}
         return SamplingResult(_SAMPLE, attributes_out, trace_state)
 
-    def _root_dropped(self) -> None:
-        if self._on_root_dropped is not None:
+    def _root_dropped(self, kind: SpanKind | None, remote: bool) -> None:
+        if self._on_root_dropped is None:
+            return
+        if remote or self._count_client_roots or kind not in _CLIENT_KINDS:
             self._on_root_dropped()
 
     def _ask_traces_sampler(

@@ -24,7 +24,7 @@ from scopetel._context.active_scopes import current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, SPAN, SPAN_FACADE
 from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
-from scopetel._semconv.conventions import SPAN_STATUSES
+from scopetel._semconv.conventions import SPAN_STATUSES, status_for_http_code
 from scopetel._semconv.relay_fields import measurement_name, measurement_unit
 from scopetel._serialize import safe_repr
 from scopetel._trace_sdk.span import SharedAttributes
@@ -259,16 +259,23 @@ class Span:
     def set_status(self, status: str) -> None:
         status = text(status, "set_status")
         self._otel.set_attribute(attrs.STATUS, status)
+        if not self.is_local_root:  # sentry_sdk tags a child span with its status
+            self._otel.set_attribute(attrs.TAG_PREFIX + "status", status)
         if status == "ok":
             self._otel.set_status(Status(StatusCode.OK))
         else:
             self._otel.set_status(Status(StatusCode.ERROR, status))
 
     def set_http_status(self, http_status: int) -> None:
+        """The response's status code: span data, the ``http.status_code`` tag, and the
+        Sentry status it means (``contexts.response`` of a transaction)."""
         code = _http_status(http_status)
         if code is None:
             return
         self._otel.set_attribute(attrs.HTTP_STATUS, code)
+        self._otel.set_attribute(attrs.TAG_PREFIX + "http.status_code", str(code))
+        if not self.is_local_root:
+            self._otel.set_attribute(attrs.TAG_PREFIX + "status", status_for_http_code(code))
         if code >= 400:
             self._otel.set_status(Status(StatusCode.ERROR))
 
@@ -331,11 +338,9 @@ class Span:
 
     def _context_values(self, current: Context) -> dict[str, object]:
         """What entering this span puts in ``current``."""
-        return {
-            SPAN: self._otel,
-            CURRENT_SCOPE: current_scope_in(current).fork(),
-            SPAN_FACADE: self,
-        }
+        scope = current_scope_in(current).fork()
+        scope.entered_span = self
+        return {SPAN: self._otel, CURRENT_SCOPE: scope, SPAN_FACADE: self}
 
     def __exit__(
         self,

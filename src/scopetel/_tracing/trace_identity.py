@@ -22,6 +22,7 @@ from scopetel._client import get_client
 from scopetel._context import entries
 from scopetel._context.active_scopes import get_isolation_scope
 from scopetel._context.keys import SPAN_FACADE
+from scopetel._context.scope import Scope
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root, dsc_for_scope
 from scopetel._propagation.headers import format_sentry_trace
 from scopetel._propagation.propagator import incoming_dsc_in, outgoing_baggage, sampled_decision
@@ -125,9 +126,10 @@ def scope_dsc() -> DynamicSamplingContext:
     return frozen_dsc(trace_id, lambda: dsc_for_scope(trace_id, options))
 
 
-def scope_trace_ids() -> tuple[int, int]:
-    """The trace and span id linking span-less events of the current isolation scope."""
-    scope = get_isolation_scope()
+def scope_trace_ids(scope: Scope | None = None) -> tuple[int, int]:
+    """The trace and span id linking span-less events of the current (or the given)
+    isolation scope."""
+    scope = get_isolation_scope() if scope is None else scope
     if type(scope.trace_id) is not int or not 0 < scope.trace_id < 1 << 128:
         scope.trace_id = random.getrandbits(128) or 1
         scope.span_id = random.getrandbits(64) or 1

@@ -15,13 +15,12 @@ of the request are those of its transaction. An adopted span's own ``end()`` cal
 held until then (``_web.held_end``), so its duration covers the whole body too.
 """
 
-import contextlib
 import contextvars
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from opentelemetry import propagate
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context, create_key
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
@@ -38,15 +37,16 @@ from scopetel._context.keys import (
 from scopetel._context.scope import Scope
 from scopetel._events.exceptions import was_captured
 from scopetel._internal_errors import guarded
-from scopetel._propagation.headers import extract_incoming
-from scopetel._propagation.propagator import context_with_incoming
+from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._serialize import JSONValue
 from scopetel._sessions import tracking as sessions
 from scopetel._tracing.span import Span
 from scopetel._web.attributes import server_span_attributes, span_name
 from scopetel._web.body import CLOSED, Outcome
 from scopetel._web.held_end import HeldEnd, hold_end
 from scopetel._web.info import RequestInfo
+from scopetel._web.request_body import BodyRecorder, recorder_for
 from scopetel._web.request_data import UserGetter, request_event_processor, send_default_pii
 
 REQUEST: Final = create_key("scopetel.web.request")
@@ -72,6 +72,7 @@ class ServerRequest:
         "_lock",
         "_otel_ctx",
         "_own",
+        "body",
         "finished",
         "info",
         "isolation",
@@ -92,6 +93,7 @@ class ServerRequest:
         self.route_getter: Callable[[], str | None] | None = None  # asked when names are due
         self.status_code: int | None = None
         self.user: UserGetter | None = None  # the framework's user, read only with PII
+        self.body: BodyRecorder | None = None  # the request body as the application reads it
         self.finished = False
         self._own = False
         self._held: HeldEnd | None = None
@@ -150,6 +152,15 @@ class ServerRequest:
             if route:
                 self.set_route(route)
 
+    @guarded(None)
+    def set_transaction_name(self, name: str, source: str) -> None:
+        """Name the transaction and its events other than by route (Flask's endpoints)."""
+        if not name:
+            return
+        ctx = self.span.get_span_context()
+        within = (ctx.trace_id, time.time_ns()) if ctx.is_valid else None
+        self.isolation.name_transaction_within(name, source, within)
+
     def transaction_name(self) -> str | None:
         """``METHOD /route`` once the route is known."""
         self.refresh_route()
@@ -181,6 +192,12 @@ class ServerRequest:
         if error is not None:
             self.capture_exception(error)
             self._mark_failed(error)
+            if self.status_code is None and span.is_recording():
+                # No response started: the server answers 500. An adopted span (FastAPI's
+                # own) would only learn it after its end, which scopetel holds until now.
+                attributes = getattr(span, "attributes", None) or {}
+                if attrs.HTTP_STATUS not in attributes:
+                    span.set_attribute(attrs.HTTP_STATUS, 500)
         sessions.end_request(self.isolation)  # release health: after the error counted
         if span.is_recording():
             if cancelled and error is None:
@@ -233,8 +250,14 @@ def begin(
     """
     ctx = entries.current()
     isolation = get_isolation_scope().fork()
+    # A request's breadcrumbs are its own (as sentry_sdk's web integrations): not the
+    # server's start-up lines, nor what the process recorded outside any request.
+    isolation.clear_breadcrumbs()
     request = ServerRequest(info, isolation, mechanism)
-    processor = request_event_processor(info, lambda: _user_of(request), request.transaction_name)
+    request.body = recorder_for(info)
+    processor = request_event_processor(
+        info, lambda: _user_of(request), request.transaction_name, lambda: _body_of(request)
+    )
     isolation.add_event_processor(processor)
     isolation.set_transaction_name(f"{info.method} {info.path}", "url")
     sessions.begin_request(isolation)  # release health: one request-mode session
@@ -255,7 +278,7 @@ def begin(
     else:
         base = Context({**ctx, **values})
         if not local_parent:
-            base = _continue_incoming(info, base)
+            base = continue_incoming(info.header_lists(), base)
         sampling = Context({**base, CUSTOM_SAMPLING_CONTEXT: dict(sampling_context)})
         request.span = tracer.start_span(
             span_name(info.method, None),
@@ -271,13 +294,9 @@ def begin(
     return request
 
 
-def _continue_incoming(info: RequestInfo, base: Context) -> Context:
-    """``base`` with the incoming trace: OpenTelemetry's propagators, then Sentry's headers."""
-    carrier = info.header_lists()
-    with contextlib.suppress(Exception):  # a third-party propagator failed: read ours below
-        base = propagate.extract(carrier, context=base)
-    incoming = extract_incoming(carrier)
-    return base if incoming is None else context_with_incoming(incoming, base)
+def _body_of(request: ServerRequest) -> JSONValue:
+    recorder = request.body
+    return None if recorder is None else recorder.data()
 
 
 def _user_of(request: ServerRequest) -> dict[str, Any] | None:

@@ -71,11 +71,13 @@ def request_event_processor(
     info: RequestInfo,
     user: UserGetter | None = None,
     route_name: Callable[[], str | None] | None = None,
+    body: Callable[[], Any] | None = None,
 ) -> Callable[[Event, Hint], Event | None]:
     """An event processor adding ``request`` (and, with PII, the client and user) to events.
 
     ``route_name`` names error events after the route when the framework routed after
-    the request's scopes were made (Starlette).
+    the request's scopes were made (Starlette); ``body`` gives the parsed request body
+    read so far (``request.data``), or None.
     """
 
     def process(event: Event, hint: Hint) -> Event:
@@ -88,6 +90,9 @@ def request_event_processor(
         pii = send_default_pii()
         if "request" not in event:
             event["request"] = sentry_request(info, pii=pii, max_length=_max_length())
+            data = body() if body is not None else None
+            if data is not None:
+                event["request"]["data"] = data
         if pii:
             known = user() if user is not None else None
             current = event.get("user")

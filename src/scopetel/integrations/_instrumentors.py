@@ -22,7 +22,8 @@ Rules, per ``init()`` (see :func:`begin`):
 import importlib
 import logging
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any, Final
 
@@ -42,7 +43,8 @@ _hands_off = False
 _first_by_us: set[str] = set()  # targets an integration instrumented first
 _applied: dict[str, dict[str, Any]] = {}  # the options each target was last given here
 _this_init: set[str] = set()  # targets an integration of the current init() enabled
-_waiting: dict[str, dict[str, Any]] = {}  # targets waiting for their library, options
+# targets waiting for their library: options, hooks
+_waiting: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
 
 
 def begin(disabled: Iterable[str], *, hands_off: bool) -> None:
@@ -53,21 +55,29 @@ def begin(disabled: Iterable[str], *, hands_off: bool) -> None:
     _this_init.clear()
 
 
-def instrument(target: str, *, when_imported: str | None = None, **kwargs: Any) -> bool:
+def instrument(
+    target: str,
+    *,
+    when_imported: str | None = None,
+    hooks: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> bool:
     """Enable ``target`` with ``kwargs`` (see the module docstring); whether it is active.
 
     False, with a debug line, when it is disabled, not installed, or its library is
     missing or of an unsupported version. ``when_imported``: the library's module; until
     the application imports it, nothing is imported (the instrumentor would import the
     library: seconds of start-up for libraries installed but unused), and the latest
-    options given are applied then.
+    options given are applied then. ``hooks``: scopetel's own instrumentor arguments
+    (``request_hook`` …), given whenever this call instruments, never a reason to
+    instrument again.
     """
     if when_imported is not None and when_imported not in sys.modules:
         if target in _disabled:
             return False
         with _lock:
             first = target not in _waiting
-            _waiting[target] = dict(kwargs)
+            _waiting[target] = (dict(kwargs), dict(hooks or {}))
         if first:
             wrapt.register_post_import_hook(lambda _: _on_import(target), when_imported)
         return True
@@ -98,6 +108,8 @@ def instrument(target: str, *, when_imported: str | None = None, **kwargs: Any) 
         _applied[target] = dict(kwargs)
         if target in _first_by_us and not target.startswith("scopetel"):
             kwargs.setdefault("tracer_provider", ENTRY_SPAN_PROVIDER)
+        for name, hook in (hooks or {}).items():
+            kwargs.setdefault(name, hook)
         if active:
             instrumentor.uninstrument()
         instrumentor.instrument(**kwargs)
@@ -105,15 +117,46 @@ def instrument(target: str, *, when_imported: str | None = None, **kwargs: Any) 
 
 
 def _on_import(target: str) -> None:
-    """The library of a waiting target was imported: instrument it with its options."""
-    with _lock:
-        kwargs = _waiting.pop(target, None)
-    if kwargs is None or target in _disabled:
+    """The library of a waiting target was imported: instrument it with its options.
+
+    When the library was imported by the instrumentation module itself (its import is
+    still running in this thread), a helper thread instruments it: importing the module
+    there waits for this import to finish.
+    """
+    module_name = _module_of(target)
+    module = sys.modules.get(module_name) if module_name else None
+    if module is not None and getattr(module.__spec__, "_initializing", False):
+        after = threading.Thread(target=_after_import, args=(module_name, target), daemon=True)
+        after.start()
         return
+    with _lock:
+        waiting = _waiting.pop(target, None)
+    if waiting is None or target in _disabled:
+        return
+    kwargs, hooks = waiting
     try:
-        instrument(target, **kwargs)
+        instrument(target, hooks=hooks, **kwargs)
     except Exception:
         report_internal_error(f"instrumenting {target}")
+
+
+def _after_import(module_name: str, target: str) -> None:
+    """In a helper thread: wait until ``module_name`` is imported, then instrument."""
+    try:
+        importlib.import_module(module_name)  # blocks while another thread imports it
+    except Exception:
+        LOGGER.debug("scopetel: %s could not be imported", module_name)
+        return
+    _on_import(target)
+
+
+def _module_of(target: str) -> str | None:
+    """The module that defines the instrumentor of ``target``."""
+    if ":" in target:
+        return target.partition(":")[0]
+    for entry_point in entry_points(group=GROUP, name=target):
+        return entry_point.value.partition(":")[0]
+    return None
 
 
 def _load(target: str) -> Any:

@@ -1,9 +1,9 @@
 """``sentry_sdk.integrations.dedupe``: one event per exception object."""
 
-import contextvars
 import logging
+import threading
 import weakref
-from typing import Any, Final
+from typing import Final
 
 from scopetel._context.scope import Event, Hint
 from scopetel.integrations._base import Integration
@@ -16,12 +16,16 @@ LOGGER: Final = logging.getLogger("scopetel")
 class DedupeIntegration(Integration):
     """Drops an error event whose exception is the one the previous event of the same
     Context carried (captured by hand and by a framework, say); a global event
-    processor. The drop is counted in client reports (``event_processor``)."""
+    processor. The drop is counted in client reports (``event_processor``).
+
+    The last exception is remembered per thread (not in a context variable, which events
+    captured by finalizers during a garbage collection must not set on CPython < 3.12:
+    python/cpython#148891)."""
 
     identifier = "dedupe"
 
     def __init__(self) -> None:
-        self._last_seen: contextvars.ContextVar[Any] = contextvars.ContextVar("last-seen")
+        self._last_seen = threading.local()
 
     @staticmethod
     def setup_once() -> None:
@@ -31,7 +35,7 @@ class DedupeIntegration(Integration):
     def reset_last_seen() -> None:
         integration = get_integration(DedupeIntegration)
         if isinstance(integration, DedupeIntegration):
-            integration._last_seen.set(None)
+            integration._last_seen.error = None
 
 
 def _drop_repeated(event: Event, hint: Hint) -> Event | None:
@@ -40,14 +44,14 @@ def _drop_repeated(event: Event, hint: Hint) -> Event | None:
     if not isinstance(integration, DedupeIntegration) or not exc_info:
         return event
     error = exc_info[1]
-    last = integration._last_seen.get(None)
+    last = getattr(integration._last_seen, "error", None)
     if isinstance(last, weakref.ref):
         last = last()
     if last is not None and last is error:
         LOGGER.debug("scopetel: DedupeIntegration dropped a repeated event for %r", error)
         return None
     try:
-        integration._last_seen.set(weakref.ref(error))
+        integration._last_seen.error = weakref.ref(error)
     except TypeError:
-        integration._last_seen.set(error)
+        integration._last_seen.error = error
     return event

@@ -1,4 +1,5 @@
-"""``sentry_sdk.integrations.logging``: log records as breadcrumbs and error events.
+"""``sentry_sdk.integrations.logging``: log records as breadcrumbs, error events and
+Sentry logs.
 
 ``LoggingIntegration`` enables scopetel's ``scopetel_logging`` instrumentor (in
 ``scopetel-instrumentation-stdlib``).
@@ -35,11 +36,17 @@ def unignore_logger(name: str) -> None:
 
 
 def ignore_logger_for_sentry_logs(name: str) -> None:
-    """Accepted for sentry_sdk compatibility: Sentry logs are not sent from ``logging`` yet."""
+    """Never send records of the logger ``name`` (that exact name) as Sentry logs."""
+    logs = _logs()
+    if logs is not None:
+        logs.ignore_logger_for_sentry_logs(name)
 
 
 def unignore_logger_for_sentry_logs(name: str) -> None:
-    """Accepted for sentry_sdk compatibility (see :func:`ignore_logger_for_sentry_logs`)."""
+    """Undo :func:`ignore_logger_for_sentry_logs`."""
+    logs = _logs()
+    if logs is not None:
+        logs.unignore_logger_for_sentry_logs(name)
 
 
 def _logs() -> ModuleType | None:
@@ -51,16 +58,18 @@ def _logs() -> ModuleType | None:
 
 class LoggingIntegration(InstrumentorIntegration):
     """Records at ``level`` and above become breadcrumbs, at ``event_level`` and above
-    error events (``None``: off), through ``scopetel_logging``.
-
-    Honoured: ``level``, ``event_level``. Accepted without effect (Sentry logs from
-    ``logging`` are not sent yet): ``sentry_logs_level``, ``capture_sentry_logs``.
+    error events, and, with ``enable_logs``, at ``sentry_logs_level`` and above Sentry
+    logs (``None``: off), through ``scopetel_logging``. ``capture_sentry_logs=False``
+    turns Sentry logs from ``logging`` off; otherwise ``enable_logs`` decides.
     """
 
     identifier = "logging"
     instrumentors = ("scopetel_logging",)
-    honoured = {"level": DEFAULT_LEVEL, "event_level": DEFAULT_EVENT_LEVEL}
-    without_effect = {"sentry_logs_level": DEFAULT_LEVEL, "capture_sentry_logs": _UNSET}
+    honoured = {
+        "level": DEFAULT_LEVEL,
+        "event_level": DEFAULT_EVENT_LEVEL,
+        "sentry_logs_level": DEFAULT_LEVEL,
+    }
 
     def __init__(
         self,
@@ -71,7 +80,7 @@ class LoggingIntegration(InstrumentorIntegration):
     ) -> None:
         self.level = level
         self.event_level = event_level
-        self.sentry_logs_level = sentry_logs_level
+        self.sentry_logs_level = None if capture_sentry_logs is False else sentry_logs_level
         self.capture_sentry_logs = capture_sentry_logs
 
     @staticmethod

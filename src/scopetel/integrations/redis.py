@@ -2,14 +2,16 @@
 
 import warnings
 
+from scopetel._semconv.redis_commands import record_key
 from scopetel.integrations._base import require
 from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 
 
 class RedisIntegration(InstrumentorIntegration):
     """A span per command (and pipeline), through OpenTelemetry's redis instrumentation
-    (``opentelemetry-instrumentation-redis``). As in sentry_sdk, a missing ``redis``
-    library is found when ``init()`` sets it up, not on import.
+    (``opentelemetry-instrumentation-redis``), described as sentry_sdk does (``GET
+    'post:1'``, values filtered: its ``request_hook`` records the key). As in sentry_sdk,
+    a missing ``redis`` library is found when ``init()`` sets it up, not on import.
 
     Accepted without effect: ``max_data_size`` (deprecated), ``cache_prefixes`` (no
     cache spans).
@@ -19,6 +21,7 @@ class RedisIntegration(InstrumentorIntegration):
     library = "redis"
     instrumentors = ("redis",)
     without_effect = {"max_data_size": None, "cache_prefixes": []}
+    hooks = {"request_hook": record_key}
 
     def __init__(self, max_data_size: int | None = None, cache_prefixes: list[str] | None = None):
         self.max_data_size = max_data_size

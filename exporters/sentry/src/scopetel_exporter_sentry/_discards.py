@@ -10,6 +10,8 @@ __all__ = ["REPORT_CATEGORY", "REPORT_TYPE", "count_items", "split_limited"]
 
 REPORT_TYPE = "client_report"
 REPORT_CATEGORY = "internal"
+# batches whose size is reported too, in bytes (as sentry_sdk does)
+_BYTE_CATEGORIES = {"log_item": "log_byte", "trace_metric": "trace_metric_byte"}
 
 
 def split_limited(limits: RateLimits, items: Iterable[Item]) -> tuple[list[Item], list[Item]]:
@@ -25,12 +27,17 @@ def count_items(reports: ClientReports, reason: str, items: Iterable[Item]) -> N
     """Record every item (but client reports) as discarded for ``reason``.
 
     A transaction also counts its spans (root included) in the ``span`` category, as
-    Sentry expects; that needs its payload decoded, which only happens on a drop.
+    Sentry expects; that needs its payload decoded, which only happens on a drop. Logs
+    and trace metrics also count their payload's bytes (``log_byte``,
+    ``trace_metric_byte``).
     """
     for item in items:
         if item.type == REPORT_TYPE:
             continue
-        reports.record(reason, data_category(item), item_quantity(item))
+        category = data_category(item)
+        reports.record(reason, category, item_quantity(item))
+        if category in _BYTE_CATEGORIES:
+            reports.record(reason, _BYTE_CATEGORIES[category], len(item.payload))
         if item.type == "transaction":
             reports.record(reason, "span", _span_count(item))
 

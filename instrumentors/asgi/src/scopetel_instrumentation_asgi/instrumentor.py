@@ -8,6 +8,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from scopetel.instrumentation import claim_app, release_app, transaction_style
+from scopetel_instrumentation_asgi.http_errors import HttpErrorsHook, failed_codes
 from scopetel_instrumentation_asgi.middleware import set_transaction_style
 from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
 from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
@@ -19,10 +20,13 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     ``instrument(transaction_style="endpoint")`` names transactions after the endpoint
     Starlette routed to (``module.qualname``, source ``component``), not the route.
-    """
+    ``instrument(failed_request_status_codes={...})`` (or
+    ``SCOPETEL_FAILED_REQUEST_STATUS_CODES``): the ``HTTPException`` status codes
+    reported as errors (default 500-599)."""
 
     _starlette = StarletteHook()
     _uvicorn = UvicornHook()
+    _http_errors = HttpErrorsHook()
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
@@ -30,12 +34,15 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         style = kwargs.get("transaction_style", "url")
         set_transaction_style(transaction_style(style, ("url", "endpoint")))
+        codes = failed_codes(kwargs.get("failed_request_status_codes"))
         claim_app(is_starlette_app)
         self._starlette.enable()
         self._uvicorn.enable()
+        self._http_errors.enable(codes)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         set_transaction_style("url")
         release_app(is_starlette_app)
         self._starlette.disable()
         self._uvicorn.disable()
+        self._http_errors.disable()

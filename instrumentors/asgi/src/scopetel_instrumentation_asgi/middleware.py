@@ -113,7 +113,12 @@ class _Progress:
 
     async def receive(self) -> Message:
         message = await self._receive()
-        if message.get("type") == "http.disconnect" and not self.complete:
+        kind = message.get("type")
+        if kind == "http.request":
+            body = self._request.body
+            if body is not None:
+                body.feed(message.get("body"))
+        elif kind == "http.disconnect" and not self.complete:
             self.disconnected = True
         return message
 

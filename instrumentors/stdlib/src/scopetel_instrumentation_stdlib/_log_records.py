@@ -84,10 +84,10 @@ def log_entry(record: logging.LogRecord) -> dict[str, JSONValue]:
         "message": safe_str(template, MAX_VALUE_LENGTH),
         "formatted": formatted_message(record),
     }
-    args = record.args
-    if args and isinstance(record.msg, str):
-        params = to_json_safe(dict(args) if isinstance(args, dict) else list(args))
-        entry["params"] = params
+    args = record.args  # sent also when there are none ([]), as sentry_sdk sends them
+    entry["params"] = (
+        to_json_safe(dict(args) if isinstance(args, dict) else list(args)) if args else []
+    )
     return entry
 
 

@@ -142,6 +142,15 @@ TABLE: Final[tuple[Setting, ...]] = (
     ),
     Setting(
         "scopetel_logging",
+        "sentry_logs_level",
+        "SCOPETEL_LOGGING_SENTRY_LOGS_LEVEL",
+        logging.INFO,
+        level_or_off,
+        "With `enable_logs`, log records at or above this level become Sentry logs "
+        "(OpenTelemetry log records, also for `OTEL_LOGS_EXPORTER`) (off: none).",
+    ),
+    Setting(
+        "scopetel_logging",
         "ignore_loggers",
         "SCOPETEL_LOGGING_IGNORE",
         (),

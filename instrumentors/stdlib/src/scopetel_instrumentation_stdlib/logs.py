@@ -7,13 +7,14 @@ Usage
 to choose the levels, disable it there and instrument by hand::
 
     import logging
+import threading
     from scopetel_instrumentation_stdlib.logs import LoggingInstrumentor
 
     scopetel.init(dsn=..., disabled_integrations=["logging"])
     LoggingInstrumentor().instrument(level=logging.INFO, event_level=logging.ERROR)
 
-or set ``SCOPETEL_LOGGING_LEVEL`` / ``SCOPETEL_LOGGING_EVENT_LEVEL`` (a level name,
-a number, or ``off``).
+or set ``SCOPETEL_LOGGING_LEVEL`` / ``SCOPETEL_LOGGING_EVENT_LEVEL`` /
+``SCOPETEL_LOGGING_SENTRY_LOGS_LEVEL`` (a level name, a number, or ``off``).
 
 What it does
 ------------
@@ -31,6 +32,9 @@ What it does
   OpenTelemetry's ``suppress_instrumentation``: no loops. :func:`ignore_logger` adds
   a name to a process-wide list, as sentry_sdk's does (that exact name, whether the
   instrumentor is active yet or not).
+- Records at ``sentry_logs_level`` (INFO) and above become Sentry logs when
+  ``enable_logs`` is on, through OpenTelemetry's ``LoggerProvider`` (see
+  ``log_bridge``); :func:`ignore_logger_for_sentry_logs` keeps a logger out of them.
 - ``log_correlation`` (on): every record carries ``trace_id``, ``span_id`` and
   ``trace_sampled`` (see ``log_correlation``).
 
@@ -38,9 +42,9 @@ Records are taken in ``Logger.callHandlers``, so they are captured whatever hand
 are configured, as long as the logger's level lets them through.
 """
 
-import contextvars
 import functools
 import logging
+import threading
 from collections.abc import Callable, Collection
 from typing import Any, Final
 
@@ -51,15 +55,25 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from scopetel import add_breadcrumb, capture_event
 from scopetel.instrumentation import get_client, report_internal_error, was_captured
-from scopetel_instrumentation_stdlib import _log_records
+from scopetel_instrumentation_stdlib import _log_records, log_bridge
 from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._settings import resolve
+from scopetel_instrumentation_stdlib.log_bridge import LogBridge
 from scopetel_instrumentation_stdlib.log_correlation import LogCorrelation
 
 ALWAYS_IGNORED: Final = ("scopetel", "opentelemetry")  # prefixes: no loops, ever
-SETTINGS: Final = ("level", "event_level", "ignore_loggers", "log_correlation")
+SETTINGS: Final = (
+    "level",
+    "event_level",
+    "sentry_logs_level",
+    "ignore_loggers",
+    "log_correlation",
+)
 
-_capturing: Final = contextvars.ContextVar("scopetel_logging_capturing", default=False)
+# A thread-local, not a ContextVar: records are also written by finalizers during a
+# garbage collection, when setting a context variable can crash CPython < 3.12
+# (python/cpython#148891); the flag is set and cleared within one synchronous call.
+_capturing: Final = threading.local()
 _ignored_names: set[str] = set()
 
 
@@ -74,29 +88,48 @@ def unignore_logger(name: str) -> None:
     _ignored_names.discard(name)
 
 
+ignore_logger_for_sentry_logs = log_bridge.ignore_logger
+unignore_logger_for_sentry_logs = log_bridge.unignore_logger
+
+
 class RecordCapture:
     """Decides which records are captured, and captures them."""
 
-    def __init__(self, level: int | None, event_level: int | None, ignored: tuple[str, ...]):
+    def __init__(
+        self,
+        level: int | None,
+        event_level: int | None,
+        ignored: tuple[str, ...],
+        sentry_logs_level: int | None = None,
+    ):
         self.level = level
         self.event_level = event_level
         self.ignored = ignored
-        enabled = [value for value in (level, event_level) if value is not None]
+        self.bridge = None if sentry_logs_level is None else LogBridge(sentry_logs_level)
+        levels = (level, event_level, sentry_logs_level)
+        enabled = [value for value in levels if value is not None]
         self.lowest = min(enabled) if enabled else None
 
     def ignores(self, name: str) -> bool:
         if name.startswith(ALWAYS_IGNORED) or name.strip() in _ignored_names:
             return True
+        return self._ignored_by_config(name)
+
+    def _ignored_by_config(self, name: str) -> bool:
         return any(name == ignored or name.startswith(ignored + ".") for ignored in self.ignored)
 
     def handle(self, record: logging.LogRecord) -> None:
         """Capture ``record`` if it qualifies; never raises."""
         lowest = self.lowest
-        if lowest is None or record.levelno < lowest or _capturing.get():
+        if lowest is None or record.levelno < lowest or getattr(_capturing, "on", False):
             return
-        token = _capturing.set(True)
+        _capturing.on = True
         try:
-            if self.ignores(record.name) or not is_instrumentation_enabled():
+            if record.name.startswith(ALWAYS_IGNORED) or not is_instrumentation_enabled():
+                return
+            if self.bridge is not None and not self._ignored_by_config(record.name):
+                self.bridge.handle(record)  # Sentry logs: sentry_sdk's separate ignore list
+            if self.ignores(record.name):
                 return
             if self.event_level is not None and record.levelno >= self.event_level:
                 self._capture_event(record)
@@ -105,7 +138,7 @@ class RecordCapture:
         except Exception:
             report_internal_error("logging capture")
         finally:
-            _capturing.reset(token)
+            _capturing.on = False
 
     def _capture_event(self, record: logging.LogRecord) -> None:
         client = get_client()
@@ -129,7 +162,12 @@ class LoggingInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def _instrument(self, **kwargs: Any) -> None:
         values = resolve(kwargs, SETTINGS)
-        capture = RecordCapture(values["level"], values["event_level"], values["ignore_loggers"])
+        capture = RecordCapture(
+            values["level"],
+            values["event_level"],
+            values["ignore_loggers"],
+            values["sentry_logs_level"],
+        )
         self._patches = Patches()
         if capture.lowest is not None:
             self._patches.replace(logging.Logger, "callHandlers", _wrap_call_handlers(capture))

@@ -15,6 +15,7 @@ from opentelemetry.trace import Tracer
 
 from scopetel.instrumentation import (
     ContextIterator,
+    RecordingInput,
     RequestInfo,
     ServerRequest,
     begin,
@@ -39,13 +40,18 @@ class ScopetelWSGIMiddleware:
     replace the request's Context with a freshly extracted one.
     """
 
-    def __init__(self, app: WSGIApplication, *, origin: str = ORIGIN) -> None:
+    def __init__(
+        self, app: WSGIApplication, *, origin: str = ORIGIN, mechanism: str = "wsgi"
+    ) -> None:
         self.origin = origin
+        self.mechanism = mechanism  # exception mechanism type of unhandled errors
         self._tracer: Tracer = otel_trace.get_tracer(TRACER_NAME)
         self._passthrough = False
         if _is_contrib_middleware(app):
             inner = app.wsgi  # type: ignore[attr-defined]
-            app.wsgi = ScopetelWSGIMiddleware(inner, origin=origin)  # type: ignore[attr-defined]
+            app.wsgi = ScopetelWSGIMiddleware(  # type: ignore[attr-defined]
+                inner, origin=origin, mechanism=mechanism
+            )
             self._passthrough = True
         self.app = app
 
@@ -57,12 +63,14 @@ class ScopetelWSGIMiddleware:
                 RequestInfo.from_environ(environ),
                 tracer=self._tracer,
                 origin=self.origin,
-                mechanism="wsgi",
+                mechanism=self.mechanism,
                 sampling_context={"wsgi_environ": environ},
             )
         except Exception:
             report_internal_error("ScopetelWSGIMiddleware.begin")
             return self.app(environ, start_response)
+        if request.body is not None and "wsgi.input" in environ:
+            environ["wsgi.input"] = RecordingInput(environ["wsgi.input"], request.body)
         try:
             result = self.app(environ, _status_recorder(start_response, request))
             return wrap_body(result, request, environ)

@@ -1,0 +1,166 @@
+"""A profile chunk being filled, and its JSON: Sentry's continuous-profiling format v2.
+
+Frames and stacks are deduplicated: a sample names a stack by index, a stack lists frame
+indices innermost first, as sentry-sdk sends them; a frame is a code object at a line.
+The sampler finds a stack by a cheap *raw* key, the ``id`` of each frame's code object
+and its instruction offset (hashed, as sentry-sdk does with its frame ids); a raw key
+seen for the first time is resolved to lines once, and raw keys that differ only in
+instructions of the same lines share one stack. The chunk keeps the code objects of its
+frames, so an ``id`` in a key cannot be reused while the chunk lives. Memory is bounded:
+a chunk reports ``full`` at a fixed number of samples, keys, stacks or frames, and the
+profiler then sends it early.
+
+Beyond sentry-sdk, a sample taken on a thread that was running an asyncio task carries
+``task_name``. Relay reads chunks into fixed structures (``sample::v2`` in
+relay-profiling: ``timestamp``, ``stack_id``, ``thread_id``) without refusing unknown
+fields, so the chunk is accepted and the field is left out of what Sentry stores; it is
+there for anything that reads the chunks themselves (``scopetel serve``'s JSON lines).
+"""
+
+import time
+import uuid
+from types import CodeType, FrameType
+from typing import Any, Final
+
+from scopetel._profiling.frames import Frame, FrameRenderer
+from scopetel._version import SDK_NAME, VERSION
+
+MAX_SAMPLES: Final = 60_000  # about 10 threads for a minute at 101 Hz
+MAX_KEYS: Final = 50_000
+MAX_STACKS: Final = 10_000
+MAX_FRAMES: Final = 10_000
+
+RawKey = int
+"""The hash of ``(id(code), f_lasti, id(code), f_lasti, ...)``, innermost frame first."""
+
+
+class Chunk:
+    """Samples of up to a minute; filled by the sampler thread under the profiler's lock."""
+
+    __slots__ = (
+        "_codes",
+        "_frame_index",
+        "_perf",
+        "_raw_index",
+        "_stack_index",
+        "_wall",
+        "chunk_id",
+        "frames",
+        "stack_ids",
+        "stacks",
+        "started",
+        "tasks",
+        "thread_ids",
+        "thread_names",
+        "timestamps",
+    )
+
+    def __init__(self) -> None:
+        self.chunk_id = uuid.uuid4().hex
+        self.frames: list[Frame] = []
+        self.stacks: list[list[int]] = []
+        # the samples, as parallel lists (no object per sample)
+        self.timestamps: list[float] = []
+        self.thread_ids: list[int] = []
+        self.stack_ids: list[int] = []
+        self.tasks: list[str | None] = []
+        self.thread_names: dict[int, str] = {}  # "" for a thread without a name
+        self._frame_index: dict[tuple[int, int], int] = {}  # (id(code), line) -> index
+        self._stack_index: dict[tuple[int, ...], int] = {}  # frame indices -> index
+        self._raw_index: dict[RawKey, int] = {}
+        self._codes: list[CodeType] = []
+        # Sample times are the wall clock at the start plus a monotonic offset: ordered,
+        # and on the same clock as span timestamps (drift is bounded by a chunk's length).
+        self._wall = time.time()
+        self._perf = self.started = time.perf_counter()
+
+    def now(self) -> float:
+        """The timestamp of a sample taken now (seconds since the epoch)."""
+        return self._wall + (time.perf_counter() - self._perf)
+
+    @property
+    def full(self) -> bool:
+        return (
+            len(self.timestamps) >= MAX_SAMPLES
+            or len(self._raw_index) >= MAX_KEYS
+            or len(self.stacks) >= MAX_STACKS
+            or len(self.frames) >= MAX_FRAMES
+        )
+
+    def raw_index(self, raw: RawKey) -> int | None:
+        return self._raw_index.get(raw)
+
+    def add_stack(
+        self, raw: RawKey, key: list[int], top: FrameType, renderer: FrameRenderer
+    ) -> int | None:
+        """Resolve a new raw key: walk from ``top`` again, with lines this time.
+
+        None when the stack no longer matches ``key`` (its thread ran in between).
+        """
+        frame_index = self._frame_index
+        indices: list[int] = []
+        frame: FrameType | None = top
+        for position in range(0, len(key), 2):
+            if frame is None or id(frame.f_code) != key[position]:
+                return None
+            code = frame.f_code
+            lineno = frame.f_lineno
+            line = lineno if isinstance(lineno, int) else 0
+            index = frame_index.get((key[position], line))
+            if index is None:
+                index = frame_index[(key[position], line)] = len(self.frames)
+                self.frames.append(renderer.render(code, line, frame.f_globals.get("__name__")))
+                self._codes.append(code)
+            indices.append(index)
+            frame = frame.f_back
+        stack = tuple(indices)
+        index = self._stack_index.get(stack)
+        if index is None:
+            index = self._stack_index[stack] = len(self.stacks)
+            self.stacks.append(indices)
+        self._raw_index[raw] = index
+        return index
+
+    def worth_sending(self) -> bool:
+        """Relay drops a thread with a single sample, and a chunk left with none."""
+        seen: set[int] = set()
+        for thread_id in self.thread_ids:
+            if thread_id in seen:
+                return True
+            seen.add(thread_id)
+        return False
+
+    def payload(self, profiler_id: str, metadata: dict[str, str]) -> dict[str, Any]:
+        """The chunk's JSON; ``metadata``: ``release``, ``environment``, ``dist`` when set."""
+        samples: list[dict[str, Any]] = []
+        threads: set[int] = set()
+        every = zip(self.timestamps, self.thread_ids, self.stack_ids, self.tasks, strict=True)
+        for timestamp, thread_id, stack, task in every:
+            sample: dict[str, Any] = {
+                "timestamp": timestamp,
+                "thread_id": str(thread_id),
+                "stack_id": stack,
+            }
+            if task is not None:
+                sample["task_name"] = task
+            samples.append(sample)
+            threads.add(thread_id)
+        thread_metadata = {
+            str(thread_id): {"name": self.thread_names[thread_id]}
+            for thread_id in sorted(threads)
+            if self.thread_names.get(thread_id)
+        }
+        return {
+            "chunk_id": self.chunk_id,
+            "client_sdk": {"name": SDK_NAME, "version": VERSION},
+            "platform": "python",
+            "profile": {
+                "frames": self.frames,
+                "stacks": self.stacks,
+                "samples": samples,
+                "thread_metadata": thread_metadata,
+            },
+            "profiler_id": profiler_id,
+            "version": "2",
+            **metadata,
+        }

@@ -1,0 +1,205 @@
+"""The profiler: a daemon thread that samples every thread's stack at a fixed rate.
+
+Samples go into a chunk; a chunk is sent when it is a minute old, when it is full, on
+``flush`` and when the profiler stops (Relay accepts chunks of up to 66 s). With
+``on_demand`` (the ``trace`` lifecycle) the thread samples only while it is ``acquire``\\ d
+(an open root span) and otherwise sleeps without waking, until then or until its chunk
+is due. ``profiler_id`` names one run of the thread (``start`` to ``stop``);
+``active_id`` is that id while samples are being taken, for spans to link to.
+"""
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Final
+
+from scopetel._fork_safety import reset_in_child
+from scopetel._internal_errors import guard, run_suppressed, suppressed
+from scopetel._profiling.chunk import Chunk
+from scopetel._profiling.frames import FrameRenderer
+from scopetel._profiling.native import Native, Wakeup, native
+from scopetel._profiling.sampler import StackSampler
+
+CHUNK_SECONDS: Final = 60.0
+MAX_SHARE_FACTOR: Final = 9.0  # sleep at least 9x as long as a sample took: <= 10 % busy
+
+Send = Callable[[Chunk, str], None]
+"""Sends a finished chunk of the profiler run ``profiler_id``."""
+
+
+class Profiler:
+    """Start/stop, demand (trace lifecycle), flush; never raises into its callers' code."""
+
+    def __init__(
+        self,
+        send: Send,
+        renderer: FrameRenderer,
+        *,
+        frequency: int = 101,
+        on_demand: bool = False,
+        mode: str | None = None,
+    ) -> None:
+        self._send = send
+        self._renderer = renderer
+        self._interval = 1.0 / frequency
+        self._on_demand = on_demand
+        self._mode = mode
+        self._reset()
+        reset_in_child(self._after_fork)
+
+    def _reset(self) -> None:
+        self._native = native(self._mode)
+        self._lock = self._native.allocate_lock()
+        self._wakeup = Wakeup(self._native)
+        self._run_token: object | None = None  # the running thread's; None: stopped
+        self._done: Any = None  # a native lock the thread releases when it ends
+        self._chunk: Chunk | None = None
+        self._demand = 0
+        self._closed = False
+        self.profiler_id: str | None = None
+        self.active_id: str | None = None
+
+    @property
+    def native(self) -> Native:
+        return self._native
+
+    @property
+    def running(self) -> bool:
+        return self._run_token is not None
+
+    def _paused(self) -> bool:
+        return self._on_demand and self._demand == 0
+
+    # -- control (any thread) ---------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self._run_token is None and not self._closed:
+                self._spawn()
+
+    def stop(self, timeout: float, *, final: bool = False) -> None:
+        """Stop sampling, send the chunk, wait up to ``timeout`` s for the thread to end;
+        ``final``: for good (shutdown, a new ``init()``), later starts do nothing."""
+        with self._lock:
+            self._closed = self._closed or final
+            if self._run_token is None:
+                return
+            self._run_token = None
+            profiler_id, self.profiler_id, self.active_id = self.profiler_id, None, None
+            chunk, self._chunk = self._chunk, None
+            done, self._done = self._done, None
+        self._wakeup.set()
+        self._deliver(chunk, profiler_id)
+        if done is not None:
+            done.acquire(timeout=max(timeout, 0.0))
+
+    def flush(self) -> None:
+        """Send the chunk being filled now; sampling goes on into a new one."""
+        with self._lock:
+            chunk, self._chunk = self._chunk, None
+            profiler_id = self.profiler_id
+        self._deliver(chunk, profiler_id)
+
+    def acquire(self) -> None:
+        """Someone wants samples (on demand): start or wake the thread."""
+        with self._lock:
+            self._demand += 1
+            if self._demand == 1 and not self._closed:
+                if self._run_token is None:
+                    self._spawn()
+                else:
+                    self.active_id = self.profiler_id
+                    self._wakeup.set()
+
+    def release(self) -> None:
+        with self._lock:
+            self._demand = max(self._demand - 1, 0)
+            if self._paused():
+                self.active_id = None
+
+    def _spawn(self) -> None:
+        """Start a thread (under the lock)."""
+        token = object()
+        done = self._native.allocate_lock()
+        done.acquire()
+        self._run_token, self._done = token, done
+        self.profiler_id = uuid.uuid4().hex
+        self.active_id = None if self._paused() else self.profiler_id
+        try:
+            self._native.start_thread(lambda: self._run(token, done))
+        except RuntimeError:  # the interpreter is shutting down
+            self._run_token = self._done = self.profiler_id = self.active_id = None
+
+    def _after_fork(self) -> None:
+        """In a forked child: the thread is gone and the chunk is the parent's; a profiler
+        that was sampling starts again (a new ``profiler_id``), one on demand when next
+        acquired."""
+        was_running, closed = self._run_token is not None, self._closed
+        self._reset()
+        self._closed = closed
+        if was_running and not self._on_demand:
+            self.start()
+
+    # -- the thread -------------------------------------------------------------------------
+    def _run(self, token: object, done: Any) -> None:
+        try:
+            with suppressed():  # nothing the profiler does makes spans or log records
+                sampler = StackSampler(self._renderer, self._native.get_ident())
+                next_at = time.perf_counter()
+                while True:
+                    healthy = False
+                    with guard("Profiler thread"):
+                        next_at = self._step(token, sampler, next_at)
+                        healthy = True
+                    if next_at < 0:
+                        return
+                    if not healthy:
+                        self._native.sleep(1.0)  # a bug must not become a busy loop
+                        next_at = time.perf_counter()
+        finally:
+            done.release()
+
+    def _step(self, token: object, sampler: StackSampler, next_at: float) -> float:
+        """Take one sample (unless paused); the time of the next one, or -1 to end."""
+        due: Chunk | None = None
+        with self._lock:
+            if self._run_token is not token:
+                return -1.0
+            profiler_id, chunk, paused = self.profiler_id, self._chunk, self._paused()
+            if chunk is not None and (
+                chunk.full or time.perf_counter() - chunk.started >= CHUNK_SECONDS
+            ):
+                due, chunk = chunk, None
+            began = time.thread_time()  # CPU time: waiting for the GIL is not sampling
+            if not paused:
+                if chunk is None:
+                    chunk = Chunk()
+                sampler.sample(chunk)
+            self._chunk = chunk
+            took = time.thread_time() - began
+        if due is not None and profiler_id is not None:
+            self._deliver(due, profiler_id)
+        if paused:
+            sampler.forget()
+            self._wakeup.wait(self._idle_wait(chunk))
+            return time.perf_counter()
+        next_at += self._interval
+        now = time.perf_counter()
+        # Sampling takes at most a tenth of the time (hundreds of threads slow the rate
+        # down rather than take the GIL); behind schedule, the ticks missed are skipped.
+        delay = max(next_at - now, MAX_SHARE_FACTOR * took)
+        if next_at < now + delay:
+            next_at = now + delay
+        self._native.sleep(delay)
+        return next_at
+
+    @staticmethod
+    def _idle_wait(chunk: Chunk | None) -> float | None:
+        if chunk is None:
+            return None
+        return CHUNK_SECONDS - (time.perf_counter() - chunk.started)
+
+    def _deliver(self, chunk: Chunk | None, profiler_id: str | None) -> None:
+        if chunk is None or profiler_id is None or not chunk.worth_sending():
+            return
+        with guard("Profiler send"):
+            run_suppressed(lambda: self._send(chunk, profiler_id))

@@ -1,0 +1,186 @@
+"""The profiler's life: exit within shutdown_timeout, fork, a new init(), bounded chunks,
+gevent; it never raises into the application."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import scopetel
+from scopetel._profiling import chunk as chunk_module
+from scopetel._profiling import session
+from scopetel.profiler import start_profiler, stop_profiler
+from tests.profiling.support import (
+    busiest_thread,
+    chunks,
+    init,
+    samples_of,
+    share_in,
+    spin,
+    wait_for_chunks,
+)
+from tests.support.sentry_receiver import Reply, SentryReceiver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+APP = """
+import sys, time
+import scopetel
+from scopetel.profiler import start_profiler
+from tests.profiling.support import spin
+
+scopetel.init(dsn=sys.argv[1], profile_session_sample_rate=1.0, shutdown_timeout=1.0,
+              default_integrations=False)
+start_profiler()
+spin(0.6)
+print("exiting", flush=True)   # no stop_profiler(): shutdown sends the last chunk
+"""
+
+
+def _run(script: Path, dsn: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    began = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(script), dsn],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return result, time.monotonic() - began
+
+
+def test_exit_sends_the_last_chunk(tmp_path: Path, receiver: SentryReceiver) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    result, _ = _run(script, receiver.dsn)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    (chunk,) = wait_for_chunks(receiver)
+    samples = samples_of(chunk, busiest_thread(chunk, "spin"))
+    assert len(samples) >= 5 and share_in(chunk, samples, "spin") > 0.5
+
+
+def test_exit_stays_bounded_when_the_backend_hangs(tmp_path: Path) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    with SentryReceiver() as hanging:
+        hanging.default = Reply(hang=20.0)
+        result, elapsed = _run(script, hanging.dsn)
+    assert result.returncode == 0, result.stderr
+    assert elapsed < 10.0  # shutdown_timeout=1s (plus start-up), never the backend's 20s
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_profiles_with_a_profiler_of_its_own(receiver: SentryReceiver) -> None:
+    init(receiver, profile_session_sample_rate=1.0)
+    start_profiler()
+    parent_id = session.profiler_id()
+    pid = os.fork()
+    if pid == 0:  # the child: a fresh sampler thread, its own chunks
+        code = 1
+        try:
+            spin(0.4)
+            stop_profiler()
+            code = 0 if scopetel.flush(timeout=5.0) else 2
+        finally:
+            os._exit(code)
+    spin(0.2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    stop_profiler()
+    received = wait_for_chunks(receiver, 2)
+    ids = {c["profiler_id"] for c in received}
+    assert len(ids) == 2 and parent_id in ids
+    (child,) = [c for c in received if c["profiler_id"] != parent_id]
+    samples = samples_of(child, busiest_thread(child, "spin"))
+    assert len(samples) >= 5 and share_in(child, samples, "spin") > 0.5
+
+
+def test_a_new_init_stops_the_previous_profiler(receiver: SentryReceiver) -> None:
+    init(receiver, profile_session_sample_rate=1.0)
+    start_profiler()
+    spin(0.2)
+    with SentryReceiver() as second:
+        init(second)  # no profiling any more: the first profiler's chunk goes to the first
+        assert session.profiler_id() is None
+        start_profiler()
+        spin(0.1)
+        scopetel.flush(timeout=5.0)
+        assert second.items("profile_chunk") == []
+    wait_for_chunks(receiver)
+
+
+def test_chunks_are_bounded_and_sent_early_when_full(
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chunk_module, "MAX_SAMPLES", 40)
+    init(receiver, profile_session_sample_rate=1.0)
+    start_profiler()
+    spin(0.8)
+    stop_profiler()
+    received = wait_for_chunks(receiver, 2)
+    threads = {s["thread_id"] for c in received for s in c["profile"]["samples"]}
+    for chunk in received:
+        assert len(chunk["profile"]["samples"]) < 40 + len(threads)
+    assert len({c["chunk_id"] for c in received}) == len(received)
+    assert len({c["profiler_id"] for c in received}) == 1
+
+
+def test_a_failing_transport_never_reaches_the_app(receiver: SentryReceiver) -> None:
+    class Failing:
+        def capture_envelope(self, envelope: object) -> None:
+            raise OSError("disk full")
+
+    scopetel.init(transport=Failing(), profile_session_sample_rate=1.0, traces_sample_rate=1.0)
+    start_profiler()
+    with scopetel.start_transaction(name="still fine"):
+        spin(0.1)
+    stop_profiler()  # the chunk is handed to the failing transport: logged, not raised
+    assert scopetel.flush(timeout=1.0)
+
+
+GEVENT_APP = """
+from gevent import monkey
+monkey.patch_all()
+
+import sys
+import gevent
+import scopetel
+from scopetel.profiler import start_profiler, stop_profiler
+from scopetel._profiling import session
+from tests.profiling.support import spin
+
+scopetel.init(dsn=sys.argv[1], profile_session_sample_rate=1.0, traces_sample_rate=1.0,
+              default_integrations=False)
+start_profiler()
+assert session._active.profiler.native.mode == "gevent"
+def work():
+    with scopetel.start_transaction(name="greenlet"):
+        spin(0.4)
+gevent.spawn(work).join()
+stop_profiler()
+assert scopetel.flush(timeout=5.0)
+"""
+
+
+def test_under_gevent_the_sampler_is_a_native_thread(
+    tmp_path: Path, receiver: SentryReceiver
+) -> None:
+    pytest.importorskip("gevent")
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent(GEVENT_APP))
+    result, _ = _run(script, receiver.dsn)
+    assert result.returncode == 0, result.stderr
+    (chunk,) = wait_for_chunks(receiver)
+    receiver.wait_for(lambda: receiver.transactions())
+    (transaction,) = receiver.transactions()
+    thread_id = transaction["contexts"]["trace"]["data"]["thread.id"]
+    assert thread_id == busiest_thread(chunk, "spin")  # the native thread of the hub
+    assert "thread.name" not in transaction["contexts"]["trace"]["data"]
+    assert share_in(chunk, samples_of(chunk, thread_id), "spin") > 0.5
+    assert chunks(receiver) == [chunk]

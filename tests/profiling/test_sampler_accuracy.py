@@ -1,0 +1,68 @@
+"""Samples name the callers that were running, also when a thread's innermost frames
+look the same from one sample to the next (the sampler's shortcut for idle threads)."""
+
+import threading
+import time
+
+from scopetel.profiler import start_profiler, stop_profiler
+from tests.profiling.support import functions, init, samples_of, wait_for_chunks
+from tests.support.sentry_receiver import SentryReceiver
+
+Interval = tuple[str, float, float]
+
+
+def blocked() -> None:
+    time.sleep(0.013)  # every call blocks at this same line
+
+
+def middle() -> None:
+    blocked()
+
+
+def shared() -> None:
+    middle()
+
+
+def view_a(log: list[Interval]) -> None:
+    began = time.time()
+    shared()
+    log.append(("view_a", began, time.time()))
+
+
+def view_b(log: list[Interval]) -> None:
+    began = time.time()
+    shared()
+    log.append(("view_b", began, time.time()))
+
+
+def alternate(stop: threading.Event, log: list[Interval]) -> None:
+    while not stop.is_set():
+        view_a(log)
+        view_b(log)
+
+
+def test_alternating_callers_of_one_blocked_helper_are_told_apart(
+    receiver: SentryReceiver,
+) -> None:
+    init(receiver, profile_session_sample_rate=1.0)
+    log: list[Interval] = []
+    stop = threading.Event()
+    worker = threading.Thread(target=alternate, args=(stop, log))
+    start_profiler()
+    worker.start()
+    time.sleep(1.5)
+    stop.set()
+    worker.join()
+    stop_profiler()
+    (chunk,) = wait_for_chunks(receiver)
+    checked = 0
+    for sample in samples_of(chunk, str(worker.ident)):
+        stack = functions(chunk, sample["stack_id"])
+        if "blocked" not in stack:
+            continue
+        at = sample["timestamp"]
+        running = [name for name, began, ended in log if began + 0.001 < at < ended - 0.001]
+        if running:  # not within a millisecond of a switch (clocks differ by microseconds)
+            assert running[0] in stack, (running, stack)
+            checked += 1
+    assert checked >= 20
