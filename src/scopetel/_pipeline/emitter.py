@@ -5,9 +5,11 @@ spans) to ``Emitter.put``, which queues it and returns: turning it into a transa
 event, running the user's hooks and serializing the envelope happen in one daemon
 thread (``scopetel-emitter``), started with the first item. ``flush`` waits until
 everything queued has been handed to the sink; ``close`` does that and stops the
-thread. The queue is bounded: an item that does not fit is dropped and counted
-(``on_drop``, ``queue_overflow`` in client reports). After ``close``, and in a forked
-child for what its parent had queued, nothing is carried over: a child starts empty.
+thread. The queue is bounded: when the thread falls behind (an application that keeps
+the CPU busy), an item that does not fit is emitted where it is put, as a synchronous
+pipeline would: the producer slows down instead of losing transactions. What is still
+queued when ``close`` runs out of time is counted (``on_drop``). In a forked child
+nothing the parent had queued is carried over: a child starts empty.
 """
 
 import threading
@@ -52,22 +54,17 @@ class Emitter(Generic[T]):
         self._closed = False
 
     def put(self, item: T) -> None:
-        """Queue ``item`` for the sink (after ``close``: run the sink here)."""
+        """Queue ``item`` for the sink; when the queue is full or closed, run the sink here
+        (late items of a draining processor still reach the sink after ``close``)."""
         with self._lock:
-            closed = self._closed
-            full = not closed and len(self._queue) >= self._max_queued
-            if not closed and not full:
+            if not self._closed and len(self._queue) < self._max_queued:
                 self._queue.append(item)
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
                 self._changed.notify_all()
                 return
-        if full:
-            with guard("Emitter on_drop"):
-                self._on_drop(item)
-        else:  # closed: late items (a draining processor) still reach the sink
-            self._emit(item)
+        self._emit(item)
 
     def _run(self) -> None:
         while True:
