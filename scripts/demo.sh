@@ -38,6 +38,8 @@ color=never
 if [ -t 1 ]; then color=always; fi
 
 echo "== starting scopetel serve (a local Sentry + OTLP receiver)"
+: >"$OUT/serve.log" # exists before it is read: the child opens it only once it runs
+: >"$OUT/app.log"
 "$BIN/scopetel" serve --port 0 --jsonl "$OUT/events.jsonl" --color "$color" --exit-after 300 \
     >"$OUT/serve.log" 2>&1 &
 serve_pid=$!

@@ -7,6 +7,7 @@ Context.
 """
 
 from scopetel import (
+    _resource_warnings,  # noqa: F401  (first: before the OpenTelemetry SDK is imported)
     _scope_services,  # noqa: F401  (Scope's members that reach the client)
     logger,
     metrics,

@@ -118,7 +118,8 @@ def test_json_with_hex_ids(receiver: OtlpHttpReceiver) -> None:
         ("/v1/traces", "application/x-protobuf", b"\xff\xff not protobuf"),
         ("/v1/traces", "application/json", b'{"resourceSpans": [{"bogus": 1}]}'),
         ("/v1/traces", "text/plain", b"hello"),
-        ("/v1/metrics", "application/x-protobuf", b""),
+        ("/v1/metrics", "application/x-protobuf", b"\xff\xff not protobuf"),
+        ("/v1/logs", "text/plain", b"hello"),
     ],
 )
 def test_malformed_requests_get_400(

@@ -23,6 +23,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from scopetel._config import otel_env as otel_env
 from scopetel._config.resolution import auto_options
+from scopetel._resource_warnings import report_once
 from scopetel._semconv.redis_commands import record_key
 from scopetel._setup.entry_points import ScopetelPropagator
 from scopetel._setup.integrations import PREFIX, disabled_names
@@ -41,7 +42,7 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
             LOGGER.debug("scopetel: OTEL_SDK_DISABLED is true; doing nothing")
             return
         started_by_opentelemetry_instrument()
-        _report_once(logging.getLogger("opentelemetry.sdk.resources"))
+        report_once()
         propagators_chosen = otel_env.PROPAGATORS in environ
         for name, value in otel_env.distro_defaults(environ).items():
             environ.setdefault(name, value)
@@ -76,25 +77,3 @@ INSTRUMENTOR_HOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
 }
 """scopetel's hooks for contrib instrumentations, by entry point name (what
 ``RedisIntegration`` and the like give them when ``init()`` enables them)."""
-
-
-class _Once(logging.Filter):
-    """Passes each distinct message once: OpenTelemetry parses ``OTEL_RESOURCE_ATTRIBUTES``
-    several times (each SDK signal, a default argument at import), repeating its warnings."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._seen: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if message in self._seen:
-            return False
-        if len(self._seen) < 1000:
-            self._seen.add(message)
-        return True
-
-
-def _report_once(logger: logging.Logger) -> None:
-    if not any(isinstance(f, _Once) for f in logger.filters):
-        logger.addFilter(_Once())

@@ -6,7 +6,9 @@ Nothing of Django is imported until the application imports it. Then:
   ``settings.MIDDLEWARE`` (right after contrib's middleware, else first) when a handler
   builds its middleware chain, so settings configured late are fine;
 * ``got_request_exception`` reports the errors Django turns into 500 responses;
-* Django's handlers are claimed, so server hooks do not wrap them again.
+* Django's handlers are claimed, so server hooks do not wrap them again;
+* Django Channels consumers (when ``channels`` is imported) get an isolation scope per
+  connection and a fork of it per message (``channels``).
 """
 
 import sys
@@ -29,6 +31,7 @@ from scopetel.instrumentation import (
     report_internal_error,
     transaction_style,
 )
+from scopetel_instrumentation_django import channels
 from scopetel_instrumentation_django.middleware import REQUEST_ATTRIBUTE, set_transaction_style
 
 MIDDLEWARE: Final = "scopetel_instrumentation_django.middleware.ScopetelMiddleware"
@@ -82,6 +85,7 @@ class _DjangoPatches:
 
     def __init__(self) -> None:
         self.hook = ImportHook(_HANDLERS_MODULE, self.apply)
+        self.channels_hook = ImportHook(channels.MODULE, channels.patch)
         self.patch: MethodPatch | None = None
         self.signal: Any = None
 
@@ -94,8 +98,16 @@ class _DjangoPatches:
             got_request_exception.connect(_on_request_exception, dispatch_uid=__name__)
             self.signal = got_request_exception
 
+    def enable(self) -> None:
+        self.hook.enable()
+        self.channels_hook.enable()
+
     def undo(self) -> None:
         self.hook.disable()
+        self.channels_hook.disable()
+        consumers = sys.modules.get(channels.MODULE)
+        if consumers is not None:
+            channels.unpatch(consumers)
         if self.patch is not None:
             self.patch.undo()
             self.patch = None
@@ -121,7 +133,7 @@ class DjangoInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         style = kwargs.get("transaction_style", "url")
         set_transaction_style(transaction_style(style, ("url", "function_name")))
         claim_app(is_django_handler)
-        self._patches.hook.enable()
+        self._patches.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         set_transaction_style("url")
