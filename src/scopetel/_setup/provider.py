@@ -84,15 +84,17 @@ class SwitchableProcessor(SpanProcessor):
         self._draining: tuple[SegmentProcessor, ...] = ()
 
     def _bind(self) -> None:
-        """With one active processor and none draining, its own ``on_start``/``on_end``
-        are bound on this instance, so every span reaches it without a call in between."""
-        if len(self.delegates) == 1 and not self._draining:
-            only = self.delegates[0]
-            self.on_start = only.on_start  # type: ignore[method-assign]
-            self.on_end = only.on_end  # type: ignore[method-assign]
-        else:
-            vars(self).pop("on_start", None)
-            vars(self).pop("on_end", None)
+        """With none draining, the active processors' hooks are bound on this instance:
+        a hook a processor does not override (``SpanBreadcrumbs.on_start``) is left out,
+        and a single one is called with no call in between."""
+        vars(self).pop("on_start", None)
+        vars(self).pop("on_end", None)
+        if self._draining:
+            return
+        starts = tuple(p.on_start for p in self.delegates if _overrides(p, "on_start"))
+        ends = tuple(p.on_end for p in self.delegates if _overrides(p, "on_end"))
+        self.on_start = _fan_out_start(starts)  # type: ignore[method-assign,assignment]
+        self.on_end = _fan_out_end(ends)  # type: ignore[method-assign,assignment]
 
     def replace(
         self,
@@ -157,6 +159,41 @@ class SwitchableProcessor(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return all(processor.force_flush(timeout_millis) for processor in self.delegates)
+
+
+def _overrides(processor: SpanProcessor, hook: str) -> bool:
+    """``processor`` has a hook of its own, not ``SpanProcessor``'s, which does nothing."""
+    return getattr(type(processor), hook, None) is not getattr(SpanProcessor, hook)
+
+
+StartHook = Callable[[Span, Context | None], None]
+EndHook = Callable[[ReadableSpan], None]
+
+
+def _nothing(*args: object) -> None:
+    return None
+
+
+def _fan_out_start(hooks: tuple[StartHook, ...]) -> StartHook:
+    if len(hooks) <= 1:
+        return hooks[0] if hooks else _nothing
+
+    def on_start(span: Span, parent_context: Context | None = None) -> None:
+        for hook in hooks:
+            hook(span, parent_context)
+
+    return on_start
+
+
+def _fan_out_end(hooks: tuple[EndHook, ...]) -> EndHook:
+    if len(hooks) <= 1:
+        return hooks[0] if hooks else _nothing
+
+    def on_end(span: ReadableSpan) -> None:
+        for hook in hooks:
+            hook(span)
+
+    return on_end
 
 
 class _Drop(Sampler):
