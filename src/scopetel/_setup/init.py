@@ -252,7 +252,8 @@ def shutdown() -> None:
         return
     deadline = time.monotonic() + client.options.shutdown_timeout
     profiling.shutdown(client.options.shutdown_timeout / 2)  # profiling: the last chunk
-    done = _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout)
+    remaining = max(0.0, deadline - time.monotonic())
+    done = _within(lambda: _provider_flush(0.0, final=True), remaining)
     emitter = _emitter
     if emitter is not None:  # built and handed to the transport before it closes
         done = emitter.close(max(0.0, deadline - time.monotonic())) and done
