@@ -27,7 +27,7 @@ Span streaming (no segment buffers) is ``_span_stream.SpanStreamProcessor``.
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Final
 
 from opentelemetry.context import Context
@@ -41,8 +41,8 @@ from scopetel._internal_errors import (
     run_suppressed,
     suppressed,
 )
+from scopetel._pipeline.open_segments import OpenSegment, split_trees
 from scopetel._pipeline.records import (
-    NO_VALUES,
     CompactSpan,
     ContextValues,
     Segment,
@@ -60,56 +60,6 @@ __all__ = [
 
 DROP_REASON: Final = "buffer_overflow"
 """Client-report reason for every span the processor could not keep."""
-
-
-class _Pending:
-    """A segment being assembled; only touched under the processor's lock."""
-
-    __slots__ = (
-        "at_end",
-        "at_start",
-        "continuation",
-        "created",
-        "dropped",
-        "follow_up",
-        "open_ids",
-        "root",
-        "root_span_id",
-        "spans",
-    )
-
-    def __init__(self, root_span_id: int, follow_up: bool, at_start: ContextValues) -> None:
-        self.root_span_id = root_span_id
-        self.follow_up = follow_up
-        self.at_start = at_start
-        self.at_end = NO_VALUES
-        self.created = time.monotonic()
-        self.root: CompactSpan | None = None
-        self.spans: list[CompactSpan] = []
-        self.open_ids = {root_span_id}
-        self.dropped = 0
-        self.continuation = False  # emitted once; following spans still open then
-
-
-def _trees(spans: list[CompactSpan]) -> Iterable[tuple[CompactSpan, list[CompactSpan]]]:
-    """Split ended spans into (topmost span, its descendants) trees."""
-    ids = {span.span_id for span in spans}
-    children: dict[int, list[CompactSpan]] = {}
-    tops: list[CompactSpan] = []
-    for span in sorted(spans, key=lambda span: span.start_ns):
-        parent = span.parent_span_id
-        if parent is not None and parent in ids:
-            children.setdefault(parent, []).append(span)
-        else:
-            tops.append(span)
-    for top in tops:
-        descendants: list[CompactSpan] = []
-        stack = [top.span_id]
-        while stack:
-            below = children.get(stack.pop(), ())
-            descendants.extend(below)
-            stack.extend(span.span_id for span in below)
-        yield top, descendants
 
 
 def _positive(name: str, value: float) -> None:
@@ -150,8 +100,8 @@ class SegmentProcessor(SpanProcessor):
         self._lock = threading.Lock()
         self._wake_reaper = threading.Condition(self._lock)
         self._delivered = threading.Condition(self._lock)
-        self._members: dict[int, _Pending] = {}  # span id -> segment, spans buffered or open
-        self._pending: dict[int, _Pending] = {}  # root span id -> segment, oldest first
+        self._members: dict[int, OpenSegment] = {}  # span id -> segment, spans buffered or open
+        self._pending: dict[int, OpenSegment] = {}  # root span id -> segment, oldest first
         self._waiting: dict[int, float] = {}  # root span id -> deadline, earliest first
         self._orphans: set[int] = set()  # open spans of orphan trees (never buffered)
         self._in_flight = 0
@@ -181,11 +131,11 @@ class SegmentProcessor(SpanProcessor):
             elif not self._send_orphans and is_orphan_root(span):
                 self._add_orphan(span_id)
                 return
-            self._open(_Pending(span_id, local_parent, ContextValues.of(parent_context)))
+            self._open(OpenSegment(span_id, local_parent, ContextValues.of(parent_context)))
         except Exception:  # guarded in the body: no wrapper call per span
             report_internal_error("SegmentProcessor.on_start")
 
-    def _open(self, segment: _Pending) -> None:
+    def _open(self, segment: OpenSegment) -> None:
         span_id = segment.root_span_id
         with self._lock:
             if len(self._pending) >= self._max_segments:
@@ -260,7 +210,7 @@ class SegmentProcessor(SpanProcessor):
             if root:
                 self._on_drop(DROP_REASON, "transaction", 1)
 
-    def _take(self, pending: _Pending, *, final: bool) -> tuple[list[Segment], int]:
+    def _take(self, pending: OpenSegment, *, final: bool) -> tuple[list[Segment], int]:
         """Emit what ``pending`` holds (under the lock); returns segments and lost spans.
 
         Unless ``final`` (or nothing is open), the segment stays registered as a
@@ -276,7 +226,8 @@ class SegmentProcessor(SpanProcessor):
         segments: list[Segment] = []
         lost = 0
         if pending.continuation:
-            segments = [Segment(top, below, 0, 0, True, start, end) for top, below in _trees(spans)]
+            trees = split_trees(spans)
+            segments = [Segment(top, below, 0, 0, True, start, end) for top, below in trees]
         elif root is not None:
             members.pop(root.span_id, None)
             segments = [Segment(root, spans, 0, 0, pending.follow_up, start, end)]
