@@ -20,4 +20,4 @@ else
     echo "skipped: neither the docker client's compose plugin nor docker-compose is installed"
 fi
 echo "== pytest"
-$PY/pytest -q -p no:cacheprovider --timeout=120 "$@"
+$PY/pytest -q -p no:cacheprovider --timeout=120 --durations=25 "$@"

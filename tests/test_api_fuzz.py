@@ -556,9 +556,11 @@ def check_accounting(session: Session, transport: CapturingTransport) -> None:
         sent += [root, *(int(span["span_id"], 16) for span in transaction["spans"])]
     assert len(sent) == len(set(sent)), "a span was sent twice"
     assert set(sent) <= sampled, "a span nobody started (or unsampled) was sent"
-    assert len(sent) + lost["span"] == len(sampled), (len(sent), lost, len(sampled))
+    sampled_lost = lost["span"] - lost["unsampled span"]
+    assert len(sent) + sampled_lost == len(sampled), (len(sent), lost, len(sampled))
     unsampled_roots = sum(1 for root in roots if not root.sampled)
     assert lost["unsampled transaction"] == unsampled_roots, (lost, unsampled_roots)
+    assert lost["unsampled span"] == unsampled_roots, (lost, unsampled_roots)  # the root
     missing = sampled_roots - sent_roots
     assert len(missing) <= lost["transaction"] - lost["unsampled transaction"], (missing, lost)
 

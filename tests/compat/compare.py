@@ -72,6 +72,42 @@ def _without(path: tuple[str, ...]) -> Callable[[Summary], None]:
     return apply
 
 
+def _no_thread_data(summary: Summary) -> None:
+    """``thread.id``/``thread.name`` in span data, at any depth of the span trees."""
+
+    def strip(nodes: list[Summary]) -> None:
+        for node in nodes:
+            data = node.get("data")
+            if isinstance(data, dict):
+                data.pop("thread.id", None)
+                data.pop("thread.name", None)
+            strip(node.get("children") or [])
+
+    for transaction in summary["transactions"]:
+        strip(transaction["spans"])
+        trace = transaction.get("contexts", {}).get("trace", {})
+        data = trace.get("data") if isinstance(trace, dict) else None
+        if isinstance(data, dict):
+            data.pop("thread.id", None)
+            data.pop("thread.name", None)
+
+
+def _in_app_false_as_unknown(summary: Summary) -> None:
+    """Frames' ``in_app: false`` read as unknown (``null``), on both sides."""
+
+    def edit(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("in_app") is False:
+                value["in_app"] = None
+            for inner in value.values():
+                edit(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                edit(inner)
+
+    edit(summary["events"])
+
+
 def _module_frame_variables(summary: Summary) -> None:
     """Module-level frames: their variables are compared no further (see the reason)."""
     for kind in ("events",):
@@ -215,6 +251,20 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "sent; scopetel sends it as a transaction, on purpose (README, the orphan-span rule: "
         "a span started through the API is an entry point, as in Sentry's span-first SDKs).",
         _no_transactions,
+    ),
+    Allowance(
+        frozenset(),
+        "Span thread data: sentry-sdk 2.75 puts thread.id/thread.name on every span; "
+        "scopetel only while the profiler samples, the one use Sentry has for them (README, "
+        "Profiling): two attributes less per span, also for OTLP.",
+        _no_thread_data,
+    ),
+    Allowance(
+        frozenset(),
+        "Standard-library and site-packages frames: sentry-sdk 2.75 leaves in_app out "
+        "(null) unless in_app_exclude names them; scopetel says false, which Sentry reads "
+        "the same way for grouping and which tells a reader the frame was judged.",
+        _in_app_false_as_unknown,
     ),
     Allowance(
         frozenset({"transport_store_and_forward"}),

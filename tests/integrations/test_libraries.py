@@ -42,6 +42,26 @@ def test_flask_requests_become_transactions(start: Start) -> None:
     assert transaction["transaction"] == "GET /items/<int:item_id>"
 
 
+def test_flask_transaction_style_given_to_the_integration_is_honoured(start: Start) -> None:
+    _needs("flask", "opentelemetry.instrumentation.flask")
+    from scopetel.integrations.flask import FlaskIntegration
+
+    transport = start(
+        traces_sample_rate=1.0, integrations=[FlaskIntegration(transaction_style="endpoint")]
+    )
+    import flask
+
+    app = flask.Flask(__name__)
+    app.add_url_rule("/items/<int:item_id>", "item", lambda item_id: {"id": item_id})
+    assert app.test_client().get("/items/5", buffered=True).status_code == 200
+    scopetel.flush()
+    (transaction,) = transport.transactions()
+    assert (transaction["transaction"], transaction["transaction_info"]) == (
+        "item",
+        {"source": "component"},
+    )
+
+
 def test_fastapi_transactions_named_by_endpoint(start: Start) -> None:
     _needs("fastapi", "starlette.testclient")
     from fastapi import FastAPI

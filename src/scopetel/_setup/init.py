@@ -88,7 +88,7 @@ def configure(
     sampler = TracesSampler(
         options.traces_sample_rate,
         options.traces_sampler,
-        on_root_dropped=lambda: client.record_lost("sample_rate", "transaction"),
+        on_root_dropped=lambda: _count_unsampled_root(client),
         count_client_roots=options.orphan_spans == "transactions",
     )
     _describe_resource()
@@ -119,6 +119,13 @@ def configure(
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
+
+
+def _count_unsampled_root(client: Client) -> None:
+    """A root the sampler dropped: one transaction and its one span (the root; children
+    of an unsampled root are never recorded), as sentry_sdk counts them."""
+    client.record_lost("sample_rate", "transaction")
+    client.record_lost("sample_rate", "span")
 
 
 def _describe_resource() -> None:

@@ -20,7 +20,7 @@ from scopetel._client import get_client, json_item, now_iso
 from scopetel._events.assembly import sdk_info
 from scopetel._internal_errors import guarded
 from scopetel._serialize import to_json_safe
-from scopetel._tracing.trace_identity import current_dsc, scope_trace_ids
+from scopetel._tracing.trace_identity import current_dsc, scope_dsc, scope_trace_ids
 from scopetel._tracing.transaction import get_current_span
 from scopetel.crons.consts import MonitorStatus
 
@@ -66,9 +66,8 @@ def capture_checkin(
         check_in["monitor_config"] = to_json_safe(dict(monitor_config))
     check_in["event_id"] = event_id = uuid.uuid4().hex
     headers: dict[str, Any] = {"event_id": event_id, "sent_at": now_iso()}
-    dsc = current_dsc()
-    if dsc is not None:
-        headers["trace"] = dsc.to_envelope_header()
+    dsc = current_dsc() or scope_dsc()  # no span: the isolation scope's trace, as events
+    headers["trace"] = dsc.to_envelope_header()
     client.send(Envelope(headers, [json_item("check_in", check_in)]))
     LOGGER.debug("scopetel: check-in %s: %s -> %s", check_in_id, monitor_slug, status)
     return check_in_id
