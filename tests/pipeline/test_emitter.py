@@ -31,6 +31,28 @@ def test_a_transaction_is_built_off_the_thread_that_ended_it_and_flush_sends_it(
         assert [span["description"] for span in transaction["spans"]] == ["select"]
 
 
+def test_a_transaction_has_its_scopes_as_they_were_when_it_ended() -> None:
+    release = threading.Event()
+
+    def before_send_transaction(event: dict[str, object], hint: object) -> dict[str, object]:
+        release.wait(5)  # built only after the application went on
+        return event
+
+    with capture_envelopes(
+        traces_sample_rate=1.0, before_send_transaction=before_send_transaction
+    ) as transport:
+        with scopetel.isolation_scope():
+            scopetel.set_tag("stage", "during")
+            with scopetel.start_transaction(name="first"):
+                pass
+            scopetel.set_tag("stage", "after")  # the next request's business
+            scopetel.set_tag("later", "yes")
+            release.set()
+        assert scopetel.flush(timeout=5.0)
+        [transaction] = transport.transactions()
+        assert transaction["tags"] == {"stage": "during"}
+
+
 def test_a_full_queue_makes_the_producer_emit_itself_and_nothing_is_lost() -> None:
     release = threading.Event()
     emitted: list[tuple[int, str]] = []

@@ -19,6 +19,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._context.active_scopes import current_scope_in, isolation_scope_in
 from scopetel._context.keys import DSC
+from scopetel._context.scope import Scope
 from scopetel._serialize import safe_str
 from scopetel._trace_sdk.span import RecordingSpan
 
@@ -154,6 +155,26 @@ class ContextValues:
 
 
 NO_VALUES: Final = ContextValues()
+
+
+def snapshots(*values: ContextValues) -> list[ContextValues]:
+    """``values`` with their scopes as they are now (``Scope.snapshot``): a segment is
+    turned into a transaction later, in the emitter's thread, from what its scopes held
+    when it was emitted. A scope held twice stays one object (it is applied once)."""
+    copies: dict[int, object] = {}
+
+    def frozen(scope: object | None) -> object | None:
+        if not isinstance(scope, Scope):
+            return scope
+        copy = copies.get(id(scope))
+        if copy is None:
+            copy = copies[id(scope)] = scope.snapshot()
+        return copy
+
+    return [
+        ContextValues(frozen(value.current_scope), frozen(value.isolation_scope), value.dsc)
+        for value in values
+    ]
 
 
 def sampled_span_id(span: ReadableSpan) -> int | None:

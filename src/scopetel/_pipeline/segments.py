@@ -47,6 +47,7 @@ from scopetel._pipeline.records import (
     ContextValues,
     Segment,
     sampled_span_id,
+    snapshots,
 )
 from scopetel._pipeline.roots import MAX_OPEN_ORPHANS, is_orphan_root, parent_is_orphan
 
@@ -222,7 +223,7 @@ class SegmentProcessor(SpanProcessor):
             members.pop(span.span_id, None)
         self._waiting.pop(pending.root_span_id, None)
         root, spans, open_count = pending.root, pending.spans, len(pending.open_ids)
-        start, end = pending.at_start, pending.at_end
+        start, end = snapshots(pending.at_start, pending.at_end)
         segments: list[Segment] = []
         lost = 0
         if pending.continuation:
