@@ -56,15 +56,22 @@ class Emitter(Generic[T]):
     def put(self, item: T) -> None:
         """Queue ``item`` for the sink; when the queue is full or closed, run the sink here
         (late items of a draining processor still reach the sink after ``close``)."""
+        thread = None
         with self._lock:
-            if not self._closed and len(self._queue) < self._max_queued:
+            queued = not self._closed and len(self._queue) < self._max_queued
+            if queued:
                 self._queue.append(item)
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                    self._thread.start()
+                    thread = self._thread = threading.Thread(
+                        target=self._run, name=self._name, daemon=True
+                    )
                 self._changed.notify_all()
-                return
-        self._emit(item)
+        if thread is not None:
+            # Outside the lock: under gevent the lock may be a native one and start()
+            # switches greenlets (see the segment processor's reaper).
+            thread.start()
+        if not queued:
+            self._emit(item)
 
     def _run(self) -> None:
         while True:
