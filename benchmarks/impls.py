@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 SCOPETEL, OTEL_SDK, SENTRY_SDK, OTEL_API = "scopetel", "otel_sdk", "sentry_sdk", "otel_api"
+SCOPETEL_SDK = "scopetel_sdk"
+"""scopetel on OpenTelemetry's SDK ``TracerProvider`` (``tracer_provider="sdk"``), for
+comparison with its own lean one (``scopetel``)."""
 SENTRY_SDK_PYTHON = Path(sys.prefix).parent / ".venv-sentry-sdk" / "bin" / "python"
 """The real sentry-sdk's interpreter: ``scripts/setup.sh`` makes it beside ``.venv``."""
 CHILD_ATTRIBUTES = {"bench.op": "db"}
@@ -83,6 +86,11 @@ def init_scopetel(sample_rate: float, *, keep: bool = False, **options: Any) -> 
 
     scopetel.init(transport=SerializingTransport(), traces_sample_rate=sample_rate, **options)
     return sink
+
+
+def scopetel_options(variant: str) -> dict[str, Any]:
+    """``init()`` options of a scopetel variant (``scopetel`` or ``scopetel_sdk``)."""
+    return {"tracer_provider": "sdk" if variant == SCOPETEL_SDK else "lean"}
 
 
 def scopetel_tree(children: int) -> Callable[[], None]:
@@ -208,8 +216,8 @@ def sentry_flush() -> None:
 
 def tree_setup(variant: str, children: int, sampled: bool) -> tuple[Callable[[], None], Any, Any]:
     """``(batch, finish, sink)`` for the root + children workloads, per variant."""
-    if variant == SCOPETEL:
-        sink = init_scopetel(1.0 if sampled else 0.0)
+    if variant in (SCOPETEL, SCOPETEL_SDK):
+        sink = init_scopetel(1.0 if sampled else 0.0, **scopetel_options(variant))
         return scopetel_tree(children), scopetel_flush, sink
     if variant == SENTRY_SDK:
         sink = init_sentry(1.0 if sampled else 0.0)
@@ -220,3 +228,69 @@ def tree_setup(variant: str, children: int, sampled: bool) -> tuple[Callable[[],
     if variant == OTEL_API:
         return otel_tree(children), None, None
     raise ValueError(f"unknown variant {variant!r}")
+
+
+# -- children recorded under an open root --------------------------------------------------
+Recording = tuple[Callable[[], None], Callable[[], None], Callable[[], None]]
+"""``(batch of children, open the root, end the root and flush)``."""
+
+
+def recording_setup(variant: str, children: int, *, otel_children: bool = False) -> Recording:
+    """Children made one after the other under a root that stays open.
+
+    ``otel_children``: children through the OpenTelemetry API
+    (``tracer.start_as_current_span``, as contrib instrumentations make them) rather than
+    the SDK's own API (scopetel's or sentry-sdk's ``start_span``).
+    """
+    opened: list[Any] = []
+    if variant in (SCOPETEL, SCOPETEL_SDK, SENTRY_SDK):
+        sdk: Any
+        if variant == SENTRY_SDK:
+            import sentry_sdk as sdk
+
+            init_sentry(1.0, _experiments={"max_spans": children + 10})
+        else:
+            import scopetel as sdk
+
+            init_scopetel(1.0, max_spans=children + 10, **scopetel_options(variant))
+
+        def open_root() -> None:
+            opened.append(sdk.start_transaction(name="request", op="bench").__enter__())
+
+        def end_root() -> None:
+            opened.pop().__exit__(None, None, None)
+            sdk.flush(timeout=10.0)
+
+        start_span = sdk.start_span
+        if not otel_children:
+
+            def batch() -> None:
+                for _ in range(children):
+                    with start_span(op="db", name="query"):
+                        pass
+
+            return batch, open_root, end_root
+    else:
+        from opentelemetry import trace
+
+        provider = init_otel_sdk()[0] if variant == OTEL_SDK else None
+
+        def open_root() -> None:
+            opened.append(trace.get_tracer("bench").start_as_current_span("request"))
+            opened[-1].__enter__()
+
+        def end_root() -> None:
+            opened.pop().__exit__(None, None, None)
+            if provider is not None:
+                provider.force_flush()
+
+    from opentelemetry import trace
+
+    start = trace.get_tracer("bench").start_as_current_span
+
+    def otel_batch() -> None:
+        for _ in range(children):
+            with start("query", attributes=CHILD_ATTRIBUTES):
+                pass
+
+    return otel_batch, open_root, end_root

@@ -1,10 +1,13 @@
 """One module per workload; see ``benchmarks.harness`` for what a module defines."""
 
 ALL = (
+    "span_record",
+    "contrib_span",
     "span_sampled",
     "span_unsampled",
     "scopes",
     "transactions",
+    "transaction_end",
     "memory",
     "asyncio_gather",
     "thread_pool",

@@ -29,7 +29,7 @@ METRICS = (
     Metric("bytes_per_span", "B", "heap growth per buffered span", digits=0),
     Metric("spans_on_wire", "", "children emitted, warm-up included", False, digits=0),
 )
-TARGETS = (Target("≤ 1 KB per span", "bytes_per_span", impls.SCOPETEL, at_most=1024),)
+TARGETS = (Target("≤ 400 B per span", "bytes_per_span", impls.SCOPETEL, at_most=400),)
 MAX_ROUNDS = 2  # deterministic to a few percent, and the slowest workload
 WARMUP = 100
 STATM = Path("/proc/self/statm")

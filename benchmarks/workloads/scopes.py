@@ -25,12 +25,12 @@ METRICS = (
 )
 TARGETS = tuple(
     Target(
-        f"{metric.split('_ns')[0]}() ≤ 2x attach+detach",
+        f"{metric.split('_ns')[0]}() ≤ 1.5x attach+detach",
         metric,
         impls.SCOPETEL,
         OTEL,
         baseline_metric="attach_detach_ns",
-        at_most=2.0,
+        at_most=1.5,
     )
     for metric in ("isolation_scope_ns", "new_scope_ns")
 )

@@ -22,7 +22,7 @@ METRICS = (
 )
 TARGETS = (
     Target("≤ 1.25x OTel SDK + BSP", "ns_per_span", impls.SCOPETEL, impls.OTEL_SDK, at_most=1.25),
-    Target("≤ 0.5x sentry-sdk", "ns_per_span", impls.SCOPETEL, impls.SENTRY_SDK, at_most=0.5),
+    Target("≤ 0.25x sentry-sdk", "ns_per_span", impls.SCOPETEL, impls.SENTRY_SDK, at_most=0.25),
 )
 
 

@@ -21,7 +21,7 @@ METRICS = (
 )
 TARGETS = (
     Target(
-        "≤ 1.2x OTel SDK ALWAYS_OFF", "ns_per_span", impls.SCOPETEL, impls.OTEL_SDK, at_most=1.2
+        "≤ 0.5x OTel SDK ALWAYS_OFF", "ns_per_span", impls.SCOPETEL, impls.OTEL_SDK, at_most=0.5
     ),
 )
 

@@ -8,7 +8,11 @@
         assert transport.events()[0]["tags"]["cart"] == "full"
 
 ``capture_envelopes`` calls ``scopetel.init`` with an in-memory transport; envelopes
-are kept as :class:`scopetel_exporter_sentry.envelope.Envelope` objects.
+are kept as :class:`scopetel_exporter_sentry.envelope.Envelope` objects. Transactions
+are built in a background thread: reading the captured items first waits (up to
+``wait_seconds``) until what is ready has been built, so a transaction whose root has
+ended is there, as it would be with a synchronous SDK. ``scopetel.flush()`` also sends
+transactions whose root ended while children are still open.
 """
 
 import threading
@@ -20,7 +24,7 @@ from typing import Any
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
 from scopetel._init import init
-from scopetel._setup.init import flush
+from scopetel._setup.init import emitted, flush
 
 __all__ = ["CapturingTransport", "capture_envelopes"]
 
@@ -28,10 +32,11 @@ __all__ = ["CapturingTransport", "capture_envelopes"]
 class CapturingTransport:
     """A transport that keeps every envelope in memory and counts reported losses."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float = 5.0) -> None:
         self._lock = threading.Lock()
         self.envelopes: list[Envelope] = []
         self.lost: Counter[tuple[str, str]] = Counter()
+        self.wait_seconds = wait_seconds
 
     def capture_envelope(self, envelope: Envelope) -> None:
         with self._lock:
@@ -48,6 +53,7 @@ class CapturingTransport:
         return None
 
     def items(self, item_type: str | None = None) -> list[Item]:
+        emitted(self.wait_seconds)
         with self._lock:
             envelopes = list(self.envelopes)
         return [

@@ -116,9 +116,16 @@ def test_segment_with_nested_children(setup: Setup) -> None:
     assert recorder.drops == []
 
 
+def _tags(scope: object) -> dict[str, object]:
+    assert isinstance(scope, Scope)
+    return dict(scope._data.tags)
+
+
 def test_scope_values_at_start_and_end(setup: Setup) -> None:
     tracer, _, recorder = setup()
     cur0, iso0, cur1 = Scope("current"), Scope("isolation"), Scope("current")
+    for scope, name in ((cur0, "cur0"), (iso0, "iso0"), (cur1, "cur1")):
+        scope.set_tag("scope", name)
     start = otel_context.get_current()
     for key, value in ((CURRENT_SCOPE, cur0), (ISOLATION_SCOPE, iso0), (DSC, "dsc0")):
         start = otel_context.set_value(key, value, start)
@@ -128,13 +135,17 @@ def test_scope_values_at_start_and_end(setup: Setup) -> None:
         root.end()
     finally:
         otel_context.detach(token)
+    cur0.set_tag("scope", "changed after the end")
     (segment,) = recorder.segments
-    assert segment.at_start.current_scope is cur0
-    assert segment.at_start.isolation_scope is iso0
+    # snapshots of the scopes as they were when the segment was emitted
+    assert _tags(segment.at_start.current_scope) == {"scope": "cur0"}
+    assert _tags(segment.at_start.isolation_scope) == {"scope": "iso0"}
     assert segment.at_start.dsc == "dsc0"
-    assert segment.at_end.current_scope is cur1
+    assert _tags(segment.at_end.current_scope) == {"scope": "cur1"}
     # outside any isolation_scope() block: the process-wide one, as errors get it
-    assert segment.at_end.isolation_scope is scopetel.get_isolation_scope()
+    process_wide = scopetel.get_isolation_scope()
+    assert segment.at_end.isolation_scope is not process_wide
+    assert _tags(segment.at_end.isolation_scope) == _tags(process_wide)
 
 
 def test_remote_parent_starts_its_own_segment(setup: Setup) -> None:
@@ -174,10 +185,12 @@ def test_child_ending_after_root_in_another_thread_is_included(setup: Setup) -> 
 
 def test_late_children_timeout_emits_with_open_count_then_follow_up(setup: Setup) -> None:
     tracer, _, recorder = setup(late_children_timeout=0.1)
-    with tracer.start_as_current_span("root"):
-        body = tracer.start_span("streamed body")
-        with tracer.start_as_current_span("done"):
-            pass
+    with scopetel.isolation_scope():
+        scopetel.set_tag("request", "r1")
+        with tracer.start_as_current_span("root"):
+            body = tracer.start_span("streamed body")
+            with tracer.start_as_current_span("done"):
+                pass
     recorder.wait_for(1)
     (segment,) = recorder.segments
     assert (_names(segment), segment.open_children_at_emit) == (["done"], 1)
@@ -188,7 +201,8 @@ def test_late_children_timeout_emits_with_open_count_then_follow_up(setup: Setup
     assert follow_up.follow_up
     assert (follow_up.root.name, _names(follow_up)) == ("streamed body", ["chunk"])
     assert follow_up.root.parent_span_id == segment.root.span_id
-    assert follow_up.at_start == segment.at_start
+    assert _tags(follow_up.at_start.isolation_scope) == {"request": "r1"}
+    assert _tags(segment.at_start.isolation_scope) == {"request": "r1"}
     assert recorder.drops == []
 
 

@@ -194,6 +194,14 @@ class Options:
         "static: spans in transactions; stream: spans sent one by one.",
         env="SENTRY_TRACE_LIFECYCLE",
     )
+    tracer_provider: str = option(
+        "lean",
+        checks.choice("lean", "sdk"),
+        "lean: scopetel's own TracerProvider (the fast one); sdk: OpenTelemetry's SDK "
+        "TracerProvider, for the SDK features the lean one lacks (README, Performance). "
+        "The first init() of a process decides; a provider set before it is adopted.",
+        env="SENTRY_TRACER_PROVIDER",
+    )
     default_integrations: bool = option(
         True,
         checks.boolean,

@@ -8,11 +8,10 @@ web, thread and task instrumentation fork them per unit of work.
 from types import TracebackType
 from typing import Final, cast
 
-from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
 from scopetel._coerce import dropped
-from scopetel._context import entries
+from scopetel._context import entries, runtime
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, ISOLATION_SCOPE
 from scopetel._context.scope import Scope
 from scopetel._fork_safety import call_in_child
@@ -33,12 +32,12 @@ def get_global_scope() -> Scope:
 def get_isolation_scope() -> Scope:
     """The scope of the current request, job or unit of work."""
     # only scopetel writes this key: its value is a Scope (or absent)
-    return cast(Scope, otel_context.get_current().get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION)
+    return cast(Scope, runtime.get_current().get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION)
 
 
 def get_current_scope() -> Scope:
     """The scope of the current span or ``new_scope()`` block."""
-    return cast(Scope, otel_context.get_current().get(CURRENT_SCOPE) or _DEFAULT_CURRENT)
+    return cast(Scope, runtime.get_current().get(CURRENT_SCOPE) or _DEFAULT_CURRENT)
 
 
 def isolation_scope_in(ctx: Context) -> Scope:
@@ -69,17 +68,17 @@ class _ScopeBlock:
     def __enter__(self) -> Scope:
         # The hot path of every request and task: one Context lookup, one attach.
         # Only scopetel writes these keys, so their values are Scopes.
-        ctx = otel_context.get_current()
+        ctx = runtime.get_current()
         entry = self._entry = entries.Entry(ctx)
         scope = self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
         isolation = self._isolation
         if isolation is False:
-            otel_context.attach(Context({**ctx, CURRENT_SCOPE: scope, ENTRY: entry}))
+            runtime.attach(Context({**ctx, CURRENT_SCOPE: scope, ENTRY: entry}))
             return scope
         if isolation is True:
             isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
         values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation, ENTRY: entry}
-        otel_context.attach(Context({**ctx, **values}))
+        runtime.attach(Context({**ctx, **values}))
         return isolation
 
     def __exit__(

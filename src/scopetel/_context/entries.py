@@ -14,11 +14,10 @@ inside the entry (a background task outliving its request) keep seeing it.
 """
 
 from collections.abc import Mapping
-from typing import cast
 
-from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
+from scopetel._context import runtime
 from scopetel._context.keys import ENTRY
 
 
@@ -40,19 +39,19 @@ def enter(
     ``current`` saves a lookup when the caller already holds the current Context.
     """
     if current is None:
-        current = otel_context.get_current()
+        current = runtime.get_current()
     entry = Entry(current)
-    otel_context.attach(Context({**(current if base is None else base), **values, ENTRY: entry}))
+    runtime.attach(Context({**(current if base is None else base), **values, ENTRY: entry}))
     return entry
 
 
 def leave(entry: Entry) -> None:
     """Leave ``entry``; never raises, whatever Context or order it is left in."""
-    top = otel_context.get_current().get(ENTRY)
+    top = runtime.get_current().get(ENTRY)
     if top is entry:
         previous = entry.previous
-        below = cast(Entry | None, previous.get(ENTRY))  # only scopetel writes ENTRY
-        otel_context.attach(previous if below is None or not below.exited else live(previous))
+        below: Entry | None = previous.get(ENTRY)  # type: ignore[assignment]  # ours only
+        runtime.attach(previous if below is None or not below.exited else live(previous))
         return
     while isinstance(top, Entry):  # out of order here, or not in this Context at all
         if top is entry:
@@ -65,7 +64,7 @@ def leave_innermost(entered: list[Entry]) -> None:
     """Leave (and remove from ``entered``) the entry of a block entered several times that
     is nearest the top of this Context's chain; none of them in it (they were entered in
     another thread or task): nothing to leave here."""
-    entry = otel_context.get_current().get(ENTRY)
+    entry = runtime.get_current().get(ENTRY)
     while isinstance(entry, Entry):
         if any(entry is candidate for candidate in entered):
             entered.remove(entry)
@@ -84,4 +83,4 @@ def live(ctx: Context) -> Context:
 
 
 # The current Context. An alias, not a wrapper: it is read on every span and scope.
-current = otel_context.get_current
+current = runtime.get_current

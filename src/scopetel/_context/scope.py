@@ -90,6 +90,15 @@ class Scope(ServicedScope):
         child.span_id = None
         return child
 
+    def snapshot(self) -> "Scope":
+        """This scope as it is now, copy-on-write: what is built from the snapshot later
+        (a transaction, off the thread that ended it) does not see later writes."""
+        copy = self.fork()
+        copy.captured_event_id = self.captured_event_id
+        copy.trace_id = self.trace_id
+        copy.span_id = self.span_id
+        return copy
+
     # -- the active scopes and client, as sentry_sdk's classmethods ----------------------
     @classmethod
     def get_current_scope(cls) -> "Scope":

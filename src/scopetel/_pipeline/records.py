@@ -19,7 +19,9 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._context.active_scopes import current_scope_in, isolation_scope_in
 from scopetel._context.keys import DSC
+from scopetel._context.scope import Scope
 from scopetel._serialize import safe_str
+from scopetel._trace_sdk.span import RecordingSpan
 
 _EMPTY: Mapping[str, AttributeValue] = {}
 
@@ -77,7 +79,13 @@ class CompactSpan:
 
     @classmethod
     def if_sampled(cls, span: ReadableSpan) -> Self | None:
-        """The record of an ended span that was sampled; None for any other."""
+        """The record of an ended span that was sampled; None for any other.
+
+        A lean span is its own record: it has every field of a ``CompactSpan``, and
+        nothing in it changes once it has ended.
+        """
+        if type(span) is RecordingSpan and type(span.name) is str:
+            return span if span.trace_flags & 1 else None  # type: ignore[return-value]
         context = span.context
         if context is None or not context.trace_flags.sampled:
             return None
@@ -115,6 +123,10 @@ class CompactSpan:
         )
 
     @property
+    def sampled(self) -> bool:
+        return True  # only sampled spans get a record
+
+    @property
     def is_local_root(self) -> bool:
         """True without a parent or with a parent in another process."""
         return self.parent_span_id is None or self.parent_is_remote
@@ -143,6 +155,34 @@ class ContextValues:
 
 
 NO_VALUES: Final = ContextValues()
+
+
+def snapshots(*values: ContextValues) -> list[ContextValues]:
+    """``values`` with their scopes as they are now (``Scope.snapshot``): a segment is
+    turned into a transaction later, in the emitter's thread, from what its scopes held
+    when it was emitted. A scope held twice stays one object (it is applied once)."""
+    copies: dict[int, object] = {}
+
+    def frozen(scope: object | None) -> object | None:
+        if not isinstance(scope, Scope):
+            return scope
+        copy = copies.get(id(scope))
+        if copy is None:
+            copy = copies[id(scope)] = scope.snapshot()
+        return copy
+
+    return [
+        ContextValues(frozen(value.current_scope), frozen(value.isolation_scope), value.dsc)
+        for value in values
+    ]
+
+
+def sampled_span_id(span: ReadableSpan) -> int | None:
+    """The span id of a started span that is sampled; None for any other."""
+    if type(span) is RecordingSpan:
+        return span.span_id if span.trace_flags & 1 else None
+    context = span.context
+    return context.span_id if context is not None and context.trace_flags.sampled else None
 
 
 @dataclass(slots=True)

@@ -27,15 +27,28 @@ Span streaming (no segment buffers) is ``_span_stream.SpanStreamProcessor``.
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Final
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from scopetel._fork_safety import reset_in_child
-from scopetel._internal_errors import guard, guarded, run_suppressed, suppressed
-from scopetel._pipeline.records import NO_VALUES, CompactSpan, ContextValues, Segment
+from scopetel._internal_errors import (
+    guard,
+    guarded,
+    report_internal_error,
+    run_suppressed,
+    suppressed,
+)
+from scopetel._pipeline.open_segments import OpenSegment, split_trees
+from scopetel._pipeline.records import (
+    CompactSpan,
+    ContextValues,
+    Segment,
+    sampled_span_id,
+    snapshots,
+)
 from scopetel._pipeline.roots import MAX_OPEN_ORPHANS, is_orphan_root, parent_is_orphan
 
 __all__ = [
@@ -48,56 +61,6 @@ __all__ = [
 
 DROP_REASON: Final = "buffer_overflow"
 """Client-report reason for every span the processor could not keep."""
-
-
-class _Pending:
-    """A segment being assembled; only touched under the processor's lock."""
-
-    __slots__ = (
-        "at_end",
-        "at_start",
-        "continuation",
-        "created",
-        "dropped",
-        "follow_up",
-        "open_ids",
-        "root",
-        "root_span_id",
-        "spans",
-    )
-
-    def __init__(self, root_span_id: int, follow_up: bool, at_start: ContextValues) -> None:
-        self.root_span_id = root_span_id
-        self.follow_up = follow_up
-        self.at_start = at_start
-        self.at_end = NO_VALUES
-        self.created = time.monotonic()
-        self.root: CompactSpan | None = None
-        self.spans: list[CompactSpan] = []
-        self.open_ids = {root_span_id}
-        self.dropped = 0
-        self.continuation = False  # emitted once; following spans still open then
-
-
-def _trees(spans: list[CompactSpan]) -> Iterable[tuple[CompactSpan, list[CompactSpan]]]:
-    """Split ended spans into (topmost span, its descendants) trees."""
-    ids = {span.span_id for span in spans}
-    children: dict[int, list[CompactSpan]] = {}
-    tops: list[CompactSpan] = []
-    for span in sorted(spans, key=lambda span: span.start_ns):
-        parent = span.parent_span_id
-        if parent is not None and parent in ids:
-            children.setdefault(parent, []).append(span)
-        else:
-            tops.append(span)
-    for top in tops:
-        descendants: list[CompactSpan] = []
-        stack = [top.span_id]
-        while stack:
-            below = children.get(stack.pop(), ())
-            descendants.extend(below)
-            stack.extend(span.span_id for span in below)
-        yield top, descendants
 
 
 def _positive(name: str, value: float) -> None:
@@ -138,39 +101,43 @@ class SegmentProcessor(SpanProcessor):
         self._lock = threading.Lock()
         self._wake_reaper = threading.Condition(self._lock)
         self._delivered = threading.Condition(self._lock)
-        self._members: dict[int, _Pending] = {}  # span id -> segment, spans buffered or open
-        self._pending: dict[int, _Pending] = {}  # root span id -> segment, oldest first
+        self._members: dict[int, OpenSegment] = {}  # span id -> segment, spans buffered or open
+        self._pending: dict[int, OpenSegment] = {}  # root span id -> segment, oldest first
         self._waiting: dict[int, float] = {}  # root span id -> deadline, earliest first
         self._orphans: set[int] = set()  # open spans of orphan trees (never buffered)
         self._in_flight = 0
         self._reaper: threading.Thread | None = None
         self._closed = False
 
-    @guarded(None)
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        context = span.context
-        if self._closed or context is None or not context.trace_flags.sampled:
-            return
-        span_id = context.span_id
-        parent = span.parent
-        local_parent = parent is not None and not parent.is_remote
-        if parent is not None and local_parent:
-            with self._lock:
-                segment = self._members.get(parent.span_id)
-                if segment is not None:
-                    segment.open_ids.add(span_id)
-                    self._members[span_id] = segment
+        try:
+            span_id = sampled_span_id(span)
+            if self._closed or span_id is None:
+                return
+            parent = span.parent
+            local_parent = parent is not None and not parent.is_remote
+            if parent is not None and local_parent:
+                with self._lock:
+                    segment = self._members.get(parent.span_id)
+                    if segment is not None:
+                        segment.open_ids.add(span_id)
+                        self._members[span_id] = segment
+                        return
+                    orphan = parent.span_id in self._orphans
+                if orphan or (
+                    not self._send_orphans and parent_is_orphan(parent_context, parent.span_id)
+                ):
+                    self._add_orphan(span_id)
                     return
-                orphan = parent.span_id in self._orphans
-            if orphan or (
-                not self._send_orphans and parent_is_orphan(parent_context, parent.span_id)
-            ):
+            elif not self._send_orphans and is_orphan_root(span):
                 self._add_orphan(span_id)
                 return
-        elif not self._send_orphans and is_orphan_root(span):
-            self._add_orphan(span_id)
-            return
-        segment = _Pending(span_id, local_parent, ContextValues.of(parent_context))
+            self._open(OpenSegment(span_id, local_parent, ContextValues.of(parent_context)))
+        except Exception:  # guarded in the body: no wrapper call per span
+            report_internal_error("SegmentProcessor.on_start")
+
+    def _open(self, segment: OpenSegment) -> None:
+        span_id = segment.root_span_id
         reaper = None
         with self._lock:
             if len(self._pending) >= self._max_segments:
@@ -194,17 +161,25 @@ class SegmentProcessor(SpanProcessor):
             if len(self._orphans) < MAX_OPEN_ORPHANS:
                 self._orphans.add(span_id)
 
-    @guarded(None)
     def on_end(self, span: ReadableSpan) -> None:
-        if self._orphans:
-            context = span.context
-            with self._lock:
-                if context is not None and context.span_id in self._orphans:
-                    self._orphans.discard(context.span_id)
-                    return
-        compact = None if self._closed else CompactSpan.if_sampled(span)
-        if compact is None:
-            return
+        try:
+            if self._orphans and self._ended_orphan(span):
+                return
+            compact = None if self._closed else CompactSpan.if_sampled(span)
+            if compact is not None:
+                self._end(compact)
+        except Exception:  # guarded in the body: no wrapper call per span
+            report_internal_error("SegmentProcessor.on_end")
+
+    def _ended_orphan(self, span: ReadableSpan) -> bool:
+        context = span.context
+        with self._lock:
+            if context is not None and context.span_id in self._orphans:
+                self._orphans.discard(context.span_id)
+                return True
+        return False
+
+    def _end(self, compact: CompactSpan) -> None:
         span_id = compact.span_id
         ready: list[Segment] = []
         lost = 0
@@ -241,7 +216,7 @@ class SegmentProcessor(SpanProcessor):
             if root:
                 self._on_drop(DROP_REASON, "transaction", 1)
 
-    def _take(self, pending: _Pending, *, final: bool) -> tuple[list[Segment], int]:
+    def _take(self, pending: OpenSegment, *, final: bool) -> tuple[list[Segment], int]:
         """Emit what ``pending`` holds (under the lock); returns segments and lost spans.
 
         Unless ``final`` (or nothing is open), the segment stays registered as a
@@ -253,11 +228,12 @@ class SegmentProcessor(SpanProcessor):
             members.pop(span.span_id, None)
         self._waiting.pop(pending.root_span_id, None)
         root, spans, open_count = pending.root, pending.spans, len(pending.open_ids)
-        start, end = pending.at_start, pending.at_end
+        start, end = snapshots(pending.at_start, pending.at_end)
         segments: list[Segment] = []
         lost = 0
         if pending.continuation:
-            segments = [Segment(top, below, 0, 0, True, start, end) for top, below in _trees(spans)]
+            trees = split_trees(spans)
+            segments = [Segment(top, below, 0, 0, True, start, end) for top, below in trees]
         elif root is not None:
             members.pop(root.span_id, None)
             segments = [Segment(root, spans, 0, 0, pending.follow_up, start, end)]

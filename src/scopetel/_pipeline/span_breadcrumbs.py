@@ -16,8 +16,7 @@ is the inner one's (the same statement, added within the outer span's time).
 from collections.abc import Callable
 from typing import Any
 
-from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import SpanKind
 
 from scopetel._context.active_scopes import get_isolation_scope
@@ -28,13 +27,12 @@ AddBreadcrumb = Callable[[dict[str, Any]], None]
 
 
 class SpanBreadcrumbs(SpanProcessor):
-    """Adds a breadcrumb through ``add`` (``scopetel.add_breadcrumb``) per client call."""
+    """Adds a breadcrumb through ``add`` (``scopetel.add_breadcrumb``) per client call.
+
+    No ``on_start`` of its own: the switchable processor leaves the SDK's no-op out."""
 
     def __init__(self, add: AddBreadcrumb) -> None:
         self._add = add
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
 
     def on_end(self, span: ReadableSpan) -> None:
         if span.kind is SpanKind.CLIENT:  # the only check other spans pay for

@@ -18,6 +18,7 @@ from opentelemetry import propagate  # a module: importable while it loads our p
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from scopetel_exporter_sentry.client_reports import DiscardReason
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
@@ -29,10 +30,11 @@ from scopetel._config.options import Options
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._fork_safety import ForkSafeLock, call_in_child
 from scopetel._internal_errors import guarded
-from scopetel._pipeline.segments import SegmentProcessor
+from scopetel._pipeline.emitter import Emitter
+from scopetel._pipeline.segments import Segment, SegmentProcessor
 from scopetel._pipeline.span_breadcrumbs import SpanBreadcrumbs
 from scopetel._pipeline.span_envelopes import StreamEmitter
-from scopetel._pipeline.span_stream import SpanStreamProcessor
+from scopetel._pipeline.span_stream import SpanStreamProcessor, StreamedSpan
 from scopetel._pipeline.transaction_events import TransactionEmitter
 from scopetel._profiling import session as profiling
 from scopetel._propagation.headers import SENTRY_TRACE_HEADER
@@ -51,6 +53,9 @@ from scopetel._version import CLIENT
 LOGGER: Final = logging.getLogger("scopetel")
 _lock = ForkSafeLock()
 _atexit_registered = False
+_emitter: Emitter[Segment] | Emitter[list[StreamedSpan]] | None = None
+"""Builds and sends the active client's transactions (or streamed spans) off the thread
+that ended them; ``flush()`` drains it."""
 
 
 def configure(
@@ -71,7 +76,7 @@ def configure(
     global _atexit_registered
     if options.debug:
         _enable_debug_logging()
-    installed = _provider.ensure(resource, provider_factory)
+    installed = _provider.ensure(resource, provider_factory, options.tracer_provider)
     options = _with_tracing_switch(with_resource_defaults(options, installed.provider.resource))
     options = with_spotlight_defaults(options)
     transport = options.transport
@@ -79,7 +84,7 @@ def configure(
         transport = http_transport(options)
     client = Client(options, with_spotlight(options, transport))
     _filter_outgoing_headers()
-    processor = _processor(client, installed.provider)
+    processor, emitter = _processor(client, installed.provider)
     sampler = TracesSampler(
         options.traces_sample_rate,
         options.traces_sampler,
@@ -91,8 +96,10 @@ def configure(
     ensure_logger_provider(options, installed.provider.resource)
     ensure_meter_provider(installed.provider.resource)
     profile_links = profiling.configure(client)  # profiling: none unless configured
+    global _emitter
     with _lock:
         old = set_client(client)
+        old_emitter, _emitter = _emitter, emitter
         old_signals = _signals.start(client)  # logs and metrics: the new client's batches
         _provider.switch(
             sampler,
@@ -107,6 +114,8 @@ def configure(
     if old_signals is not None:
         old_signals.close()  # into the old client's transport, before it closes
     if old is not None:
+        if old_emitter is not None:  # what the old client had to send, sent by it
+            old_emitter.close(min(old.options.shutdown_timeout, 2.0))
         old.close(min(old.options.shutdown_timeout, 2.0))
     LOGGER.info("%s", startup_line(options, installed.sampler is not None, exporters))
     return client
@@ -173,20 +182,41 @@ def _active_targets() -> Targets:
     return client.targets if client is not None else Targets()
 
 
-def _processor(client: Client, provider: TracerProvider) -> SpanProcessor:
-    """Segments → transactions, or, with ``trace_lifecycle="stream"``, spans as they end."""
+def _processor(
+    client: Client, provider: TracerProvider
+) -> tuple[SpanProcessor, Emitter[Segment] | Emitter[list[StreamedSpan]]]:
+    """Segments → transactions, or, with ``trace_lifecycle="stream"``, spans as they end;
+    and the emitter that builds and sends them in the background."""
     options = client.options
     send_orphans = options.orphan_spans == "transactions"
     if options.trace_lifecycle == "stream":
-        emitter = StreamEmitter(client, lambda: provider.resource)
-        return SpanStreamProcessor(emitter.emit, send_orphans=send_orphans)
-    return SegmentProcessor(
-        sink=TransactionEmitter(client).emit,
+        stream = StreamEmitter(client, lambda: provider.resource)
+        spans = Emitter(stream.emit, _count_spans(client))
+        return SpanStreamProcessor(spans.put, send_orphans=send_orphans), spans
+    transactions = _transactions(client)
+    processor = SegmentProcessor(
+        sink=transactions.put,
         on_drop=client.record_lost,
         max_spans_per_segment=options.max_spans,
         late_children_timeout=options.late_children_timeout,
         send_orphans=send_orphans,
     )
+    return processor, transactions
+
+
+def _transactions(client: Client) -> Emitter[Segment]:
+    def dropped(segment: Segment) -> None:
+        client.record_lost(DiscardReason.QUEUE_OVERFLOW, "transaction")
+        client.record_lost(DiscardReason.QUEUE_OVERFLOW, "span", len(segment.spans) + 1)
+
+    return Emitter(TransactionEmitter(client).emit, dropped)
+
+
+def _count_spans(client: Client) -> Callable[[list[StreamedSpan]], None]:
+    def dropped(spans: list[StreamedSpan]) -> None:
+        client.record_lost(DiscardReason.QUEUE_OVERFLOW, "span", len(spans))
+
+    return dropped
 
 
 @guarded(False)
@@ -196,28 +226,45 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     if client is None:
         return True
     timeout = wait_seconds(timeout, "flush timeout", client.options.shutdown_timeout)
+    deadline = time.monotonic() + timeout
     profiling.flush()  # profiling: the chunk being filled
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
+    emitter = _emitter
+    if emitter is not None:  # the transactions that were ready, built and queued
+        emitter.flush(max(0.0, deadline - time.monotonic()))
     _sessions.flush()  # release health: the aggregates counted so far
     _signals.flush()  # logs and metrics waiting in their batches
-    return client.flush(timeout)
+    return client.flush(max(0.0, deadline - time.monotonic()))
+
+
+def emitted(timeout: float) -> bool:
+    """Wait (at most ``timeout`` seconds) until what the pipeline has ready is built and
+    handed to the transport: what a synchronous pipeline would already have sent."""
+    emitter = _emitter
+    return True if emitter is None else emitter.flush(timeout)
 
 
 def shutdown() -> None:
     """At exit: emit open segments, then close the transport, all within shutdown_timeout.
 
     Segments are emitted through user hooks (``before_send_transaction``, event
-    processors), which may be slow: that runs in a helper thread, and whatever is not
-    done by the deadline is abandoned with the transport's own accounting.
+    processors), which may be slow: that runs in the emitter's thread, and whatever is
+    not done by the deadline is counted as dropped or left to the transport's own
+    accounting.
     """
     client = get_client()
     if client is None:
         return
     deadline = time.monotonic() + client.options.shutdown_timeout
     profiling.shutdown(client.options.shutdown_timeout / 2)  # profiling: the last chunk
-    if not _within(lambda: _provider_flush(0.0, final=True), client.options.shutdown_timeout):
+    remaining = max(0.0, deadline - time.monotonic())
+    done = _within(lambda: _provider_flush(0.0, final=True), remaining)
+    emitter = _emitter
+    if emitter is not None:  # built and handed to the transport before it closes
+        done = emitter.close(max(0.0, deadline - time.monotonic())) and done
+    if not done:
         LOGGER.warning("scopetel: shutdown_timeout expired while emitting open transactions")
     _sessions.on_shutdown()  # release health: the application session ends at exit
     _signals.flush()  # logs and metrics waiting in their batches

@@ -5,6 +5,9 @@ called again: the provider's sampler and scopetel's processor are switchable
 delegates, so a second ``init()`` swaps them in place. The provider is set up once
 (``ensure``): created by scopetel, built by the ``opentelemetry-instrument``
 configurator around the switchable parts, or adopted when one already exists.
+
+Which provider scopetel creates is the ``tracer_provider`` option: the lean core
+(``scopetel._trace_sdk``, the default) or the OpenTelemetry SDK's own.
 """
 
 import logging
@@ -23,6 +26,7 @@ from opentelemetry.util.types import Attributes
 
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._pipeline.segments import Segment, SegmentProcessor
+from scopetel._trace_sdk.provider import LeanTracerProvider, lean_provider_from
 from scopetel._tracing import preset_trace_ids
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -46,6 +50,8 @@ class SwitchableSampler(Sampler):
     def delegate(self, sampler: Sampler) -> None:
         self._delegate = sampler
         self.should_sample = sampler.should_sample  # type: ignore[method-assign]
+        # the lean tracer decides children of local parents itself when the delegate would
+        self.follows_local_parent = getattr(sampler, "follows_local_parent", None) is True
 
     def should_sample(
         self,
@@ -77,6 +83,19 @@ class SwitchableProcessor(SpanProcessor):
         self.delegates: tuple[SpanProcessor, ...] = ()
         self._draining: tuple[SegmentProcessor, ...] = ()
 
+    def _bind(self) -> None:
+        """With none draining, the active processors' hooks are bound on this instance:
+        a hook a processor does not override (``SpanBreadcrumbs.on_start``) is left out,
+        and a single one is called with no call in between."""
+        vars(self).pop("on_start", None)
+        vars(self).pop("on_end", None)
+        if self._draining:
+            return
+        starts = tuple(p.on_start for p in self.delegates if _overrides(p, "on_start"))
+        ends = tuple(p.on_end for p in self.delegates if _overrides(p, "on_end"))
+        self.on_start = _fan_out_start(starts)  # type: ignore[method-assign,assignment]
+        self.on_end = _fan_out_end(ends)  # type: ignore[method-assign,assignment]
+
     def replace(
         self,
         processors: Sequence[SpanProcessor],
@@ -98,6 +117,7 @@ class SwitchableProcessor(SpanProcessor):
             for processor in draining:
                 processor.sink = drain_to
         self._draining = tuple(draining)
+        self._bind()
 
     def _drainer_of(self, span_id: int) -> SegmentProcessor | None:
         for processor in self._draining:
@@ -122,6 +142,7 @@ class SwitchableProcessor(SpanProcessor):
                 if drainer.is_idle():
                     self._draining = tuple(p for p in self._draining if p is not drainer)
                     drainer.shutdown()
+                    self._bind()
                 return
         for processor in self.delegates:
             processor.on_end(span)
@@ -132,11 +153,47 @@ class SwitchableProcessor(SpanProcessor):
     def shutdown_delegates(self) -> None:
         """Shut the active (and draining) processors down; they emit what they hold."""
         draining, self._draining = self._draining, ()
+        self._bind()
         for processor in (*draining, *self.delegates):
             processor.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return all(processor.force_flush(timeout_millis) for processor in self.delegates)
+
+
+def _overrides(processor: SpanProcessor, hook: str) -> bool:
+    """``processor`` has a hook of its own, not ``SpanProcessor``'s, which does nothing."""
+    return getattr(type(processor), hook, None) is not getattr(SpanProcessor, hook)
+
+
+StartHook = Callable[[Span, Context | None], None]
+EndHook = Callable[[ReadableSpan], None]
+
+
+def _nothing(*args: object) -> None:
+    return None
+
+
+def _fan_out_start(hooks: tuple[StartHook, ...]) -> StartHook:
+    if len(hooks) <= 1:
+        return hooks[0] if hooks else _nothing
+
+    def on_start(span: Span, parent_context: Context | None = None) -> None:
+        for hook in hooks:
+            hook(span, parent_context)
+
+    return on_start
+
+
+def _fan_out_end(hooks: tuple[EndHook, ...]) -> EndHook:
+    if len(hooks) <= 1:
+        return hooks[0] if hooks else _nothing
+
+    def on_end(span: ReadableSpan) -> None:
+        for hook in hooks:
+            hook(span)
+
+    return on_end
 
 
 class _Drop(Sampler):
@@ -170,14 +227,22 @@ _lock = ForkSafeLock()
 _installed: Installed | None = None
 
 
-def ensure(resource: Resource | None = None, factory: ProviderFactory | None = None) -> Installed:
+def ensure(
+    resource: Resource | None = None,
+    factory: ProviderFactory | None = None,
+    tracer_provider: str = "lean",
+) -> Installed:
     """The provider scopetel feeds: set up once per process, by ``factory`` if given,
-    else adopted (an SDK provider already set) or created with ``resource``."""
+    else adopted (an SDK provider already set) or created with ``resource``;
+    ``tracer_provider`` (``lean`` or ``sdk``) says which kind scopetel makes."""
     global _installed
+    lean = tracer_provider == "lean"
     with _lock:
         if _installed is None:
             # a factory makes its own resource
-            _installed = _build(factory) if factory is not None else _adopt_or_create(resource)
+            _installed = (
+                _build(factory, lean) if factory is not None else _adopt_or_create(resource, lean)
+            )
         return _installed
 
 
@@ -202,15 +267,17 @@ def installed_processor() -> SwitchableProcessor | None:
     return None if _installed is None else _installed.processor
 
 
-def _build(factory: ProviderFactory) -> Installed:
+def _build(factory: ProviderFactory, lean: bool) -> Installed:
     sampler = SwitchableSampler(_Drop())
     processor = SwitchableProcessor()
     provider = factory(sampler, processor)
+    if lean:  # the SDK built and set it for scopetel: made lean in place
+        provider = lean_provider_from(provider)
     preset_trace_ids.install(provider)
     return Installed(provider, sampler if provider.sampler is sampler else None, processor)
 
 
-def _adopt_or_create(resource: Resource | None) -> Installed:
+def _adopt_or_create(resource: Resource | None, lean: bool) -> Installed:
     processor = SwitchableProcessor()
     current = otel_trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
@@ -224,7 +291,8 @@ def _adopt_or_create(resource: Resource | None) -> Installed:
         preset_trace_ids.install(current)
         return Installed(current, switchable, processor)
     switchable = SwitchableSampler(_Drop())
-    provider = TracerProvider(sampler=switchable, resource=resource or Resource.create())
+    kind = LeanTracerProvider if lean else TracerProvider
+    provider = kind(sampler=switchable, resource=resource or Resource.create())
     preset_trace_ids.install(provider)
     provider.add_span_processor(processor)
     otel_trace.set_tracer_provider(provider)

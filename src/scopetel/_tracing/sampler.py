@@ -52,6 +52,8 @@ def as_sample_rate(value: object) -> float | None:
 class TracesSampler(Sampler):
     """Sentry's sampling rules; see the module docstring."""
 
+    follows_local_parent = True  # the lean tracer may decide local children itself
+
     def __init__(
         self,
         traces_sample_rate: float | None = None,

@@ -15,18 +15,19 @@ from typing import Any, Final, Self
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
-from opentelemetry.trace import SpanContext, Status, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._coerce import dropped, finite_number, pairs, text, timestamp_ns
-from scopetel._context import entries
+from scopetel._context import entries, runtime
 from scopetel._context.active_scopes import current_scope_in
-from scopetel._context.keys import CURRENT_SCOPE, SPAN, SPAN_FACADE
+from scopetel._context.keys import CURRENT_SCOPE, ENTRY, SPAN, SPAN_FACADE
 from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import SPAN_STATUSES, status_for_http_code
 from scopetel._semconv.relay_fields import measurement_name, measurement_unit
 from scopetel._serialize import safe_repr
+from scopetel._trace_sdk.span import SharedAttributes
 from scopetel._tracing.trace_identity import baggage_for
 
 LOGGER = logging.getLogger("scopetel")
@@ -35,6 +36,46 @@ TRACER_NAME = "scopetel"
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1  # OTLP and Relay hold 64-bit integers
 _tracer = otel_trace.get_tracer(TRACER_NAME)
+_INTERNAL: Final = SpanKind.INTERNAL
+_NO_ATTRIBUTES: Final = SharedAttributes()
+_MAX_SHARED_OPS: Final = 1000
+
+
+class _TracerOfProvider:
+    """scopetel's tracer from the global provider, without the ``ProxyTracer`` that
+    ``opentelemetry.trace.get_tracer`` returns (two more calls per span).
+
+    OpenTelemetry sets the global provider once per process; until then, the proxy.
+    """
+
+    __slots__ = ("tracer",)
+
+    def __init__(self) -> None:
+        self.tracer: otel_trace.Tracer | None = None
+
+    def get(self) -> otel_trace.Tracer:
+        tracer = self.tracer
+        if tracer is None:
+            provider = otel_trace.get_tracer_provider()
+            if isinstance(provider, otel_trace.ProxyTracerProvider):
+                return _tracer
+            tracer = self.tracer = provider.get_tracer(TRACER_NAME)
+        return tracer
+
+
+_scopetel_tracer: Final = _TracerOfProvider()
+_op_attributes: dict[str, SharedAttributes] = {}
+
+
+def _attributes_of_op(op: str) -> SharedAttributes:
+    """``{sentry.op: op}``, one dict per op, which the spans that start with it share
+    (copied by the first that writes); ops are few, but there is a bound."""
+    found = _op_attributes.get(op)
+    if found is None:
+        found = SharedAttributes({attrs.OP: op})
+        if len(_op_attributes) < _MAX_SHARED_OPS:
+            _op_attributes[op] = found
+    return found
 
 
 def to_ns(timestamp: datetime | float | int | None, what: str = "timestamp") -> int | None:
@@ -284,8 +325,15 @@ class Span:
     def __enter__(self) -> Self:
         if self._entry is not None:  # entered again before being left
             self._outer_entries = [*(self._outer_entries or ()), self._entry]
-        current = entries.current()
-        self._entry = entries.enter(self._context_values(current), current=current)
+        current = runtime.get_current()
+        if type(self) is not Span:
+            self._entry = entries.enter(self._context_values(current), current=current)
+            return self
+        # the hot path of every span: _context_values inlined, one Context built
+        entry = self._entry = entries.Entry(current)
+        scope = current_scope_in(current).fork()
+        values = {SPAN: self._otel, CURRENT_SCOPE: scope, SPAN_FACADE: self, ENTRY: entry}
+        runtime.attach(Context({**current, **values}))
         return self
 
     def _context_values(self, current: Context) -> dict[str, object]:
@@ -328,21 +376,19 @@ def start_otel_span(
     ``parent`` is the span context of the span active in ``parent_ctx``, when the
     caller has already looked it up.
     """
-    attributes: dict[str, AttributeValue] = {}
-    if op is not None:
-        if type(op) is not str or not op.isascii():
-            op = text(op, "op")
-        if op:
-            attributes[attrs.OP] = op
+    if op is not None and (type(op) is not str or not op.isascii()):
+        op = text(op, "op")
     if name is not None and (type(name) is not str or not name.isascii()):
         name = text(name, "span name")
     if extra:
+        attributes: dict[str, AttributeValue] = {attrs.OP: op} if op else {}
         _start_attributes(attributes, extra)
-    otel = _tracer.start_span(
-        name or op or "<unnamed span>",
-        context=parent_ctx,
-        attributes=attributes,
-        start_time=to_ns(extra.get("start_timestamp"), "start_timestamp") if extra else None,
+        start_time = to_ns(extra.get("start_timestamp"), "start_timestamp")
+    else:  # the common span: the tracer may share its attributes with others
+        attributes = (_op_attributes.get(op) or _attributes_of_op(op)) if op else _NO_ATTRIBUTES
+        start_time = None
+    otel = _scopetel_tracer.get().start_span(
+        name or op or "<unnamed span>", parent_ctx, _INTERNAL, attributes, (), start_time
     )
     if parent is None:
         parent = otel_trace.get_current_span(parent_ctx).get_span_context()

@@ -23,11 +23,12 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._coerce import as_dict, dropped, optional_text, pairs, text, text_headers
 from scopetel._context import entries
-from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN_FACADE
+from scopetel._context.keys import CUSTOM_SAMPLING_CONTEXT, DSC, FORCED_SAMPLED, SPAN, SPAN_FACADE
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.headers import extract_incoming
 from scopetel._propagation.propagator import RemoteParentSpan
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._trace_sdk.span import RecordingSpan
 from scopetel._tracing.preset_trace_ids import new_trace_id, start_with_trace_id
 from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span, to_ns
 from scopetel._tracing.trace_identity import frozen_dsc
@@ -323,10 +324,15 @@ def start_span(
     if name is not None and type(name) is not str:
         name = text(name, "span name")
     ctx = entries.current()
-    parent = otel_trace.get_current_span(ctx)
-    parent_ctx = parent.get_span_context()
-    if not parent_ctx.is_valid or parent_ctx.is_remote:
-        return start_transaction(name=name or description, op=op, **kwargs)
+    parent = ctx.get(SPAN)
+    if type(parent) is RecordingSpan:  # a lean span: valid and local
+        parent_ctx = parent.get_span_context()
+    else:
+        if not isinstance(parent, otel_trace.Span):
+            parent = INVALID_SPAN
+        parent_ctx = parent.get_span_context()
+        if not parent_ctx.is_valid or parent_ctx.is_remote:
+            return start_transaction(name=name or description, op=op, **kwargs)
     facade = ctx.get(SPAN_FACADE)
     segment = None
     if isinstance(facade, Span) and facade.otel_span is parent:
