@@ -43,9 +43,8 @@ def sentry_request(info: RequestInfo, *, pii: bool, max_length: int) -> dict[str
         "url": _clip(info.url, max_length),
         "method": info.method,
         "headers": headers,
+        "query_string": _clip(info.query or "", max_length),  # "" as sentry_sdk sends it
     }
-    if info.query:
-        request["query_string"] = _clip(info.query, max_length)
     if pii:
         cookies = _cookies(info.header("cookie"), max_length)
         if cookies:
