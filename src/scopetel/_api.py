@@ -96,9 +96,9 @@ def _event_trace(
     trace_id = span.otel_span.get_span_context().trace_id
     for scope in scopes:
         data = scope.data
-        marker = data.transaction_set
-        if data.transaction_name is not None and marker is not None and marker[0] == trace_id:
-            naming["transaction"] = data.transaction_name
+        renamed = data.name_in_trace(trace_id)
+        if renamed is not None:
+            naming["transaction"] = renamed
             naming["transaction_info"] = {"source": data.transaction_source or "custom"}
     dsc = _propagation.current_dsc() or _propagation.scope_dsc()
     return span.get_trace_context(), dsc, naming

@@ -236,22 +236,25 @@ class Scope(ServicedScope):
 
     def set_transaction_name(self, name: str, source: str | None = None) -> None:
         """Name the events of this scope, and rename the transaction of its span, if any."""
-        own = self._own()
-        own.transaction_name = text(name, "set_transaction_name")
-        own.transaction_source = optional_text(source, "transaction source") or None
-        own.transaction_set = _services.SERVICES.rename_transaction(
-            self, own.transaction_name, own.transaction_source
-        )
+        name = text(name, "set_transaction_name")
+        kind = optional_text(source, "transaction source") or None
+        self._name_transaction(name, kind, _services.SERVICES.rename_transaction(self, name, kind))
 
     def name_transaction_within(
         self, name: str, source: str, within: tuple[int, int] | None
     ) -> None:
         """Name the events of this scope and the transaction of trace ``within[0]`` open at
         ``within[1]`` (ns): for instrumentations whose span this scope does not hold."""
+        kind = optional_text(source, "transaction source") or None
+        self._name_transaction(text(name, "set_transaction_name"), kind, within)
+
+    def _name_transaction(
+        self, name: str, source: str | None, marker: tuple[int, int] | None
+    ) -> None:
         own = self._own()
-        own.transaction_name = text(name, "set_transaction_name")
-        own.transaction_source = optional_text(source, "transaction source") or None
-        own.transaction_set = within
+        own.transaction_name = name
+        own.transaction_source = source
+        own.transaction_set = marker
 
     def add_breadcrumb_data(self, crumb: Breadcrumb, max_breadcrumbs: int) -> None:
         """Append an already processed breadcrumb (see ``scopetel.add_breadcrumb``)."""

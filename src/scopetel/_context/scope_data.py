@@ -69,6 +69,18 @@ class ScopeData:
         # set_attribute: attributes of logs, metrics and streamed spans (sentry_sdk 2.35+)
         self.attributes: dict[str, AttributeValue] = {}
 
+    def name_in_trace(
+        self, trace_id: int, start_ns: int = 0, end_ns: int | None = None
+    ) -> str | None:
+        """The name a ``set_transaction_name`` in trace ``trace_id`` gave (made between
+        ``start_ns`` and ``end_ns`` when given), or None."""
+        marker = self.transaction_set
+        if self.transaction_name is None or marker is None or marker[0] != trace_id:
+            return None
+        if marker[1] < start_ns or (end_ns is not None and marker[1] > end_ns):
+            return None
+        return self.transaction_name
+
     def copy(self) -> "ScopeData":
         data = ScopeData.__new__(ScopeData)  # no copy.copy: this runs on every request
         data.tags = dict(self.tags)

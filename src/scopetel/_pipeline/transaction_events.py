@@ -161,12 +161,9 @@ def _apply_scope_name(event: Event, segment: Segment, scopes: Iterable[Scope]) -
     root = segment.root
     for scope in scopes:
         data = scope.data
-        marker = data.transaction_set
-        if data.transaction_name is None or marker is None:
-            continue
-        trace_id, at_ns = marker
-        if trace_id == root.trace_id and root.start_ns <= at_ns <= root.end_ns:
-            event["transaction"] = data.transaction_name
+        name = data.name_in_trace(root.trace_id, root.start_ns, root.end_ns)
+        if name is not None:
+            event["transaction"] = name
             if data.transaction_source:  # None: the source stays (sentry_sdk's rename)
                 event["transaction_info"] = {"source": data.transaction_source}
 
