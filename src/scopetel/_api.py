@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 from scopetel._client import get_client
 from scopetel._coerce import as_dict, dropped, pairs, text
 from scopetel._context.active_scopes import get_current_scope, get_global_scope, get_isolation_scope
-from scopetel._context.scope import Scope
+from scopetel._context.scope import Breadcrumb, Scope
 from scopetel._events.assembly import breadcrumb
 from scopetel._events.exceptions import (
     exc_info_from,
@@ -264,6 +264,23 @@ def add_breadcrumb_to(
             (scope or get_isolation_scope()).add_breadcrumb_data(cleaned, max_breadcrumbs)
     elif result is not None:
         _warn(f"before_breadcrumb returned {type(result).__name__}, not a dict; dropped")
+
+
+@guarded(None)
+def add_known_breadcrumb(crumb: Breadcrumb, hint: dict[str, Any] | None = None) -> None:
+    """Record a breadcrumb an instrumentation built in Relay's shape (known keys, typed
+    values, a float ``timestamp``, JSON-safe ``data``) on the isolation scope.
+
+    Without ``before_breadcrumb`` it is stored as it is: the copy and the checks of
+    :func:`add_breadcrumb` are for what applications pass. With the hook, the hook's
+    result is untrusted and takes the checked path."""
+    client = get_client()
+    if client is None or client.options.before_breadcrumb is not None:
+        add_breadcrumb_to(None, crumb, hint, {})
+        return
+    max_breadcrumbs = client.options.max_breadcrumbs
+    if max_breadcrumbs:
+        get_isolation_scope().add_breadcrumb_data(crumb, max_breadcrumbs)
 
 
 def _warn(message: str, exc_info: bool = False) -> None:

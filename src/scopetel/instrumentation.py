@@ -30,11 +30,16 @@ inside without breaking them. What is here:
   of a carrier's headers);
 * Sentry logs from OpenTelemetry log records: ``logs_enabled`` (whether the active
   client sends them), ``attribute_value``/``parameter_value`` (values as both sides
-  accept them), ``severity_of_level`` (a ``logging`` level as sentry_sdk maps it);
+  accept them), ``severity_of_level`` (a ``logging`` level as sentry_sdk maps it),
+  ``emit_log`` (emit one to an OpenTelemetry logger; straight to the Sentry processor
+  when it is the provider's only one);
+* ``add_known_breadcrumb`` (a breadcrumb an instrumentation built in Relay's shape,
+  stored without the checks applications' breadcrumbs get unless ``before_breadcrumb``
+  is set);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
 """
 
-from scopetel._api import capture_unhandled
+from scopetel._api import add_known_breadcrumb, capture_unhandled
 from scopetel._client import get_client
 from scopetel._context.entries import current as current_context
 from scopetel._events.exceptions import MAX_VALUE_LENGTH, exceptions_from_error, was_captured
@@ -49,6 +54,7 @@ from scopetel._sessions.tracking import end_request as end_request_session
 from scopetel._sessions.tracking import serving_requests, track_session
 from scopetel._setup.init import flush
 from scopetel._signals.attributes import attribute_value, parameter_value
+from scopetel._signals.log_emit import emit_log
 from scopetel._signals.log_entries import severity_of_level
 from scopetel._tracing.trace_identity import scope_trace_id
 from scopetel._version import VERSION
@@ -86,6 +92,7 @@ __all__ = [
     "RecordingInput",
     "RequestInfo",
     "ServerRequest",
+    "add_known_breadcrumb",
     "app_claimed",
     "attribute_value",
     "begin",
@@ -98,6 +105,7 @@ __all__ = [
     "current_context",
     "current_job",
     "current_request",
+    "emit_log",
     "end_request_session",
     "endpoint_name",
     "exceptions_from_error",

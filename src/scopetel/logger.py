@@ -26,6 +26,7 @@ from scopetel._client import get_client
 from scopetel._context import entries
 from scopetel._internal_errors import guarded
 from scopetel._signals.attributes import Plain, attribute_value, attribute_values, text_value
+from scopetel._signals.log_emit import emit_log
 from scopetel._signals.log_entries import SEVERITY_NUMBERS
 from scopetel._signals.log_processor import installed_provider
 from scopetel._version import VERSION
@@ -90,14 +91,7 @@ def _log(level: str, template: object, args: tuple[Any, ...], params: dict[str, 
             attributes[_PARAMETER + key] = attribute_value(value)
         attributes["sentry.message.template"] = text
         body = _body(text, args, params)
-    logger.emit(
-        timestamp=time.time_ns(),
-        context=entries.current(),
-        severity_number=_SEVERITIES[level],
-        severity_text=level,
-        body=body,
-        attributes=attributes,
-    )
+    emit_log(logger, time.time_ns(), entries.current(), _SEVERITIES[level], level, body, attributes)
 
 
 @guarded(None)

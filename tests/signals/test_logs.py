@@ -3,6 +3,9 @@ and from ``logging``, linked to the trace, batched, hooks and drops counted."""
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -217,3 +220,53 @@ def test_past_1000_waiting_logs_are_dropped_and_reported(receiver) -> None:
     receiver.wait_for(lambda: receiver.discarded("queue_overflow", "log_item") == 5, timeout=10)
     assert receiver.discarded("queue_overflow", "log_byte") > 0
     receiver.wait_for(lambda: len(receiver.logs()) == 1_100, timeout=10)
+
+
+PROCESSOR_ADDED_LATER = """
+import logging, sys
+import scopetel
+from opentelemetry._logs import get_logger_provider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+
+scopetel.init(dsn=sys.argv[1], enable_logs=True, release="app@1.0.0")
+log = logging.getLogger("orders")
+log.warning("before %s", "export")  # the Sentry processor is the provider's only one
+scopetel.logger.info("before {what}", what="export")
+exporter = InMemoryLogRecordExporter()
+get_logger_provider().add_log_record_processor(SimpleLogRecordProcessor(exporter))
+log.warning("after %s", "export", extra={"order": 7})
+scopetel.logger.info("after {what}", what="export")
+scopetel.flush()
+for data in exporter.get_finished_logs():
+    record = data.log_record
+    print(record.body, record.attributes.get("sentry.message.parameter.0"),
+          record.attributes.get("sentry.message.parameter.what"), record.attributes.get("order"))
+"""
+
+
+def test_a_processor_added_after_init_gets_every_later_record(receiver) -> None:
+    """Records go straight to the Sentry processor while it is the provider's only one,
+    and through OpenTelemetry's SDK once anything else could see them."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROCESSOR_ADDED_LATER, receiver.dsn],
+        env={k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "OTEL_"))},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "after export export None 7",
+        "after export None export None",
+    ]
+    receiver.wait_for(lambda: len(receiver.logs()) >= 4)
+    logs = receiver.logs()
+    assert [log["body"] for log in logs] == [
+        "before export",
+        "before export",
+        "after export",
+        "after export",
+    ]
+    before, after = (plain(logs[i]["attributes"]) for i in (0, 2))
+    assert set(after) - set(before) == {"order"}
+    assert before["sentry.message.parameter.0"] == after["sentry.message.parameter.0"]

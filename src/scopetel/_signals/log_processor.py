@@ -48,9 +48,9 @@ class SentryLogProcessor(LogRecordProcessor):
         return True
 
 
-def capture(sinks: Sinks, record: Any) -> None:
+def capture(sinks: Sinks, record: Any, owned: bool = False) -> None:
     """Queue ``record`` (an OpenTelemetry ``LogRecord``) as a Sentry log, after
-    ``before_send_log``."""
+    ``before_send_log``; ``owned``: its attributes dict is the log's to keep."""
     options = sinks.client.options
     trace_id = record.trace_id
     span_id = record.span_id
@@ -62,8 +62,8 @@ def capture(sinks: Sinks, record: Any) -> None:
     severity = record.severity_number
     number = severity.value if severity is not None else 0
     attributes: Any = record.attributes
-    # BoundedAttributes.copy() is a plain dict: read at C speed when the batch is encoded
-    attributes = attributes.copy() if attributes else {}
+    if not owned:  # BoundedAttributes.copy() is a plain dict: read at C speed when encoded
+        attributes = attributes.copy() if attributes else {}
     if options.send_default_pii and isinstance(ctx, Context):
         user = user_attributes(ctx)
         if user:

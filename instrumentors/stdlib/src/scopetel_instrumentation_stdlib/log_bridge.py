@@ -23,6 +23,7 @@ from scopetel.instrumentation import (
     VERSION,
     attribute_value,
     current_context,
+    emit_log,
     get_client,
     parameter_value,
     severity_of_level,
@@ -59,13 +60,14 @@ class LogBridge:
         if client is None or not client.options.enable_logs or _bridged_by_opentelemetry():
             return
         number, level = severity_of_level(record.levelno)
-        self._logger(record.name).emit(
-            timestamp=int(record.created * 1e9),
-            context=current_context(),
-            severity_number=SeverityNumber(number),
-            severity_text=level,
-            body=_body(record),
-            attributes=attributes(record, client.options.project_root),
+        emit_log(
+            self._logger(record.name),
+            int(record.created * 1e9),
+            current_context(),
+            SeverityNumber(number),
+            level,
+            _body(record),
+            attributes(record, client.options.project_root),
         )
 
     def _logger(self, name: str) -> Logger:

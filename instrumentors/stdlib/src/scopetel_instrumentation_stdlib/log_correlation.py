@@ -27,16 +27,28 @@ _NO_SPAN: Final = "0" * 16
 RecordFactory = Callable[..., logging.LogRecord]
 
 
-def correlation() -> tuple[str, str, bool]:
+Correlation = tuple[str, str, bool]
+# The last answer and what it was for (a SpanContext, or the isolation scope's trace id):
+# records come in runs from one span, and formatting the ids is most of the cost.
+_last: tuple[object, Correlation] = (None, ("", _NO_SPAN, False))
+
+
+def correlation() -> Correlation:
     """(trace_id, span_id, sampled) of the active span, or of the isolation scope."""
+    global _last
     context = otel_trace.get_current_span(current_context()).get_span_context()
-    if context.is_valid:
-        return (
-            format(context.trace_id, "032x"),
-            format(context.span_id, "016x"),
-            context.trace_flags.sampled,
-        )
-    return format(scope_trace_id(), "032x"), _NO_SPAN, False
+    valid = context.is_valid
+    key: object = context if valid else scope_trace_id()
+    last = _last
+    if last[0] is key or last[0] == key:
+        return last[1]
+    if valid:
+        trace_id, span_id, sampled = context.trace_id, context.span_id, context.trace_flags.sampled
+        value = (format(trace_id, "032x"), format(span_id, "016x"), sampled)
+    else:
+        value = (format(key, "032x"), _NO_SPAN, False)
+    _last = (key, value)
+    return value
 
 
 class LogCorrelation:

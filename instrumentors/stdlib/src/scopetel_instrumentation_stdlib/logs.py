@@ -53,8 +53,13 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
-from scopetel import add_breadcrumb, capture_event
-from scopetel.instrumentation import get_client, report_internal_error, was_captured
+from scopetel import capture_event
+from scopetel.instrumentation import (
+    add_known_breadcrumb,
+    get_client,
+    report_internal_error,
+    was_captured,
+)
 from scopetel_instrumentation_stdlib import _log_records, log_bridge
 from scopetel_instrumentation_stdlib._patches import Patches
 from scopetel_instrumentation_stdlib._settings import resolve
@@ -134,7 +139,7 @@ class RecordCapture:
             if self.event_level is not None and record.levelno >= self.event_level:
                 self._capture_event(record)
             if self.level is not None and record.levelno >= self.level:
-                add_breadcrumb(_log_records.breadcrumb(record), {"log_record": record})
+                add_known_breadcrumb(_log_records.breadcrumb(record), {"log_record": record})
         except Exception:
             report_internal_error("logging capture")
         finally:
