@@ -48,3 +48,18 @@ def test_ratio_targets_compare_medians_and_pair_rounds() -> None:
     assert verdict["pass"] is True
     missing = evaluate(Target("c ≤ 1", "t", "c", at_most=1.0), runs)
     assert math.isnan(missing["value"]) and missing["pass"] is False
+
+
+def test_request_overhead_benchmark_runs_each_variant_of_a_real_server(tmp_path: Path) -> None:
+    """gunicorn with no SDK, under opentelemetry-instrument (scopetel) and with
+    sentry-sdk: every variant serves, and both SDKs deliver their transactions."""
+    command = [sys.executable, "benchmarks/request_overhead.py", "--rounds", "1"]
+    command += ["--requests", "30", "--warmup", "5", "--apps", "flask", "--logs", str(tmp_path)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| Flask")]
+    sent = {row.split("|")[2].strip(): row.split("|")[-2].strip() for row in rows[:3]}
+    assert sent["`none`"] == "—"
+    assert int(sent["`scopetel`"]) >= 30 and int(sent["`sentry_sdk`"]) >= 30

@@ -13,6 +13,7 @@ makes one breadcrumb: the outer span's is skipped when the scope's last breadcru
 is the inner one's (the same statement, added within the outer span's time).
 """
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,8 @@ AddBreadcrumb = Callable[[dict[str, Any]], None]
 
 
 class SpanBreadcrumbs(SpanProcessor):
-    """Adds a breadcrumb through ``add`` (``scopetel.add_breadcrumb``) per client call.
+    """Adds a breadcrumb through ``add`` (``add_known_breadcrumb``: the crumbs are built
+    here in Relay's shape) per client call.
 
     No ``on_start`` of its own: the switchable processor leaves the SDK's no-op out."""
 
@@ -47,8 +49,10 @@ class SpanBreadcrumbs(SpanProcessor):
             return
         end = span.end_time
         start = span.start_time
-        if end is not None:
-            crumb["timestamp"] = end / 1e9
+        crumb["timestamp"] = end / 1e9 if end is not None else time.time()
+        crumb.setdefault("type", "default")
+        if crumb.get("message", "") is None:
+            del crumb["message"]
         if crumb.get("category") == "query" and _repeats_last(crumb, start):
             return
         self._add(crumb)

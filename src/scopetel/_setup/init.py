@@ -22,7 +22,7 @@ from scopetel_exporter_sentry.client_reports import DiscardReason
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.transport import HttpTransport
 
-from scopetel._api import add_breadcrumb
+from scopetel._api import add_known_breadcrumb
 from scopetel._client import Client, get_client, set_client
 from scopetel._coerce import wait_seconds
 from scopetel._config import otel_env
@@ -103,7 +103,7 @@ def configure(
         old_signals = _signals.start(client)  # logs and metrics: the new client's batches
         _provider.switch(
             sampler,
-            [*profile_links, processor, SpanBreadcrumbs(add_breadcrumb), *extra_processors],
+            [*profile_links, processor, SpanBreadcrumbs(add_known_breadcrumb), *extra_processors],
             timeout_s=min(options.shutdown_timeout, 2.0),
             drain_to=TransactionEmitter(client).emit,
         )

@@ -1,0 +1,309 @@
+"""Real-request overhead: the latency scopetel and sentry-sdk 2.75 add to a Flask app under
+gunicorn and a FastAPI app under uvicorn, side by side.
+
+``.venv/bin/python benchmarks/request_overhead.py [--quick] [--rounds N] [--requests N]
+[--apps flask fastapi] [--write]``
+
+Each app (``benchmarks/apps``: per request 10 SQLAlchemy queries on SQLite and 10 spans
+of the application's own, so 20 spans and a transaction, tracing at 100 %) runs in three
+variants, as users run them: ``none`` (no SDK), ``scopetel`` (``opentelemetry-instrument
+gunicorn …``/``… uvicorn …`` configured by ``SENTRY_DSN``, every installed
+instrumentation loaded) and ``sentry_sdk`` (the same server from ``.venv-sentry-sdk``, the
+app calling ``sentry_sdk.init`` with its default integrations). Both SDKs send to a
+loopback Sentry stand-in (``benchmarks.backend_server``) in a process of its own.
+
+A round starts each (app, variant) server in turn, the variants' order rotating from
+round to round, sends ``--warmup`` requests, then ``--requests`` requests one after
+the other from this process (a new connection per request for gunicorn's sync worker,
+kept alive for uvicorn) and records each latency. Per (app, variant): median and p99
+over the round. The overhead of an SDK is its latency minus ``none``'s in the same round;
+the target (issue 15) is scopetel's overhead ≤ 0.5x sentry-sdk's, at the median and at
+p99. Cells: median over rounds <sub>min-max</sub>.
+
+``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its
+markers) and keeps the raw figures in ``benchmarks/request_overhead.json``.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ROOT / "benchmarks" / "apps"
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+RAW = ROOT / "benchmarks" / "request_overhead.json"
+START, END = "<!-- request_overhead: start -->", "<!-- request_overhead: end -->"
+BINS = {
+    "none": ROOT / ".venv" / "bin",
+    "scopetel": ROOT / ".venv" / "bin",
+    "sentry_sdk": ROOT / ".venv-sentry-sdk" / "bin",
+}
+VARIANTS = ("none", "scopetel", "sentry_sdk")
+APPS_RUN = {
+    "flask": "Flask 3 under `gunicorn -w 1` (sync worker)",
+    "fastapi": "FastAPI under `uvicorn` (one process)",
+}
+TARGET = 0.5
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    dropped = ("SENTRY_", "OTEL_", "SCOPETEL_", "BENCH_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    env.pop("PYTHONPATH", None)
+    env.update(PYTHONPATH=str(APPS), PYTHONUNBUFFERED="1", NO_PROXY="127.0.0.1,localhost")
+    env.update(settings)
+    return env
+
+
+class Backend:
+    """``benchmarks.backend_server`` (healthy) in its own process."""
+
+    def __init__(self) -> None:
+        command = [sys.executable, "-m", "benchmarks.backend_server", "--lifetime", "7200"]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=clean_env()
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"backend did not start: {line!r}")
+        self.port = int(line.split()[1])
+        self.dsn = f"http://public@127.0.0.1:{self.port}/1"
+
+    def stats(self) -> dict[str, Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request("GET", "/stats")
+        stats: dict[str, Any] = json.loads(connection.getresponse().read())
+        connection.close()
+        return stats
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def server_command(app: str, variant: str, port: int) -> list[str]:
+    bin_dir = BINS[variant]
+    if app == "flask":
+        command = [str(bin_dir / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}"]
+        command += ["--graceful-timeout", "3", "flask_requests:app"]
+    else:
+        command = [str(bin_dir / "uvicorn"), "fastapi_requests:app", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    if variant == "scopetel":
+        command.insert(0, str(bin_dir / "opentelemetry-instrument"))
+    return command
+
+
+def start_server(
+    app: str, variant: str, dsn: str, log: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = clean_env(BENCH_SDK=variant, SENTRY_RELEASE="bench@1.0.0")
+    env["PATH"] = f"{BINS[variant]}{os.pathsep}{env.get('PATH', '')}"
+    if variant != "none":
+        env["SENTRY_DSN"] = dsn
+    if variant == "scopetel":
+        env["SENTRY_TRACES_SAMPLE_RATE"] = "1.0"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            server_command(app, variant, port),
+            cwd=APPS,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{app}/{variant} exited:\n{log.read_text()[-3000:]}")
+        try:
+            status = get(port, None)[0]
+            if status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError(f"{app}/{variant} did not start:\n{log.read_text()[-3000:]}")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def get(port: int, connection: http.client.HTTPConnection | None) -> tuple[int, float]:
+    """One ``GET /work``: (status, latency in ms), on ``connection`` or a new one."""
+    own = connection is None
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30) if own else connection
+    assert conn is not None
+    began = time.perf_counter()
+    conn.request("GET", "/work")
+    response = conn.getresponse()
+    response.read()
+    elapsed = (time.perf_counter() - began) * 1000
+    if own or response.will_close:
+        conn.close()
+    return response.status, elapsed
+
+
+def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
+    log = Path(args.logs) / f"{app}-{variant}.log"
+    process, port = start_server(app, variant, backend.dsn, log)
+    try:
+        keep_alive = app == "fastapi"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(args.warmup):
+            get(port, connection if keep_alive else None)
+        before = backend.stats()
+        latencies = []
+        for _ in range(args.requests):
+            status, elapsed = get(port, connection if keep_alive else None)
+            if status != 200:
+                raise RuntimeError(f"{app}/{variant}: HTTP {status}")
+            latencies.append(elapsed)
+        connection.close()
+        time.sleep(1.5)  # let the SDK's batches of this phase arrive before counting
+        after = backend.stats()
+    finally:
+        stop_server(process)
+    latencies.sort()
+    sent = after["delivered"].get("transaction", 0) - before["delivered"].get("transaction", 0)
+    return {
+        "median_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "transactions": sent,
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    Path(args.logs).mkdir(parents=True, exist_ok=True)
+    backend = Backend()
+    rounds: list[dict[str, dict[str, Any]]] = []
+    try:
+        for number in range(args.rounds):
+            order = VARIANTS[number % 3 :] + VARIANTS[: number % 3]
+            figures: dict[str, dict[str, Any]] = {}
+            for app in args.apps:
+                for variant in order:
+                    figures[f"{app}/{variant}"] = measure(app, variant, backend, args)
+                    print(f"round {number + 1} {app}/{variant}: {figures[f'{app}/{variant}']}")
+            rounds.append(figures)
+    finally:
+        backend.stop()
+    return {"rounds": rounds, "requests": args.requests}
+
+
+def spread(values: list[float], digits: int = 2, suffix: str = "") -> str:
+    middle = statistics.median(values)
+    low, high = min(values), max(values)
+    return f"{middle:.{digits}f}{suffix} <sub>{low:.{digits}f}-{high:.{digits}f}</sub>"
+
+
+def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
+    rounds = raw["rounds"]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    head = (
+        f"`.venv/bin/python benchmarks/request_overhead.py --rounds {args.rounds} "
+        f"--requests {args.requests} --write` — {when}; "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at the end."
+    )
+    lines = [START, "## Real requests: latency added to Flask and FastAPI apps", "", head, ""]
+    lines += [__doc__.split("\n\n", 2)[2].split("``--write``")[0].strip(), ""]
+    lines += [
+        "| app | variant | median (ms) | p99 (ms) | added, median (ms) | added, p99 (ms) "
+        "| transactions received |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for app in args.apps:
+        label = APPS_RUN[app]
+        added: dict[str, dict[str, list[float]]] = {}
+        for variant in VARIANTS:
+            cells = [r[f"{app}/{variant}"] for r in rounds]
+            base = [r[f"{app}/none"] for r in rounds]
+            added[variant] = {
+                stat: [c[stat] - b[stat] for c, b in zip(cells, base, strict=True)]
+                for stat in ("median_ms", "p99_ms")
+            }
+            extra = (
+                ["—", "—"]
+                if variant == "none"
+                else [spread(added[variant]["median_ms"]), spread(added[variant]["p99_ms"])]
+            )
+            sent = "—" if variant == "none" else str(sum(c["transactions"] for c in cells))
+            lines.append(
+                f"| {label} | `{variant}` | {spread([c['median_ms'] for c in cells])} "
+                f"| {spread([c['p99_ms'] for c in cells])} | {extra[0]} | {extra[1]} | {sent} |"
+            )
+        for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
+            ours, theirs = added["scopetel"][stat], added["sentry_sdk"][stat]
+            ratios = [a / b if b > 0 else float("inf") for a, b in zip(ours, theirs, strict=True)]
+            ratio = statistics.median(ratios)
+            verdict = "**PASS**" if ratio <= TARGET else "**FAIL**"
+            verdicts.append(
+                f"| {label}: added latency, {name} | ≤ {TARGET}x sentry-sdk's "
+                f"| {spread(ratios, suffix='x')} | {verdict} |"
+            )
+    lines += ["", "| target | goal | scopetel / sentry-sdk | result |", "|---|---|---|---|"]
+    lines += verdicts
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write(section: str) -> None:
+    text = RESULTS.read_text()
+    if START in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="1 round of 200 requests")
+    parser.add_argument("--apps", nargs="+", choices=list(APPS_RUN), default=list(APPS_RUN))
+    parser.add_argument("--logs", default="/tmp/scopetel-request-overhead")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.requests, args.warmup = 1, 200, 50
+    raw = run(args)
+    section = render(raw, args)
+    print(section)
+    if args.write:
+        write(section)
+        RAW.write_text(json.dumps(raw, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
