@@ -37,7 +37,8 @@ def test_flask_requests_become_transactions(start: Start) -> None:
     scopetel.flush()
     (transaction,) = transport.transactions()
     assert transaction["contexts"]["trace"]["op"] == "http.server"
-    assert transaction["transaction"] == "GET /items/<int:item_id>"
+    # FlaskIntegration given: sentry_sdk's name for transaction_style="url", the url rule
+    assert transaction["transaction"] == "/items/<int:item_id>"
 
 
 def test_flask_transaction_style_given_to_the_integration_is_honoured(start: Start) -> None:

@@ -52,7 +52,7 @@ def _names(payloads: list[dict[str, Any]]) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("style", "name", "source"),
     [
-        ("url", "GET /orders/<int:order_id>/", "route"),
+        ("url", "/orders/{order_id}/", "route"),  # sentry_sdk's names: its integration given
         ("function_name", f"{__name__}.order_detail", "component"),
     ],
 )
@@ -72,6 +72,34 @@ def test_django_transaction_style(start: Start, style: str, name: str, source: s
         assert_valid_event(payload)
 
 
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({}, "GET /orders/<int:order_id>/"),  # no sentry_sdk integration: OpenTelemetry's
+        ({"transaction_naming": "sentry"}, "/orders/{order_id}/"),
+        ({"integrations": [DjangoIntegration()]}, "/orders/{order_id}/"),
+        (
+            {"integrations": [DjangoIntegration()], "transaction_naming": "route"},
+            "GET /orders/<int:order_id>/",
+        ),
+    ],
+)
+def test_transaction_naming(start: Start, options: dict[str, Any], name: str) -> None:
+    transport = start(traces_sample_rate=1.0, **options)
+    client = Client(raise_request_exception=False)
+    assert client.get("/orders/7/").status_code == 200
+    assert client.get("/orders/13/").status_code == 500
+    scopetel.flush()
+    assert _names(transport.transactions()) == [(name, "route")] * 2
+    (event,) = transport.events()
+    assert event["transaction"] == name
+
+
+def test_transaction_naming_rejects_an_unknown_value(start: Start) -> None:
+    with pytest.raises(ValueError, match="transaction_naming"):
+        start(transaction_naming="otel")
+
+
 def test_django_integration_rejects_an_unknown_style() -> None:
     with pytest.raises(ValueError, match="transaction_style"):
         DjangoIntegration(transaction_style="endpoint")
@@ -88,7 +116,7 @@ async def crash(request: Request) -> JSONResponse:
 @pytest.mark.parametrize(
     ("style", "expected"),
     [
-        ("url", [("GET /crash", "route"), ("GET /items/{item_id:int}", "route")]),
+        ("url", [("/crash", "route"), ("/items/{item_id:int}", "route")]),
         ("endpoint", [(f"{__name__}.crash", "component"), (f"{__name__}.item", "component")]),
     ],
 )

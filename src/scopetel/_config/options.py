@@ -229,6 +229,16 @@ class Options:
         "each as a transaction.",
         env="SENTRY_ORPHAN_SPANS",
     )
+    transaction_naming: str | None = option(
+        None,
+        checks.or_none(checks.choice("route", "sentry")),
+        "Names of routed HTTP transactions: route (`GET /orders/<int:order_id>/`, "
+        "OpenTelemetry's) or sentry (`/orders/{order_id}/`, sentry_sdk's integrations'); "
+        "unset: sentry when init() is given a sentry_sdk web framework integration "
+        "(DjangoIntegration, FlaskIntegration, StarletteIntegration, FastApiIntegration …), "
+        "else route.",
+        env="SENTRY_TRANSACTION_NAMING",
+    )
     # -- sentry_sdk options (issue 11): implemented or accepted -----------------------
     integrations: tuple[Any, ...] = option(
         (),

@@ -39,6 +39,7 @@ from scopetel._pipeline.transaction_events import TransactionEmitter
 from scopetel._profiling import session as profiling
 from scopetel._propagation.headers import SENTRY_TRACE_HEADER
 from scopetel._propagation.targets import TargetFilter, Targets
+from scopetel._semconv.naming import configure_naming
 from scopetel._sessions import tracking as _sessions
 from scopetel._setup import provider as _provider
 from scopetel._setup.entry_points import ScopetelPropagator
@@ -79,6 +80,7 @@ def configure(
     installed = _provider.ensure(resource, provider_factory, options.tracer_provider)
     options = _with_tracing_switch(with_resource_defaults(options, installed.provider.resource))
     options = with_spotlight_defaults(options)
+    configure_naming(options.transaction_naming)
     transport = options.transport
     if transport is None and options.dsn:
         transport = http_transport(options)

@@ -39,6 +39,7 @@ from scopetel._events.exceptions import was_captured
 from scopetel._internal_errors import guarded
 from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv import sentry_attributes as attrs
+from scopetel._semconv.naming import request_name, sentry_names
 from scopetel._serialize import JSONValue
 from scopetel._sessions import tracking as sessions
 from scopetel._tracing.span import Span
@@ -79,6 +80,7 @@ class ServerRequest:
         "mechanism",
         "route",
         "route_getter",
+        "sentry_route",
         "span",
         "status_code",
         "user",
@@ -90,6 +92,7 @@ class ServerRequest:
         self.mechanism = mechanism  # exception mechanism type of unhandled errors
         self.span: otel_trace.Span = otel_trace.INVALID_SPAN
         self.route: str | None = None
+        self.sentry_route: str | None = None  # the route as sentry_sdk spells it, if not so
         self.route_getter: Callable[[], str | None] | None = None  # asked when names are due
         self.status_code: int | None = None
         self.user: UserGetter | None = None  # the framework's user, read only with PII
@@ -131,16 +134,22 @@ class ServerRequest:
             self.span.set_attribute("http.response.status_code", code)
 
     @guarded(None)
-    def set_route(self, route: str) -> None:
-        """The route template that matched (``/items/<int:pk>/``): names the transaction."""
+    def set_route(self, route: str, sentry_route: str | None = None) -> None:
+        """The route template that matched (``/items/<int:pk>/``): names the transaction.
+        ``sentry_route``: the same as sentry_sdk's integration spells it, if it differs
+        (Django's ``/items/{pk}/``)."""
         if not route or route == self.route:
             return
         self.route = route
-        name = f"{self.info.method} {route}"
+        self.sentry_route = sentry_route
+        name = request_name(self.info.method, route, sentry_route)
         self.isolation.set_transaction_name(name, "route")
         if self.span.is_recording() and not self.finished:
             self.span.set_attribute("http.route", route)
-            if self._own:
+            if self._own and sentry_names():  # sentry_sdk's names: the span's too
+                self.span.update_name(name)
+                self.span.set_attribute(attrs.SOURCE, "route")
+            elif self._own:
                 self.span.update_name(span_name(self.info.method, route))
 
     @guarded(None)
@@ -162,9 +171,11 @@ class ServerRequest:
         self.isolation.name_transaction_within(name, source, within)
 
     def transaction_name(self) -> str | None:
-        """``METHOD /route`` once the route is known."""
+        """``METHOD /route`` (see ``request_name``) once the route is known."""
         self.refresh_route()
-        return f"{self.info.method} {self.route}" if self.route else None
+        if not self.route:
+            return None
+        return request_name(self.info.method, self.route, self.sentry_route)
 
     @guarded(None)
     def capture_exception(self, error: BaseException) -> None:

@@ -23,6 +23,7 @@ from scopetel._context.scope import Event, Hint
 from scopetel._events.assembly import sdk_info
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import report_internal_error
+from scopetel._semconv.naming import prefer_sentry_names
 from scopetel._setup.integrations import PREFIX, disabled_names
 from scopetel.integrations import _instrumentors
 from scopetel.integrations._base import DidNotEnable, Integration
@@ -30,6 +31,12 @@ from scopetel.integrations._defaults import default_classes
 from scopetel.scope import add_global_event_processor, restore_global_event_processors
 
 LOGGER: Final = logging.getLogger("scopetel")
+
+WEB_FRAMEWORKS: Final = frozenset(
+    {"aiohttp", "django", "falcon", "fastapi", "flask", "pyramid", "quart", "starlette"}
+)
+"""Identifiers of sentry_sdk's web framework integrations: given to ``init()``, they
+make routed transactions take sentry_sdk's names (``transaction_naming``)."""
 
 _lock = ForkSafeLock()
 _processed: set[str] = set()  # identifiers whose setup_once() was attempted
@@ -59,6 +66,8 @@ def setup_integrations(options: Options, *, hands_off: bool = False) -> Mapping[
     _list_in_events()
     restore_global_event_processors()
     chosen = {integration.identifier: integration for integration in options.integrations}
+    if not chosen.keys().isdisjoint(WEB_FRAMEWORKS):
+        prefer_sentry_names()  # code that configures them expects sentry_sdk's names
     if options.default_integrations:
         for cls in default_classes(options.auto_enabling_integrations):
             if cls.identifier not in chosen:

@@ -24,7 +24,7 @@ from scopetel.instrumentation import (
     report_internal_error,
 )
 from scopetel_instrumentation_django.responses import attach
-from scopetel_instrumentation_django.routes import route_of, user_of
+from scopetel_instrumentation_django.routes import route_of, sentry_route, user_of
 
 ORIGIN: Final = "auto.http.django"
 TRACER_NAME: Final = "scopetel_instrumentation_django"
@@ -142,4 +142,4 @@ def _set_route(request: Any) -> None:
     state = getattr(request, REQUEST_ATTRIBUTE, None)
     route = route_of(request)
     if isinstance(state, ServerRequest) and route is not None:
-        state.set_route(route)
+        state.set_route(route, sentry_route(route))

@@ -6,6 +6,7 @@ regular expressions lose their anchors and show named groups as ``{name}``, so
 ``^legacy/(?P<year>[0-9]{4})/$`` names the transaction ``/legacy/{year}/``.
 """
 
+import re
 from typing import Any
 
 
@@ -102,3 +103,13 @@ def _class_end(pattern: str, start: int) -> int:
     while index < len(pattern) and pattern[index] != "]":
         index += 2 if pattern[index] == "\\" else 1
     return index
+
+
+_CONVERTER = re.compile(r"<(?:[^>:]+:)?([^>]+)>")
+
+
+def sentry_route(route: str) -> str | None:
+    """``route`` as sentry_sdk's Django integration names it (``<int:pk>`` becomes
+    ``{pk}``); None when that is ``route`` itself."""
+    converted = _CONVERTER.sub(r"{\1}", route)
+    return None if converted == route else converted
