@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from scopetel._semconv.personal_data import FILTERED, is_private
 from tests.compat.summary import Summary, canonical, ordered
 
 
@@ -110,16 +111,45 @@ def _in_app_false_as_unknown(summary: Summary) -> None:
 
 def _module_frame_variables(summary: Summary) -> None:
     """Module-level frames: their variables are compared no further (see the reason)."""
-    for kind in ("events",):
+    for event in summary.get("events", []):
+        stacks = [exception.get("frames", []) for exception in event.get("exceptions", [])]
+        for frames in stacks + list(event.get("threads", [])):
+            for frame in frames:
+                if "__name__" in (frame.get("vars") or ()) or frame.get("function") == "<module>":
+                    frame.pop("vars", None)
+                    frame.pop("var_values", None)
+
+
+def _private_frame_variables(summary: Summary) -> None:
+    """Frame variables under a secret or personal name read as filtered, on both sides."""
+
+    def filtered(values: Any) -> Any:
+        if isinstance(values, dict):
+            return {
+                name: FILTERED if is_private(name, False) else filtered(value)
+                for name, value in values.items()
+            }
+        return [filtered(value) for value in values] if isinstance(values, list) else values
+
+    def edit(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("var_values"), dict):
+                value["var_values"] = filtered(value["var_values"])
+            for inner in value.values():
+                edit(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                edit(inner)
+
+    edit(summary["events"])
+
+
+def _no_meta_key(summary: Summary) -> None:
+    """Events' and transactions' top-level ``_meta`` key is compared no further."""
+    for kind in ("events", "transactions"):
         for event in summary.get(kind, []):
-            for exception in event.get("exceptions", []):
-                for frame in exception.get("frames", []):
-                    if (
-                        "__name__" in (frame.get("vars") or ())
-                        or frame.get("function") == "<module>"
-                    ):
-                        frame.pop("vars", None)
-                        frame.pop("var_values", None)
+            if isinstance(event.get("keys"), list):
+                event["keys"] = [key for key in event["keys"] if key != "_meta"]
 
 
 def _no_stale_transaction_name(summary: Summary) -> None:
@@ -279,6 +309,22 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "transport adds them to the next envelope it sends (alone only when there is none), "
         "as Sentry's SDK guidelines allow. What was dropped, and why, is still compared.",
         _without(("envelope_headers", "client_report")),
+    ),
+    Allowance(
+        frozenset({"capture_exception_group", "capture_exception_implicit"}),
+        "Frame variables named as secrets or personal data (card, email ...): without "
+        "send_default_pii scopetel filters them by name, as it does request data and "
+        "breadcrumbs (README, Privacy); sentry-sdk 2.75 filters only the exact names of its "
+        "denylist. Each filtered value is noted in the event's _meta, as sentry-sdk notes "
+        "what its own scrubber removed.",
+        lambda summary: [_private_frame_variables(summary), _no_meta_key(summary)],
+    ),
+    Allowance(
+        frozenset({"init_max_breadcrumbs", "init_max_value_length"}),
+        "Values cut to max_value_length and breadcrumbs beyond max_breadcrumbs: both SDKs "
+        "cut the same values; sentry-sdk 2.75 also notes each cut in the event's _meta "
+        "(original length), scopetel does not (Sentry shows the cut value either way).",
+        _no_meta_key,
     ),
     Allowance(
         frozenset({"init_event_scrubber"}),
