@@ -212,11 +212,10 @@ def measurements(root: CompactSpan) -> dict[str, Json]:
         name = relay_fields.measurement_name(key[len(prefix) :])
         if name is None:
             continue
-        entry: Json = {"value": value}
         unit = root.attributes.get(attrs.MEASUREMENT_UNIT_PREFIX + key[len(prefix) :])
-        if isinstance(unit, str) and relay_fields.measurement_unit(unit) is not None:
-            entry["unit"] = unit
-        result[name] = entry
+        if not isinstance(unit, str) or relay_fields.measurement_unit(unit) is None:
+            unit = ""  # none given, as sentry_sdk sends it (Relay reads "" as "none")
+        result[name] = {"value": value, "unit": unit}
     return result
 
 
