@@ -97,8 +97,17 @@ SCOPETEL_TRACER = "scopetel"  # the instrumentation scope of spans scopetel's AP
 
 def status(span: CompactSpan) -> str | None:
     """The Sentry span status (``ok``, ``not_found``, ``internal_error`` …), or None when
-    nothing set or implies one (sentry_sdk then sends no status either)."""
-    return infer_status(span.status_code, span.attributes, _explicit_str(span, attrs.STATUS))
+    nothing set or implies one (sentry_sdk then sends no status either).
+
+    A span of scopetel's API has the status its code set (``set_status``,
+    ``set_http_status``, an exception), as in sentry_sdk: an HTTP code it only recorded as
+    data implies none. Other instrumentations' spans get one from their HTTP/gRPC codes.
+    """
+    implying = _NO_ATTRIBUTES if span.scope_name == SCOPETEL_TRACER else span.attributes
+    return infer_status(span.status_code, implying, _explicit_str(span, attrs.STATUS))
+
+
+_NO_ATTRIBUTES: Final[dict[str, AttributeValue]] = {}
 
 
 def transaction_name_and_source(root: CompactSpan) -> tuple[str, str]:
@@ -165,7 +174,7 @@ def status_tags(span: CompactSpan, span_status: str | None) -> dict[str, str]:
     if span_status is not None:
         result["status"] = span_status
     code = http_status(span)
-    if code is not None:
+    if code is not None and span.scope_name != SCOPETEL_TRACER:  # API: set_http_status tags
         result["http.status_code"] = str(code)
     return result
 
