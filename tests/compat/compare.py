@@ -184,7 +184,16 @@ def _no_application_session(summary: Summary) -> None:
 
 def _no_transactions(summary: Summary) -> None:
     summary["transactions"] = []
+    summary.get("items", {}).pop("transaction", None)
     summary.get("envelope_headers", {}).pop("transaction", None)
+
+
+def _no_event_trace_header(summary: Summary) -> None:
+    """Error envelopes' ``trace`` header (the dynamic sampling context) is taken out."""
+    for headers in summary.get("envelope_headers", {}).get("event", []):
+        headers.pop("trace", None)
+        if isinstance(headers.get("keys"), list):
+            headers["keys"] = [key for key in headers["keys"] if key != "trace"]
 
 
 ALLOWANCES: tuple[Allowance, ...] = (
@@ -279,8 +288,15 @@ ALLOWANCES: tuple[Allowance, ...] = (
         frozenset({"tracing_span_without_transaction"}),
         "start_span() with no active span: sentry-sdk 2.75 records a span that is never "
         "sent; scopetel sends it as a transaction, on purpose (README, the orphan-span rule: "
-        "a span started through the API is an entry point, as in Sentry's span-first SDKs).",
-        _no_transactions,
+        "a span started through the API is an entry point, as in Sentry's span-first SDKs). "
+        "An error captured in it is then named after that transaction and its envelope "
+        "carries the trace's dynamic sampling context, as any error in a transaction does "
+        "(sentry-sdk 2.75 sends neither: its span has no transaction).",
+        lambda summary: [
+            _no_transactions(summary),
+            _no_stale_transaction_name(summary),
+            _no_event_trace_header(summary),
+        ],
     ),
     Allowance(
         frozenset(),
