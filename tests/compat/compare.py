@@ -7,11 +7,13 @@ purpose must say the same).
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from scopetel._semconv.personal_data import FILTERED, is_private
+from scopetel._serialize import TRUNCATION_KEY
 from tests.compat.summary import Summary, canonical, ordered
 
 
@@ -120,28 +122,42 @@ def _module_frame_variables(summary: Summary) -> None:
                     frame.pop("var_values", None)
 
 
-def _private_frame_variables(summary: Summary) -> None:
-    """Frame variables under a secret or personal name read as filtered, on both sides."""
-
-    def filtered(values: Any) -> Any:
-        if isinstance(values, dict):
-            return {
-                name: FILTERED if is_private(name, False) else filtered(value)
-                for name, value in values.items()
-            }
-        return [filtered(value) for value in values] if isinstance(values, list) else values
+def _frame_values(change: Callable[[Any], Any]) -> Callable[[Summary], None]:
+    """An edit replacing every frame's ``var_values`` in events by ``change(var_values)``."""
 
     def edit(value: Any) -> None:
         if isinstance(value, dict):
             if isinstance(value.get("var_values"), dict):
-                value["var_values"] = filtered(value["var_values"])
+                value["var_values"] = change(value["var_values"])
             for inner in value.values():
                 edit(inner)
         elif isinstance(value, list):
             for inner in value:
                 edit(inner)
 
-    edit(summary["events"])
+    return lambda summary: edit(summary["events"])
+
+
+def _filtered(values: Any) -> Any:
+    """Values under a secret or personal name read as filtered."""
+    if isinstance(values, dict):
+        return {
+            name: FILTERED if is_private(name, False) else _filtered(value)
+            for name, value in values.items()
+        }
+    return [_filtered(value) for value in values] if isinstance(values, list) else values
+
+
+_CUT_ITEMS = re.compile(r"^<(\d+ )?more items>$")
+
+
+def _uncut(value: Any) -> Any:
+    """Without the entries that say a container was cut."""
+    if isinstance(value, dict):
+        return {k: _uncut(v) for k, v in value.items() if k != TRUNCATION_KEY}
+    if isinstance(value, list):
+        return [_uncut(v) for v in value if not (isinstance(v, str) and _CUT_ITEMS.match(v))]
+    return value
 
 
 def _no_meta_key(summary: Summary) -> None:
@@ -333,7 +349,14 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "breadcrumbs (README, Privacy); sentry-sdk 2.75 filters only the exact names of its "
         "denylist. Each filtered value is noted in the event's _meta, as sentry-sdk notes "
         "what its own scrubber removed.",
-        lambda summary: [_private_frame_variables(summary), _no_meta_key(summary)],
+        lambda summary: [_frame_values(_filtered)(summary), _no_meta_key(summary)],
+    ),
+    Allowance(
+        frozenset(),
+        "Containers cut in frame variables (both SDKs keep their first 10 entries): "
+        "scopetel says so in the value (a '...' entry, '<N more items>'), sentry-sdk 2.75 "
+        "in the event's _meta.",
+        _frame_values(_uncut),
     ),
     Allowance(
         frozenset({"init_max_breadcrumbs", "init_max_value_length"}),
