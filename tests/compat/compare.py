@@ -86,6 +86,9 @@ def _no_thread_data(summary: Summary) -> None:
                 data.pop("thread.name", None)
             strip(node.get("children") or [])
 
+    for streamed in summary.get("spans", []):  # trace_lifecycle="stream"
+        for key in ("thread.id", "thread.name"):
+            (streamed.get("attributes") or {}).pop(key, None)
     for transaction in summary["transactions"]:
         strip(transaction["spans"])
         trace = transaction.get("contexts", {}).get("trace", {})
@@ -93,6 +96,17 @@ def _no_thread_data(summary: Summary) -> None:
         if isinstance(data, dict):
             data.pop("thread.id", None)
             data.pop("thread.name", None)
+
+
+_RESOURCE_ATTRIBUTES = re.compile(r"^(service\.|telemetry\.sdk\.)")
+
+
+def _no_resource_attributes(summary: Summary) -> None:
+    """Streamed spans: the OpenTelemetry resource's attributes are taken out."""
+    for streamed in summary.get("spans", []):
+        attributes = streamed.get("attributes") or {}
+        for key in [key for key in attributes if _RESOURCE_ATTRIBUTES.match(key)]:
+            del attributes[key]
 
 
 def _in_app_false_as_unknown(summary: Summary) -> None:
@@ -216,9 +230,11 @@ ALLOWANCES: tuple[Allowance, ...] = (
     Allowance(
         frozenset(),
         "scopetel adds the OpenTelemetry resource (service.name, host, process, SDK) as "
-        "contexts.otel on events and transactions, so Sentry shows which service sent them.",
+        "contexts.otel on events and transactions, and as attributes of streamed spans, so "
+        "Sentry shows which service sent them.",
         lambda summary: [
-            _without((kind, "contexts", "otel"))(summary) for kind in ("events", "transactions")
+            *(_without((kind, "contexts", "otel"))(summary) for kind in ("events", "transactions")),
+            _no_resource_attributes(summary),
         ],
     ),
     Allowance(
