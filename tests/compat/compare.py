@@ -7,10 +7,13 @@ purpose must say the same).
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from scopetel._semconv.personal_data import FILTERED, is_private
+from scopetel._serialize import TRUNCATION_KEY
 from tests.compat.summary import Summary, canonical, ordered
 
 
@@ -83,6 +86,9 @@ def _no_thread_data(summary: Summary) -> None:
                 data.pop("thread.name", None)
             strip(node.get("children") or [])
 
+    for streamed in summary.get("spans", []):  # trace_lifecycle="stream"
+        for key in ("thread.id", "thread.name"):
+            (streamed.get("attributes") or {}).pop(key, None)
     for transaction in summary["transactions"]:
         strip(transaction["spans"])
         trace = transaction.get("contexts", {}).get("trace", {})
@@ -90,6 +96,17 @@ def _no_thread_data(summary: Summary) -> None:
         if isinstance(data, dict):
             data.pop("thread.id", None)
             data.pop("thread.name", None)
+
+
+_RESOURCE_ATTRIBUTES = re.compile(r"^(service\.|telemetry\.sdk\.)")
+
+
+def _no_resource_attributes(summary: Summary) -> None:
+    """Streamed spans: the OpenTelemetry resource's attributes are taken out."""
+    for streamed in summary.get("spans", []):
+        attributes = streamed.get("attributes") or {}
+        for key in [key for key in attributes if _RESOURCE_ATTRIBUTES.match(key)]:
+            del attributes[key]
 
 
 def _in_app_false_as_unknown(summary: Summary) -> None:
@@ -110,16 +127,59 @@ def _in_app_false_as_unknown(summary: Summary) -> None:
 
 def _module_frame_variables(summary: Summary) -> None:
     """Module-level frames: their variables are compared no further (see the reason)."""
-    for kind in ("events",):
+    for event in summary.get("events", []):
+        stacks = [exception.get("frames", []) for exception in event.get("exceptions", [])]
+        for frames in stacks + list(event.get("threads", [])):
+            for frame in frames:
+                if "__name__" in (frame.get("vars") or ()) or frame.get("function") == "<module>":
+                    frame.pop("vars", None)
+                    frame.pop("var_values", None)
+
+
+def _frame_values(change: Callable[[Any], Any]) -> Callable[[Summary], None]:
+    """An edit replacing every frame's ``var_values`` in events by ``change(var_values)``."""
+
+    def edit(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("var_values"), dict):
+                value["var_values"] = change(value["var_values"])
+            for inner in value.values():
+                edit(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                edit(inner)
+
+    return lambda summary: edit(summary["events"])
+
+
+def _filtered(values: Any) -> Any:
+    """Values under a secret or personal name read as filtered."""
+    if isinstance(values, dict):
+        return {
+            name: FILTERED if is_private(name, False) else _filtered(value)
+            for name, value in values.items()
+        }
+    return [_filtered(value) for value in values] if isinstance(values, list) else values
+
+
+_CUT_ITEMS = re.compile(r"^<(\d+ )?more items>$")
+
+
+def _uncut(value: Any) -> Any:
+    """Without the entries that say a container was cut."""
+    if isinstance(value, dict):
+        return {k: _uncut(v) for k, v in value.items() if k != TRUNCATION_KEY}
+    if isinstance(value, list):
+        return [_uncut(v) for v in value if not (isinstance(v, str) and _CUT_ITEMS.match(v))]
+    return value
+
+
+def _no_meta_key(summary: Summary) -> None:
+    """Events' and transactions' top-level ``_meta`` key is compared no further."""
+    for kind in ("events", "transactions"):
         for event in summary.get(kind, []):
-            for exception in event.get("exceptions", []):
-                for frame in exception.get("frames", []):
-                    if (
-                        "__name__" in (frame.get("vars") or ())
-                        or frame.get("function") == "<module>"
-                    ):
-                        frame.pop("vars", None)
-                        frame.pop("var_values", None)
+            if isinstance(event.get("keys"), list):
+                event["keys"] = [key for key in event["keys"] if key != "_meta"]
 
 
 def _no_stale_transaction_name(summary: Summary) -> None:
@@ -154,16 +214,27 @@ def _no_application_session(summary: Summary) -> None:
 
 def _no_transactions(summary: Summary) -> None:
     summary["transactions"] = []
+    summary.get("items", {}).pop("transaction", None)
     summary.get("envelope_headers", {}).pop("transaction", None)
+
+
+def _no_event_trace_header(summary: Summary) -> None:
+    """Error envelopes' ``trace`` header (the dynamic sampling context) is taken out."""
+    for headers in summary.get("envelope_headers", {}).get("event", []):
+        headers.pop("trace", None)
+        if isinstance(headers.get("keys"), list):
+            headers["keys"] = [key for key in headers["keys"] if key != "trace"]
 
 
 ALLOWANCES: tuple[Allowance, ...] = (
     Allowance(
         frozenset(),
         "scopetel adds the OpenTelemetry resource (service.name, host, process, SDK) as "
-        "contexts.otel on events and transactions, so Sentry shows which service sent them.",
+        "contexts.otel on events and transactions, and as attributes of streamed spans, so "
+        "Sentry shows which service sent them.",
         lambda summary: [
-            _without((kind, "contexts", "otel"))(summary) for kind in ("events", "transactions")
+            *(_without((kind, "contexts", "otel"))(summary) for kind in ("events", "transactions")),
+            _no_resource_attributes(summary),
         ],
     ),
     Allowance(
@@ -249,8 +320,15 @@ ALLOWANCES: tuple[Allowance, ...] = (
         frozenset({"tracing_span_without_transaction"}),
         "start_span() with no active span: sentry-sdk 2.75 records a span that is never "
         "sent; scopetel sends it as a transaction, on purpose (README, the orphan-span rule: "
-        "a span started through the API is an entry point, as in Sentry's span-first SDKs).",
-        _no_transactions,
+        "a span started through the API is an entry point, as in Sentry's span-first SDKs). "
+        "An error captured in it is then named after that transaction and its envelope "
+        "carries the trace's dynamic sampling context, as any error in a transaction does "
+        "(sentry-sdk 2.75 sends neither: its span has no transaction).",
+        lambda summary: [
+            _no_transactions(summary),
+            _no_stale_transaction_name(summary),
+            _no_event_trace_header(summary),
+        ],
     ),
     Allowance(
         frozenset(),
@@ -279,6 +357,29 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "transport adds them to the next envelope it sends (alone only when there is none), "
         "as Sentry's SDK guidelines allow. What was dropped, and why, is still compared.",
         _without(("envelope_headers", "client_report")),
+    ),
+    Allowance(
+        frozenset({"capture_exception_group", "capture_exception_implicit"}),
+        "Frame variables named as secrets or personal data (card, email ...): without "
+        "send_default_pii scopetel filters them by name, as it does request data and "
+        "breadcrumbs (README, Privacy); sentry-sdk 2.75 filters only the exact names of its "
+        "denylist. Each filtered value is noted in the event's _meta, as sentry-sdk notes "
+        "what its own scrubber removed.",
+        lambda summary: [_frame_values(_filtered)(summary), _no_meta_key(summary)],
+    ),
+    Allowance(
+        frozenset(),
+        "Containers cut in frame variables (both SDKs keep their first 10 entries): "
+        "scopetel says so in the value (a '...' entry, '<N more items>'), sentry-sdk 2.75 "
+        "in the event's _meta.",
+        _frame_values(_uncut),
+    ),
+    Allowance(
+        frozenset({"init_max_breadcrumbs", "init_max_value_length"}),
+        "Values cut to max_value_length and breadcrumbs beyond max_breadcrumbs: both SDKs "
+        "cut the same values; sentry-sdk 2.75 also notes each cut in the event's _meta "
+        "(original length), scopetel does not (Sentry shows the cut value either way).",
+        _no_meta_key,
     ),
     Allowance(
         frozenset({"init_event_scrubber"}),

@@ -63,7 +63,7 @@ def test_measurement_names_and_units_are_made_valid(transport: CapturingTranspor
     (transaction,) = transport.transactions()
     assert transaction["measurements"] == {
         "time_to_x": {"value": 12, "unit": "millisecond"},
-        "items": {"value": 3},
+        "items": {"value": 3, "unit": ""},  # an invalid unit is left out: none
     }
     assert_valid_event(transaction)
 

@@ -102,14 +102,21 @@ def test_set_status_and_set_http_status_tag_spans_as_sentry_sdk(
             span.set_http_status(404)
         with sentry_sdk.start_span(op="db", name="SELECT order") as span:
             span.set_status("internal_error")
+        with sentry_sdk.start_span(op="http.client", name="GET /prices") as span:
+            span.set_data("http.response.status_code", 200)  # data only: no status
         transaction.set_http_status(503)
     (sent,) = transport.transactions()
     assert sent["tags"] == {"http.status_code": "503"}
     assert sent["contexts"]["response"] == {"status_code": 503}
     assert sent["contexts"]["trace"]["status"] == "unavailable"
-    http, db = sent["spans"]
-    assert http["tags"] == {"http.status_code": "404", "status": "not_found"}
-    assert db["tags"] == {"status": "internal_error"}
+    http, db, data_only = sent["spans"]
+    assert (http["status"], http["tags"]) == (
+        "not_found",
+        {"http.status_code": "404", "status": "not_found"},
+    )
+    assert (db["status"], db["tags"]) == ("internal_error", {"status": "internal_error"})
+    assert "status" not in data_only and data_only["tags"] == {}
+    assert data_only["data"]["http.response.status_code"] == 200
 
 
 def test_a_custom_event_scrubber_adds_its_keys_and_never_touches_the_application() -> None:

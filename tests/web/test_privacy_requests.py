@@ -69,9 +69,17 @@ def _environ(query: str = QUERY, body: bytes = b"") -> dict[str, Any]:
         "HTTP_HOST": "shop.example",
         "HTTP_USER_AGENT": "privacy-tests",
     }
-    for name, value in {**ADDRESSES, **CREDENTIALS}.items():  # (frame variables show 20)
+    for name, value in {**ADDRESSES, **CREDENTIALS}.items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
-    return environ
+    # a frame variable shows a dict's first 10 entries (as sentry_sdk): the checked ones
+    return {**{key: environ[key] for key in SHOWN}, **environ}
+
+
+SHOWN = (
+    *("HTTP_AUTHORIZATION", "HTTP_PROXY_AUTHORIZATION", "HTTP_COOKIE", "HTTP_X_API_KEY"),
+    *("REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED"),
+    *("HTTP_USER_AGENT", "QUERY_STRING"),
+)
 
 
 def _paying_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:

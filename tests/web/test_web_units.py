@@ -411,7 +411,13 @@ def test_asgi_error_is_captured_and_re_raised(transport: CapturingTransport) -> 
     scopetel.flush()
     (event,) = transport.events()
     assert event["exception"]["values"][0]["mechanism"]["type"] == "asgi"
-    assert transport.transactions()[0]["contexts"]["trace"]["status"] == "internal_error"
+    # as sentry_sdk: the event sees the failed request (status, 500), no query is null
+    assert event["contexts"]["trace"]["status"] == "internal_error"
+    assert event["contexts"]["trace"]["data"]["http.response.status_code"] == 500
+    assert event["request"]["query_string"] is None
+    (transaction,) = transport.transactions()
+    assert transaction["contexts"]["trace"]["status"] == "internal_error"
+    assert transaction["tags"] == {"asgi.type": "http", "http.status_code": "500"}
 
 
 def test_asgi_route_of_starlette_scopes() -> None:

@@ -12,6 +12,7 @@ from scopetel_instrumentation_gevent import GeventInstrumentor
 from scopetel_instrumentation_stdlib.asyncio_instrumentor import AsyncioInstrumentor
 from scopetel_instrumentation_stdlib.excepthook import ExcepthookInstrumentor
 from scopetel_instrumentation_stdlib.logs import LoggingInstrumentor
+from scopetel_instrumentation_stdlib.subprocesses import SubprocessInstrumentor
 from scopetel_instrumentation_stdlib.threads import ThreadingInstrumentor
 from stdlib_support import uninstrumented
 
@@ -23,6 +24,7 @@ RUNTIME = {
     "scopetel_logging": LoggingInstrumentor,
     "scopetel_excepthook": ExcepthookInstrumentor,
     "scopetel_gevent": GeventInstrumentor,
+    "scopetel_subprocess": SubprocessInstrumentor,
 }
 
 

@@ -24,7 +24,7 @@ _RUNTIME: Final = {
     "version": platform.python_version(),
     "build": sys.version,
 }
-_HOSTNAME: Final = socket.gethostname()
+HOSTNAME: Final = socket.gethostname()
 _BUILT_CONTEXTS: Final = frozenset({"trace", "otel", "runtime"})
 
 
@@ -120,7 +120,7 @@ def finalize(event: Event, options: Options) -> Event:
         value = getattr(options, key)
         if value is not None:
             event.setdefault(key, value)
-    event.setdefault("server_name", options.server_name or _HOSTNAME)
+    event.setdefault("server_name", options.server_name or HOSTNAME)
     contexts = event.get("contexts")
     if not isinstance(contexts, dict):
         contexts = event["contexts"] = {}

@@ -19,6 +19,8 @@ from scopetel._serialize import JSONValue, safe_str
 MAX_VALUE_LENGTH: Final = 8192  # Relay's limit for messages; exception texts get as much
 
 _CHAINED_MECHANISM: Final = "chained"
+"""The mechanism type of every exception below the raised one when the event lists a tree
+(an exception group is involved); a plain chain keeps the raised one's type throughout."""
 
 
 def exc_info_from(value: BaseException | tuple[object, ...] | bool | None) -> BaseException | None:
@@ -55,16 +57,17 @@ def exceptions_from_error(
     An exception reached twice (a cycle, or one shared by group members) is listed once.
     At most ``max_exceptions`` are listed: those nearest to the raised one.
 
-    The raised exception carries ``mechanism_type``; the others are ``"chained"``. The
-    ids, parents and sources are only written when there is more than one exception or
-    an exception group.
+    A plain chain of causes and contexts (no exception group in it) is a list, as
+    sentry-sdk sends it: every exception carries ``mechanism_type`` and no ids. Once an
+    exception group is involved the list is a tree: each exception has its id, parent
+    and source, and all but the raised one are ``"chained"``.
     """
     candidate: object = error  # callers pass whatever they got
     if not isinstance(candidate, BaseException):
         return []
     try:
         tree = _walk(candidate, max(max_exceptions, 1))
-        with_ids = len(tree) > 1 or isinstance(candidate, BaseExceptionGroup)
+        with_ids = any(isinstance(node[0], BaseExceptionGroup) for node in tree)
         values = [_exception(node, options, mechanism_type, handled, with_ids) for node in tree]
         values.reverse()
         return values
@@ -122,7 +125,6 @@ def _exception(
     error, exception_id, parent_id, source = node
     cls = type(error)
     mechanism: dict[str, JSONValue] = {
-        # members of an exception group are "chained"; a cause or context keeps the type
         "type": _CHAINED_MECHANISM if with_ids and parent_id is not None else mechanism_type,
         "handled": handled,
     }

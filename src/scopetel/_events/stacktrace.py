@@ -34,7 +34,7 @@ _MAX_CONTEXT_LINES: Final = 50
 _MAX_PATH: Final = 4096
 _MAX_VARS: Final = 10  # local variables shown per frame (sentry_sdk shows 10)
 _VAR_DEPTH: Final = 4  # nesting shown inside one variable (the frame's vars are a 5th)
-_VAR_BREADTH: Final = 20  # entries shown per container inside one variable
+_VAR_BREADTH: Final = 10  # entries shown per container inside one variable (as sentry_sdk)
 _VAR_NODES: Final = 100  # values shown in total inside one variable
 
 

@@ -97,8 +97,17 @@ SCOPETEL_TRACER = "scopetel"  # the instrumentation scope of spans scopetel's AP
 
 def status(span: CompactSpan) -> str | None:
     """The Sentry span status (``ok``, ``not_found``, ``internal_error`` …), or None when
-    nothing set or implies one (sentry_sdk then sends no status either)."""
-    return infer_status(span.status_code, span.attributes, _explicit_str(span, attrs.STATUS))
+    nothing set or implies one (sentry_sdk then sends no status either).
+
+    A span of scopetel's API has the status its code set (``set_status``,
+    ``set_http_status``, an exception), as in sentry_sdk: an HTTP code it only recorded as
+    data implies none. Other instrumentations' spans get one from their HTTP/gRPC codes.
+    """
+    implying = _NO_ATTRIBUTES if span.scope_name == SCOPETEL_TRACER else span.attributes
+    return infer_status(span.status_code, implying, _explicit_str(span, attrs.STATUS))
+
+
+_NO_ATTRIBUTES: Final[dict[str, AttributeValue]] = {}
 
 
 def transaction_name_and_source(root: CompactSpan) -> tuple[str, str]:
@@ -165,7 +174,7 @@ def status_tags(span: CompactSpan, span_status: str | None) -> dict[str, str]:
     if span_status is not None:
         result["status"] = span_status
     code = http_status(span)
-    if code is not None:
+    if code is not None and span.scope_name != SCOPETEL_TRACER:  # API: set_http_status tags
         result["http.status_code"] = str(code)
     return result
 
@@ -212,11 +221,10 @@ def measurements(root: CompactSpan) -> dict[str, Json]:
         name = relay_fields.measurement_name(key[len(prefix) :])
         if name is None:
             continue
-        entry: Json = {"value": value}
         unit = root.attributes.get(attrs.MEASUREMENT_UNIT_PREFIX + key[len(prefix) :])
-        if isinstance(unit, str) and relay_fields.measurement_unit(unit) is not None:
-            entry["unit"] = unit
-        result[name] = entry
+        if not isinstance(unit, str) or relay_fields.measurement_unit(unit) is None:
+            unit = ""  # none given, as sentry_sdk sends it (Relay reads "" as "none")
+        result[name] = {"value": value, "unit": unit}
     return result
 
 

@@ -7,6 +7,8 @@ environment, release, the OpenTelemetry resource) are added to each span unless 
 span has its own value.
 """
 
+import platform
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -15,6 +17,7 @@ from scopetel_exporter_sentry.envelope import Envelope, Item
 
 from scopetel._client import Client, now_iso
 from scopetel._config.options import Options
+from scopetel._events.assembly import HOSTNAME
 from scopetel._events.scrubber import Scrub
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guarded
@@ -40,12 +43,22 @@ def common_attributes(options: Options, resource: Resource | None) -> dict[str, 
         result.update((key, typed(value)) for key, value in resource.attributes.items())
     result["sentry.sdk.name"] = typed(SDK_NAME)
     result["sentry.sdk.version"] = typed(VERSION)
-    result["sentry.platform"] = typed("python")
+    # as sentry-sdk's streamed spans: the interpreter and the host on every span
+    result["process.runtime.name"] = typed(platform.python_implementation())
+    result["process.runtime.version"] = typed(platform.python_version())
+    result["server.address"] = typed(options.server_name or HOSTNAME)
     if options.environment:
         result["sentry.environment"] = typed(options.environment)
     if options.release:
         result["sentry.release"] = typed(options.release)
     return result
+
+
+def _segment_attributes() -> dict[str, Json]:
+    return {
+        "sentry.platform": typed("python"),
+        "process.command_args": typed([str(arg) for arg in sys.argv]),
+    }
 
 
 def span_envelopes(
@@ -92,6 +105,9 @@ def _envelope(
                 attributes[key] = typed(clean)
         for key, value in common.items():
             attributes.setdefault(key, value)
+        if span.span_id == segment_id:  # what sentry-sdk tells on segments only
+            for key, value in _segment_attributes().items():
+                attributes.setdefault(key, value)
         entries.append(entry)
     payload = {"version": 2, "items": entries}
     item = Item.from_json("span", payload, content_type=CONTENT_TYPE, item_count=len(entries))

@@ -272,10 +272,12 @@ class Span:
         code = _http_status(http_status)
         if code is None:
             return
+        status = status_for_http_code(code)
         self._otel.set_attribute(attrs.HTTP_STATUS, code)
         self._otel.set_attribute(attrs.TAG_PREFIX + "http.status_code", str(code))
+        self._otel.set_attribute(attrs.STATUS, status)
         if not self.is_local_root:
-            self._otel.set_attribute(attrs.TAG_PREFIX + "status", status_for_http_code(code))
+            self._otel.set_attribute(attrs.TAG_PREFIX + "status", status)
         if code >= 400:
             self._otel.set_status(Status(StatusCode.ERROR))
 

@@ -26,6 +26,9 @@ class RequestInfo:
     peer: str | None  # the address of the TCP peer (a proxy, possibly)
     server_port: int | None
     protocol: str | None  # HTTP version: "1.1", "2"
+    no_query: str | None = ""
+    """The event's ``query_string`` when the URL has none, as sentry_sdk sends it: ``""``
+    from a WSGI environ (its ``QUERY_STRING``), ``null`` from an ASGI scope."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any]) -> Self:
@@ -91,6 +94,7 @@ class RequestInfo:
             peer=peer,
             server_port=port,
             protocol=_text(scope.get("http_version")) or None,
+            no_query=None,
         )
 
     @property

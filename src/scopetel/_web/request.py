@@ -201,7 +201,8 @@ class ServerRequest:
             error, cancelled = None, True  # CancelledError, GeneratorExit: the client left
         span = self.span
         if error is not None:
-            self.capture_exception(error)
+            # the span says how the request failed before the error event copies its
+            # trace context (status internal_error, the 500), as in sentry_sdk's event
             self._mark_failed(error)
             if self.status_code is None and span.is_recording():
                 # No response started: the server answers 500. An adopted span (FastAPI's
@@ -209,6 +210,7 @@ class ServerRequest:
                 attributes = getattr(span, "attributes", None) or {}
                 if attrs.HTTP_STATUS not in attributes:
                     span.set_attribute(attrs.HTTP_STATUS, 500)
+            self.capture_exception(error)
         sessions.end_request(self.isolation)  # release health: after the error counted
         if span.is_recording():
             if cancelled and error is None:

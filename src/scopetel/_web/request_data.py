@@ -43,7 +43,7 @@ def sentry_request(info: RequestInfo, *, pii: bool, max_length: int) -> dict[str
         "url": _clip(info.url, max_length),
         "method": info.method,
         "headers": headers,
-        "query_string": _clip(info.query or "", max_length),  # "" as sentry_sdk sends it
+        "query_string": _clip(info.query, max_length) if info.query else info.no_query,
     }
     if pii:
         cookies = _cookies(info.header("cookie"), max_length)

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 
-from scopetel import isolation_scope, set_transaction_name
+from scopetel import get_current_span, isolation_scope, set_transaction_name
 from scopetel.instrumentation import (
     RequestInfo,
     ServerRequest,
@@ -75,6 +75,9 @@ class ScopetelASGIMiddleware:
                 sampling_context={"asgi_scope": scope},
             )
             request.route_getter = lambda: route_of(scope)
+            span = get_current_span()  # the request's server span, entered by begin()
+            if span is not None:
+                span.set_tag("asgi.type", "http")  # as sentry_sdk tags ASGI transactions
         except Exception:
             report_internal_error("ScopetelASGIMiddleware.begin")
             await self.app(scope, receive, send)

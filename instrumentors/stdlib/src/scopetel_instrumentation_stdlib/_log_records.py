@@ -111,9 +111,7 @@ def event(
         if frames:
             thread = {"stacktrace": {"frames": frames}, "current": True}
             result["threads"] = {"values": [thread]}
-    extra = extra_of(record)
-    if extra:
-        result["extra"] = extra
+    result["extra"] = extra_of(record)  # present even when empty, as sentry_sdk sends it
     return result, hint
 
 
