@@ -64,7 +64,9 @@ def post_form(path: str, form: dict[str, str]) -> None:
     wsgiref.util.setup_testing_defaults(environ)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.errors"] = io.StringIO()
-    b"".join(application(environ, lambda status, headers, exc_info=None: None))
+    response = application(environ, lambda status, headers, exc_info=None: None)
+    b"".join(response)
+    response.close()  # as every WSGI server does (PEP 3333)
 
 
 post_form("/signup/", {"email": "a@example.com", "plan": "free"})

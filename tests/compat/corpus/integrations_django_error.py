@@ -55,6 +55,7 @@ def get(path: str, query: str = "") -> str:
     status: list[str] = []
     body = application(environ, lambda s, headers, exc_info=None: status.append(s))
     b"".join(body)
+    body.close()  # as every WSGI server does (PEP 3333)
     return status[0]
 
 
