@@ -50,6 +50,7 @@ from scopetel._pipeline.records import (
     snapshots,
 )
 from scopetel._pipeline.roots import MAX_OPEN_ORPHANS, is_orphan_root, parent_is_orphan
+from scopetel._trace_sdk.span import RecordingSpan
 
 __all__ = [
     "DROP_REASON",
@@ -111,10 +112,16 @@ class SegmentProcessor(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         try:
-            span_id = sampled_span_id(span)
-            if self._closed or span_id is None:
-                return
-            parent = span.parent
+            if type(span) is RecordingSpan:  # the lean core's: fields read directly
+                if not span.trace_flags & 1 or self._closed:
+                    return
+                span_id: int = span.span_id
+                parent = span._parent
+            else:
+                sampled = sampled_span_id(span)
+                if self._closed or sampled is None:
+                    return
+                span_id, parent = sampled, span.parent
             local_parent = parent is not None and not parent.is_remote
             if parent is not None and local_parent:
                 with self._lock:
@@ -165,7 +172,13 @@ class SegmentProcessor(SpanProcessor):
         try:
             if self._orphans and self._ended_orphan(span):
                 return
-            compact = None if self._closed else CompactSpan.if_sampled(span)
+            if self._closed:
+                return
+            if type(span) is RecordingSpan and type(span._name) is str:
+                if span.trace_flags & 1:  # a lean span is its own record
+                    self._end(span)  # type: ignore[arg-type]
+                return
+            compact = CompactSpan.if_sampled(span)
             if compact is not None:
                 self._end(compact)
         except Exception:  # guarded in the body: no wrapper call per span
