@@ -119,3 +119,20 @@ def test_set_transaction_name_renames_only_its_own_transaction() -> None:
                 pass
     names = sorted(event["transaction"] for event in transport.transactions())
     assert names == ["first", "inner", "renamed outer", "second"]
+
+
+@isolated
+def test_a_scope_block_reused_and_nested_restores_each_context() -> None:
+    block = scopetel.isolation_scope()
+    outer = scopetel.get_isolation_scope()
+    with block as first:
+        first.set_tag("round", "1")
+        with block as nested:  # the same block object, entered again inside itself
+            assert nested is not first and nested.data.tags == {"round": "1"}
+            nested.set_tag("round", "nested")
+        assert scopetel.get_isolation_scope() is first
+    assert scopetel.get_isolation_scope() is outer
+    with block as second:  # and again after it was left
+        assert second is not first and "round" not in second.data.tags
+    assert scopetel.get_isolation_scope() is outer
+    assert "round" not in outer.data.tags

@@ -52,24 +52,32 @@ def current_scope_in(ctx: Context) -> Scope:
     return scope if isinstance(scope, Scope) else _DEFAULT_CURRENT
 
 
-class _ScopeBlock:
+class _ScopeBlock(entries.Entry):
     """``with`` block that makes forked (or given) scopes current for its duration.
 
-    The forks are made on entry, from the Context the block is entered in.
+    The forks are made on entry, from the Context the block is entered in. The block is
+    its own :class:`~scopetel._context.entries.Entry` the first time it is entered (one
+    object fewer per block); a block entered again gets a separate entry each time.
     """
 
-    __slots__ = ("_entry", "_isolation", "_scope")
+    __slots__ = ("_entries", "_isolation", "_scope")
 
     def __init__(self, scope: Scope | None, isolation: Scope | bool) -> None:
         self._scope = scope  # None: fork the current scope on entry
         self._isolation = isolation  # True: fork on entry; False: keep; a Scope: use it
-        self._entry: entries.Entry | None = None
+        self._entries: list[entries.Entry] | None = None  # None: never entered
 
     def __enter__(self) -> Scope:
         # The hot path of every request and task: one Context lookup, one attach.
         # Only scopetel writes these keys, so their values are Scopes.
         ctx = runtime.get_current()
-        entry = self._entry = entries.Entry(ctx)
+        if self._entries is None:  # the first entry: the block is the entry
+            entry: entries.Entry = self
+            self.previous, self.exited = ctx, False
+            self._entries = [self]
+        else:  # entered again: Contexts copied inside an earlier entry keep that one
+            entry = entries.Entry(ctx)
+            self._entries.append(entry)
         scope = self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
         isolation = self._isolation
         if isolation is False:
@@ -87,9 +95,9 @@ class _ScopeBlock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._entry is not None:
-            entries.leave(self._entry)
-            self._entry = None
+        entered = self._entries
+        if entered:
+            entries.leave(entered.pop())
 
 
 def new_scope() -> _ScopeBlock:
