@@ -25,8 +25,8 @@ from scopetel.instrumentation import (
     report_internal_error,
 )
 from scopetel_instrumentation_django.responses import attach
-from scopetel_instrumentation_django.signals import emit_early
 from scopetel_instrumentation_django.routes import route_of, sentry_route, user_of
+from scopetel_instrumentation_django.signals import emit_early
 
 ORIGIN: Final = "auto.http.django"
 TRACER_NAME: Final = "scopetel_instrumentation_django"
