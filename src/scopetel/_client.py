@@ -44,6 +44,8 @@ class Client:
         self.options = options
         self.transport = transport
         self.frozen_dscs = FrozenDscs()
+        self.integration_names: tuple[str, ...] = ()
+        """The enabled integrations (``sdk.integrations``), as ``init()`` set them up."""
         self.targets = Targets.of(options.propagate_traces, options.trace_propagation_targets)
         self.frame_options = FrameOptions(
             in_app_include=options.in_app_include,

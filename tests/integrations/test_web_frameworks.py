@@ -27,7 +27,7 @@ if not settings.configured:
     django.setup()
 
 from django.http import HttpRequest, JsonResponse  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
@@ -43,6 +43,13 @@ def order_detail(request: HttpRequest, order_id: int) -> JsonResponse:
 
 
 urlpatterns = [path("orders/<int:order_id>/", order_detail)]
+
+
+@pytest.fixture(autouse=True)
+def urls() -> Any:
+    """These URLs, whichever test module configured Django's settings first."""
+    with override_settings(ROOT_URLCONF=__name__):
+        yield
 
 
 def _names(payloads: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -191,7 +191,13 @@ def test_with_send_default_pii_addresses_are_sent_and_secrets_still_are_not(app:
     assert _leaks(payloads, secrets) == []
     (event,) = transport.events()
     assert event["request"]["headers"]["X-Real-Ip"] == CLIENT_IPS[1]
-    assert event["request"]["env"] == {"REMOTE_ADDR": CLIENT_IPS[0]}  # first forwarded hop
+    # as sentry_sdk: env names the TCP peer, user.ip_address the first forwarded hop
+    assert event["request"]["env"] == {
+        "SERVER_NAME": "shop.example",
+        "SERVER_PORT": "443",
+        "REMOTE_ADDR": CLIENT_IPS[3],
+    }
+    assert event["user"]["ip_address"] == CLIENT_IPS[0]
     assert event["request"]["cookies"] == {"sessionid": "[Filtered]", "csrftoken": "[Filtered]"}
     assert "email=alice%40example.com" in event["request"]["query_string"]
     view = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]

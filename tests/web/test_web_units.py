@@ -90,6 +90,7 @@ def test_request_data_sends_addresses_only_with_pii_and_credentials_never() -> N
         "url": "https://shop.example/app/items/7",
         "method": "POST",
         "query_string": "a=1&b=2",
+        "env": {"SERVER_NAME": "internal", "SERVER_PORT": "8000"},
         "headers": {
             "Host": "shop.example",
             "User-Agent": "ua",
@@ -103,7 +104,16 @@ def test_request_data_sends_addresses_only_with_pii_and_credentials_never() -> N
     assert full["cookies"] == {"session": "[Filtered]", "theme": "dark"}
     assert full["headers"]["Authorization"] == "[Filtered]"  # as sentry_sdk: a secret
     assert full["headers"]["X-Forwarded-For"] == "203.0.113.7, 10.0.0.1"
-    assert full["env"] == {"REMOTE_ADDR": "203.0.113.7"}
+    # as sentry_sdk: a WSGI request's env holds the TCP peer (user.ip_address the client)
+    assert full["env"] == {
+        "SERVER_NAME": "internal",
+        "SERVER_PORT": "8000",
+        "REMOTE_ADDR": "10.0.0.9",
+    }
+    without_query = RequestInfo.from_environ({k: v for k, v in ENVIRON.items() if "QUERY" not in k})
+    assert sentry_request(without_query, pii=False, max_length=1024)["query_string"] is None
+    empty_query = RequestInfo.from_environ({**ENVIRON, "QUERY_STRING": ""})
+    assert sentry_request(empty_query, pii=False, max_length=1024)["query_string"] == ""
     long = sentry_request(
         RequestInfo.from_environ({**ENVIRON, "QUERY_STRING": "q" * 50}), pii=False, max_length=20
     )

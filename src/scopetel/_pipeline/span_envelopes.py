@@ -54,11 +54,14 @@ def common_attributes(options: Options, resource: Resource | None) -> dict[str, 
     return result
 
 
-def _segment_attributes() -> dict[str, Json]:
-    return {
+def _segment_attributes(integrations: Sequence[str]) -> dict[str, Json]:
+    found = {
         "sentry.platform": typed("python"),
         "process.command_args": typed([str(arg) for arg in sys.argv]),
     }
+    if integrations:
+        found["sentry.sdk.integrations"] = typed(list(integrations))
+    return found
 
 
 def span_envelopes(
@@ -67,8 +70,10 @@ def span_envelopes(
     common: Mapping[str, Json],
     *,
     send_default_pii: bool = False,
+    integrations: Sequence[str] = (),
 ) -> list[Envelope]:
     """Envelopes carrying ``spans``: grouped by trace, at most 1000 spans per item.
+    Segments also name the process's ``integrations`` (``sentry.sdk.integrations``).
 
     Attributes are scrubbed like transactions' span data: secrets always, and without
     ``send_default_pii`` the client addresses web instrumentations record
@@ -83,7 +88,8 @@ def span_envelopes(
         dsc = dsc_for(head[0], head[2])
         for start in range(0, len(group), MAX_SPANS_PER_ITEM):
             chunk = group[start : start + MAX_SPANS_PER_ITEM]
-            envelopes.append(_envelope(chunk, dsc, common, send_default_pii))
+            segment = _segment_attributes(integrations)
+            envelopes.append(_envelope(chunk, dsc, common, segment, send_default_pii))
     return envelopes
 
 
@@ -91,6 +97,7 @@ def _envelope(
     chunk: Iterable[StreamedSpan],
     dsc: DynamicSamplingContext,
     common: Mapping[str, Json],
+    segment: Mapping[str, Json],
     send_default_pii: bool,
 ) -> Envelope:
     entries: list[Json] = []
@@ -106,7 +113,7 @@ def _envelope(
         for key, value in common.items():
             attributes.setdefault(key, value)
         if span.span_id == segment_id:  # what sentry-sdk tells on segments only
-            for key, value in _segment_attributes().items():
+            for key, value in segment.items():
                 attributes.setdefault(key, value)
         entries.append(entry)
     payload = {"version": 2, "items": entries}
@@ -148,9 +155,15 @@ class StreamEmitter:
     def emit(self, spans: list[StreamedSpan]) -> None:
         if not self._client.sending:
             return
-        pii = self._client.options.send_default_pii
-        for envelope in span_envelopes(spans, self._dsc, self._common, send_default_pii=pii):
-            self._client.send(envelope)
+        client = self._client
+        for envelope in span_envelopes(
+            spans,
+            self._dsc,
+            self._common,
+            send_default_pii=client.options.send_default_pii,
+            integrations=client.integration_names,
+        ):
+            client.send(envelope)
 
     def _dsc(self, span: CompactSpan, segment_name: str) -> DynamicSamplingContext:
         """The trace's frozen DSC (received with it, or first propagated), else ours."""

@@ -11,6 +11,7 @@ from typing import Any, Final, Self
 
 _MAX_HEADERS: Final = 100  # a request with more headers keeps the first ones
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+_SERVER_ENV: Final = ("SERVER_NAME", "SERVER_PORT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +27,13 @@ class RequestInfo:
     peer: str | None  # the address of the TCP peer (a proxy, possibly)
     server_port: int | None
     protocol: str | None  # HTTP version: "1.1", "2"
-    no_query: str | None = ""
-    """The event's ``query_string`` when the URL has none, as sentry_sdk sends it: ``""``
-    from a WSGI environ (its ``QUERY_STRING``), ``null`` from an ASGI scope."""
+    no_query: str | None = None
+    """The event's ``query_string`` when the URL has none, as sentry_sdk sends it: the
+    environ's ``QUERY_STRING`` (``""``, or ``null`` when the key is absent) for WSGI,
+    ``null`` for ASGI."""
+    server_env: tuple[tuple[str, str], ...] | None = None
+    """The event's ``request.env`` of a WSGI request, as sentry_sdk sends it: the environ's
+    ``SERVER_NAME`` and ``SERVER_PORT`` (those present); None for ASGI (no ``env``)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any]) -> Self:
@@ -60,6 +65,10 @@ class RequestInfo:
             peer=_text(environ.get("REMOTE_ADDR")) or None,
             server_port=port,
             protocol=protocol,
+            no_query="" if "QUERY_STRING" in environ else None,
+            server_env=tuple(
+                (key, str(environ[key])) for key in _SERVER_ENV if environ.get(key) is not None
+            ),
         )
 
     @classmethod
@@ -94,7 +103,6 @@ class RequestInfo:
             peer=peer,
             server_port=port,
             protocol=_text(scope.get("http_version")) or None,
-            no_query=None,
         )
 
     @property

@@ -4,7 +4,8 @@ Every event carries the method, URL, query string and headers; the scrubber (aft
 event processors, for events and transactions alike) then filters credentials, tokens
 and, without ``send_default_pii``, the client's addresses. With ``send_default_pii``
 the event also gets the cookies, the client's address (``env.REMOTE_ADDR`` and
-``user.ip_address``) and the user the framework knows.
+``user.ip_address``) and the user the framework knows. A WSGI request's ``env`` also
+names the server (``SERVER_NAME``, ``SERVER_PORT``), as sentry_sdk's does.
 """
 
 from collections.abc import Callable
@@ -45,14 +46,27 @@ def sentry_request(info: RequestInfo, *, pii: bool, max_length: int) -> dict[str
         "headers": headers,
         "query_string": _clip(info.query, max_length) if info.query else info.no_query,
     }
+    env = _env(info, pii=pii)
+    if env is not None:
+        request["env"] = env
     if pii:
         cookies = _cookies(info.header("cookie"), max_length)
         if cookies:
             request["cookies"] = cookies
-        address = info.client_address
-        if address:
-            request["env"] = {"REMOTE_ADDR": address}
     return request
+
+
+def _env(info: RequestInfo, *, pii: bool) -> dict[str, str] | None:
+    """``request.env`` as sentry_sdk sends it: a WSGI request's server name and port, and
+    with PII its ``REMOTE_ADDR`` (the TCP peer); an ASGI request's client address, with
+    PII only (the first forwarded hop, else the peer)."""
+    if info.server_env is None:
+        address = info.client_address if pii else None
+        return {"REMOTE_ADDR": address} if address else None
+    env = dict(info.server_env)
+    if pii and info.peer:
+        env["REMOTE_ADDR"] = info.peer
+    return env
 
 
 def _cookies(header: str | None, max_length: int) -> dict[str, str]:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Final
 
+from scopetel._client import get_client
 from scopetel._config.options import Options
 from scopetel._context.scope import Event, Hint
 from scopetel._events.assembly import sdk_info
@@ -81,6 +82,9 @@ def setup_integrations(options: Options, *, hands_off: bool = False) -> Mapping[
         elif _set_up(identifier, integration, options):
             enabled[identifier] = integration
     _enabled = enabled
+    client = get_client()
+    if client is not None:  # for what the pipeline sends (streamed segments' attribute)
+        client.integration_names = tuple(sorted(enabled))
     LOGGER.debug("scopetel: integrations enabled: %s", ", ".join(sorted(enabled)) or "none")
     return enabled
 

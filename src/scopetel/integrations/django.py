@@ -19,10 +19,8 @@ require("django", "Django")
 TRANSACTION_STYLE_VALUES = ("function_name", "url")
 _DEFAULTS: dict[str, Any] = {
     "middleware_spans": False,
-    "signals_spans": True,
     "cache_spans": False,
     "db_transaction_spans": False,
-    "signals_denylist": [],
     "http_methods_to_capture": DEFAULT_HTTP_METHODS_TO_CAPTURE,
     "failed_request_status_codes": DEFAULT_FAILED_REQUEST_STATUS_CODES,
 }
@@ -33,14 +31,15 @@ class DjangoIntegration(InstrumentorIntegration):
     errors (mechanism ``django``), through ``scopetel_django``.
 
     Honoured: ``transaction_style`` (``url``: the URL pattern; ``function_name``: the
-    view's dotted name). Accepted without effect: ``middleware_spans``,
-    ``signals_spans``, ``cache_spans``, ``db_transaction_spans``, ``signals_denylist``,
-    ``http_methods_to_capture``, ``failed_request_status_codes``.
+    view's dotted name), ``signals_spans`` (a span per signal receiver, op
+    ``event.django``) and ``signals_denylist`` (signals whose receivers get none).
+    Accepted without effect: ``middleware_spans``, ``cache_spans``,
+    ``db_transaction_spans``, ``http_methods_to_capture``, ``failed_request_status_codes``.
     """
 
     identifier = "django"
     instrumentors = ("scopetel_django",)
-    honoured = {"transaction_style": "url"}
+    honoured = {"transaction_style": "url", "signals_spans": True, "signals_denylist": []}
     without_effect = _DEFAULTS
 
     def __init__(

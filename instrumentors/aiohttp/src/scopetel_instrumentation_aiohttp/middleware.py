@@ -85,6 +85,7 @@ def request_info(request: Any) -> RequestInfo:
         peer=request.remote,
         server_port=url.port if isinstance(url.port, int) else None,
         protocol=f"{version.major}.{version.minor}" if version is not None else None,
+        no_query="",  # as sentry_sdk's aiohttp integration: the (empty) query string
     )
 
 

@@ -6,6 +6,8 @@ Nothing of Django is imported until the application imports it. Then:
   ``settings.MIDDLEWARE`` (right after contrib's middleware, else first) when a handler
   builds its middleware chain, so settings configured late are fine;
 * ``got_request_exception`` reports the errors Django turns into 500 responses;
+* signal receivers run in spans of their own (``signals``), unless
+  ``instrument(signals_spans=False)``; ``signals_denylist`` names signals left alone;
 * Django's handlers are claimed, so server hooks do not wrap them again;
 * Django Channels consumers (when ``channels`` is imported) get an isolation scope per
   connection and a fork of it per message (``channels``).
@@ -31,7 +33,7 @@ from scopetel.instrumentation import (
     report_internal_error,
     transaction_style,
 )
-from scopetel_instrumentation_django import channels
+from scopetel_instrumentation_django import channels, signals
 from scopetel_instrumentation_django.middleware import REQUEST_ATTRIBUTE, set_transaction_style
 
 MIDDLEWARE: Final = "scopetel_instrumentation_django.middleware.ScopetelMiddleware"
@@ -87,11 +89,14 @@ class _DjangoPatches:
         self.hook = ImportHook(_HANDLERS_MODULE, self.apply)
         self.channels_hook = ImportHook(channels.MODULE, channels.patch)
         self.patch: MethodPatch | None = None
+        self.signals_patch: MethodPatch | None = None
         self.signal: Any = None
 
     def apply(self, module: ModuleType) -> None:
         if self.patch is None:
             self.patch = MethodPatch(module.BaseHandler, "load_middleware", _load_middleware)
+        if self.signals_patch is None:
+            self.signals_patch = signals.patch_signals()
         if self.signal is None:
             from django.core.signals import got_request_exception  # type: ignore[import-untyped]
 
@@ -108,9 +113,10 @@ class _DjangoPatches:
         consumers = sys.modules.get(channels.MODULE)
         if consumers is not None:
             channels.unpatch(consumers)
-        if self.patch is not None:
-            self.patch.undo()
-            self.patch = None
+        for patch in (self.patch, self.signals_patch):
+            if patch is not None:
+                patch.undo()
+        self.patch = self.signals_patch = None
         if self.signal is not None:
             self.signal.disconnect(dispatch_uid=__name__)
             self.signal = None
@@ -122,6 +128,8 @@ class DjangoInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     ``instrument(transaction_style="function_name")`` names transactions after the view
     (``module.qualname``, source ``component``) instead of the URL pattern (``url``).
+    ``signals_spans=False`` makes no spans of signal receivers; ``signals_denylist``: the
+    signals (``django.dispatch.Signal`` objects) whose receivers get none.
     """
 
     _patches = _DjangoPatches()
@@ -132,11 +140,13 @@ class DjangoInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         style = kwargs.get("transaction_style", "url")
         set_transaction_style(transaction_style(style, ("url", "function_name")))
+        signals.configure(kwargs.get("signals_spans", True), kwargs.get("signals_denylist", ()))
         claim_app(is_django_handler)
         self._patches.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         set_transaction_style("url")
+        signals.configure(True, ())
         release_app(is_django_handler)
         self._patches.undo()
 

@@ -15,6 +15,7 @@ from opentelemetry import trace as otel_trace
 
 import scopetel
 from scopetel.instrumentation import (
+    RecordingInput,
     RequestInfo,
     ServerRequest,
     begin,
@@ -25,6 +26,7 @@ from scopetel.instrumentation import (
 )
 from scopetel_instrumentation_django.responses import attach
 from scopetel_instrumentation_django.routes import route_of, sentry_route, user_of
+from scopetel_instrumentation_django.signals import emit_early
 
 ORIGIN: Final = "auto.http.django"
 TRACER_NAME: Final = "scopetel_instrumentation_django"
@@ -117,7 +119,20 @@ class ScopetelMiddleware:
             return None
         state.user = lambda: user_of(request)
         setattr(request, REQUEST_ATTRIBUTE, state)
+        _record_body(request, state)
+        emit_early(request.META)
         return state
+
+
+@guarded(None)
+def _record_body(request: Any, state: ServerRequest) -> None:
+    """Record the body as the application reads it, whichever way (``request.POST``,
+    ``request.body``, ``request.read()``, Django REST framework's parsers): they all
+    read the request's stream, which Django made from ``wsgi.input`` (or the ASGI body)
+    before any middleware ran, so the stream itself is wrapped."""
+    stream = getattr(request, "_stream", None)
+    if state.body is not None and stream is not None:
+        request._stream = RecordingInput(stream, state.body)
 
 
 def _served_by_outer_layer(request: Any) -> bool:
