@@ -227,7 +227,8 @@ def render(data: dict[str, Any]) -> str:
             header,
         ]
         for process in parts:
-            lines.append(_row(f"without `{process['without']}`", figures([process])))
+            label = ", ".join(process["without"])
+            lines.append(_row(f"without `{label}`", figures([process])))
     lines.append(END)
     return "\n".join(lines)
 
