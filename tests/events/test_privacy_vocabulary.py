@@ -167,6 +167,13 @@ TEXTS = [
     ("order 1234567890123456", "order 1234567890123456"),
     ("at 1716800000000000000 ns", "at 1716800000000000000 ns"),
     ("trace 4111111111111111ab12cd34ef56ab78", "trace 4111111111111111ab12cd34ef56ab78"),
+    # a value that is only letters and digits: a card number when it is one, else kept
+    ("4111111111111111", "[Filtered]"),
+    ("378282246310005", "[Filtered]"),
+    ("4111111111111112", "4111111111111112"),
+    ("140679516830592", "140679516830592"),  # a thread id
+    ("4111111111111111ab12cd34ef56ab78", "4111111111111111ab12cd34ef56ab78"),
+    ("MainThread", "MainThread"),
     # e-mail addresses are personal data
     ("contact bob@example.com", "contact [Filtered]"),
     # prose stays

@@ -25,7 +25,7 @@ _RUNTIME: Final = {
     "build": sys.version,
 }
 HOSTNAME: Final = socket.gethostname()
-_BUILT_CONTEXTS: Final = frozenset({"trace", "otel", "runtime"})
+_BUILT_CONTEXTS: Final = frozenset({"trace", "otel", "runtime", "profile"})
 
 
 def apply_scopes(event: Event, scopes: Sequence[Scope], max_breadcrumbs: int) -> Event:

@@ -1,0 +1,326 @@
+"""The measured process of ``profiler_overhead.py``: a busy service, profiler off and on.
+
+``python benchmarks/profiler_workload.py SDK [--requests N] [--pairs N] [--without PARTS]
+[--switch-interval S]`` (scopetel's under ``.venv/bin/python``, sentry-sdk's under
+``.venv-sentry-sdk/bin/python``) prints one JSON line: the phases it measured.
+
+The workload: 8 worker threads (as gunicorn's gthread workers) serve requests back to
+back while 4 more threads sit idle (timers, heartbeats). Each request is a transaction
+with three child spans, reached through 20 middleware frames: a simulated query (1 ms of
+I/O wait, then rows built), a render (JSON encode and decode, string formatting) and a
+cache write (0.5 ms of I/O wait), so the process keeps about one core busy, as a
+GIL-bound Python service does. Each SDK sends to an in-process transport that
+serializes every envelope (profile chunks included) and drops the bytes, with
+``traces_sample_rate=1.0`` and ``profile_session_sample_rate=1.0`` (the ``manual``
+lifecycle, 101 Hz).
+
+The process alternates *phases* of the same number of requests with the profiler
+stopped and running, in pairs whose order alternates (on-off, off-on, ...). A running
+phase calls ``start_profiler()`` before its requests and ``stop_profiler()`` after them;
+both SDKs' ``stop_profiler()`` joins the sampler thread and sends the chunk, so the
+process CPU clock is read when all of the phase's profiling work is done. Per phase:
+
+* ``cpu_s``: the process's CPU time (every thread);
+* ``workers_s``: the 8 worker threads' CPU time (``pthread_getcpuclockid``): what the
+  application's own threads pay;
+* ``sampler_s``: the sampler thread's CPU time while the requests were served;
+* ``ticks``: sampling passes (distinct sample timestamps in the phase's chunks).
+
+``--without`` (scopetel only; diagnostics) switches parts of scopetel's profiler off, to
+see what each costs: ``links`` (no profiler/thread attributes on spans), ``tasks`` (no
+asyncio task lookup per pass), ``send`` (chunks neither encoded nor sent), ``walk`` (the
+sampler thread wakes at the same rate but reads no stack: what remains is the cost of
+waking a thread that takes the GIL 101 times a second).
+"""
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from queue import Queue
+from typing import Any
+
+WORKERS = 8
+IDLE = 4
+MIDDLEWARE = 20
+ROWS = 600  # rows rendered per request: its CPU work (about 1.5 ms on a 2-core VM)
+PARTS = ("links", "tasks", "send", "walk")
+
+
+def _middleware(depth: int, endpoint: Callable[[int], int]) -> Callable[[int], int]:
+    """``depth`` distinct functions calling one another, as a framework's layers do."""
+    handler = endpoint
+    for index in range(depth):
+        namespace: dict[str, Any] = {"inner": handler}
+        exec(f"def layer_{index}(request):\n    return inner(request)\n", namespace)
+        handler = namespace[f"layer_{index}"]
+    return handler
+
+
+def _endpoint(start_transaction: Any, start_span: Any) -> Callable[[int], int]:
+    def orders(request: int) -> int:
+        with start_transaction(name="GET /orders/{id}", op="http.server"):
+            with start_span(op="db.query", name="SELECT * FROM orders"):
+                time.sleep(0.001)
+                rows = [{"id": i, "total": i * 1.5, "sku": f"S{request}-{i}"} for i in range(ROWS)]
+            with start_span(op="template.render", name="orders.html"):
+                body = json.dumps({"orders": rows, "request": request})
+                parsed = json.loads(body)
+                html = "".join(f"<li>{o['sku']}: {o['total']:.2f}</li>" for o in parsed["orders"])
+            with start_span(op="cache.put", name="orders"):
+                time.sleep(0.0005)
+        return len(html)
+
+    return orders
+
+
+class _Sink:
+    """What the transport saw: envelopes, and profile chunks' sample timestamps (read
+    after the phase, so that reading them is not counted)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.envelopes = 0
+        self.pending: list[Callable[[], list[float]]] = []
+        self.chunks = 0
+        self.samples = 0
+
+    def chunk(self, timestamps: Callable[[], list[float]]) -> None:
+        with self.lock:
+            self.pending.append(timestamps)
+
+    def ticks(self) -> int:
+        """Sampling passes (distinct timestamps) in the chunks received since last asked."""
+        with self.lock:
+            pending, self.pending = self.pending, []
+        ticks: set[float] = set()
+        for read in pending:
+            timestamps = read()
+            self.chunks += 1
+            self.samples += len(timestamps)
+            ticks.update(timestamps)
+        return len(ticks)
+
+
+def _timestamps(payload: dict[str, Any]) -> list[float]:
+    return [sample["timestamp"] for sample in payload["profile"]["samples"]]
+
+
+def _setup_scopetel(sink: _Sink, without: set[str]) -> tuple[Any, Any, Any]:
+    from scopetel_exporter_sentry.envelope import Envelope, serialize_envelope
+
+    import scopetel
+    from scopetel import profiler
+
+    class Transport:
+        def capture_envelope(self, envelope: Envelope) -> None:
+            serialize_envelope(envelope)
+            with sink.lock:
+                sink.envelopes += 1
+            for item in envelope.items:
+                if item.type == "profile_chunk":
+                    sink.chunk(lambda item=item: _timestamps(item.json()))
+
+    _switch_off(without, sink)
+    scopetel.init(
+        transport=Transport(),
+        traces_sample_rate=1.0,
+        profile_session_sample_rate=1.0,
+        default_integrations=False,
+    )
+    return scopetel, profiler.start_profiler, profiler.stop_profiler
+
+
+def _switch_off(without: set[str], sink: _Sink) -> None:
+    """Diagnostics: replace parts of scopetel's profiler with no-ops (see the docstring)."""
+    from scopetel._profiling import links, profiler, sampler
+
+    if "links" in without:
+        links.ProfileLinks._tag = lambda *args: None  # type: ignore[method-assign]
+    if "tasks" in without:
+        sampler.running_tasks = dict  # type: ignore[assignment]
+    if "send" in without:
+
+        def deliver(self: Any, chunk: Any, profiler_id: Any) -> None:
+            if chunk is not None:
+                sink.chunk(lambda: chunk.timestamps)
+
+        profiler.Profiler._deliver = deliver  # type: ignore[method-assign]
+    if "walk" in without:
+
+        def sample(self: Any, chunk: Any) -> None:
+            chunk.timestamps.append(chunk.now())
+            chunk.thread_ids.append(0)
+            chunk.stack_ids.append(0)
+            chunk.tasks.append(None)
+
+        sampler.StackSampler.sample = sample  # type: ignore[method-assign]
+
+
+def _setup_sentry_sdk(sink: _Sink, without: set[str]) -> tuple[Any, Any, Any]:
+    import sentry_sdk
+    from sentry_sdk import profiler
+    from sentry_sdk.envelope import Envelope
+    from sentry_sdk.transport import Transport
+
+    class Serializing(Transport):
+        def capture_envelope(self, envelope: Envelope) -> None:
+            envelope.serialize()
+            with sink.lock:
+                sink.envelopes += 1
+            for item in envelope.items:
+                if item.type == "profile_chunk":
+                    sink.chunk(lambda payload=item.payload.json: _timestamps(payload))
+
+    sentry_sdk.init(
+        transport=Serializing(),
+        traces_sample_rate=1.0,
+        profile_session_sample_rate=1.0,
+        default_integrations=False,
+    )
+    return sentry_sdk, profiler.start_profiler, profiler.stop_profiler
+
+
+class _Pool:
+    """``WORKERS`` threads serving requests from a queue (as gthread workers), and
+    ``IDLE`` threads blocked on an event (timers, heartbeats): both kinds get sampled."""
+
+    def __init__(self, handler: Callable[[int], int]) -> None:
+        self._handler = handler
+        self._queue: Queue[int | None] = Queue()
+        self._done = threading.Semaphore(0)
+        self._stop = threading.Event()
+        self._workers = [threading.Thread(target=self._work) for _ in range(WORKERS)]
+        self._idle = [threading.Thread(target=self._stop.wait) for _ in range(IDLE)]
+        for thread in self._workers + self._idle:
+            thread.start()
+        self._clocks = [time.pthread_getcpuclockid(t.ident or 0) for t in self._workers]
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        return self._workers + self._idle
+
+    def _work(self) -> None:
+        while (request := self._queue.get()) is not None:
+            self._handler(request)
+            self._done.release()
+
+    def cpu(self) -> float:
+        """The worker threads' CPU time so far (s)."""
+        return sum(time.clock_gettime(clock) for clock in self._clocks)
+
+    def serve(self, requests: int) -> None:
+        for request in range(requests):
+            self._queue.put(request)
+        for _ in range(requests):
+            self._done.acquire()
+
+    def close(self) -> None:
+        self._stop.set()
+        for _ in range(WORKERS):
+            self._queue.put(None)
+        for thread in self._workers + self._idle:
+            thread.join()
+
+
+def _new_thread(before: set[int]) -> int | None:
+    """The thread started since ``before`` (the sampler), once it runs Python code."""
+    deadline = time.perf_counter() + 2.0
+    while time.perf_counter() < deadline:
+        found = [ident for ident in sys._current_frames() if ident not in before]
+        if found:
+            return found[0]
+        time.sleep(0.0005)
+    return None
+
+
+def _other_threads(pool: _Pool) -> dict[str, int]:
+    """The SDK's own threads (the sampler aside), by name: their CPU clocks."""
+    mine = {thread.ident for thread in pool.threads} | {threading.main_thread().ident}
+    return {
+        thread.name: time.pthread_getcpuclockid(thread.ident)
+        for thread in threading.enumerate()
+        if thread.ident is not None and thread.ident not in mine
+    }
+
+
+def _phase(pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink) -> dict[str, Any]:
+    """Serve ``requests`` with the profiler running or not; the phase's clocks."""
+    _, start_profiler, stop_profiler = sdk
+    sink.ticks()
+    before = set(sys._current_frames())
+    others = _other_threads(pool)
+    others0 = {name: time.clock_gettime(clock) for name, clock in others.items()}
+    main0 = time.thread_time()
+    cpu0, wall0, workers0 = time.process_time(), time.perf_counter(), pool.cpu()
+    clock = None
+    if profiled:
+        start_profiler()
+        sampler = _new_thread(before)
+        clock = None if sampler is None else time.pthread_getcpuclockid(sampler)
+    sampler0 = 0.0 if clock is None else time.clock_gettime(clock)
+    pool.serve(requests)
+    sampler_s = 0.0 if clock is None else time.clock_gettime(clock) - sampler0
+    served = time.perf_counter() - wall0
+    if profiled:
+        stop_profiler()  # joins the sampler thread, sends the phase's chunk
+    cpu_s = time.process_time() - cpu0
+    threads = {name: time.clock_gettime(clock) - others0[name] for name, clock in others.items()}
+    threads["main"] = time.thread_time() - main0
+    return {
+        "profiled": profiled,
+        "cpu_s": cpu_s,
+        "threads": threads,
+        "workers_s": pool.cpu() - workers0,
+        "sampler_s": sampler_s,
+        "wall_s": time.perf_counter() - wall0,
+        "served_s": served,
+        "ticks": sink.ticks(),
+    }
+
+
+def child(sdk_name: str, requests: int, pairs: int, without: set[str]) -> dict[str, Any]:
+    """In this process: ``pairs`` pairs of phases, profiler off and on, order alternating."""
+    sink = _Sink()
+    setup = _setup_scopetel if sdk_name == "scopetel" else _setup_sentry_sdk
+    sdk = setup(sink, without)
+    pool = _Pool(_middleware(MIDDLEWARE, _endpoint(sdk[0].start_transaction, sdk[0].start_span)))
+    _phase(pool, max(requests // 2, WORKERS), True, sdk, sink)  # warm-up
+    _phase(pool, max(requests // 2, WORKERS), False, sdk, sink)
+    phases = []
+    for index in range(pairs):
+        for profiled in (False, True) if index % 2 else (True, False):
+            phases.append(_phase(pool, requests, profiled, sdk, sink))
+    pool.close()
+    sdk[0].flush()
+    return {
+        "sdk": sdk_name,
+        "without": sorted(without),
+        "switch_interval": sys.getswitchinterval(),
+        "phases": phases,
+        "chunks": sink.chunks,
+        "envelopes": sink.envelopes,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("sdk", choices=("scopetel", "sentry_sdk"))
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--without", default="", help=f"comma-separated, of {PARTS}")
+    parser.add_argument("--switch-interval", type=float, default=None)
+    args = parser.parse_args()
+    without = {part for part in args.without.split(",") if part}
+    if not without <= set(PARTS) or (without and args.sdk != "scopetel"):
+        parser.error(f"--without takes {PARTS}, for scopetel only")
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    print(json.dumps(child(args.sdk, args.requests, args.pairs, without)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
