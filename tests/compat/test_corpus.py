@@ -5,7 +5,7 @@ import pytest
 
 from tests.compat.conftest import CorpusRuns
 from tests.compat.gaps import known_gaps, mismatches, relay_problems
-from tests.compat.runner import EXPECTED, SENTRY_SDK_PYTHON, scripts
+from tests.compat.runner import EXPECTED, SENTRY_SDK_PYTHON, run_script, scripts
 
 SCRIPTS = scripts()
 COMPARE_GAPS, RELAY_GAPS = known_gaps()
@@ -32,6 +32,9 @@ def _report(problems: list[str], stderr: str) -> str:
 def test_sentry_sdk_still_sends_the_recorded_data(corpus_runs: CorpusRuns, script: str) -> None:
     run = corpus_runs.get("sentry_sdk", script)
     problems = mismatches(run)
+    if problems:  # sentry-sdk's own worker drops items on a starved machine: one more run
+        run = run_script(script, SENTRY_SDK_PYTHON)
+        problems = mismatches(run)
     assert not problems, "re-record with python -m tests.compat.record" + _report(
         problems, run.stderr
     )
