@@ -175,6 +175,15 @@ class SegmentProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         try:
+            if (
+                type(span) is RecordingSpan
+                and type(span._name) is str
+                and not self._orphans
+                and not self._closed
+            ):
+                if span.trace_flags & 1:  # the common case first: a lean span is its record
+                    self._end(span)  # type: ignore[arg-type]
+                return
             if self._orphans and self._ended_orphan(span):
                 return
             if self._closed:

@@ -20,7 +20,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._coerce import dropped, finite_number, pairs, text, timestamp_ns
 from scopetel._context import entries, runtime
-from scopetel._context.active_scopes import DEFAULT_CURRENT, current_scope_in
+from scopetel._context.active_scopes import DEFAULT_CURRENT, LEFT, current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, SPAN, SPAN_FACADE
 from scopetel._context.scope import Scope
 from scopetel._semconv import relay_fields
@@ -131,10 +131,6 @@ def _http_status(value: object) -> int | None:
     return None
 
 
-_LEFT: Final = entries.Entry(Context())
-"""``Span._entry`` of a span that was entered and left (never entered: None)."""
-
-
 class Span(entries.Entry):
     """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself.
 
@@ -151,7 +147,7 @@ class Span(entries.Entry):
         self._otel = otel_span
         self._parent_span_id = parent_span_id
         self._segment = segment  # the local root (Sentry's containing transaction), if known
-        self._entry: entries.Entry | None = None  # None: never entered; _LEFT: left
+        self._entry: entries.Entry | None = None  # None: never entered; LEFT: left
         self._outer_entries: list[entries.Entry] | None = None  # when entered more than once
 
     # -- identity -------------------------------------------------------------------
@@ -341,7 +337,7 @@ class Span(entries.Entry):
             self.previous, self.exited = current, False
             entry = self._entry = self
         else:
-            if entry is not _LEFT:  # entered again before being left
+            if entry is not LEFT:  # entered again before being left
                 self._outer_entries = [*(self._outer_entries or ()), entry]
             entry = self._entry = entries.Entry(current)
         if type(self) is not Span:
@@ -376,9 +372,9 @@ class Span(entries.Entry):
         if not outer and otel.is_recording():
             otel.end()  # before leaving: the root's own scopes are current at its end
         entry = self._entry
-        if entry is None or entry is _LEFT:
+        if entry is None or entry is LEFT:
             return
-        self._entry = outer.pop() if outer else _LEFT
+        self._entry = outer.pop() if outer else LEFT
         # entries.leave, inlined for the common case: this entry is the current one
         if runtime.get_current().get(ENTRY) is entry:
             previous = entry.previous
