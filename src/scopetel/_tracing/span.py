@@ -5,7 +5,6 @@ Sentry's op, tags, data, status and measurements become attributes of the OTel s
 span of a new Context together with a fork of the current scope.
 """
 
-import json
 import logging
 import threading
 from asyncio import CancelledError
@@ -18,7 +17,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._coerce import dropped, finite_number, pairs, text, timestamp_ns
+from scopetel._coerce import dropped, finite_number, pairs, text
 from scopetel._context import entries, runtime
 from scopetel._context.active_scopes import DEFAULT_CURRENT, LEFT, current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, SPAN, SPAN_FACADE
@@ -27,15 +26,13 @@ from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import SPAN_STATUSES, status_for_http_code
 from scopetel._semconv.relay_fields import measurement_name, measurement_unit
-from scopetel._serialize import safe_repr
 from scopetel._trace_sdk.span import SharedAttributes
+from scopetel._tracing.span_values import attribute_value, http_status_code, to_ns
 from scopetel._tracing.trace_identity import baggage_for
 
 LOGGER = logging.getLogger("scopetel")
 
 TRACER_NAME = "scopetel"
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1  # OTLP and Relay hold 64-bit integers
 _tracer = otel_trace.get_tracer(TRACER_NAME)
 _INTERNAL: Final = SpanKind.INTERNAL
 _NO_ATTRIBUTES: Final = SharedAttributes()
@@ -77,58 +74,6 @@ def _attributes_of_op(op: str) -> SharedAttributes:
         if len(_op_attributes) < _MAX_SHARED_OPS:
             _op_attributes[op] = found
     return found
-
-
-def to_ns(timestamp: datetime | float | int | None, what: str = "timestamp") -> int | None:
-    """Sentry accepts datetimes or float seconds; OTel wants integer nanoseconds.
-
-    None (the span's clock decides) for anything that is not a time Relay accepts.
-    """
-    return None if timestamp is None else timestamp_ns(timestamp, what)
-
-
-def attribute_value(value: object) -> AttributeValue:
-    """Coerce Sentry ``data`` values into the types OTel attributes (and OTLP) allow."""
-    if isinstance(value, str):
-        return value if type(value) is str and value.isascii() else text(value, "data value")
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        number = int.__int__(value)  # an int subclass's own methods may do anything
-        return number if _INT64_MIN <= number <= _INT64_MAX else safe_repr(number)
-    if isinstance(value, float):
-        return float.__float__(value)
-    if (type(value) is list or type(value) is tuple) and value:
-        sequence = _homogeneous(value)
-        if sequence is not None:
-            return sequence
-    try:
-        return json.dumps(value, default=safe_repr, separators=(",", ":"))
-    except Exception:  # a cycle, a RecursionError, a hostile object inside
-        return safe_repr(value)
-
-
-def _homogeneous(items: list[Any] | tuple[Any, ...]) -> AttributeValue | None:
-    """A list of one scalar type, as OTel attributes allow; None for any other list."""
-    kinds = {type(item) for item in items}
-    if len(kinds) != 1:
-        return None
-    kind = kinds.pop()
-    if kind is str or kind is bool or kind is float:
-        return list(items)
-    if kind is int and all(_INT64_MIN <= item <= _INT64_MAX for item in items):
-        return list(items)
-    return None
-
-
-def _http_status(value: object) -> int | None:
-    """An HTTP status code (100-999), or None with a debug line."""
-    number = finite_number(value, "set_http_status")
-    if number is not None and number == int(number) and 100 <= number <= 999:
-        return int(number)
-    if number is not None:
-        dropped("set_http_status", value, "is not an HTTP status code; ignored:")
-    return None
 
 
 class Span(entries.Entry):
@@ -272,7 +217,7 @@ class Span(entries.Entry):
     def set_http_status(self, http_status: int) -> None:
         """The response's status code: span data, the ``http.status_code`` tag, and the
         Sentry status it means (``contexts.response`` of a transaction)."""
-        code = _http_status(http_status)
+        code = http_status_code(http_status)
         if code is None:
             return
         status = status_for_http_code(code)

@@ -30,7 +30,8 @@ from scopetel._propagation.propagator import RemoteParentSpan
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._trace_sdk.span import RecordingSpan
 from scopetel._tracing.preset_trace_ids import new_trace_id, start_with_trace_id
-from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span, to_ns
+from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span
+from scopetel._tracing.span_values import to_ns
 from scopetel._tracing.trace_identity import frozen_dsc
 
 _TRANSACTION_FIELDS = frozenset(
