@@ -19,6 +19,11 @@ from scopetel._fork_safety import call_in_child
 GLOBAL_SCOPE: Final = Scope("global")
 _DEFAULT_ISOLATION: Final = Scope("isolation")
 _DEFAULT_CURRENT: Final = Scope("current")
+DEFAULT_CURRENT: Final = _DEFAULT_CURRENT
+LEFT: Final = entries.Entry(Context())
+"""The ``_entry`` of a ``with`` block (a span, a scope block) that was entered and left."""
+"""The current scope outside any span or ``new_scope()`` block (for hot paths that read
+the Context themselves)."""
 # A forked child (a pre-fork server's worker) does not show what its parent did before
 # the fork: breadcrumbs recorded outside any isolation scope stay with the parent.
 call_in_child(_DEFAULT_ISOLATION.clear_breadcrumbs)
@@ -60,33 +65,39 @@ class _ScopeBlock(entries.Entry):
     object fewer per block); a block entered again gets a separate entry each time.
     """
 
-    __slots__ = ("_entries", "_isolation", "_scope")
+    __slots__ = ("_entry", "_isolation", "_outer", "_scope")
 
     def __init__(self, scope: Scope | None, isolation: Scope | bool) -> None:
         self._scope = scope  # None: fork the current scope on entry
         self._isolation = isolation  # True: fork on entry; False: keep; a Scope: use it
-        self._entries: list[entries.Entry] | None = None  # None: never entered
+        self._entry: entries.Entry | None = None  # None: never entered; LEFT: left
+        self._outer: list[entries.Entry] | None = None  # entries of enclosing entries
 
     def __enter__(self) -> Scope:
         # The hot path of every request and task: one Context lookup, one attach.
         # Only scopetel writes these keys, so their values are Scopes.
         ctx = runtime.get_current()
-        if self._entries is None:  # the first entry: the block is the entry
-            entry: entries.Entry = self
+        entry = self._entry
+        if entry is None:  # the first entry: the block is the entry
             self.previous, self.exited = ctx, False
-            self._entries = [self]
+            entry = self._entry = self
         else:  # entered again: Contexts copied inside an earlier entry keep that one
-            entry = entries.Entry(ctx)
-            self._entries.append(entry)
-        scope = self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
+            if entry is not LEFT:
+                self._outer = [*(self._outer or ()), entry]
+            entry = self._entry = entries.Entry(ctx)
+        values = ctx.copy()  # a plain dict: filled faster than a dict display
+        values[CURRENT_SCOPE] = (
+            self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
+        )
+        values[ENTRY] = entry
         isolation = self._isolation
         if isolation is False:
-            runtime.attach(Context({**ctx, CURRENT_SCOPE: scope, ENTRY: entry}))
-            return scope
+            runtime.attach(Context(values))
+            return cast(Scope, values[CURRENT_SCOPE])
         if isolation is True:
             isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
-        values = {CURRENT_SCOPE: scope, ISOLATION_SCOPE: isolation, ENTRY: entry}
-        runtime.attach(Context({**ctx, **values}))
+        values[ISOLATION_SCOPE] = isolation
+        runtime.attach(Context(values))
         return isolation
 
     def __exit__(
@@ -95,9 +106,12 @@ class _ScopeBlock(entries.Entry):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        entered = self._entries
-        if entered:
-            entries.leave(entered.pop())
+        entry = self._entry
+        if entry is None or entry is LEFT:
+            return
+        outer = self._outer
+        self._entry = outer.pop() if outer else LEFT
+        entries.leave(entry)
 
 
 def new_scope() -> _ScopeBlock:

@@ -188,6 +188,14 @@ def _fan_out_start(hooks: tuple[StartHook, ...]) -> StartHook:
 def _fan_out_end(hooks: tuple[EndHook, ...]) -> EndHook:
     if len(hooks) <= 1:
         return hooks[0] if hooks else _nothing
+    if len(hooks) == 2:  # scopetel's own two (segments, breadcrumbs): no loop
+        first, second = hooks
+
+        def on_end_of_two(span: ReadableSpan) -> None:
+            first(span)
+            second(span)
+
+        return on_end_of_two
 
     def on_end(span: ReadableSpan) -> None:
         for hook in hooks:

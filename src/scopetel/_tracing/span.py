@@ -5,36 +5,34 @@ Sentry's op, tags, data, status and measurements become attributes of the OTel s
 span of a new Context together with a fork of the current scope.
 """
 
-import json
 import logging
 import threading
 from asyncio import CancelledError
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, cast
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from scopetel._coerce import dropped, finite_number, pairs, text, timestamp_ns
+from scopetel._coerce import dropped, finite_number, pairs, text
 from scopetel._context import entries, runtime
-from scopetel._context.active_scopes import current_scope_in
+from scopetel._context.active_scopes import DEFAULT_CURRENT, LEFT, current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, SPAN, SPAN_FACADE
+from scopetel._context.scope import Scope
 from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import SPAN_STATUSES, status_for_http_code
 from scopetel._semconv.relay_fields import measurement_name, measurement_unit
-from scopetel._serialize import safe_repr
 from scopetel._trace_sdk.span import SharedAttributes
+from scopetel._tracing.span_values import attribute_value, http_status_code, to_ns
 from scopetel._tracing.trace_identity import baggage_for
 
 LOGGER = logging.getLogger("scopetel")
 
 TRACER_NAME = "scopetel"
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1  # OTLP and Relay hold 64-bit integers
 _tracer = otel_trace.get_tracer(TRACER_NAME)
 _INTERNAL: Final = SpanKind.INTERNAL
 _NO_ATTRIBUTES: Final = SharedAttributes()
@@ -78,60 +76,10 @@ def _attributes_of_op(op: str) -> SharedAttributes:
     return found
 
 
-def to_ns(timestamp: datetime | float | int | None, what: str = "timestamp") -> int | None:
-    """Sentry accepts datetimes or float seconds; OTel wants integer nanoseconds.
+class Span(entries.Entry):
+    """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself.
 
-    None (the span's clock decides) for anything that is not a time Relay accepts.
-    """
-    return None if timestamp is None else timestamp_ns(timestamp, what)
-
-
-def attribute_value(value: object) -> AttributeValue:
-    """Coerce Sentry ``data`` values into the types OTel attributes (and OTLP) allow."""
-    if isinstance(value, str):
-        return value if type(value) is str and value.isascii() else text(value, "data value")
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        number = int.__int__(value)  # an int subclass's own methods may do anything
-        return number if _INT64_MIN <= number <= _INT64_MAX else safe_repr(number)
-    if isinstance(value, float):
-        return float.__float__(value)
-    if (type(value) is list or type(value) is tuple) and value:
-        sequence = _homogeneous(value)
-        if sequence is not None:
-            return sequence
-    try:
-        return json.dumps(value, default=safe_repr, separators=(",", ":"))
-    except Exception:  # a cycle, a RecursionError, a hostile object inside
-        return safe_repr(value)
-
-
-def _homogeneous(items: list[Any] | tuple[Any, ...]) -> AttributeValue | None:
-    """A list of one scalar type, as OTel attributes allow; None for any other list."""
-    kinds = {type(item) for item in items}
-    if len(kinds) != 1:
-        return None
-    kind = kinds.pop()
-    if kind is str or kind is bool or kind is float:
-        return list(items)
-    if kind is int and all(_INT64_MIN <= item <= _INT64_MAX for item in items):
-        return list(items)
-    return None
-
-
-def _http_status(value: object) -> int | None:
-    """An HTTP status code (100-999), or None with a debug line."""
-    number = finite_number(value, "set_http_status")
-    if number is not None and number == int(number) and 100 <= number <= 999:
-        return int(number)
-    if number is not None:
-        dropped("set_http_status", value, "is not an HTTP status code; ignored:")
-    return None
-
-
-class Span:
-    """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself."""
+    It is the :class:`~scopetel._context.entries.Entry` of its first ``with`` block."""
 
     __slots__ = ("_entry", "_otel", "_outer_entries", "_parent_span_id", "_segment")
 
@@ -144,7 +92,7 @@ class Span:
         self._otel = otel_span
         self._parent_span_id = parent_span_id
         self._segment = segment  # the local root (Sentry's containing transaction), if known
-        self._entry: entries.Entry | None = None
+        self._entry: entries.Entry | None = None  # None: never entered; LEFT: left
         self._outer_entries: list[entries.Entry] | None = None  # when entered more than once
 
     # -- identity -------------------------------------------------------------------
@@ -269,7 +217,7 @@ class Span:
     def set_http_status(self, http_status: int) -> None:
         """The response's status code: span data, the ``http.status_code`` tag, and the
         Sentry status it means (``contexts.response`` of a transaction)."""
-        code = _http_status(http_status)
+        code = http_status_code(http_status)
         if code is None:
             return
         status = status_for_http_code(code)
@@ -325,17 +273,29 @@ class Span:
         return baggage_for(self._otel)
 
     def __enter__(self) -> Self:
-        if self._entry is not None:  # entered again before being left
-            self._outer_entries = [*(self._outer_entries or ()), self._entry]
+        # The hot path of every span. The span is its own Entry the first time it is
+        # entered (one allocation fewer); entered again, it gets a separate Entry, so
+        # that Contexts copied inside an earlier entry keep theirs.
         current = runtime.get_current()
+        entry = self._entry
+        if entry is None:
+            self.previous, self.exited = current, False
+            entry = self._entry = self
+        else:
+            if entry is not LEFT:  # entered again before being left
+                self._outer_entries = [*(self._outer_entries or ()), entry]
+            entry = self._entry = entries.Entry(current)
         if type(self) is not Span:
-            self._entry = entries.enter(self._context_values(current), current=current)
+            values = self._context_values(current)
+            runtime.attach(Context({**current, **values, ENTRY: entry}))
             return self
-        # the hot path of every span: _context_values inlined, one Context built
-        entry = self._entry = entries.Entry(current)
-        scope = current_scope_in(current).fork()
-        values = {SPAN: self._otel, CURRENT_SCOPE: scope, SPAN_FACADE: self, ENTRY: entry}
-        runtime.attach(Context({**current, **values}))
+        # only scopetel writes CURRENT_SCOPE: its value is a Scope
+        values = current.copy()  # a plain dict: filled faster than a dict display
+        values[SPAN] = self._otel
+        values[CURRENT_SCOPE] = cast(Scope, current.get(CURRENT_SCOPE) or DEFAULT_CURRENT).fork()
+        values[SPAN_FACADE] = self
+        values[ENTRY] = entry
+        runtime.attach(Context(values))
         return self
 
     def _context_values(self, current: Context) -> dict[str, object]:
@@ -352,11 +312,22 @@ class Span:
     ) -> None:
         if exc is not None and self.status is None and not isinstance(exc, GeneratorExit):
             self.set_status("cancelled" if isinstance(exc, CancelledError) else "internal_error")
-        if not self._outer_entries and self._otel.is_recording():
-            self._otel.end()  # before leaving: the root's own scopes are current at its end
-        if self._entry is not None:
-            entries.leave(self._entry)
-            self._entry = self._outer_entries.pop() if self._outer_entries else None
+        outer = self._outer_entries
+        otel = self._otel
+        if not outer and otel.is_recording():
+            otel.end()  # before leaving: the root's own scopes are current at its end
+        entry = self._entry
+        if entry is None or entry is LEFT:
+            return
+        self._entry = outer.pop() if outer else LEFT
+        # entries.leave, inlined for the common case: this entry is the current one
+        if runtime.get_current().get(ENTRY) is entry:
+            previous = entry.previous
+            below = cast(entries.Entry | None, previous.get(ENTRY))  # ours only
+            live = previous if below is None or not below.exited else entries.live(previous)
+            runtime.attach(live)
+        else:
+            entries.leave(entry)
 
     def __repr__(self) -> str:
         return (
@@ -371,12 +342,12 @@ def start_otel_span(
     name: str | None,
     segment: Span | None,
     extra: dict[str, Any],
-    parent: SpanContext | None = None,
+    parent_span_id: int | None = -1,
 ) -> Span:
     """Start an OTel span under ``parent_ctx`` and wrap it (the hot path of every span).
 
-    ``parent`` is the span context of the span active in ``parent_ctx``, when the
-    caller has already looked it up.
+    ``parent_span_id`` is the id of the span active in ``parent_ctx`` (None: none is),
+    when the caller has already looked it up; -1: look it up.
     """
     if op is not None and (type(op) is not str or not op.isascii()):
         op = text(op, "op")
@@ -389,12 +360,14 @@ def start_otel_span(
     else:  # the common span: the tracer may share its attributes with others
         attributes = (_op_attributes.get(op) or _attributes_of_op(op)) if op else _NO_ATTRIBUTES
         start_time = None
-    otel = _scopetel_tracer.get().start_span(
+    tracer = _scopetel_tracer.tracer or _scopetel_tracer.get()
+    otel = tracer.start_span(
         name or op or "<unnamed span>", parent_ctx, _INTERNAL, attributes, (), start_time
     )
-    if parent is None:
+    if parent_span_id == -1:
         parent = otel_trace.get_current_span(parent_ctx).get_span_context()
-    return Span(otel, parent.span_id if parent.is_valid else None, segment)
+        parent_span_id = parent.span_id if parent.is_valid else None
+    return Span(otel, parent_span_id, segment)
 
 
 def _start_attributes(attributes: dict[str, AttributeValue], extra: dict[str, Any]) -> None:

@@ -30,7 +30,8 @@ from scopetel._propagation.propagator import RemoteParentSpan
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._trace_sdk.span import RecordingSpan
 from scopetel._tracing.preset_trace_ids import new_trace_id, start_with_trace_id
-from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span, to_ns
+from scopetel._tracing.span import TRACER_NAME, Span, _tracer, start_otel_span
+from scopetel._tracing.span_values import to_ns
 from scopetel._tracing.trace_identity import frozen_dsc
 
 _TRANSACTION_FIELDS = frozenset(
@@ -325,19 +326,21 @@ def start_span(
         name = text(name, "span name")
     ctx = entries.current()
     parent = ctx.get(SPAN)
+    parent_id: int
     if type(parent) is RecordingSpan:  # a lean span: valid and local
-        parent_ctx = parent.get_span_context()
+        parent_id = parent.span_id
     else:
         if not isinstance(parent, otel_trace.Span):
             parent = INVALID_SPAN
         parent_ctx = parent.get_span_context()
         if not parent_ctx.is_valid or parent_ctx.is_remote:
             return start_transaction(name=name or description, op=op, **kwargs)
+        parent_id = parent_ctx.span_id
     facade = ctx.get(SPAN_FACADE)
     segment = None
-    if isinstance(facade, Span) and facade.otel_span is parent:
+    if isinstance(facade, Span) and facade._otel is parent:
         segment = facade.containing_transaction
-    return start_otel_span(ctx, op, name or description, segment, kwargs, parent_ctx)
+    return start_otel_span(ctx, op, name or description, segment, kwargs, parent_id)
 
 
 def get_current_span() -> Span | None:
