@@ -8,7 +8,6 @@ a batch is sent (``typed``): ``{"value": ..., "type": "string"|"integer"|"double
 
 import math
 import platform
-import socket
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -22,6 +21,7 @@ from scopetel._context.active_scopes import (
     current_scope_in,
     isolation_scope_in,
 )
+from scopetel._events.assembly import HOSTNAME
 from scopetel._serialize import safe_repr
 from scopetel._version import SDK_NAME, VERSION
 
@@ -31,7 +31,6 @@ MAX_STRING: Final = 65_536  # characters kept of one value (a body, an attribute
 _INT64_MIN: Final = -(2**63)
 _INT64_END: Final = 2**63
 _PRIMITIVES: Final = (str, int, float, bool)
-_HOSTNAME: Final = socket.gethostname()
 _RUNTIME_VERSION: Final = ".".join(str(part) for part in sys.version_info[:3])
 # user fields sent as attributes when send_default_pii is on (sentry_sdk's names)
 _USER_ATTRIBUTES: Final = (
@@ -138,7 +137,7 @@ def default_attributes(options: Options) -> dict[str, Plain]:
         "sentry.sdk.version": VERSION,
         "process.runtime.name": platform.python_implementation(),
         "process.runtime.version": _RUNTIME_VERSION,
-        "server.address": options.server_name or _HOSTNAME,
+        "server.address": options.server_name or HOSTNAME,
     }
     if options.environment:
         attributes["sentry.environment"] = options.environment

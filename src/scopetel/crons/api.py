@@ -8,7 +8,6 @@ to errors of the same run. The envelope header carries the trace's DSC.
 """
 
 import logging
-import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from typing import Any, Final
 from scopetel_exporter_sentry.envelope import Envelope
 
 from scopetel._client import get_client, json_item, now_iso
-from scopetel._events.assembly import sdk_info
+from scopetel._events.assembly import HOSTNAME, sdk_info
 from scopetel._internal_errors import guarded
 from scopetel._serialize import to_json_safe
 from scopetel._tracing.trace_identity import current_dsc, scope_dsc, scope_trace_ids
@@ -25,7 +24,6 @@ from scopetel._tracing.transaction import get_current_span
 from scopetel.crons.consts import MonitorStatus
 
 LOGGER: Final = logging.getLogger("scopetel")
-_HOSTNAME: Final = socket.gethostname()
 STATUSES: Final = frozenset({MonitorStatus.IN_PROGRESS, MonitorStatus.OK, MonitorStatus.ERROR})
 
 
@@ -61,7 +59,7 @@ def capture_checkin(
         "platform": "python",
         "sdk": sdk_info(),
     }
-    check_in["server_name"] = options.server_name or _HOSTNAME
+    check_in["server_name"] = options.server_name or HOSTNAME
     if monitor_config:
         check_in["monitor_config"] = to_json_safe(dict(monitor_config))
     check_in["event_id"] = event_id = uuid.uuid4().hex
