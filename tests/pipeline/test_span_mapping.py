@@ -459,3 +459,46 @@ def test_contrib_http_transaction_is_valid_for_relay(provider: Any) -> None:
     assert normalized["contexts"]["trace"]["op"] == "http.server"
     assert [span["op"] for span in normalized["spans"]] == ["db", "http.client"]
     assert normalized["spans"][1]["status"] == "internal_error"
+
+
+class _Ended(SpanProcessor):
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.spans.append(span)
+
+
+def test_op_only_api_spans_map_as_the_general_rules_do() -> None:
+    """The shortcut for ``start_span(op=, name=)`` spans nothing wrote to gives the same
+    entry as the general mapping; any write (data, status) leaves the shortcut."""
+    from opentelemetry import trace
+
+    from scopetel._pipeline import mapping
+    from scopetel._trace_sdk.provider import LeanTracerProvider
+    from scopetel._trace_sdk.span import SharedAttributes
+
+    ended = _Ended()
+    lean = LeanTracerProvider()
+    lean.add_span_processor(ended)
+    tracer = lean.get_tracer(mapping.SCOPETEL_TRACER)
+    shared = SharedAttributes({attrs.OP: "db"})
+    with tracer.start_as_current_span("root"):
+        tracer.start_span("query", attributes=shared).end()
+        tracer.start_span("db", attributes=shared).end()  # named by its op
+        written = tracer.start_span("with data", attributes=shared)
+        written.set_attribute("rows", 3)
+        written.end()
+        failed = tracer.start_span("failed", attributes=shared)
+        failed.set_status(Status(StatusCode.ERROR))
+        failed.end()
+        ok = tracer.start_span("ok", attributes=shared)
+        ok.set_status(Status(StatusCode.OK))
+        ok.end()
+    shortcut = [span for span in ended.spans if type(span.attributes) is SharedAttributes]
+    assert [span.name for span in shortcut] == ["query", "db", "failed", "ok"]
+    for span in ended.spans:
+        assert mapping.to_transaction_span(span) == mapping._general_span(span), span.name
+    assert [mapping.to_transaction_span(s)["description"] for s in shortcut[:2]] == ["query", None]
+    lean.shutdown()
+    assert trace.get_tracer_provider() is not lean

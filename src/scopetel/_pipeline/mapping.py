@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._pipeline.records import CompactSpan
@@ -26,6 +26,7 @@ from scopetel._semconv.conventions import (
     infer_status,
 )
 from scopetel._semconv.naming import segment_name_and_source
+from scopetel._trace_sdk.span import SharedAttributes
 
 Json = dict[str, Any]
 
@@ -242,6 +243,37 @@ def _span_id(span_id: int) -> str:
 
 def to_transaction_span(span: CompactSpan) -> Json:
     """An entry of a transaction event's ``spans`` list."""
+    attributes = span.attributes
+    if type(attributes) is SharedAttributes and span.status_code is StatusCode.UNSET:
+        op = attributes.get(attrs.OP)
+        if type(op) is str and op and span.scope_name == SCOPETEL_TRACER:
+            return _op_only_span(span, op)
+    return _general_span(span)
+
+
+def _op_only_span(span: CompactSpan, op: str) -> Json:
+    """A span of scopetel's API that nothing wrote to since ``start_span(op=, name=)``:
+    its attributes are still the ``{sentry.op: op}`` its op shares with other spans, so
+    it has no data, tags, status or origin to map (the same entry as ``_general_span``'s,
+    for the most common span, without inferring anything)."""
+    result: Json = {
+        "trace_id": _trace_id(span),
+        "span_id": _span_id(span.span_id),
+        "same_process_as_parent": not span.parent_is_remote,
+        "description": None if span.name == op else span.name,
+        "start_timestamp": _seconds(span.start_ns),
+        "timestamp": _seconds(span.end_ns),
+        "origin": attrs.DEFAULT_ORIGIN,
+        "tags": {},
+        "data": {},
+    }
+    if span.parent_span_id is not None:
+        result["parent_span_id"] = _span_id(span.parent_span_id)
+    result["op"] = op
+    return result
+
+
+def _general_span(span: CompactSpan) -> Json:
     op, description = op_and_description(span)
     span_status = status(span)
     result: Json = {
