@@ -9,22 +9,11 @@ import scopetel
 from scopetel.integrations.django import DjangoIntegration
 from scopetel.integrations.starlette import StarletteIntegration
 from tests.integrations.conftest import Start
+from tests.support.django_settings import configure_django
 from tests.support.relay import assert_valid_event
 
 django = pytest.importorskip("django")
-from django.conf import settings  # noqa: E402
-
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="not-secret",
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=[],
-        INSTALLED_APPS=[],
-        LOGGING_CONFIG=None,
-    )
-    django.setup()
+configure_django()
 
 from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
