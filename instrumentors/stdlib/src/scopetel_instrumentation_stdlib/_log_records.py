@@ -54,7 +54,8 @@ def extra_of(record: logging.LogRecord) -> dict[str, Any]:
     return {key: values[key] for key in values.keys() - _STANDARD if not key.startswith("_")}
 
 
-def breadcrumb(record: logging.LogRecord) -> dict[str, Any]:
+def breadcrumb(record: logging.LogRecord, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The breadcrumb of ``record``; ``extra``: its :func:`extra_of`, when known."""
     crumb: dict[str, Any] = {
         "type": "log",
         "category": record.name,
@@ -62,7 +63,8 @@ def breadcrumb(record: logging.LogRecord) -> dict[str, Any]:
         "message": formatted_message(record),
         "timestamp": record.created,
     }
-    extra = extra_of(record)
+    if extra is None:
+        extra = extra_of(record)
     if extra:
         crumb["data"] = to_json_safe(extra)
     return crumb

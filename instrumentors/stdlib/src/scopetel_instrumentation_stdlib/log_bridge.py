@@ -53,7 +53,8 @@ class LogBridge:
         self._provider: object = None
         self._loggers: dict[str, Logger] = {}
 
-    def handle(self, record: logging.LogRecord) -> None:
+    def handle(self, record: logging.LogRecord, extra: dict[str, Any] | None = None) -> None:
+        """Emit ``record`` if it qualifies; ``extra``: its ``extra_of``, when known."""
         if record.levelno < self.level or record.name.strip() in _ignored_names:
             return
         client = get_client()
@@ -67,7 +68,7 @@ class LogBridge:
             SeverityNumber(number),
             level,
             _body(record),
-            attributes(record, client.options.project_root),
+            attributes(record, client.options.project_root, extra),
         )
 
     def _logger(self, name: str) -> Logger:
@@ -89,9 +90,12 @@ def _body(record: logging.LogRecord) -> Any:
         return attribute_value(record.msg if isinstance(record.msg, str) else str(record.msg))
 
 
-def attributes(record: logging.LogRecord, project_root: str | None) -> dict[str, Any]:
+def attributes(
+    record: logging.LogRecord, project_root: str | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The attributes of the log of ``record`` (sentry_sdk's names)."""
-    result = {key: attribute_value(value) for key, value in extra_of(record).items()}
+    given = extra_of(record) if extra is None else extra
+    result = {key: attribute_value(value) for key, value in given.items()}
     result["sentry.origin"] = ORIGIN
     args = record.args
     if args and isinstance(args, tuple | dict):

@@ -132,14 +132,16 @@ class RecordCapture:
         try:
             if record.name.startswith(ALWAYS_IGNORED) or not is_instrumentation_enabled():
                 return
+            extra = _log_records.extra_of(record)  # read once for the log and the crumb
             if self.bridge is not None and not self._ignored_by_config(record.name):
-                self.bridge.handle(record)  # Sentry logs: sentry_sdk's separate ignore list
+                self.bridge.handle(record, extra)  # Sentry logs: sentry_sdk's own ignore list
             if self.ignores(record.name):
                 return
             if self.event_level is not None and record.levelno >= self.event_level:
                 self._capture_event(record)
             if self.level is not None and record.levelno >= self.level:
-                add_known_breadcrumb(_log_records.breadcrumb(record), {"log_record": record})
+                crumb = _log_records.breadcrumb(record, extra)
+                add_known_breadcrumb(crumb, {"log_record": record})
         except Exception:
             report_internal_error("logging capture")
         finally:
