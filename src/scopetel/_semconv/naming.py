@@ -15,21 +15,18 @@ class _Naming:
     """How routed HTTP transactions are named (``transaction_naming``), process-wide."""
 
     explicit: str | None = None  # the option, when given
-    framework_integration = False  # init() was given a sentry_sdk web framework integration
     sentry = False  # the effective choice
 
 
 def configure_naming(option: str | None) -> None:
     """A new ``init()``: its ``transaction_naming`` (None: decided by its integrations)."""
     _Naming.explicit = option
-    _Naming.framework_integration = False
     _Naming.sentry = option == "sentry"
 
 
 def prefer_sentry_names() -> None:
     """A sentry_sdk web framework integration was given to ``init()``: its code expects
     sentry_sdk's names, unless ``transaction_naming`` says otherwise."""
-    _Naming.framework_integration = True
     _Naming.sentry = _Naming.explicit in (None, "sentry")
 
 
