@@ -175,21 +175,10 @@ class SegmentProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         try:
-            if (
-                type(span) is RecordingSpan
-                and type(span._name) is str
-                and not self._orphans
-                and not self._closed
-            ):
-                if span.trace_flags & 1:  # the common case first: a lean span is its record
-                    self._end(span)  # type: ignore[arg-type]
-                return
-            if self._orphans and self._ended_orphan(span):
-                return
-            if self._closed:
+            if (self._orphans and self._ended_orphan(span)) or self._closed:
                 return
             if type(span) is RecordingSpan and type(span._name) is str:
-                if span.trace_flags & 1:  # a lean span is its own record
+                if span.trace_flags & 1:  # the common case: a lean span is its own record
                     self._end(span)  # type: ignore[arg-type]
                 return
             compact = CompactSpan.if_sampled(span)
