@@ -243,39 +243,36 @@ def _span_id(span_id: int) -> str:
 
 def to_transaction_span(span: CompactSpan) -> Json:
     """An entry of a transaction event's ``spans`` list."""
-    attributes = span.attributes
-    if type(attributes) is SharedAttributes and span.status_code is StatusCode.UNSET:
-        op = attributes.get(attrs.OP)
-        if type(op) is str and op and span.scope_name == SCOPETEL_TRACER:
-            return _op_only_span(span, op)
-    return _general_span(span)
-
-
-def _op_only_span(span: CompactSpan, op: str) -> Json:
-    """A span of scopetel's API that nothing wrote to since ``start_span(op=, name=)``:
-    its attributes are still the ``{sentry.op: op}`` its op shares with other spans, so
-    it has no data, tags, status or origin to map (the same entry as ``_general_span``'s,
-    for the most common span, without inferring anything)."""
-    result: Json = {
-        "trace_id": _trace_id(span),
-        "span_id": _span_id(span.span_id),
-        "same_process_as_parent": not span.parent_is_remote,
-        "description": None if span.name == op else span.name,
-        "start_timestamp": _seconds(span.start_ns),
-        "timestamp": _seconds(span.end_ns),
-        "origin": attrs.DEFAULT_ORIGIN,
-        "tags": {},
-        "data": {},
-    }
-    if span.parent_span_id is not None:
-        result["parent_span_id"] = _span_id(span.parent_span_id)
-    result["op"] = op
-    return result
+    return _span_entry(span, _untouched_op(span))
 
 
 def _general_span(span: CompactSpan) -> Json:
-    op, description = op_and_description(span)
-    span_status = status(span)
+    """The entry by the general rules only (what the shortcut must equal)."""
+    return _span_entry(span, None)
+
+
+def _untouched_op(span: CompactSpan) -> str | None:
+    """The op of a span of scopetel's API that nothing wrote to since
+    ``start_span(op=, name=)``: its attributes are still the ``{sentry.op: op}`` its op
+    shares with other spans, so it has no data, tags, status or origin to infer."""
+    attributes = span.attributes
+    if type(attributes) is not SharedAttributes or span.status_code is not StatusCode.UNSET:
+        return None
+    op = attributes.get(attrs.OP)
+    return op if type(op) is str and op and span.scope_name == SCOPETEL_TRACER else None
+
+
+def _span_entry(span: CompactSpan, untouched_op: str | None) -> Json:
+    if untouched_op is not None:  # the most common span: nothing to infer
+        op: str | None = untouched_op
+        description = None if span.name == op else span.name
+        span_status, span_origin, span_tags, span_data = None, attrs.DEFAULT_ORIGIN, {}, {}
+    else:
+        op, description = op_and_description(span)
+        span_status = status(span)
+        span_origin = origin(span)
+        span_tags = {**status_tags(span, span_status), **tags(span)}
+        span_data = _classic_data(span)
     result: Json = {
         "trace_id": _trace_id(span),
         "span_id": _span_id(span.span_id),
@@ -283,9 +280,9 @@ def _general_span(span: CompactSpan) -> Json:
         "description": description,
         "start_timestamp": _seconds(span.start_ns),
         "timestamp": _seconds(span.end_ns),
-        "origin": origin(span),
-        "tags": {**status_tags(span, span_status), **tags(span)},
-        "data": _classic_data(span),
+        "origin": span_origin,
+        "tags": span_tags,
+        "data": span_data,
     }
     if span_status is not None:
         result["status"] = span_status
