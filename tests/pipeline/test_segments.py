@@ -34,10 +34,10 @@ from scopetel._pipeline.mapping import (
     tags,
     to_span_v2,
     to_trace_context,
-    to_transaction_span,
     transaction_name_and_source,
 )
 from scopetel._pipeline.segments import DROP_REASON, Segment, SegmentProcessor
+from scopetel._pipeline.span_entries import to_transaction_span
 from scopetel._pipeline.span_stream import SpanStreamProcessor, StreamedSpan
 from scopetel._semconv import sentry_attributes as attrs
 from tests.support.relay import assert_valid_event

@@ -20,10 +20,10 @@ from scopetel._pipeline.mapping import (
     tags,
     to_span_v2,
     to_trace_context,
-    to_transaction_span,
     transaction_name_and_source,
 )
 from scopetel._pipeline.records import CompactSpan
+from scopetel._pipeline.span_entries import to_transaction_span
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import infer_status, scrub_url, status_for_http_code
 from tests.support.reference import REFERENCE_DIR
@@ -474,7 +474,7 @@ def test_op_only_api_spans_map_as_the_general_rules_do() -> None:
     entry as the general mapping; any write (data, status) leaves the shortcut."""
     from opentelemetry import trace
 
-    from scopetel._pipeline import mapping
+    from scopetel._pipeline import mapping, span_entries
     from scopetel._trace_sdk.provider import LeanTracerProvider
     from scopetel._trace_sdk.span import SharedAttributes
 
@@ -498,7 +498,8 @@ def test_op_only_api_spans_map_as_the_general_rules_do() -> None:
     shortcut = [span for span in ended.spans if type(span.attributes) is SharedAttributes]
     assert [span.name for span in shortcut] == ["query", "db", "failed", "ok"]
     for span in ended.spans:
-        assert mapping.to_transaction_span(span) == mapping._general_span(span), span.name
-    assert [mapping.to_transaction_span(s)["description"] for s in shortcut[:2]] == ["query", None]
+        assert span_entries.to_transaction_span(span) == span_entries._general_span(span), span.name
+    entries = [span_entries.to_transaction_span(s) for s in shortcut[:2]]
+    assert [entry["description"] for entry in entries] == ["query", None]
     lean.shutdown()
     assert trace.get_tracer_provider() is not lean

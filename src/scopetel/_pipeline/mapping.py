@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final
 
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
 from scopetel._pipeline.records import CompactSpan
@@ -26,7 +26,6 @@ from scopetel._semconv.conventions import (
     infer_status,
 )
 from scopetel._semconv.naming import segment_name_and_source
-from scopetel._trace_sdk.span import SharedAttributes
 
 Json = dict[str, Any]
 
@@ -51,11 +50,24 @@ def origin(span: CompactSpan) -> str:
     if explicit is not None:
         return relay_fields.origin(explicit)
     scope = span.scope_name
+    found = _SCOPE_ORIGINS.get(scope)
+    if found is None:
+        found = _scope_origin(scope)
+        if len(_SCOPE_ORIGINS) < _MAX_SCOPES:
+            _SCOPE_ORIGINS[scope] = found
+    return found
+
+
+def _scope_origin(scope: str) -> str:
     if scope.startswith(_INSTRUMENTATION_PREFIX):
         library = scope[len(_INSTRUMENTATION_PREFIX) :].replace(".", "_").replace("-", "_")
         if library:
             return f"auto.otel.{library}"
     return attrs.DEFAULT_ORIGIN
+
+
+_SCOPE_ORIGINS: Final[dict[str, str]] = {}  # instrumentation scope name -> origin
+_MAX_SCOPES: Final = 256
 
 
 def op_and_description(span: CompactSpan) -> tuple[str | None, str | None]:
@@ -180,7 +192,7 @@ def status_tags(span: CompactSpan, span_status: str | None) -> dict[str, str]:
     return result
 
 
-def _classic_data(span: CompactSpan) -> Json:
+def classic_data(span: CompactSpan) -> Json:
     """``data`` in a transaction: the profiler id (``_profiling``) under sentry-sdk's key."""
     result = data(span)
     if attrs.PROFILER_ID in result:
@@ -241,58 +253,6 @@ def _span_id(span_id: int) -> str:
     return f"{span_id:016x}"
 
 
-def to_transaction_span(span: CompactSpan) -> Json:
-    """An entry of a transaction event's ``spans`` list."""
-    return _span_entry(span, _untouched_op(span))
-
-
-def _general_span(span: CompactSpan) -> Json:
-    """The entry by the general rules only (what the shortcut must equal)."""
-    return _span_entry(span, None)
-
-
-def _untouched_op(span: CompactSpan) -> str | None:
-    """The op of a span of scopetel's API that nothing wrote to since
-    ``start_span(op=, name=)``: its attributes are still the ``{sentry.op: op}`` its op
-    shares with other spans, so it has no data, tags, status or origin to infer."""
-    attributes = span.attributes
-    if type(attributes) is not SharedAttributes or span.status_code is not StatusCode.UNSET:
-        return None
-    op = attributes.get(attrs.OP)
-    return op if type(op) is str and op and span.scope_name == SCOPETEL_TRACER else None
-
-
-def _span_entry(span: CompactSpan, untouched_op: str | None) -> Json:
-    if untouched_op is not None:  # the most common span: nothing to infer
-        op: str | None = untouched_op
-        description = None if span.name == op else span.name
-        span_status, span_origin, span_tags, span_data = None, attrs.DEFAULT_ORIGIN, {}, {}
-    else:
-        op, description = op_and_description(span)
-        span_status = status(span)
-        span_origin = origin(span)
-        span_tags = {**status_tags(span, span_status), **tags(span)}
-        span_data = _classic_data(span)
-    result: Json = {
-        "trace_id": _trace_id(span),
-        "span_id": _span_id(span.span_id),
-        "same_process_as_parent": not span.parent_is_remote,
-        "description": description,
-        "start_timestamp": _seconds(span.start_ns),
-        "timestamp": _seconds(span.end_ns),
-        "origin": span_origin,
-        "tags": span_tags,
-        "data": span_data,
-    }
-    if span_status is not None:
-        result["status"] = span_status
-    if span.parent_span_id is not None:
-        result["parent_span_id"] = _span_id(span.parent_span_id)
-    if op is not None:
-        result["op"] = op
-    return result
-
-
 def to_trace_context(root: CompactSpan) -> Json:
     """``contexts.trace`` of the transaction whose root is ``root``."""
     op, _ = op_and_description(root)
@@ -303,7 +263,7 @@ def to_trace_context(root: CompactSpan) -> Json:
         "parent_span_id": None if parent is None else _span_id(parent),
         "description": _explicit_str(root, attrs.DESCRIPTION),
         "origin": origin(root),
-        "data": _classic_data(root),
+        "data": classic_data(root),
     }
     root_status = status(root)
     if root_status is not None:

@@ -20,6 +20,7 @@ from scopetel._pipeline.query_layers import lower_layers
 from scopetel._pipeline.records import CompactSpan
 from scopetel._pipeline.redundant import parent_of, without_redundant
 from scopetel._pipeline.segments import Segment
+from scopetel._pipeline.span_entries import to_transaction_span
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root
 
 
@@ -112,7 +113,7 @@ def transaction_event(segment: Segment) -> Event:
         "start_timestamp": root.start_ns / 1e9,
         "timestamp": root.end_ns / 1e9,
         "contexts": contexts,
-        "spans": [_transaction_span(span, moved) for span in spans],
+        "spans": _transaction_spans(spans, moved, root.trace_id),
         "measurements": mapping.measurements(root),
         "tags": tags,
     }
@@ -122,12 +123,20 @@ def transaction_event(segment: Segment) -> Event:
     return event
 
 
-def _transaction_span(span: CompactSpan, moved: dict[int, int]) -> Event:
-    found = mapping.to_transaction_span(span)
-    if moved and span.parent_span_id in moved:
-        parent = parent_of(span, moved)
-        found["parent_span_id"] = None if parent is None else f"{parent:016x}"
-    return found
+def _transaction_spans(
+    spans: list[CompactSpan], moved: dict[int, int], trace_id: int
+) -> list[Event]:
+    """The ``spans`` entries; a span whose parent was left out hangs from the span kept."""
+    hex_id = f"{trace_id:032x}"  # the root's: its descendants share it
+    entries = [
+        to_transaction_span(span, hex_id if span.trace_id == trace_id else None) for span in spans
+    ]
+    if moved:
+        for span, entry in zip(spans, entries, strict=True):
+            if span.parent_span_id in moved:
+                parent = parent_of(span, moved)
+                entry["parent_span_id"] = None if parent is None else f"{parent:016x}"
+    return entries
 
 
 def segment_dsc(segment: Segment, event: Event, client: Client) -> DynamicSamplingContext:
