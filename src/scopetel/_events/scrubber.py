@@ -38,12 +38,13 @@ class Scrub:
     ``send_default_pii``: see ``sensitive_text.scrub_addresses``).
     """
 
-    __slots__ = ("_frames", "_seen", "addresses", "pii")
+    __slots__ = ("_frames", "_private", "_seen", "addresses", "pii")
 
     def __init__(self, send_default_pii: bool, addresses: bool = False) -> None:
         self.pii = send_default_pii
         self.addresses = addresses
         self._seen: dict[str, str | None] = {}  # text -> scrubbed text, None: unchanged
+        self._private: dict[str, bool] = {}  # key (a plain str) -> is_private
         self._frames: Scrub | None = None
 
     @property
@@ -96,9 +97,14 @@ class Scrub:
 
     def _mapping(self, items: Any, original: Any, depth: int) -> Any:
         changes: dict[Any, Any] | None = None
-        pii = self.pii
+        private = self._private
         for key, item in items:
-            if isinstance(key, str) and is_private(key, pii) and not _empty(item):
+            hidden = private.get(key) if type(key) is str else None
+            if hidden is None:
+                hidden = isinstance(key, str) and is_private(key, self.pii)
+                if type(key) is str:
+                    private[key] = hidden
+            if hidden and not _empty(item):
                 new: Any = FILTERED
             elif type(item) in _SCALARS:
                 continue
@@ -219,6 +225,23 @@ def _value(value: Any, scrub: Scrub) -> Any:
     return scrub.value(value)
 
 
+def _span_data(spans: Any, scrub: Scrub) -> Any:
+    """``_each_item(_fields(data=_value))`` for the many entries of a transaction."""
+    if not isinstance(spans, list):
+        return spans
+    result: list[Any] | None = None
+    for index, span in enumerate(spans):
+        if not isinstance(span, dict) or "data" not in span:
+            continue
+        data = span["data"]
+        new = scrub.value(data)
+        if new is not data:
+            if result is None:
+                result = list(spans)
+            result[index] = {**span, "data": new}
+    return spans if result is None else result
+
+
 def _fields(**steps: Step) -> Step:
     """Scrub the named fields of a mapping (others untouched)."""
 
@@ -325,5 +348,5 @@ _FIELDS: Final[dict[str, Step]] = {
     "threads": _stack_holders,
     "stacktrace": _frames,
     "logentry": _fields(formatted=_value, params=_value),
-    "spans": _each_item(_fields(data=_value)),
+    "spans": _span_data,
 }

@@ -35,8 +35,8 @@ def lower_layers(spans: list[CompactSpan]) -> dict[int, int]:
             groups.setdefault((span.parent_span_id, statement), []).append(span)
     lower: dict[int, int] = {}
     for group in groups.values():
-        if len(group) < 2:
-            continue
+        if len(group) < 2 or all(span.scope_name == group[0].scope_name for span in group):
+            continue  # one layer only (a statement repeated by one library)
         group.sort(key=lambda span: (span.start_ns, -span.end_ns))
         kept: list[CompactSpan] = []
         for span in group:

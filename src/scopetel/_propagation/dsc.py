@@ -9,6 +9,7 @@ on byte for byte.
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 from math import isfinite
 from typing import Any, Final, Self
 
@@ -285,7 +286,12 @@ def dsc_for_scope(trace_id: int, options: Options | None) -> DynamicSamplingCont
 
 def public_key(options: Options | None) -> str | None:
     """The DSN's public key (``sentry-public_key``), or None without a DSN."""
-    return Dsn.parse(options.dsn).public_key if options is not None and options.dsn else None
+    return _public_key(options.dsn) if options is not None and options.dsn else None
+
+
+@lru_cache(maxsize=8)
+def _public_key(dsn: str) -> str:
+    return Dsn.parse(dsn).public_key
 
 
 def _to_float(value: str | None) -> float | None:
