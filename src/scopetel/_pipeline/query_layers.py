@@ -28,8 +28,11 @@ def _statement(span: CompactSpan) -> str | None:
 def lower_layers(spans: list[CompactSpan]) -> dict[int, int]:
     """Span id of each lower layer → span id of the span kept for its statement (its
     children move there)."""
+    clients = [span for span in spans if span.kind is SpanKind.CLIENT]
+    if len({span.scope_name for span in clients}) < 2:
+        return {}  # one instrumentation (or none) made client spans: nothing is recorded twice
     groups: dict[tuple[int | None, str], list[CompactSpan]] = {}
-    for span in spans:
+    for span in clients:
         statement = _statement(span)
         if statement is not None:
             groups.setdefault((span.parent_span_id, statement), []).append(span)

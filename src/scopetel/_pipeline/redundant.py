@@ -38,7 +38,11 @@ def without_redundant(spans: Iterable[CompactSpan]) -> tuple[list[CompactSpan], 
     kept: list[CompactSpan] = []
     moved: dict[int, int] = {}
     for span in spans:
-        if span.parent_span_id is not None and is_redundant(span):
+        if (
+            span.kind is SpanKind.INTERNAL
+            and span.parent_span_id is not None
+            and is_redundant(span)
+        ):
             moved[span.span_id] = span.parent_span_id
         else:
             kept.append(span)

@@ -9,9 +9,11 @@ remembered ``tags`` and ``data`` (hooks may change an event in place). A span of
 scopetel's API that nothing wrote to needs no inference at all (``_untouched_op``).
 """
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from opentelemetry.trace import StatusCode
+from opentelemetry.util.types import AttributeValue
 
 from scopetel._pipeline import mapping
 from scopetel._pipeline.records import CompactSpan
@@ -39,18 +41,22 @@ def to_transaction_span(span: CompactSpan, trace_id: str | None = None) -> Json:
     id in hex, when the caller has it already)."""
     if trace_id is None:
         trace_id = f"{span.trace_id:032x}"
-    untouched = _untouched_op(span)
-    if untouched is not None:  # the most common span: nothing to infer
-        description = None if span.name == untouched else span.name
-        inferred: Inferred = (untouched, description, None, attrs.DEFAULT_ORIGIN, {}, {})
-        return _entry(span, trace_id, inferred)
-    attributes = span.attributes
+    attributes, name, status_code, scope = (
+        span.attributes,
+        span.name,
+        span.status_code,
+        span.scope_name,
+    )
+    op = _untouched_op(attributes, status_code, scope)
+    if op is not None:  # the most common span: nothing to infer
+        description = None if name == op else name
+        return _entry(span, trace_id, (op, description, None, attrs.DEFAULT_ORIGIN, {}, {}))
     try:
         key: tuple[object, ...] | None = (
-            span.name,
+            name,
             span.kind,
-            span.status_code,
-            span.scope_name,
+            status_code,
+            scope,
             tuple(attributes.items()),
             tuple(map(type, attributes.values())),  # 1, True and 1.0 are equal keys
         )
@@ -72,15 +78,16 @@ def _general_span(span: CompactSpan) -> Json:
     return _entry(span, f"{span.trace_id:032x}", _infer(span))
 
 
-def _untouched_op(span: CompactSpan) -> str | None:
+def _untouched_op(
+    attributes: Mapping[str, AttributeValue], status_code: StatusCode, scope: str
+) -> str | None:
     """The op of a span of scopetel's API that nothing wrote to since
     ``start_span(op=, name=)``: its attributes are still the ``{sentry.op: op}`` its op
     shares with other spans, so it has no data, tags, status or origin to infer."""
-    attributes = span.attributes
-    if type(attributes) is not SharedAttributes or span.status_code is not StatusCode.UNSET:
+    if type(attributes) is not SharedAttributes or status_code is not StatusCode.UNSET:
         return None
     op = attributes.get(attrs.OP)
-    return op if type(op) is str and op and span.scope_name == mapping.SCOPETEL_TRACER else None
+    return op if type(op) is str and op and scope == mapping.SCOPETEL_TRACER else None
 
 
 def _infer(span: CompactSpan) -> Inferred:
