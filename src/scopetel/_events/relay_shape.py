@@ -8,7 +8,6 @@ logger ``scopetel``; nothing here raises.
 """
 
 import ipaddress
-import random
 import time
 import uuid
 from collections.abc import Mapping
@@ -92,7 +91,7 @@ def plain_breadcrumbs(crumbs: list[Breadcrumb]) -> list[Breadcrumb]:
 def normalize_fields(event: Event, max_string: int) -> None:
     """Give every user-filled field of a finished event the shape Relay expects."""
     valid_id = relay_fields.event_id(text(event.get("event_id", ""), "event_id"))
-    event["event_id"] = valid_id if valid_id is not None else new_event_id()
+    event["event_id"] = valid_id if valid_id is not None else uuid.uuid4().hex
     stamp = event.get("timestamp")
     if stamp is not None and not (type(stamp) is float and MIN_TIMESTAMP <= stamp < MAX_TIMESTAMP):
         event["timestamp"] = timestamp_or_now(stamp, "event timestamp")
@@ -117,12 +116,6 @@ def normalize_fields(event: Event, max_string: int) -> None:
         event["user"] = user(event["user"])
     if "breadcrumbs" in event:
         event["breadcrumbs"] = {"values": breadcrumb_values(event["breadcrumbs"], max_string)}
-
-
-def new_event_id() -> str:
-    """A random version 4 UUID in hex, as ``uuid4().hex``, without ``os.urandom``: that
-    releases the GIL, a thread switch per event (``random`` is reseeded after a fork)."""
-    return uuid.UUID(int=random.getrandbits(128), version=4).hex
 
 
 def _normalize_level(event: Event) -> None:
