@@ -39,6 +39,7 @@ from scopetel._context import runtime
 from scopetel._context.keys import SPAN
 from scopetel._internal_errors import report_internal_error
 from scopetel._trace_sdk import attributes as _attributes
+from scopetel._trace_sdk import statement_layers
 from scopetel._trace_sdk.ids import new_span_id
 from scopetel._trace_sdk.source import LOGGER, SpanSource, notify_start
 from scopetel._trace_sdk.span import (
@@ -53,6 +54,9 @@ from scopetel._trace_sdk.unsampled import UnsampledSpan, unsampled
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _INTERNAL: Final = SpanKind.INTERNAL
+_CLIENT: Final = SpanKind.CLIENT
+_OUTER: Final = statement_layers.OUTER
+_DRIVER: Final = statement_layers.DRIVER
 _FLAGS: Final = tuple(TraceFlags(bits) for bits in range(4))  # shared, never allocated per span
 _SAMPLED: Final = TraceFlags.SAMPLED
 _RANDOM: Final = TraceFlags.RANDOM_TRACE_ID
@@ -139,6 +143,13 @@ class LeanTracer(trace_api.Tracer):
             flags = local.trace_flags
             if not flags & _SAMPLED:
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
+            role = source.statement_role
+            if (
+                role == _DRIVER
+                and kind is _CLIENT
+                and statement_layers.recorded_above(local.span_id, source.pipeline.processors)
+            ):
+                return unsampled(local.trace_id, span_id, flags, local._trace_state)
             if (
                 type(attributes) is SharedAttributes
                 and source.max_length is None
@@ -172,6 +183,8 @@ class LeanTracer(trace_api.Tracer):
                     processor.on_start(span, parent_context=context)
                 except Exception:
                     report_internal_error("span processor on_start")
+            if role == _OUTER and kind is _CLIENT:
+                statement_layers.opened(span)
             return span
         return self._start_sampled_by_sampler(
             name,
