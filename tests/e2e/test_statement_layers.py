@@ -59,3 +59,9 @@ def test_with_an_otlp_exporter_both_layers_are_exported(
         )
 
     otlp.wait_for(lambda: layers() == ["sqlalchemy", "sqlite3"])
+
+
+def test_a_processor_the_application_adds_gets_both_layers(sentry: SentryReceiver) -> None:
+    shown = _run(sentry, OWN_PROCESSOR="1")
+    assert shown == {"driver_span_recording": [True], "own_processor": ["sqlalchemy", "sqlite3"]}
+    assert _sentry_statements(sentry) == [(s, "auto.otel.sqlalchemy") for s in STATEMENTS]
