@@ -39,7 +39,7 @@ from scopetel._context import runtime
 from scopetel._context.keys import SPAN
 from scopetel._internal_errors import report_internal_error
 from scopetel._trace_sdk import attributes as _attributes
-from scopetel._trace_sdk import statement_layers
+from scopetel._trace_sdk import unread_spans
 from scopetel._trace_sdk.ids import new_span_id
 from scopetel._trace_sdk.source import LOGGER, SpanSource, notify_start
 from scopetel._trace_sdk.span import (
@@ -55,8 +55,9 @@ from scopetel._trace_sdk.unsampled import UnsampledSpan, unsampled
 _F = TypeVar("_F", bound=Callable[..., Any])
 _INTERNAL: Final = SpanKind.INTERNAL
 _CLIENT: Final = SpanKind.CLIENT
-_OUTER: Final = statement_layers.OUTER
-_DRIVER: Final = statement_layers.DRIVER
+_OUTER: Final = unread_spans.OUTER
+_DRIVER: Final = unread_spans.DRIVER
+_MESSAGES: Final = unread_spans.MESSAGES
 _FLAGS: Final = tuple(TraceFlags(bits) for bits in range(4))  # shared, never allocated per span
 _SAMPLED: Final = TraceFlags.SAMPLED
 _RANDOM: Final = TraceFlags.RANDOM_TRACE_ID
@@ -143,12 +144,19 @@ class LeanTracer(trace_api.Tracer):
             flags = local.trace_flags
             if not flags & _SAMPLED:
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
-            role = source.statement_role
-            if (
-                role == _DRIVER
-                and kind is _CLIENT
-                and statement_layers.recorded_above(local.span_id, source.pipeline.processors)
-            ):
+            role = source.unread_role
+            if role and (
+                (
+                    role == _DRIVER
+                    and kind is _CLIENT
+                    and unread_spans.recorded_above(local.span_id, source.pipeline.processors)
+                )
+                or (
+                    role == _MESSAGES
+                    and kind is _INTERNAL
+                    and unread_spans.is_message(name, source.pipeline.processors)
+                )
+            ):  # a span Sentry never shows, and no one else reads
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
             if (
                 type(attributes) is SharedAttributes
@@ -184,7 +192,7 @@ class LeanTracer(trace_api.Tracer):
                 except Exception:
                     report_internal_error("span processor on_start")
             if role == _OUTER and kind is _CLIENT:
-                statement_layers.opened(span)
+                unread_spans.opened(span)
             return span
         return self._start_sampled_by_sampler(
             name,
