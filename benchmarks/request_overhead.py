@@ -16,7 +16,12 @@ A round starts each (app, variant) server in turn, the variants' order rotating 
 round to round, sends ``--warmup`` requests, then ``--requests`` requests one after
 the other from this process (a new connection per request for gunicorn's sync worker,
 kept alive for uvicorn) and records each latency. Per (app, variant): median and p99
-over the round. The overhead of an SDK is its latency minus ``none``'s in the same round;
+over the round, and the CPU time the serving process spent per request (from
+``/proc``, ``benchmarks.thread_cpu``): in its main thread, which serves the requests
+(gunicorn's sync worker, uvicorn's event loop), and in all its other threads (the SDK's
+workers: every thread shares one GIL, so their CPU delays requests too), counted until
+1.5 s after the last request. The overhead of an SDK is its latency minus ``none``'s in
+the same round;
 the target (issue 15) is scopetel's overhead ≤ 0.5x sentry-sdk's, at the median and at
 p99. Cells: median over rounds <sub>min-max</sub>.
 
@@ -37,6 +42,10 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+if not __package__:  # run as a script: the project root, for ``benchmarks.*``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import thread_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "benchmarks" / "apps"
@@ -178,6 +187,8 @@ def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) 
         for _ in range(args.warmup):
             get(port, connection if keep_alive else None)
         before = backend.stats()
+        worker = thread_cpu.serving_pid(process.pid, prefork=app == "flask")
+        cpu_before = thread_cpu.ThreadCpu.of(worker)
         latencies = []
         for _ in range(args.requests):
             status, elapsed = get(port, connection if keep_alive else None)
@@ -187,6 +198,7 @@ def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) 
         connection.close()
         time.sleep(1.5)  # let the SDK's batches of this phase arrive before counting
         after = backend.stats()
+        main_s, others_s = thread_cpu.split(cpu_before, thread_cpu.ThreadCpu.of(worker))
     finally:
         stop_server(process)
     latencies.sort()
@@ -195,6 +207,8 @@ def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) 
         "median_ms": statistics.median(latencies),
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
         "transactions": sent,
+        "cpu_main_ms": main_s * 1000 / args.requests,
+        "cpu_threads_ms": others_s * 1000 / args.requests,
     }
 
 
@@ -235,8 +249,9 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
     lines += [__doc__.split("\n\n", 2)[2].split("``--write``")[0].strip(), ""]
     lines += [
         "| app | variant | median (ms) | p99 (ms) | added, median (ms) | added, p99 (ms) "
+        "| CPU per request: serving thread (ms) | CPU per request: other threads (ms) "
         "| transactions received |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
     for app in args.apps:
@@ -255,9 +270,11 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
                 else [spread(added[variant]["median_ms"]), spread(added[variant]["p99_ms"])]
             )
             sent = "—" if variant == "none" else str(sum(c["transactions"] for c in cells))
+            cpu = [spread([c[key] for c in cells]) for key in ("cpu_main_ms", "cpu_threads_ms")]
             lines.append(
                 f"| {label} | `{variant}` | {spread([c['median_ms'] for c in cells])} "
-                f"| {spread([c['p99_ms'] for c in cells])} | {extra[0]} | {extra[1]} | {sent} |"
+                f"| {spread([c['p99_ms'] for c in cells])} | {extra[0]} | {extra[1]} "
+                f"| {cpu[0]} | {cpu[1]} | {sent} |"
             )
         for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
             ours, theirs = added["scopetel"][stat], added["sentry_sdk"][stat]

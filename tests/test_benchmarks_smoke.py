@@ -61,5 +61,7 @@ def test_request_overhead_benchmark_runs_each_variant_of_a_real_server(tmp_path:
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| Flask")]
     sent = {row.split("|")[2].strip(): row.split("|")[-2].strip() for row in rows[:3]}
+    threads = {row.split("|")[2].strip(): float(row.split("|")[-3].split()[0]) for row in rows[:3]}
+    assert threads["`none`"] < threads["`scopetel`"]  # the SDK threads were counted
     assert sent["`none`"] == "—"
     assert int(sent["`scopetel`"]) >= 30 and int(sent["`sentry_sdk`"]) >= 30

@@ -205,3 +205,15 @@ def test_samplers_chosen_by_otel_traces_sampler(sentry: SentryReceiver) -> None:
     sentry.wait_for(lambda: sentry.transactions())
     (transaction,) = sentry.transactions()  # only the always_on run sampled
     assert transaction["transaction"] == "configured"
+
+
+def test_no_metrics_exporter_leaves_the_meter_provider_to_the_application(
+    sentry: SentryReceiver,
+) -> None:
+    result = run_script("own_meter_app.py", env=app_env(SENTRY_DSN=sentry.dsn))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.splitlines()[-1])
+    # no reader-less SDK provider taking every measurement for nothing
+    assert shown["before"] == "_ProxyMeterProvider"
+    assert "early.count" in shown["names"]  # instrumentations' own gauges arrive too
+    assert "Overriding of current MeterProvider" not in result.stderr

@@ -412,6 +412,27 @@ def test_asgi_stream_disconnect_and_adoption(transport: CapturingTransport, cont
         assert chunks and {s["parent_span_id"] for s in chunks} == {root}
 
 
+def test_contrib_asgi_message_spans_are_not_recorded_for_sentry_alone(
+    transport: CapturingTransport,
+) -> None:
+    """Sentry never shows contrib's ``http send`` spans: with no other reader of spans
+    they start non-recording (their hooks see it); the transaction is whole."""
+    recording: list[bool] = []
+
+    def hook(span: Any, scope: Any, message: Any) -> None:
+        recording.append(span.is_recording())
+
+    app = ScopetelASGIMiddleware(ContribASGI(_asgi_streaming_app, client_response_hook=hook))
+    asyncio.run(_asgi_call(app, "/full", []))
+    scopetel.flush()
+    assert recording == [False] * 5  # the response start, three chunks, the end
+    (transaction,) = transport.transactions()
+    assert transaction["contexts"]["trace"]["status"] == "ok"
+    root = transaction["contexts"]["trace"]["span_id"]
+    assert [s["description"] for s in transaction["spans"]] == [f"chunk {i}" for i in range(3)]
+    assert {s["parent_span_id"] for s in transaction["spans"]} == {root}
+
+
 def test_asgi_error_is_captured_and_re_raised(transport: CapturingTransport) -> None:
     async def failing(scope: Any, receive: Any, send: Any) -> None:
         raise KeyError("missing")

@@ -6,7 +6,9 @@ its time, the driver's span of the same statement (a sibling: SQLAlchemy's span 
 not current while the driver runs). sentry_sdk records a statement once. The
 transaction keeps the outer span (SQLAlchemy's: it covers the driver's time and knows
 the engine) and leaves the driver's out; children of a span left out hang from the
-span kept. OTLP still receives both.
+span kept. OTLP still receives both. (While Sentry is the only reader of spans, the
+lean tracer does not record the driver's span at all: ``_trace_sdk.unread_spans``;
+this rule covers the other cases.)
 
 Rule: two CLIENT spans of different instrumentations with the same parent and the
 same statement, one within the other's time. Concurrent identical statements of one

@@ -6,12 +6,14 @@ variables (and warns about bad ones), which must wait until the distro has run.
 """
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from opentelemetry import trace as otel_trace
 from opentelemetry._logs import get_logger_provider
+from opentelemetry.sdk import _configuration as sdk_configuration
 from opentelemetry.sdk._configuration import _OTelSDKConfigurator
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import Sampler
@@ -67,7 +69,8 @@ class ScopetelConfigurator(_OTelSDKConfigurator):
             }
             if not foreign:
                 sdk_kwargs["sampler"] = sampler
-            super(ScopetelConfigurator, self)._configure(**sdk_kwargs)  # type: ignore[no-untyped-call]
+            with _meter_provider_only_with_readers():
+                super(ScopetelConfigurator, self)._configure(**sdk_kwargs)  # type: ignore[no-untyped-call]
             log_processor.mark_installed(get_logger_provider())
             provider = otel_trace.get_tracer_provider()
             if not isinstance(provider, TracerProvider):
@@ -83,3 +86,31 @@ def _sampling_options(options: Options) -> Options:
         return options
     rate = sampler_rate(os.environ.get(otel_env.TRACES_SAMPLER_ARG), options.traces_sample_rate)
     return replace(options, traces_sample_rate=rate)
+
+
+@contextmanager
+def _meter_provider_only_with_readers() -> Iterator[None]:
+    """While the SDK configures: no global ``MeterProvider`` when no metrics exporter is
+    named (``OTEL_METRICS_EXPORTER=none``, the distro's default).
+
+    The SDK sets one with no reader anyway: every measurement of the instrumentations
+    (request durations, connection pool usage …) is then taken, exemplar-sampled and
+    dropped on the application's thread, and the application's own
+    ``set_meter_provider()`` later is refused. Left unset, OpenTelemetry's proxy meters
+    cost next to nothing and follow a provider the application sets. (Through the SDK's
+    private ``_init_metrics``; an SDK without it keeps its own behaviour.)
+    """
+    original = getattr(sdk_configuration, "_init_metrics", None)
+    if not callable(original):
+        yield
+        return
+
+    def init_metrics(exporters_or_readers: Any, *args: Any, **kwargs: Any) -> None:
+        if exporters_or_readers:
+            original(exporters_or_readers, *args, **kwargs)
+
+    sdk_configuration._init_metrics = init_metrics
+    try:
+        yield
+    finally:
+        sdk_configuration._init_metrics = original

@@ -79,6 +79,10 @@ class SwitchableProcessor(SpanProcessor):
     transaction open across a second ``init()`` is sent whole. It is shut down once idle.
     """
 
+    # Its spans go to Sentry only (exporters are processors of their own): spans Sentry
+    # never shows may start non-recording (``_trace_sdk.unread_spans``).
+    sentry_only = True
+
     def __init__(self) -> None:
         self.delegates: tuple[SpanProcessor, ...] = ()
         self._draining: tuple[SegmentProcessor, ...] = ()

@@ -138,6 +138,11 @@ def lean_provider_from(provider: TracerProvider) -> LeanTracerProvider:
     lean._pipeline = Pipeline()
     lean._ids = Ids(generator)
     lean._sources = []
-    lean._own_processors = False  # its multi-processor holds the processors: called as one
-    lean._pipeline.add(lean._active_span_processor)
+    multi = lean._active_span_processor
+    # The SDK's own synchronous multi-processor only loops over its processors: spans call
+    # them directly (one call fewer per span start and end); processors added later go
+    # to both, as with a provider made here. Any other kind is called as one.
+    lean._own_processors = type(multi) is SynchronousMultiSpanProcessor
+    for processor in multi._span_processors if lean._own_processors else (multi,):
+        lean._pipeline.add(processor)
     return lean

@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import SpanLimits, SpanProcessor
 from opentelemetry.sdk.util.instrumentation import InstrumentationInfo, InstrumentationScope
 
 from scopetel._internal_errors import report_internal_error
+from scopetel._trace_sdk import unread_spans
 from scopetel._trace_sdk.ids import Ids
 
 LOGGER: Final = logging.getLogger("opentelemetry.sdk.trace")
@@ -79,6 +80,7 @@ class SpanSource:
         "pipeline",
         "resource",
         "scope",
+        "unread_role",
     )
 
     def __init__(
@@ -99,3 +101,4 @@ class SpanSource:
         self.max_attributes: int | None = limits.max_span_attributes
         self.max_length: int | None = limits.max_span_attribute_length
         self.enabled = True
+        self.unread_role = unread_spans.role_of(scope.name)

@@ -39,6 +39,7 @@ from scopetel._context import runtime
 from scopetel._context.keys import SPAN
 from scopetel._internal_errors import report_internal_error
 from scopetel._trace_sdk import attributes as _attributes
+from scopetel._trace_sdk import unread_spans
 from scopetel._trace_sdk.ids import new_span_id
 from scopetel._trace_sdk.source import LOGGER, SpanSource, notify_start
 from scopetel._trace_sdk.span import (
@@ -53,6 +54,10 @@ from scopetel._trace_sdk.unsampled import UnsampledSpan, unsampled
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _INTERNAL: Final = SpanKind.INTERNAL
+_CLIENT: Final = SpanKind.CLIENT
+_OUTER: Final = unread_spans.OUTER
+_DRIVER: Final = unread_spans.DRIVER
+_MESSAGES: Final = unread_spans.MESSAGES
 _FLAGS: Final = tuple(TraceFlags(bits) for bits in range(4))  # shared, never allocated per span
 _SAMPLED: Final = TraceFlags.SAMPLED
 _RANDOM: Final = TraceFlags.RANDOM_TRACE_ID
@@ -139,6 +144,20 @@ class LeanTracer(trace_api.Tracer):
             flags = local.trace_flags
             if not flags & _SAMPLED:
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
+            role = source.unread_role
+            if role and (
+                (
+                    role == _DRIVER
+                    and kind is _CLIENT
+                    and unread_spans.recorded_above(local.span_id, source.pipeline.processors)
+                )
+                or (
+                    role == _MESSAGES
+                    and kind is _INTERNAL
+                    and unread_spans.is_message(name, source.pipeline.processors)
+                )
+            ):  # a span Sentry never shows, and no one else reads
+                return unsampled(local.trace_id, span_id, flags, local._trace_state)
             if (
                 type(attributes) is SharedAttributes
                 and source.max_length is None
@@ -172,6 +191,8 @@ class LeanTracer(trace_api.Tracer):
                     processor.on_start(span, parent_context=context)
                 except Exception:
                     report_internal_error("span processor on_start")
+            if role == _OUTER and kind is _CLIENT:
+                unread_spans.opened(span)
             return span
         return self._start_sampled_by_sampler(
             name,
