@@ -17,6 +17,7 @@ Python-level timeout polls before every send and receive, and each such call let
 application thread take the GIL, which the sender then waits for.
 """
 
+import errno
 import http.client
 import socket
 import ssl
@@ -83,7 +84,12 @@ class Connections:
         request = b"%sContent-Length: %d\r\n\r\n%s" % (self._head, len(body), body)
         sock = self._take()
         try:
-            sock.sendall(request)
+            try:
+                sock.sendall(request)
+            except OSError as error:
+                # A server may answer (413 …) and close before reading the whole body.
+                if not _may_have_answered(error):
+                    raise
             response = http.client.HTTPResponse(sock, method="POST")
             response.begin()
             response.read()  # the whole answer, so the connection can carry the next request
@@ -156,3 +162,11 @@ def _kernel_timeouts(sock: socket.socket, timeout: float) -> None:
     except OSError:
         return
     sock.settimeout(None)
+
+
+def _may_have_answered(error: OSError) -> bool:
+    """Whether a failed send may still have an answer to read (as urllib3 does)."""
+    return isinstance(error, BrokenPipeError) or error.errno in (
+        errno.ECONNRESET,
+        errno.EPROTOTYPE,  # macOS, for a reset connection
+    )
