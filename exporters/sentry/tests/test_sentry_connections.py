@@ -5,6 +5,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +101,13 @@ def test_a_connection_the_server_dropped_while_idle_is_not_used(
 def test_a_line_break_in_a_header_is_refused_up_front() -> None:
     with pytest.raises(ValueError, match="line break"):
         HttpTransport("http://public@127.0.0.1:9/1", client="scopetel/1\r\nX-Evil: 1")
+
+
+def test_an_unreadable_ca_bundle_fails_the_sends_not_the_start(
+    make_transport: MakeTransport, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "missing.pem")
+    transport = make_transport("https://public@127.0.0.1:9/1", ca_certs=missing, max_retries=0)
+    transport.capture_envelope(event())
+    transport.flush(timeout=5)  # the client report cannot be sent either
+    assert transport.client_reports.counts() == {("network_error", "error"): 1}

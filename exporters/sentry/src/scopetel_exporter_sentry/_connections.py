@@ -75,14 +75,16 @@ class Connections:
         self._socket_options = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
         self._socket_options += socket_options or []
         self._pool_size = pool_size
-        # Verifies the certificate and host name against ``ca_certs`` or the system's store.
-        self._context = ssl.create_default_context(cafile=ca_certs) if https else None
+        self._https = https
+        self._ca_certs = ca_certs
+        self._context: ssl.SSLContext | None = None  # made on the first connection
         self._idle: list[tuple[socket.socket, float]] = []
 
     def post(self, body: bytes) -> HttpResponse:
         """POST ``body``; raise ``OSError``/``http.client.HTTPException`` on failure."""
         request = b"%sContent-Length: %d\r\n\r\n%s" % (self._head, len(body), body)
         sock = self._take()
+        cut_short = False
         try:
             try:
                 sock.sendall(request)
@@ -90,6 +92,7 @@ class Connections:
                 # A server may answer (413 …) and close before reading the whole body.
                 if not _may_have_answered(error):
                     raise
+                cut_short = True
             response = http.client.HTTPResponse(sock, method="POST")
             response.begin()
             response.read()  # the whole answer, so the connection can carry the next request
@@ -97,7 +100,7 @@ class Connections:
         except BaseException:
             sock.close()
             raise
-        if not response.will_close and len(self._idle) < self._pool_size:
+        if not (cut_short or response.will_close) and len(self._idle) < self._pool_size:
             self._idle.append((sock, time.monotonic()))  # list ops are atomic
         else:  # the server closes it (``Connection: close``), or enough are idle
             sock.close()
@@ -125,12 +128,20 @@ class Connections:
             for level, option, value in self._socket_options:
                 sock.setsockopt(level, option, value)
             _kernel_timeouts(sock, self._timeout)
-            if self._context is not None:
-                sock = self._context.wrap_socket(sock, server_hostname=self._host)
+            if self._https:
+                sock = self._tls().wrap_socket(sock, server_hostname=self._host)
         except BaseException:
             sock.close()
             raise
         return sock
+
+    def _tls(self) -> ssl.SSLContext:
+        """Verifies the certificate and host name against ``ca_certs`` or the system's
+        store. Made when first needed: an unreadable ``ca_certs`` fails the sends (counted
+        as ``network_error``), not the application's start."""
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self._ca_certs)
+        return self._context
 
     def clear(self) -> None:
         """Close the idle connections (one in use rejoins them when its request ends)."""

@@ -34,8 +34,9 @@ _KEEPALIVE_IDLE, _KEEPALIVE_INTERVAL, _KEEPALIVE_PROBES = 30, 10, 6
 # What a failed send raises: refused, reset, timed out, TLS refused, garbled answer.
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 # gzip with a 16 KB window and zlib's memLevel 6 (defaults: 32 KB, 8). The compressor's
-# state then takes ~100 KB instead of ~256 KB: on a ~10 KB transaction that is ~3x less
-# CPU (setting up the larger state costs more than compressing), for the same bytes.
+# state then takes ~100 KB instead of ~256 KB: on a ~10 KB transaction, at the same level
+# and for the same bytes, about half the CPU (setting the larger state up costs more than
+# compressing). Bodies past 16 KB lose a little ratio (2-4 % more bytes on 28 KB of events).
 _GZIP_WBITS = 16 + 14
 _GZIP_MEM_LEVEL = 6
 
