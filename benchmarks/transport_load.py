@@ -3,13 +3,15 @@
 ``python -m benchmarks.transport_load --impl scopetel|sentry_sdk --url URL ...`` builds
 the SDK's own HTTP transport for a DSN on ``URL``, hands it ``--count`` transaction
 envelopes at ``--rate`` per second (0: back to back), flushes, closes, and prints one
-JSON line: what it measured on the application thread and the discards it still holds.
+JSON line: what it measured on the application thread, the CPU its other threads (the
+senders) spent per envelope, and the discards it still holds.
 
 It imports only the standard library and the SDK it drives, so the sentry-sdk side can
 run under another interpreter (see ``--sentry-python`` in ``transport_throughput``).
 """
 
 import argparse
+import contextlib
 import json
 import statistics
 import threading
@@ -121,6 +123,18 @@ def _sentry_sdk(dsn: str, queue_size: int | None) -> Side:
     return Side(build, transport.capture_envelope, transport.flush, close, pending)
 
 
+def _background_cpu() -> dict[int, float]:
+    """CPU seconds so far of each running thread but the main one (0 where unsupported)."""
+    seconds: dict[int, float] = {}
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.ident is None:
+            continue
+        # No per-thread clocks (AttributeError), or the thread just ended (OSError).
+        with contextlib.suppress(AttributeError, OSError):
+            seconds[thread.ident] = time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return seconds
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     dsn = args.url.replace("http://", "http://public@") + "/42"
     if args.impl == "scopetel":
@@ -131,6 +145,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     builds: list[float] = []
     costs: list[float] = []
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    cpu_before = _background_cpu()
     started = time.perf_counter()
     for index, payload in enumerate(payloads):
         if interval:
@@ -147,6 +162,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     threads = threading.active_count() - 1
     side.flush(args.flush_timeout)  # sentry-sdk's returns None: it waited or timed out
     drained = time.perf_counter()
+    cpu_after = _background_cpu()
+    background = sum(cpu - cpu_before.get(ident, 0.0) for ident, cpu in cpu_after.items())
     pending = side.pending()
     side.close(args.close_timeout)
     return {
@@ -154,6 +171,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "capture_p50_us": 1e6 * statistics.median(costs),
         "capture_p99_us": 1e6 * statistics.quantiles(costs, n=100, method="inclusive")[98],
         "threads": threads,
+        # CPU of every thread but the main one (the SDK's senders), per envelope produced.
+        "background_cpu_us": 1e6 * background / max(args.count, 1),
         "capture_s": captured - started,
         "drained_s": drained - started,
         "pending": pending,  # after the flush

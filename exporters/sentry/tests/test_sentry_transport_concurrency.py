@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 from scopetel_exporter_sentry import HttpTransport
+from scopetel_exporter_sentry._connections import Connections
 from sentry_builders import event, transaction
 
 from conftest import MakeTransport
@@ -169,11 +170,10 @@ def test_keep_alive_sets_tcp_keepalive_on_the_connections(
     transport = make_transport(receiver, keep_alive=keep_alive)
     transport.capture_envelope(event())
     assert transport.flush(timeout=5)
-    pool = transport._sender._pool.connection_from_url(receiver.url)
-    connection = pool._get_conn()  # the idle keep-alive connection the event went over
-    assert connection.sock is not None
-    assert bool(connection.sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)) is keep_alive
-    assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    route = transport._sender._route
+    assert isinstance(route, Connections)
+    sock, _ = route._idle[-1]  # the idle keep-alive connection the event went over
+    assert bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)) is keep_alive
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     if keep_alive and hasattr(socket, "TCP_KEEPIDLE"):
-        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
-    pool._put_conn(connection)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30

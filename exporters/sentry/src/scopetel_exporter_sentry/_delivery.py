@@ -17,15 +17,13 @@ whole envelope, the report with it.
 import random
 from dataclasses import dataclass
 
-import urllib3
-
 from scopetel_exporter_sentry._discards import (
     REPORT_CATEGORY,
     REPORT_TYPE,
     count_items,
     split_limited,
 )
-from scopetel_exporter_sentry._http import HttpResponse, HttpSender
+from scopetel_exporter_sentry._http import NETWORK_ERRORS, HttpResponse, HttpSender
 from scopetel_exporter_sentry._log import LOGGER
 from scopetel_exporter_sentry._queue import Job, JobQueue
 from scopetel_exporter_sentry.client_reports import ClientReports, DiscardReason
@@ -87,7 +85,7 @@ class Delivery:
         job.attempts += 1
         try:
             response = self._sender.send(body)
-        except (urllib3.exceptions.HTTPError, OSError) as error:  # refused, reset, timeout …
+        except NETWORK_ERRORS as error:  # refused, reset, timeout …
             self._failed(job, DiscardReason.NETWORK_ERROR, repr(error), None)
             return
         self._limits.update(
