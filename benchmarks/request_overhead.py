@@ -2,7 +2,7 @@
 gunicorn and a FastAPI app under uvicorn, side by side.
 
 ``.venv/bin/python benchmarks/request_overhead.py [--quick] [--rounds N] [--requests N]
-[--apps flask fastapi] [--write]``
+[--rate R] [--apps flask fastapi] [--write]``
 
 Each app (``benchmarks/apps``: per request 10 SQLAlchemy queries on SQLite and 10 spans
 of the application's own, so 20 spans and a transaction, tracing at 100 %) runs in three
@@ -13,17 +13,21 @@ app calling ``sentry_sdk.init`` with its default integrations). Both SDKs send t
 loopback Sentry stand-in (``benchmarks.backend_server``) in a process of its own.
 
 A round starts each (app, variant) server in turn, the variants' order rotating from
-round to round, sends ``--warmup`` requests, then ``--requests`` requests one after
-the other from this process (a new connection per request for gunicorn's sync worker,
-kept alive for uvicorn) and records each latency. Per (app, variant): median and p99
-over the round, and the CPU time the serving process spent per request (from
-``/proc``, ``benchmarks.thread_cpu``): in its main thread, which serves the requests
-(gunicorn's sync worker, uvicorn's event loop), and in all its other threads (the SDK's
-workers: every thread shares one GIL, so their CPU delays requests too), counted until
-1.5 s after the last request. The overhead of an SDK is its latency minus ``none``'s in
-the same round;
-the target (issue 15) is scopetel's overhead ≤ 0.5x sentry-sdk's, at the median and at
-p99. Cells: median over rounds <sub>min-max</sub>.
+round to round, sends ``--warmup`` requests, then two phases of ``--requests`` requests
+one after the other from this process (a new connection per request for gunicorn's sync
+worker, kept alive for uvicorn), recording each latency: *back to back* (each request
+sent when the previous answered: the one worker saturated, so whatever an SDK does in
+its own threads competes with the next request for the GIL, and an SDK whose queue
+overflows does less work) and *paced* (``--rate`` requests started per second, 100 by
+default: a worker with time to spare between requests, as most are). Per (app, load,
+variant): median and p99 over the phase, the transactions the stand-in received, and
+the CPU time the serving process spent per request (from ``/proc``,
+``benchmarks.thread_cpu``): in its main thread, which serves the requests (gunicorn's
+sync worker, uvicorn's event loop), and in all its other threads (the SDK's workers),
+counted until 1.5 s after the phase's last request. The overhead of an SDK is its
+latency minus ``none``'s in the same round and phase; the target (issue 15) is
+scopetel's overhead ≤ 0.5x sentry-sdk's, at the median and at p99. Cells: median over
+rounds <sub>min-max</sub>.
 
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its
 markers) and keeps the raw figures in ``benchmarks/request_overhead.json``.
@@ -40,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +63,7 @@ BINS = {
     "sentry_sdk": ROOT / ".venv-sentry-sdk" / "bin",
 }
 VARIANTS = ("none", "scopetel", "sentry_sdk")
+MODES = ("back_to_back", "paced")
 APPS_RUN = {
     "flask": "Flask 3 under `gunicorn -w 1` (sync worker)",
     "fastapi": "FastAPI under `uvicorn` (one process)",
@@ -179,6 +185,7 @@ def get(port: int, connection: http.client.HTTPConnection | None) -> tuple[int, 
 
 
 def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
+    """One server of ``app`` under ``variant``: a phase per load mode (``MODES``)."""
     log = Path(args.logs) / f"{app}-{variant}.log"
     process, port = start_server(app, variant, backend.dsn, log)
     try:
@@ -186,29 +193,48 @@ def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) 
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for _ in range(args.warmup):
             get(port, connection if keep_alive else None)
-        before = backend.stats()
         worker = thread_cpu.serving_pid(process.pid, prefork=app == "flask")
-        cpu_before = thread_cpu.ThreadCpu.of(worker)
-        latencies = []
-        for _ in range(args.requests):
-            status, elapsed = get(port, connection if keep_alive else None)
-            if status != 200:
-                raise RuntimeError(f"{app}/{variant}: HTTP {status}")
-            latencies.append(elapsed)
+        figures = {}
+        for mode, rate in (("back_to_back", 0.0), ("paced", args.rate)):
+
+            def send() -> float:
+                status, elapsed = get(port, connection if keep_alive else None)
+                if status != 200:
+                    raise RuntimeError(f"{app}/{variant}: HTTP {status}")
+                return elapsed
+
+            figures[mode] = _phase(send, backend, worker, args.requests, rate)
         connection.close()
-        time.sleep(1.5)  # let the SDK's batches of this phase arrive before counting
-        after = backend.stats()
-        main_s, others_s = thread_cpu.split(cpu_before, thread_cpu.ThreadCpu.of(worker))
     finally:
         stop_server(process)
+    return figures
+
+
+def _phase(
+    send: Callable[[], float], backend: Backend, worker: int, requests: int, rate: float
+) -> dict[str, Any]:
+    """``requests`` requests, back to back (``rate`` 0) or started ``rate`` per second."""
+    before = backend.stats()
+    cpu_before = thread_cpu.ThreadCpu.of(worker)
+    latencies = []
+    began = time.perf_counter()
+    for index in range(requests):
+        if rate:
+            delay = began + index / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        latencies.append(send())
+    time.sleep(1.5)  # let the SDK's batches of this phase arrive before counting
+    after = backend.stats()
+    main_s, others_s = thread_cpu.split(cpu_before, thread_cpu.ThreadCpu.of(worker))
     latencies.sort()
     sent = after["delivered"].get("transaction", 0) - before["delivered"].get("transaction", 0)
     return {
         "median_ms": statistics.median(latencies),
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
         "transactions": sent,
-        "cpu_main_ms": main_s * 1000 / args.requests,
-        "cpu_threads_ms": others_s * 1000 / args.requests,
+        "cpu_main_ms": main_s * 1000 / requests,
+        "cpu_threads_ms": others_s * 1000 / requests,
     }
 
 
@@ -227,7 +253,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             rounds.append(figures)
     finally:
         backend.stop()
-    return {"rounds": rounds, "requests": args.requests}
+    return {"rounds": rounds, "requests": args.requests, "rate": args.rate}
 
 
 def spread(values: list[float], digits: int = 2, suffix: str = "") -> str:
@@ -241,54 +267,70 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     head = (
         f"`.venv/bin/python benchmarks/request_overhead.py --rounds {args.rounds} "
-        f"--requests {args.requests} --write` — {when}; "
+        f"--requests {args.requests} --rate {args.rate:g} --write` — {when}; "
         f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f} at the end."
     )
     lines = [START, "## Real requests: latency added to Flask and FastAPI apps", "", head, ""]
     lines += [__doc__.split("\n\n", 2)[2].split("``--write``")[0].strip(), ""]
     lines += [
-        "| app | variant | median (ms) | p99 (ms) | added, median (ms) | added, p99 (ms) "
-        "| CPU per request: serving thread (ms) | CPU per request: other threads (ms) "
-        "| transactions received |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| app | load | variant | median (ms) | p99 (ms) | added, median (ms) "
+        "| added, p99 (ms) | CPU per request: serving thread (ms) "
+        "| CPU per request: other threads (ms) | transactions received |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
     for app in args.apps:
-        label = APPS_RUN[app]
-        added: dict[str, dict[str, list[float]]] = {}
-        for variant in VARIANTS:
-            cells = [r[f"{app}/{variant}"] for r in rounds]
-            base = [r[f"{app}/none"] for r in rounds]
-            added[variant] = {
-                stat: [c[stat] - b[stat] for c, b in zip(cells, base, strict=True)]
-                for stat in ("median_ms", "p99_ms")
-            }
-            extra = (
-                ["—", "—"]
-                if variant == "none"
-                else [spread(added[variant]["median_ms"]), spread(added[variant]["p99_ms"])]
-            )
-            sent = "—" if variant == "none" else str(sum(c["transactions"] for c in cells))
-            cpu = [spread([c[key] for c in cells]) for key in ("cpu_main_ms", "cpu_threads_ms")]
-            lines.append(
-                f"| {label} | `{variant}` | {spread([c['median_ms'] for c in cells])} "
-                f"| {spread([c['p99_ms'] for c in cells])} | {extra[0]} | {extra[1]} "
-                f"| {cpu[0]} | {cpu[1]} | {sent} |"
-            )
-        for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
-            ours, theirs = added["scopetel"][stat], added["sentry_sdk"][stat]
-            ratios = [a / b if b > 0 else float("inf") for a, b in zip(ours, theirs, strict=True)]
-            ratio = statistics.median(ratios)
-            verdict = "**PASS**" if ratio <= TARGET else "**FAIL**"
-            verdicts.append(
-                f"| {label}: added latency, {name} | ≤ {TARGET}x sentry-sdk's "
-                f"| {spread(ratios, suffix='x')} | {verdict} |"
-            )
+        for mode in MODES:
+            label = f"{APPS_RUN[app]} | {_load(mode, raw)}"
+            added = _added(rounds, app, mode)
+            for variant in VARIANTS:
+                cells = [r[f"{app}/{variant}"][mode] for r in rounds]
+                extra = (
+                    ["—", "—"]
+                    if variant == "none"
+                    else [spread(added[variant]["median_ms"]), spread(added[variant]["p99_ms"])]
+                )
+                sent = "—" if variant == "none" else str(sum(c["transactions"] for c in cells))
+                cpu = [spread([c[k] for c in cells]) for k in ("cpu_main_ms", "cpu_threads_ms")]
+                lines.append(
+                    f"| {label} | `{variant}` | {spread([c['median_ms'] for c in cells])} "
+                    f"| {spread([c['p99_ms'] for c in cells])} | {extra[0]} | {extra[1]} "
+                    f"| {cpu[0]} | {cpu[1]} | {sent} |"
+                )
+            for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
+                ours, theirs = added["scopetel"][stat], added["sentry_sdk"][stat]
+                ratios = [
+                    a / b if b > 0 else float("inf") for a, b in zip(ours, theirs, strict=True)
+                ]
+                verdict = "**PASS**" if statistics.median(ratios) <= TARGET else "**FAIL**"
+                verdicts.append(
+                    f"| {APPS_RUN[app]}, {_load(mode, raw)}: added latency, {name} "
+                    f"| ≤ {TARGET}x sentry-sdk's | {spread(ratios, suffix='x')} | {verdict} |"
+                )
     lines += ["", "| target | goal | scopetel / sentry-sdk | result |", "|---|---|---|---|"]
     lines += verdicts
     lines.append(END)
     return "\n".join(lines)
+
+
+def _load(mode: str, raw: dict[str, Any]) -> str:
+    return "back to back" if mode == "back_to_back" else f"{raw['rate']:g} requests/s"
+
+
+def _added(rounds: list[dict[str, Any]], app: str, mode: str) -> dict[str, dict[str, list[float]]]:
+    """Per variant and statistic: its latency minus ``none``'s, round by round."""
+    base = [r[f"{app}/none"][mode] for r in rounds]
+    return {
+        variant: {
+            stat: [
+                r[f"{app}/{variant}"][mode][stat] - b[stat]
+                for r, b in zip(rounds, base, strict=True)
+            ]
+            for stat in ("median_ms", "p99_ms")
+        }
+        for variant in VARIANTS
+    }
 
 
 def write(section: str) -> None:
@@ -307,6 +349,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="requests per second of the paced phase"
+    )
     parser.add_argument("--quick", action="store_true", help="1 round of 200 requests")
     parser.add_argument("--apps", nargs="+", choices=list(APPS_RUN), default=list(APPS_RUN))
     parser.add_argument("--logs", default="/tmp/scopetel-request-overhead")
