@@ -70,7 +70,10 @@ VARIABLES: Final = (
         "`none`",
         "As in the SDK when set, with `init()` too: the `MeterProvider` gets "
         "`scopetel.metrics` values and the asyncio runtime metrics, the `LoggerProvider` "
-        "(with `enable_logs`) the logs Sentry gets.",
+        "(with `enable_logs`) the logs Sentry gets. With `none`, no `MeterProvider` is set "
+        "(the SDK's configurator would set one with no reader, which takes every "
+        "instrumentation's measurements for nothing): the application may set its own, and "
+        "instrumentations' meters follow it.",
     ),
     Variable(
         "OTEL_PROPAGATORS",
