@@ -142,7 +142,8 @@ def lean_provider_from(provider: TracerProvider) -> LeanTracerProvider:
     # The SDK's own synchronous multi-processor only loops over its processors: spans call
     # them directly (one call fewer per span start and end); processors added later go
     # to both, as with a provider made here. Any other kind is called as one.
-    lean._own_processors = type(multi) is SynchronousMultiSpanProcessor
-    for processor in multi._span_processors if lean._own_processors else (multi,):
+    inner = getattr(multi, "_span_processors", None)  # private: checked, not trusted
+    lean._own_processors = type(multi) is SynchronousMultiSpanProcessor and isinstance(inner, tuple)
+    for processor in inner if lean._own_processors and inner is not None else (multi,):
         lean._pipeline.add(processor)
     return lean
