@@ -17,9 +17,10 @@ raises into the application or waits on the network in an application thread, an
 * ``pool_size`` (24): at most this many envelopes in flight at once, each from its own
   sender thread over its own keep-alive connection. Threads are added only while
   envelopes pile up *and* sends are slow (a distant or slow Sentry: at a 100 ms round
-  trip a thread delivers ~10 envelopes/s, hence the default), so a quiet application or
-  a nearby Sentry keeps one or two; more threads working at once would only compete with
-  the application for the GIL.
+  trip a thread delivers ~10 envelopes/s, hence the default), so a quiet application
+  keeps one or two; a busy one with a nearby Sentry a few (a send's time includes waiting
+  for the GIL); more threads working at once would only compete with the application for
+  the GIL.
 * ``thread_linger`` (60 s): a sender thread without work for that long ends.
 * ``timeout`` (5 s): bounds connecting, sending, and each wait for the answer (through
   a proxy: connecting plus reading the answer).
