@@ -56,8 +56,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _INTERNAL: Final = SpanKind.INTERNAL
 _CLIENT: Final = SpanKind.CLIENT
 _OUTER: Final = unread_spans.OUTER
-_DRIVER: Final = unread_spans.DRIVER
-_MESSAGES: Final = unread_spans.MESSAGES
 _FLAGS: Final = tuple(TraceFlags(bits) for bits in range(4))  # shared, never allocated per span
 _SAMPLED: Final = TraceFlags.SAMPLED
 _RANDOM: Final = TraceFlags.RANDOM_TRACE_ID
@@ -145,17 +143,8 @@ class LeanTracer(trace_api.Tracer):
             if not flags & _SAMPLED:
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
             role = source.unread_role
-            if role and (
-                (
-                    role == _DRIVER
-                    and kind is _CLIENT
-                    and unread_spans.recorded_above(local.span_id, source.pipeline.processors)
-                )
-                or (
-                    role == _MESSAGES
-                    and kind is _INTERNAL
-                    and unread_spans.is_message(name, source.pipeline.processors)
-                )
+            if role and unread_spans.unread(
+                role, kind, name, local.span_id, source.pipeline.processors
             ):  # a span Sentry never shows, and no one else reads
                 return unsampled(local.trace_id, span_id, flags, local._trace_state)
             if (
@@ -191,7 +180,7 @@ class LeanTracer(trace_api.Tracer):
                     processor.on_start(span, parent_context=context)
                 except Exception:
                     report_internal_error("span processor on_start")
-            if role == _OUTER and kind is _CLIENT:
+            if role == _OUTER and kind is _CLIENT:  # a statement a driver's span may repeat
                 unread_spans.opened(span)
             return span
         return self._start_sampled_by_sampler(

@@ -27,7 +27,7 @@ import threading
 from typing import Final, Protocol
 
 from opentelemetry.sdk.trace import SpanProcessor
-from opentelemetry.trace import SpanContext
+from opentelemetry.trace import SpanContext, SpanKind
 
 NONE: Final = 0
 OUTER: Final = 1  # an ORM layer: its statement span covers the driver's call
@@ -76,10 +76,24 @@ def only_sentry(processors: tuple[SpanProcessor, ...]) -> bool:
     return True
 
 
-def is_message(name: str, processors: tuple[SpanProcessor, ...]) -> bool:
-    """An ASGI message span (by its name: its attributes come after its start) that no
-    one but Sentry would read."""
-    return name.endswith(_MESSAGE_SUFFIXES) and only_sentry(processors)
+def unread(
+    role: int,
+    kind: SpanKind,
+    name: str,
+    parent_span_id: int,
+    processors: tuple[SpanProcessor, ...],
+) -> bool:
+    """Whether a span starting now, of a tracer with ``role``, is one Sentry never shows
+    and no other processor reads: start it non-recording."""
+    if role == DRIVER:
+        return kind is SpanKind.CLIENT and recorded_above(parent_span_id, processors)
+    if role == MESSAGES:  # by its name: an ASGI message span's attributes come later
+        return (
+            kind is SpanKind.INTERNAL
+            and name.endswith(_MESSAGE_SUFFIXES)
+            and only_sentry(processors)
+        )
+    return False
 
 
 class OuterSpan(Protocol):
