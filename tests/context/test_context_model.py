@@ -219,3 +219,61 @@ async def _enter(block: object) -> scopetel.Scope:
 
 async def _leave(block: object) -> None:
     block.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+def test_a_span_forks_the_current_scope_on_first_read_and_keeps_its_writes_to_itself(
+    transport,
+) -> None:
+    """Entering a span forks the current scope only when something reads it (most spans
+    never do): each span still gets a scope of its own, errors captured in it carry its
+    tags and not its siblings', and the scope outside is untouched."""
+    with scopetel.start_transaction(name="request", op="http.server"):
+        outer = scopetel.get_current_scope()
+        outer.set_tag("request", "yes")
+        with scopetel.start_span(op="db", name="first"):
+            first = scopetel.get_current_scope()
+            assert first is scopetel.get_current_scope()  # one fork per span, kept
+            first.set_tag("span", "first")
+            scopetel.capture_message("in first")
+        with scopetel.start_span(op="db", name="second"):
+            second = scopetel.get_current_scope()
+            assert second is not first and second is not outer
+            scopetel.capture_message("in second")
+        assert scopetel.get_current_scope() is outer
+    tags = {e["message"]: e.get("tags", {}) for e in transport.events() if e.get("message")}
+    assert tags["in first"] == {"request": "yes", "span": "first"}
+    assert tags["in second"] == {"request": "yes"}
+    assert "span" not in outer.data.tags
+
+
+def test_threads_reading_a_span_scope_at_once_get_the_same_fork(transport) -> None:
+    """The first read of a span's scope may happen in several threads at once (its
+    Context copied into a pool): all of them get one scope, so no write is lost."""
+    seen: list[object] = []
+    with scopetel.start_transaction(name="request", op="task"):
+        with scopetel.start_span(op="fan-out", name="work"):
+            ctx = contextvars.copy_context()
+            barrier = threading.Barrier(8)
+
+            def read() -> None:
+                barrier.wait()
+                seen.append(scopetel.get_current_scope())
+
+            threads = [threading.Thread(target=ctx.copy().run, args=(read,)) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert {id(scope) for scope in seen} == {id(scopetel.get_current_scope())}
+
+
+def test_isolation_scope_forks_the_current_scope_when_read(transport) -> None:
+    with scopetel.new_scope() as outer:
+        outer.set_tag("outer", "1")
+        with scopetel.isolation_scope():
+            inner = scopetel.get_current_scope()
+            assert inner is not outer and inner is scopetel.get_current_scope()
+            inner.set_tag("inner", "1")
+            assert inner.data.tags == {"outer": "1", "inner": "1"}
+        assert scopetel.get_current_scope() is outer
+        assert outer.data.tags == {"outer": "1"}

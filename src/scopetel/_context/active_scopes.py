@@ -3,8 +3,16 @@
 The global scope is one per process. Outside any ``isolation_scope()`` the isolation
 and current scopes are process-wide defaults too (like a plain script with sentry_sdk);
 web, thread and task instrumentation fork them per unit of work.
+
+A span's ``with`` block and ``isolation_scope()`` fork the current scope *on first read*:
+the Context they attach holds, under the current-scope key, their entry
+(:class:`ForkOnRead`), which makes the fork from the Context it was entered in the first
+time anyone asks for the current scope there. Most spans never read theirs, and a fork
+is the largest part of entering one. Writes made to the outer scope before that first
+read show in the fork (as in sentry_sdk, where a span does not fork the scope at all).
 """
 
+import threading
 from types import TracebackType
 from typing import Final, cast
 
@@ -42,7 +50,7 @@ def get_isolation_scope() -> Scope:
 
 def get_current_scope() -> Scope:
     """The scope of the current span or ``new_scope()`` block."""
-    return cast(Scope, runtime.get_current().get(CURRENT_SCOPE) or _DEFAULT_CURRENT)
+    return current_scope_in(runtime.get_current())
 
 
 def isolation_scope_in(ctx: Context) -> Scope:
@@ -54,13 +62,48 @@ def isolation_scope_in(ctx: Context) -> Scope:
 def current_scope_in(ctx: Context) -> Scope:
     """The current scope of ``ctx`` (for callers already holding the current Context)."""
     scope = ctx.get(CURRENT_SCOPE)
+    if type(scope) is Scope:
+        return scope
+    if isinstance(scope, ForkOnRead):
+        return scope.forked_scope()
     return scope if isinstance(scope, Scope) else _DEFAULT_CURRENT
 
 
-class _ScopeBlock(entries.Entry):
+_FORKING: Final = threading.Lock()
+
+
+class ForkOnRead(entries.Entry):
+    """An entry that stands, in the Context it attached, for a fork of the current scope
+    of the Context it was entered in (``previous``), made when first read.
+
+    ``_fork`` is left unset until the fork is made: one store fewer per span.
+    """
+
+    __slots__ = ("_fork",)
+    _fork: Scope
+
+    def forked_scope(self) -> Scope:
+        try:
+            return self._fork
+        except AttributeError:
+            pass
+        made = self._new_fork(current_scope_in(self.previous))  # (outer ones first)
+        with _FORKING:  # two threads reading at once get the same fork
+            try:
+                return self._fork
+            except AttributeError:
+                self._fork = made
+        return made
+
+    def _new_fork(self, scope: Scope) -> Scope:
+        return scope.fork()
+
+
+class _ScopeBlock(ForkOnRead):
     """``with`` block that makes forked (or given) scopes current for its duration.
 
-    The forks are made on entry, from the Context the block is entered in. The block is
+    The forks are made from the Context the block is entered in: the scope it returns on
+    entry, the other one (``isolation_scope()``'s current scope) when first read. The block is
     its own :class:`~scopetel._context.entries.Entry` the first time it is entered (one
     object fewer per block); a block entered again gets a separate entry each time.
     """
@@ -75,7 +118,6 @@ class _ScopeBlock(entries.Entry):
 
     def __enter__(self) -> Scope:
         # The hot path of every request and task: one Context lookup, one attach.
-        # Only scopetel writes these keys, so their values are Scopes.
         ctx = runtime.get_current()
         entry = self._entry
         if entry is None:  # the first entry: the block is the entry
@@ -86,14 +128,18 @@ class _ScopeBlock(entries.Entry):
                 self._outer = [*(self._outer or ()), entry]
             entry = self._entry = entries.Entry(ctx)
         values = ctx.copy()  # a plain dict: filled faster than a dict display
-        values[CURRENT_SCOPE] = (
-            self._scope or cast(Scope, ctx.get(CURRENT_SCOPE) or _DEFAULT_CURRENT).fork()
-        )
         values[ENTRY] = entry
         isolation = self._isolation
-        if isolation is False:
+        if isolation is False:  # new_scope(), use_scope(): the current scope is returned
+            current = self._scope
+            if current is None:
+                outer = ctx.get(CURRENT_SCOPE, _DEFAULT_CURRENT)
+                current = (outer if type(outer) is Scope else current_scope_in(ctx)).fork()
+            values[CURRENT_SCOPE] = current
             runtime.attach(Context(values))
-            return cast(Scope, values[CURRENT_SCOPE])
+            return current
+        # isolation_scope(): the current scope is forked when read (the first entry only)
+        values[CURRENT_SCOPE] = self if entry is self else current_scope_in(ctx).fork()
         if isolation is True:
             isolation = cast(Scope, ctx.get(ISOLATION_SCOPE) or _DEFAULT_ISOLATION).fork()
         values[ISOLATION_SCOPE] = isolation

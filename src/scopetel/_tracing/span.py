@@ -19,7 +19,7 @@ from opentelemetry.util.types import AttributeValue
 
 from scopetel._coerce import dropped, finite_number, pairs, text
 from scopetel._context import entries, runtime
-from scopetel._context.active_scopes import DEFAULT_CURRENT, LEFT, current_scope_in
+from scopetel._context.active_scopes import LEFT, ForkOnRead, current_scope_in
 from scopetel._context.keys import CURRENT_SCOPE, ENTRY, SPAN, SPAN_FACADE
 from scopetel._context.scope import Scope
 from scopetel._semconv import relay_fields
@@ -76,10 +76,11 @@ def _attributes_of_op(op: str) -> SharedAttributes:
     return found
 
 
-class Span(entries.Entry):
+class Span(ForkOnRead):
     """A span of work. Use it as a ``with`` block, or call :meth:`finish` yourself.
 
-    It is the :class:`~scopetel._context.entries.Entry` of its first ``with`` block."""
+    It is the :class:`~scopetel._context.entries.Entry` of its first ``with`` block, and
+    stands there for the fork of the current scope that block makes when first read."""
 
     __slots__ = ("_entry", "_otel", "_outer_entries", "_parent_span_id", "_segment")
 
@@ -285,24 +286,23 @@ class Span(entries.Entry):
             if entry is not LEFT:  # entered again before being left
                 self._outer_entries = [*(self._outer_entries or ()), entry]
             entry = self._entry = entries.Entry(current)
-        if type(self) is not Span:
-            values = self._context_values(current)
-            runtime.attach(Context({**current, **values, ENTRY: entry}))
-            return self
-        # only scopetel writes CURRENT_SCOPE: its value is a Scope
         values = current.copy()  # a plain dict: filled faster than a dict display
         values[SPAN] = self._otel
-        values[CURRENT_SCOPE] = cast(Scope, current.get(CURRENT_SCOPE) or DEFAULT_CURRENT).fork()
+        values[CURRENT_SCOPE] = self if entry is self else self._new_fork(current_scope_in(current))
         values[SPAN_FACADE] = self
         values[ENTRY] = entry
+        if type(self) is not Span:
+            self._add_context_values(values)
         runtime.attach(Context(values))
         return self
 
-    def _context_values(self, current: Context) -> dict[str, object]:
-        """What entering this span puts in ``current``."""
-        scope = current_scope_in(current).fork()
-        scope.entered_span = self
-        return {SPAN: self._otel, CURRENT_SCOPE: scope, SPAN_FACADE: self}
+    def _add_context_values(self, values: dict[str, object]) -> None:
+        """What a kind of span puts in the Context it is entered in, beyond a span's."""
+
+    def _new_fork(self, scope: Scope) -> Scope:
+        fork = scope.fork()
+        fork.entered_span = self
+        return fork
 
     def __exit__(
         self,

@@ -252,10 +252,8 @@ class Transaction(Span):
         self.start()
         return super().__enter__()
 
-    def _context_values(self, current: Context) -> dict[str, object]:
-        values = super()._context_values(current)
+    def _add_context_values(self, values: dict[str, object]) -> None:
         values[DSC] = self._dsc
-        return values
 
     def start_child(
         self,
