@@ -328,6 +328,28 @@ def test_max_segment_age_drops_spans_of_a_root_that_never_ends(setup: Setup) -> 
     assert (recorder.dropped("span"), recorder.dropped("transaction")) == (2, 1)
 
 
+def test_a_root_leaked_while_the_timer_sleeps_idle_is_still_dropped_at_its_age(
+    setup: Setup,
+) -> None:
+    """Opening a segment does not wake the timer thread (that cost every request a GIL
+    hand-over): idle, it sleeps ``max_segment_age`` at most, then finds the segment."""
+    tracer, _, recorder = setup(max_segment_age=0.3)
+    with tracer.start_as_current_span("finished"):
+        pass
+    recorder.wait_for(1)
+    time.sleep(0.1)  # the timer thread is now asleep with nothing pending
+    opened = time.monotonic()
+    root = tracer.start_span("leaked")
+    with trace.use_span(root):
+        with tracer.start_as_current_span("child"):
+            pass
+    deadline = opened + 5
+    while not recorder.drops and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert recorder.dropped("span") == 1
+    assert 0.3 <= time.monotonic() - opened < 2.0
+
+
 def test_one_timer_thread_for_many_waiting_segments(setup: Setup) -> None:
     tracer, _, recorder = setup(late_children_timeout=0.05)
     before = set(threading.enumerate())  # other processors may have timer threads already

@@ -154,8 +154,8 @@ class SegmentProcessor(SpanProcessor):
         with self._lock:
             if len(self._pending) >= self._max_segments:
                 return  # not buffered: counted as dropped when it ends
-            if not self._pending:
-                self._wake_reaper.notify()  # the reaper may be waiting without a deadline
+            # No wake-up for the timer thread: with nothing pending it sleeps for
+            # ``max_segment_age`` at most, so it finds this segment before it is due.
             self._pending[span_id] = segment
             self._members[span_id] = segment
             if self._reaper is None:
@@ -309,15 +309,18 @@ class SegmentProcessor(SpanProcessor):
             lost += dropped
         return segments, lost
 
-    def _next_wait(self, now: float) -> float | None:
-        deadlines: list[float] = []
+    def _next_wait(self, now: float) -> float:
+        """Until the next deadline; with none, ``max_segment_age`` (a segment that opens
+        meanwhile is due no earlier): waking the timer at every request's first span
+        cost the request's thread a GIL hand-over."""
+        deadlines: list[float] = [now + self._max_age]
         oldest = next(iter(self._pending.values()), None)
         if oldest is not None:
             deadlines.append(oldest.created + self._max_age)
         earliest = next(iter(self._waiting.values()), None)
         if earliest is not None:
             deadlines.append(earliest)
-        return max(0.0, min(deadlines) - now) if deadlines else None
+        return max(0.0, min(deadlines) - now)
 
     def _reap(self) -> None:
         """The one timer thread: late-children timeouts and the maximum age."""
