@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 import pytest
+from scopetel_exporter_sentry import envelope as wire_envelope
 from scopetel_exporter_sentry.envelope import parse_envelope
 
 import scopetel as sentry_sdk
@@ -144,7 +145,10 @@ def test_envelopes_serialize_to_sentry_s_wire_format_and_back() -> None:
         len(item.get_bytes()) for item in envelope.items
     ]
     again = Envelope.deserialize_from(io.BytesIO(data))
-    assert again.get_transaction_event() == {"type": "transaction", "transaction": "t", "x": "nan"}
+    # NaN is not JSON (sentry-sdk writes it anyway, and Relay refuses the item): orjson
+    # writes null, the standard library's encoder refuses it and its text is sent
+    nan = None if wire_envelope.fast_dump is not None else "nan"
+    assert again.get_transaction_event() == {"type": "transaction", "transaction": "t", "x": nan}
     assert again.items[1].payload.json is None and again.items[1].get_bytes() == b"text"
     assert [item.data_category for item in again] == ["transaction", "attachment"]
 

@@ -12,6 +12,7 @@ from scopetel_exporter_sentry import (
     parse_envelope,
     serialize_envelope,
 )
+from scopetel_exporter_sentry import envelope as envelope_module
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "sentry-sdk-2.75"
@@ -95,9 +96,57 @@ def test_from_json_sets_the_headers() -> None:
     assert Item.from_json("event", {"message": "é"}).json() == {"message": "é"}
 
 
-def test_from_json_refuses_nan() -> None:
+def _stdlib_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(envelope_module, "fast_dump", None)
+
+
+def test_from_json_refuses_nan_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdlib_only(monkeypatch)
     with pytest.raises(ValueError):
         Item.from_json("transaction", {"measurements": {"lcp": {"value": float("nan")}}})
+
+
+def test_from_json_writes_non_finite_numbers_as_null_with_orjson() -> None:
+    """What Relay accepts either way (scopetel's payloads carry the text of a non-finite
+    number: they are made JSON-safe before they are encoded)."""
+    if envelope_module.fast_dump is None:
+        pytest.skip("orjson is not installed on this interpreter")
+    item = Item.from_json("transaction", {"measurements": {"lcp": {"value": float("nan")}}})
+    assert item.json() == {"measurements": {"lcp": {"value": None}}}
+
+
+HOSTILE = [
+    {"cycle": []},
+    {"big": 2**70},
+    {"surrogate": "\ud800"},
+    {"deep": json.loads("[" * 300 + "]" * 300)},
+    {"when": __import__("datetime").datetime(2026, 1, 1)},
+]
+HOSTILE[0]["cycle"].append(HOSTILE[0])
+
+
+@pytest.mark.parametrize("payload", HOSTILE, ids=["cycle", "big", "surrogate", "deep", "datetime"])
+def test_what_json_cannot_encode_raises_as_with_the_standard_library(payload: object) -> None:
+    """Callers catch the error and encode a JSON-safe copy: both encoders must refuse the
+    same things (orjson would write some of them its own way)."""
+    with pytest.raises((TypeError, ValueError, RecursionError)):
+        Item.from_json("event", payload)
+
+
+@needs_reference
+@pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.name)
+def test_payloads_encode_to_the_same_bytes_as_the_standard_library(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payloads = [
+        (item.headers["type"], json.loads(item.payload))
+        for item in parse_envelope(path.read_bytes()).items
+        if item.headers.get("content_type", "application/json") == "application/json"
+        and item.payload[:1] in (b"{", b"[")
+    ]
+    fast = [Item.from_json(kind, payload).payload for kind, payload in payloads]
+    _stdlib_only(monkeypatch)
+    assert fast == [Item.from_json(kind, payload).payload for kind, payload in payloads]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ framing, so the serializer always writes the true payload length and the parser 
 reports it, whether or not the input carried one.
 """
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -44,7 +46,31 @@ _CATEGORIES: dict[str, str] = {
 }
 
 
+def _orjson() -> Callable[[Any], bytes] | None:
+    """orjson encodes what the standard library does, ~14x faster (a transaction of 22
+    spans: 5 µs instead of 75), except that it also encodes dataclasses and datetimes
+    (told not to here: they raise, as with ``json``), UUIDs and enums, and writes NaN and
+    Infinity as ``null`` where ``json`` raises. The payloads scopetel builds carry neither
+    (they are made JSON-safe first: a non-finite number becomes its text); what else it
+    refuses (a cycle, 255 levels deep, an integer beyond 64 bits, a lone surrogate)
+    raises TypeError, as ``json`` would, and callers encode a JSON-safe copy instead."""
+    try:
+        import orjson
+    except ImportError:  # PyPy, or a platform orjson has no wheel for
+        return None
+    options = (
+        orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+    return functools.partial(orjson.dumps, option=options)
+
+
+fast_dump = _orjson()
+"""orjson's encoder when it is installed (a dependency on CPython), else None."""
+
+
 def _dump(value: Any) -> bytes:
+    if fast_dump is not None:
+        return fast_dump(value)
     # NaN/Infinity are not JSON and Relay rejects them: fail here, where the cause is visible.
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
