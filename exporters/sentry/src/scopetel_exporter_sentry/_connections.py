@@ -5,9 +5,10 @@ in two ``send`` calls, two TCP segments that each wake the receiver, and urllib3
 pool manager, URL parsing, header validation and response wrapper. Per envelope that was
 about 2.5x the CPU of this module, taken from the application, which shares the GIL with
 the sender threads. The request is always the same POST, so its head is built once
-(``Content-Length`` aside) and sent with the body in one call; the answer is read by the
-standard library's ``http.client.HTTPResponse`` (status, headers, content-length or
-chunked body, keep-alive). urllib3 still serves the proxied setups (``ProxyRoute``).
+(``Content-Length`` aside) and sent with the body in one call; the answer is read by
+``_response.read_answer`` (status, the two headers the transport reads, a content-length,
+chunked or read-to-the-end body, keep-alive). urllib3 still serves the proxied setups
+(``ProxyRoute``).
 
 Each sender thread takes a connection for one request and gives it back; idle ones are
 kept (at most ``pool_size``), the most recently used first. Every socket operation
@@ -18,7 +19,6 @@ application thread take the GIL, which the sender then waits for.
 """
 
 import errno
-import http.client
 import socket
 import ssl
 import struct
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from urllib3.util import wait_for_read
 
+from scopetel_exporter_sentry._response import read_answer
 from scopetel_exporter_sentry.dsn import Dsn
 
 __all__ = ["Connections", "HttpResponse", "SocketOption"]
@@ -93,21 +94,18 @@ class Connections:
                 if not _may_have_answered(error):
                     raise
                 cut_short = True
-            response = http.client.HTTPResponse(sock, method="POST")
-            response.begin()
-            response.read()  # the whole answer, so the connection can carry the next request
-            response.close()  # its reader only; the socket stays open
+            answer = read_answer(sock)  # the whole of it: the socket can carry the next
         except BaseException:
             sock.close()
             raise
-        if not (cut_short or response.will_close) and len(self._idle) < self._pool_size:
+        if not (cut_short or answer.will_close) and len(self._idle) < self._pool_size:
             self._idle.append((sock, time.monotonic()))  # list ops are atomic
         else:  # the server closes it (``Connection: close``), or enough are idle
             sock.close()
         return HttpResponse(
-            response.status,
-            response.getheader("X-Sentry-Rate-Limits"),
-            response.getheader("Retry-After"),
+            answer.status,
+            _text(answer.headers.get(b"x-sentry-rate-limits")),
+            _text(answer.headers.get(b"retry-after")),
         )
 
     def _take(self) -> socket.socket:
@@ -158,6 +156,10 @@ class Connections:
         self._idle, idle = [], self._idle
         for sock, _ in idle:
             sock.close()
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin-1")
 
 
 def _kernel_timeouts(sock: socket.socket, timeout: float) -> None:
