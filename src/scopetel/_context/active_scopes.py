@@ -27,11 +27,8 @@ from scopetel._fork_safety import call_in_child
 GLOBAL_SCOPE: Final = Scope("global")
 _DEFAULT_ISOLATION: Final = Scope("isolation")
 _DEFAULT_CURRENT: Final = Scope("current")
-DEFAULT_CURRENT: Final = _DEFAULT_CURRENT
 LEFT: Final = entries.Entry(Context())
 """The ``_entry`` of a ``with`` block (a span, a scope block) that was entered and left."""
-"""The current scope outside any span or ``new_scope()`` block (for hot paths that read
-the Context themselves)."""
 # A forked child (a pre-fork server's worker) does not show what its parent did before
 # the fork: breadcrumbs recorded outside any isolation scope stay with the parent.
 call_in_child(_DEFAULT_ISOLATION.clear_breadcrumbs)
