@@ -9,7 +9,6 @@ logger ``scopetel``; nothing here raises.
 
 import ipaddress
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -23,6 +22,7 @@ from scopetel._coerce import (
 )
 from scopetel._context.scope import Breadcrumb, Event, fingerprint_parts
 from scopetel._context.scope_data import TagValue, tag_value
+from scopetel._random_ids import uuid4_hex
 from scopetel._semconv import relay_fields
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 
@@ -91,7 +91,7 @@ def plain_breadcrumbs(crumbs: list[Breadcrumb]) -> list[Breadcrumb]:
 def normalize_fields(event: Event, max_string: int) -> None:
     """Give every user-filled field of a finished event the shape Relay expects."""
     valid_id = relay_fields.event_id(text(event.get("event_id", ""), "event_id"))
-    event["event_id"] = valid_id if valid_id is not None else uuid.uuid4().hex
+    event["event_id"] = valid_id if valid_id is not None else uuid4_hex()
     stamp = event.get("timestamp")
     if stamp is not None and not (type(stamp) is float and MIN_TIMESTAMP <= stamp < MAX_TIMESTAMP):
         event["timestamp"] = timestamp_or_now(stamp, "event timestamp")

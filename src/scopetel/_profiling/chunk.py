@@ -18,11 +18,11 @@ there for anything that reads the chunks themselves (``scopetel serve``'s JSON l
 """
 
 import time
-import uuid
 from types import CodeType, FrameType
 from typing import Any, Final
 
 from scopetel._profiling.frames import Frame, FrameRenderer
+from scopetel._random_ids import uuid4_hex
 from scopetel._version import SDK_NAME, VERSION
 
 MAX_SAMPLES: Final = 60_000  # about 10 threads for a minute at 101 Hz
@@ -56,7 +56,7 @@ class Chunk:
     )
 
     def __init__(self) -> None:
-        self.chunk_id = uuid.uuid4().hex
+        self.chunk_id = uuid4_hex()
         self.frames: list[Frame] = []
         self.stacks: list[list[int]] = []
         # the samples, as parallel lists (no object per sample)

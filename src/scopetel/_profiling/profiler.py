@@ -9,7 +9,6 @@ is due. ``profiler_id`` names one run of the thread (``start`` to ``stop``);
 """
 
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -19,6 +18,7 @@ from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.frames import FrameRenderer
 from scopetel._profiling.native import Native, Wakeup, native
 from scopetel._profiling.sampler import StackSampler
+from scopetel._random_ids import uuid4_hex
 
 CHUNK_SECONDS: Final = 60.0
 MAX_SHARE_FACTOR: Final = 9.0  # sleep at least 9x as long as a sample took: <= 10 % busy
@@ -122,7 +122,7 @@ class Profiler:
         done = self._native.allocate_lock()
         done.acquire()
         self._run_token, self._done = token, done
-        self.profiler_id = uuid.uuid4().hex
+        self.profiler_id = uuid4_hex()
         self.active_id = None if self._paused() else self.profiler_id
         try:
             self._native.start_thread(lambda: self._run(token, done))

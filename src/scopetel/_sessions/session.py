@@ -9,6 +9,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from scopetel._random_ids import new_uuid4
+
 STATUSES: Final = frozenset({"ok", "exited", "crashed", "abnormal"})
 
 
@@ -54,7 +56,7 @@ class Session:
     @property
     def sid(self) -> str:
         if self._sid is None:
-            self._sid = uuid.uuid4()
+            self._sid = new_uuid4()
         return str(self._sid)
 
     def note_user(self, user: object) -> None:

@@ -9,7 +9,6 @@ to errors of the same run. The envelope header carries the trace's DSC.
 
 import logging
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -18,6 +17,7 @@ from scopetel_exporter_sentry.envelope import Envelope
 from scopetel._client import get_client, json_item, now_iso
 from scopetel._events.assembly import HOSTNAME, sdk_info
 from scopetel._internal_errors import guarded
+from scopetel._random_ids import uuid4_hex
 from scopetel._serialize import to_json_safe
 from scopetel._tracing.trace_identity import current_dsc, scope_dsc, scope_trace_ids
 from scopetel._tracing.transaction import get_current_span
@@ -44,7 +44,7 @@ def capture_checkin(
         return None
     if status not in STATUSES:
         LOGGER.debug("scopetel: check-in status %r is not one of %s", status, sorted(STATUSES))
-    check_in_id = str(check_in_id) if check_in_id else uuid.uuid4().hex
+    check_in_id = str(check_in_id) if check_in_id else uuid4_hex()
     options = client.options
     check_in: dict[str, Any] = {
         "type": "check_in",
@@ -62,7 +62,7 @@ def capture_checkin(
     check_in["server_name"] = options.server_name or HOSTNAME
     if monitor_config:
         check_in["monitor_config"] = to_json_safe(dict(monitor_config))
-    check_in["event_id"] = event_id = uuid.uuid4().hex
+    check_in["event_id"] = event_id = uuid4_hex()
     headers: dict[str, Any] = {"event_id": event_id, "sent_at": now_iso()}
     dsc = current_dsc() or scope_dsc()  # no span: the isolation scope's trace, as events
     headers["trace"] = dsc.to_envelope_header()
