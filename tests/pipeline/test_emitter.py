@@ -135,3 +135,47 @@ def test_a_forked_child_starts_empty_and_emits_its_own() -> None:
     assert sorted(written) == sorted(
         [f"{pid}:child", f"{parent}:parent-busy", f"{parent}:parent-queued"]
     )
+
+
+def _emitted_after(emitter: Emitter[int], emitted: list[int], count: int) -> None:
+    """Wait until ``count`` items reached the sink (the thread then waits for a batch)."""
+    for _ in range(500):
+        if len(emitted) >= count and emitter.pending() == 0:
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"only {emitted} emitted")
+
+
+def test_a_batch_gathers_until_flush_asks_for_it() -> None:
+    """Items that arrive while the thread is idle wait for their batch; flush() does not."""
+    emitted: list[int] = []
+    emitter: Emitter[int] = Emitter(emitted.append, lambda item: None, gather=60.0)
+    emitter.put(0)  # the thread's first item goes at once
+    _emitted_after(emitter, emitted, 1)
+    emitter.put(1)
+    emitter.put(2)
+    threading.Event().wait(0.3)
+    assert emitted == [0]  # gathering (a minute), not emitted one by one
+    assert emitter.flush(5.0)  # flush makes the batch go now
+    assert emitted == [0, 1, 2]
+    emitter.put(3)
+    assert emitter.close(5.0)  # so does close
+    assert emitted == [0, 1, 2, 3]
+
+
+def test_a_half_full_queue_does_not_wait_for_its_batch() -> None:
+    emitted: list[int] = []
+    emitter: Emitter[int] = Emitter(emitted.append, lambda item: None, max_queued=4, gather=60.0)
+    emitter.put(0)
+    _emitted_after(emitter, emitted, 1)
+    emitter.put(1)
+    emitter.put(2)  # half of max_queued: the batch starts
+    _emitted_after(emitter, emitted, 3)
+    assert emitted == [0, 1, 2]
+    assert emitter.close(5.0)
+
+
+@pytest.mark.parametrize("gather", [-1.0, float("nan")])
+def test_gather_must_be_seconds(gather: float) -> None:
+    with pytest.raises(ValueError, match="gather"):
+        Emitter(lambda item: None, lambda item: None, gather=gather)
