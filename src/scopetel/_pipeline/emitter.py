@@ -14,9 +14,11 @@ service every wake-up of a background thread costs a GIL hand-over, paid by the
 request being served as much as by the thread (futexes and a context switch each, tens
 of microseconds on a VM); a transaction a request, each woken for, was the largest part
 of what sending cost a Flask app's serving thread. A batch also reaches the transport
-at once, where one sender delivers it over one warm connection. The queue is bounded: when the thread falls behind (an application that keeps
-the CPU busy), an item that does not fit is emitted where it is put, as a synchronous
-pipeline would: the producer slows down instead of losing transactions. What is still
+at once, where one sender delivers it over one warm connection.
+
+The queue is bounded: when the thread falls behind (an application that keeps the CPU
+busy), an item that does not fit is emitted where it is put, as a synchronous pipeline
+would: the producer slows down instead of losing transactions. What is still
 queued when ``close`` runs out of time is counted (``on_drop``). In a forked child
 nothing the parent had queued is carried over: a child starts empty.
 """
