@@ -4,7 +4,9 @@ gunicorn``, as a user runs it: what reaches Sentry (issue 13's "Done when")."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -29,11 +31,23 @@ def _login(blog: Launched, username: str) -> tuple[requests.Session, int]:
     return session, workloads.blog_new_post(session, blog.url, f"post of {username}")
 
 
-def _transaction_for(blog: Launched, method: str, path: str) -> dict[str, object]:
+def _transaction_for(
+    blog: Launched,
+    method: str,
+    path: str,
+    where: Callable[[dict[str, Any]], bool] = lambda request: True,
+) -> dict[str, object]:
+    """The newest transaction of a request (``where``: its ``request`` data matches too;
+    the server sends transactions in batches, so an earlier request's may come last)."""
+
     def matches(t: dict[str, object]) -> bool:
         request = t.get("request") or {}
         assert isinstance(request, dict)
-        return request.get("method") == method and str(request.get("url", "")).endswith(path)
+        return (
+            request.get("method") == method
+            and str(request.get("url", "")).endswith(path)
+            and where(request)
+        )
 
     return transactions_where(blog.sentry, matches)[-1]
 
@@ -172,5 +186,10 @@ def test_everything_sent_is_relay_valid(blog: Launched) -> None:
 
 def test_form_bodies_reach_transactions_with_passwords_filtered(blog: Launched) -> None:
     _login(blog, "body")
-    login = _transaction_for(blog, "POST", "/auth/login")
+    login = _transaction_for(
+        blog,
+        "POST",
+        "/auth/login",
+        lambda request: (request.get("data") or {}).get("username") == "body",
+    )
     assert login["request"]["data"] == {"username": "body", "password": "[Filtered]"}
