@@ -5,20 +5,9 @@ spans) to ``Emitter.put``, which queues it and returns: turning it into a transa
 event, running the user's hooks and serializing the envelope happen in one daemon
 thread (``scopetel-emitter``), started with the first item. ``flush`` waits until
 everything queued has been handed to the sink; ``close`` does that and stops the
-thread.
-
-The thread works in batches: woken by an item after it found the queue empty, it waits
-``gather`` seconds (unless a flush or close asks, or the queue is half full) and then
-empties the queue, and ``put`` wakes it only for the first item of a batch. On a busy
-service every wake-up of a background thread costs a GIL hand-over, paid by the
-request being served as much as by the thread (futexes and a context switch each, tens
-of microseconds on a VM); a transaction a request, each woken for, was the largest part
-of what sending cost a Flask app's serving thread. A batch also reaches the transport
-at once, where one sender delivers it over one warm connection.
-
-The queue is bounded: when the thread falls behind (an application that keeps the CPU
-busy), an item that does not fit is emitted where it is put, as a synchronous pipeline
-would: the producer slows down instead of losing transactions. What is still
+thread. The queue is bounded: when the thread falls behind (an application that keeps
+the CPU busy), an item that does not fit is emitted where it is put, as a synchronous
+pipeline would: the producer slows down instead of losing transactions. What is still
 queued when ``close`` runs out of time is counted (``on_drop``). In a forked child
 nothing the parent had queued is carried over: a child starts empty.
 """
@@ -34,7 +23,6 @@ from scopetel._internal_errors import guard, suppressed
 
 T = TypeVar("T")
 DEFAULT_MAX_QUEUED: Final = 1000
-DEFAULT_GATHER: Final = 0.25  # seconds a batch gathers after its first item
 
 
 class Emitter(Generic[T]):
@@ -46,18 +34,13 @@ class Emitter(Generic[T]):
         on_drop: Callable[[T], None],
         *,
         max_queued: int = DEFAULT_MAX_QUEUED,
-        gather: float = DEFAULT_GATHER,
         name: str = "scopetel-emitter",
     ) -> None:
         if max_queued < 1:
             raise ValueError(f"max_queued must be at least 1, got {max_queued!r}")
-        if not gather >= 0.0:
-            raise ValueError(f"gather must be a number of seconds >= 0, got {gather!r}")
         self._sink = sink
         self._on_drop = on_drop
         self._max_queued = max_queued
-        self._batch_full = max(1, max_queued // 2)  # starts a gathering batch at once
-        self._gather = gather
         self._name = name
         self._reset()
         reset_in_child(self._reset)
@@ -69,7 +52,6 @@ class Emitter(Generic[T]):
         self._busy = False  # the thread is running the sink
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._flushing = 0  # flush calls waiting: a gathering batch starts at once
 
     def put(self, item: T) -> None:
         """Queue ``item`` for the sink; when the queue is full or closed, run the sink here
@@ -78,14 +60,12 @@ class Emitter(Generic[T]):
         with self._lock:
             queued = not self._closed and len(self._queue) < self._max_queued
             if queued:
-                queue = self._queue
-                queue.append(item)
+                self._queue.append(item)
                 if self._thread is None:
                     thread = self._thread = threading.Thread(
                         target=self._run, name=self._name, daemon=True
                     )
-                if len(queue) == 1 or len(queue) == self._batch_full:
-                    self._changed.notify_all()  # a batch begins, or must not wait longer
+                self._changed.notify_all()
         if thread is not None:
             # Outside the lock: under gevent the lock may be a native one and start()
             # switches greenlets (see the segment processor's reaper).
@@ -96,12 +76,8 @@ class Emitter(Generic[T]):
     def _run(self) -> None:
         while True:
             with self._lock:
-                idle = False
                 while not self._queue and not self._closed:
                     self._changed.wait()
-                    idle = True
-                if idle:
-                    self._gather_batch()
                 if not self._queue:
                     return
                 item = self._queue.popleft()
@@ -112,15 +88,6 @@ class Emitter(Generic[T]):
                 with self._lock:
                     self._busy = False
                     self._changed.notify_all()
-
-    def _gather_batch(self) -> None:
-        """Let a batch gather (call with the lock held), unless asked to hurry."""
-        deadline = time.monotonic() + self._gather
-        while not self._closed and not self._flushing and len(self._queue) < self._batch_full:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            self._changed.wait(remaining)
 
     def _emit(self, item: T) -> None:
         with suppressed(), guard("Emitter sink"):  # no spans from what the sink does
@@ -137,17 +104,12 @@ class Emitter(Generic[T]):
         with self._lock:
             if self._thread is threading.current_thread():  # a sink's hook: no self-wait
                 return not self._queue
-            self._flushing += 1
-            self._changed.notify_all()  # a gathering batch: go now
-            try:
-                while self._queue or self._busy:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                    self._changed.wait(remaining)
-                return True
-            finally:
-                self._flushing -= 1
+            while self._queue or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True
 
     def close(self, timeout: float) -> bool:
         """``flush``, then stop the thread; later items are emitted where they are put."""
