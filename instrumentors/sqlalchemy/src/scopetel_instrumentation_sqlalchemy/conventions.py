@@ -25,9 +25,7 @@ _HTTP = _OpenTelemetryStabilitySignalType.HTTP
 
 
 def _names(old: str | None, new: str | None, old_on: bool, new_on: bool) -> tuple[str, ...]:
-    return tuple(
-        name for name, on in ((old, old_on), (new, new_on)) if name is not None and on
-    )
+    return tuple(name for name, on in ((old, old_on), (new, new_on)) if name is not None and on)
 
 
 @dataclass(frozen=True, slots=True)
