@@ -4,6 +4,7 @@ Under ``opentelemetry-instrument`` with Sentry and OTLP receivers, side by side 
 contrib's: ``tests/e2e/test_sqlalchemy_spans.py``."""
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+from opentelemetry import trace
 from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from scopetel_instrumentation_sqlalchemy import SQLAlchemyInstrumentor
@@ -174,23 +176,36 @@ def test_async_engines_and_concurrent_tasks(instrumented: None) -> None:
     }
 
 
-def test_a_failing_tracer_never_stops_the_statement(instrumented: None) -> None:
-    class BrokenTracer:
-        def start_span(self, *args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("tracer broken")
+class _BrokenTracer(trace.Tracer):
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        raise RuntimeError("tracer broken")
 
-    listeners = SQLAlchemyInstrumentor._listeners
-    assert listeners.spans is not None
-    working = listeners.spans._tracer
-    listeners.spans._tracer = BrokenTracer()  # type: ignore[assignment]
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("tracer broken")
+
+
+class _BrokenProvider(trace.TracerProvider):
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _BrokenTracer()
+
+
+def test_a_failing_tracer_never_stops_a_statement_and_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    SQLAlchemyInstrumentor().instrument(tracer_provider=_BrokenProvider())
     raise_internal_errors(False)
     try:
         engine = sqlalchemy.create_engine("sqlite://")
-        with engine.connect() as connection:
+        with caplog.at_level(logging.ERROR, logger="scopetel"), engine.connect() as connection:
             assert connection.execute(sqlalchemy.text("SELECT 42")).scalar() == 42
+            assert connection.execute(sqlalchemy.text("SELECT 43")).scalar() == 43
     finally:
         raise_internal_errors(True)
-        listeners.spans._tracer = working
+        SQLAlchemyInstrumentor().uninstrument()
+    errors = [record for record in caplog.records if "internal error" in record.getMessage()]
+    assert [record.getMessage() for record in errors] == [
+        "scopetel internal error in sqlalchemy before_cursor_execute"
+    ]
 
 
 def test_uninstrument_removes_every_listener() -> None:

@@ -38,24 +38,19 @@ _FACTS: Final = "_scopetel_statement_facts"  # on the Engine
 _CLIENT: Final = SpanKind.CLIENT
 
 
-class _Reported:
-    done = False
-
-
-def failed(where: str) -> None:
-    """Report our own failure (inside ``except``) the first time only."""
-    if _Reported.done:
-        return
-    _Reported.done = True
-    report_internal_error(f"sqlalchemy {where}")
-
-
 class StatementSpans:
     """The listeners of one ``instrument()`` call."""
 
     def __init__(self, tracer: trace.Tracer, names: Conventions) -> None:
         self._tracer = tracer
         self._names = names
+        self._failed = False
+
+    def failed(self, where: str) -> None:
+        """Report our own failure (inside ``except``), the first one only."""
+        if not self._failed:
+            self._failed = True
+            report_internal_error(f"sqlalchemy {where}")
 
     def before_cursor_execute(
         self,
@@ -80,11 +75,11 @@ class StatementSpans:
                         self._tracer.start_span(name, kind=_CLIENT, attributes=attributes),
                     )
             except Exception:
-                failed("before_cursor_execute")
+                self.failed("before_cursor_execute")
         return statement, parameters
 
-    @staticmethod
     def after_cursor_execute(
+        self,
         conn: Any,
         cursor: Any,
         statement: str,
@@ -98,10 +93,9 @@ class StatementSpans:
                 setattr(context, _SPAN, None)
                 span.end()
         except Exception:
-            failed("after_cursor_execute")
+            self.failed("after_cursor_execute")
 
-    @staticmethod
-    def handle_error(exception_context: Any) -> None:
+    def handle_error(self, exception_context: Any) -> None:
         try:
             context = exception_context.execution_context
             span = getattr(context, _SPAN, None)
@@ -112,59 +106,54 @@ class StatementSpans:
                     span.set_status(Status(StatusCode.ERROR, str(error)))
                 span.end()
         except Exception:
-            failed("handle_error")
+            self.failed("handle_error")
 
-    @staticmethod
-    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-        token = _suppressing(context, "do_execute")
+    def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        token = self._suppressing(context, "do_execute")
         if token is None:
             return False
         try:
             context.dialect.do_execute(cursor, statement, parameters, context)
         finally:
-            _restore(token)
+            self._restore(token)
         return True
 
-    @staticmethod
-    def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-        token = _suppressing(context, "do_executemany")
+    def do_executemany(self, cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        token = self._suppressing(context, "do_executemany")
         if token is None:
             return False
         try:
             context.dialect.do_executemany(cursor, statement, parameters, context)
         finally:
-            _restore(token)
+            self._restore(token)
         return True
 
-    @staticmethod
-    def do_execute_no_params(cursor: Any, statement: str, context: Any) -> bool:
-        token = _suppressing(context, "do_execute_no_params")
+    def do_execute_no_params(self, cursor: Any, statement: str, context: Any) -> bool:
+        token = self._suppressing(context, "do_execute_no_params")
         if token is None:
             return False
         try:
             context.dialect.do_execute_no_params(cursor, statement, context)
         finally:
-            _restore(token)
+            self._restore(token)
         return True
 
-
-def _suppressing(context: Any, event: str) -> Any:
-    """The token of a Context with the suppression flag, now attached; None (nothing
-    attached) unless our span of the statement is open and ours is the dialect's only
-    ``event`` listener."""
-    try:
-        if getattr(context, _SPAN, None) is None:
+    def _suppressing(self, context: Any, event: str) -> Any:
+        """The token of a Context with the suppression flag, now attached; None (nothing
+        attached) unless our span of the statement is open and ours is the dialect's only
+        ``event`` listener."""
+        try:
+            if getattr(context, _SPAN, None) is None:
+                return None
+            if len(getattr(context.dialect.dispatch, event)) != 1:
+                return None
+            return attach(_set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, get_current()))
+        except Exception:
+            self.failed(event)
             return None
-        if len(getattr(context.dialect.dispatch, event)) != 1:
-            return None
-        return attach(_set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, get_current()))
-    except Exception:
-        failed(event)
-        return None
 
-
-def _restore(token: Any) -> None:
-    try:
-        detach(token)
-    except Exception:
-        failed("detach")
+    def _restore(self, token: Any) -> None:
+        try:
+            detach(token)
+        except Exception:
+            self.failed("detach")
