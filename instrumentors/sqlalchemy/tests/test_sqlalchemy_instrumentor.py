@@ -217,3 +217,21 @@ def test_uninstrument_removes_every_listener() -> None:
             with engine.connect() as connection:
                 connection.execute(sqlalchemy.text("SELECT 1"))
     assert _db_spans(_one_transaction(transport)) == []
+
+
+def test_an_engine_the_application_traces_with_contrib_is_left_to_it(instrumented: None) -> None:
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor as Contrib
+
+    engine = sqlalchemy.create_engine("sqlite://")
+    Contrib().instrument(engine=engine)
+    try:
+        with capture_envelopes(traces_sample_rate=1.0, default_integrations=False) as transport:
+            with scopetel.start_transaction(name="contrib", op="task"):
+                with engine.connect() as connection:
+                    connection.execute(sqlalchemy.text("SELECT 7"))
+    finally:
+        Contrib().uninstrument()
+    statements = [
+        s for s in _db_spans(_one_transaction(transport)) if s["description"] == "SELECT 7"
+    ]
+    assert [span["origin"] for span in statements] == ["auto.otel.sqlalchemy"]

@@ -120,12 +120,34 @@ def _postgres_peer(attributes: Attributes, cursor: Any, name: Any, names: Conven
 _PER_CURSOR: Final = ("postgres", "mysql", "mssql", "sqlserver")
 
 
-class EngineFacts:
-    """An engine's part of its statement spans."""
+_CONTRIB_MODULE: Final = "opentelemetry.instrumentation.sqlalchemy"
 
-    __slots__ = ("_base", "_database", "_names", "_per_cursor", "_system", "_vendor")
+
+def traced_by_contrib(engine: Any) -> bool:
+    """Whether contrib's SQLAlchemy instrumentation listens to ``engine`` (an application
+    may instrument an engine with it explicitly): its spans, not ours, then."""
+    for listener in engine.dispatch.before_cursor_execute:
+        owner = getattr(listener, "__self__", None)
+        if type(owner).__module__.startswith(_CONTRIB_MODULE):
+            return True
+    return False
+
+
+class EngineFacts:
+    """An engine's part of its statement spans (``left_to_contrib``: none from us)."""
+
+    __slots__ = (
+        "_base",
+        "_database",
+        "_names",
+        "_per_cursor",
+        "_system",
+        "_vendor",
+        "left_to_contrib",
+    )
 
     def __init__(self, engine: Any, names: Conventions) -> None:
+        self.left_to_contrib = traced_by_contrib(engine)
         self._names = names
         self._vendor = vendor_of(engine.name)
         self._system: Attributes = {key: self._vendor for key in names.system}

@@ -18,6 +18,9 @@ listener that runs the call: another one, the application's, runs it as it wants
 the driver's span is then recorded, and left out of the Sentry transaction by
 scopetel's pipeline).
 
+An engine contrib's SQLAlchemy instrumentation also listens to (an application may
+instrument one explicitly) is left to it: no span of ours, no duplicate.
+
 Any failure of our own is reported once and swallowed: the statement runs regardless.
 """
 
@@ -68,6 +71,8 @@ class StatementSpans:
                     facts = engine.__dict__.get(_FACTS)
                     if facts is None:
                         facts = engine.__dict__[_FACTS] = EngineFacts(engine, self._names)
+                    if facts.left_to_contrib:
+                        return statement, parameters
                     name, attributes = facts.span(engine, cursor, statement)
                     setattr(
                         context,
