@@ -204,7 +204,7 @@ def test_a_failing_tracer_never_stops_a_statement_and_is_logged_once(
         SQLAlchemyInstrumentor().uninstrument()
     errors = [record for record in caplog.records if "internal error" in record.getMessage()]
     assert [record.getMessage() for record in errors] == [
-        "scopetel internal error in sqlalchemy before_cursor_execute"
+        "scopetel internal error in sqlalchemy starting a span"
     ]
 
 
@@ -235,3 +235,33 @@ def test_an_engine_the_application_traces_with_contrib_is_left_to_it(instrumente
         s for s in _db_spans(_one_transaction(transport)) if s["description"] == "SELECT 7"
     ]
     assert [span["origin"] for span in statements] == ["auto.otel.sqlalchemy"]
+
+
+def test_the_applications_own_execute_listeners_still_run_in_order(instrumented: None) -> None:
+    engine = sqlalchemy.create_engine("sqlite://")
+    seen: list[str] = []
+
+    @sqlalchemy.event.listens_for(engine, "do_execute")
+    def looks(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        seen.append(f"looked at {statement}")
+        return False
+
+    @sqlalchemy.event.listens_for(engine, "do_execute")
+    def runs(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        seen.append(f"ran {statement} suppressed={not is_instrumentation_enabled()}")
+        cursor.execute(statement, parameters)
+        return True
+
+    @sqlalchemy.event.listens_for(engine, "do_execute")
+    def never(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        seen.append("never: the one before ran the call")
+        return False
+
+    with capture_envelopes(traces_sample_rate=1.0, default_integrations=False) as transport:
+        with scopetel.start_transaction(name="listeners", op="task"):
+            with engine.connect() as connection:
+                value = connection.execute(sqlalchemy.text("SELECT :x"), {"x": 5}).scalar()
+    assert value == 5
+    assert seen == ["looked at SELECT ?", "ran SELECT ? suppressed=True"]
+    (span,) = _db_spans(_one_transaction(transport))
+    assert span["description"] == "SELECT ?"

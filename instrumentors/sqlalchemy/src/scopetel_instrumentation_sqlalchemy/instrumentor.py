@@ -1,5 +1,6 @@
-"""The ``scopetel_sqlalchemy`` instrumentor: listeners on SQLAlchemy's ``Engine`` class,
-added when (and only if) SQLAlchemy is imported.
+"""The ``scopetel_sqlalchemy`` instrumentor: listeners of the dialect events of
+SQLAlchemy's ``Engine`` class (``statements``), added when (and only if) SQLAlchemy is
+imported.
 
 Listening on the class covers every engine, sync and async (an ``AsyncEngine`` runs
 its statements on its ``sync_engine``), whenever and however it was created, with no
@@ -39,15 +40,12 @@ class _Listeners:
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
 
-        for name, listener, options in (
-            ("before_cursor_execute", spans.before_cursor_execute, {"retval": True}),
-            ("after_cursor_execute", spans.after_cursor_execute, {}),
-            ("handle_error", spans.handle_error, {}),
-            ("do_execute", spans.do_execute, {}),
-            ("do_executemany", spans.do_executemany, {}),
-            ("do_execute_no_params", spans.do_execute_no_params, {}),
+        for name, listener in (
+            ("do_execute", spans.do_execute),
+            ("do_executemany", spans.do_executemany),
+            ("do_execute_no_params", spans.do_execute_no_params),
         ):
-            event.listen(Engine, name, listener, **options)
+            event.listen(Engine, name, listener)  # the class: every engine's dialect
             self.added.append((Engine, name, listener))
 
     def remove(self) -> None:

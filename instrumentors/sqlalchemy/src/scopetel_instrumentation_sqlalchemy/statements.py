@@ -1,25 +1,27 @@
-"""The listeners: a CLIENT span per statement, and the driver's call run with
-OpenTelemetry's instrumentation-suppression flag set.
+"""The listeners: a CLIENT span around each call SQLAlchemy makes to the driver, with
+OpenTelemetry's instrumentation-suppression flag set for that call.
 
-SQLAlchemy calls, for every statement: ``before_cursor_execute`` (the span starts; it is
-kept on the execution context, never made current), the dialect's ``do_execute`` /
-``do_executemany`` / ``do_execute_no_params`` (the driver's call), then
-``after_cursor_execute`` (the span ends) or, on an error, ``handle_error`` (the span
-gets an error status and ends).
+SQLAlchemy runs every statement through its dialect's ``do_execute`` /
+``do_executemany`` / ``do_execute_no_params`` events (listeners there may run the
+driver's call themselves), else the dialect's method of that name. Ours, listening on
+the class (before any engine's own listeners), runs the call itself: it starts the span,
+attaches a Context with the suppression flag, runs what SQLAlchemy would have run (the
+listeners registered after ours, in order, until one runs the call; else the dialect's
+method), then, in one ``try``/``finally``, detaches and ends the span (an error status
+for any exception, ``BaseException`` and cancellation included). No error can leave the
+flag behind, and no span is left open. Listening here rather than on
+``before_cursor_execute``/``after_cursor_execute``/``handle_error`` spares SQLAlchemy
+its connection-event dispatch on every statement (a quarter of the cost).
 
-The driver's call: contrib's driver instrumentations (sqlite3, psycopg …: the DB-API
-ones) would record the same statement again, at a cost on the application's thread
-even when the span is not recorded. Our ``do_execute`` listener runs the dialect's own
-method inside a Context carrying the suppression flag, attached and detached in one
-``try``/``finally`` around that call: no error, ``BaseException`` or cancellation can
-leave the flag behind. It does so only while our span of the statement is open and
-when it is the dialect's only listener of that event (SQLAlchemy stops at the first
-listener that runs the call: another one, the application's, runs it as it wants, and
-the driver's span is then recorded, and left out of the Sentry transaction by
-scopetel's pipeline).
+The flag: contrib's driver instrumentations (sqlite3, psycopg …: the DB-API ones) would
+record the same statement again, at a cost on the application's thread even when their
+span is not recorded; they check the flag and only call the driver.
 
-An engine contrib's SQLAlchemy instrumentation also listens to (an application may
-instrument one explicitly) is left to it: no span of ours, no duplicate.
+Not recorded: statements run while instrumentation is suppressed, statements SQLAlchemy
+runs with no execution context (SQL Server's ``IDENTITY_INSERT`` switches), a call that a
+listener registered on the class before ours runs itself, and engines contrib's SQLAlchemy
+instrumentation listens to as well (an application may instrument one explicitly): those
+are left to it, so no statement gets two spans.
 
 Any failure of our own is reported once and swallowed: the statement runs regardless.
 """
@@ -36,7 +38,6 @@ from scopetel.instrumentation import report_internal_error
 from scopetel_instrumentation_sqlalchemy.conventions import Conventions
 from scopetel_instrumentation_sqlalchemy.engine_facts import EngineFacts
 
-_SPAN: Final = "_scopetel_span"  # on SQLAlchemy's ExecutionContext (one per execution)
 _FACTS: Final = "_scopetel_statement_facts"  # on the Engine
 _CLIENT: Final = SpanKind.CLIENT
 
@@ -55,110 +56,90 @@ class StatementSpans:
             self._failed = True
             report_internal_error(f"sqlalchemy {where}")
 
-    def before_cursor_execute(
-        self,
-        conn: Any,
-        cursor: Any,
-        statement: str,
-        parameters: Any,
-        context: Any,
-        executemany: bool,
-    ) -> tuple[str, Any]:
-        if context is not None:  # None: a dialect's internal statement (SQL Server's)
-            try:
-                if is_instrumentation_enabled():
-                    engine = conn.engine
-                    facts = engine.__dict__.get(_FACTS)
-                    if facts is None:
-                        facts = engine.__dict__[_FACTS] = EngineFacts(engine, self._names)
-                    if facts.left_to_contrib:
-                        return statement, parameters
-                    name, attributes = facts.span(engine, cursor, statement)
-                    setattr(
-                        context,
-                        _SPAN,
-                        self._tracer.start_span(name, kind=_CLIENT, attributes=attributes),
-                    )
-            except Exception:
-                self.failed("before_cursor_execute")
-        return statement, parameters
-
-    def after_cursor_execute(
-        self,
-        conn: Any,
-        cursor: Any,
-        statement: str,
-        parameters: Any,
-        context: Any,
-        executemany: bool,
-    ) -> None:
-        try:
-            span = getattr(context, _SPAN, None)
-            if span is not None:
-                setattr(context, _SPAN, None)
-                span.end()
-        except Exception:
-            self.failed("after_cursor_execute")
-
-    def handle_error(self, exception_context: Any) -> None:
-        try:
-            context = exception_context.execution_context
-            span = getattr(context, _SPAN, None)
-            if span is not None:
-                setattr(context, _SPAN, None)
-                if span.is_recording():
-                    error = exception_context.original_exception
-                    span.set_status(Status(StatusCode.ERROR, str(error)))
-                span.end()
-        except Exception:
-            self.failed("handle_error")
-
     def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-        token = self._suppressing(context, "do_execute")
-        if token is None:
-            return False
-        try:
-            context.dialect.do_execute(cursor, statement, parameters, context)
-        finally:
-            self._restore(token)
-        return True
+        return self._run("do_execute", cursor, statement, context, (parameters, context))
 
     def do_executemany(self, cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-        token = self._suppressing(context, "do_executemany")
-        if token is None:
-            return False
-        try:
-            context.dialect.do_executemany(cursor, statement, parameters, context)
-        finally:
-            self._restore(token)
-        return True
+        return self._run("do_executemany", cursor, statement, context, (parameters, context))
 
     def do_execute_no_params(self, cursor: Any, statement: str, context: Any) -> bool:
-        token = self._suppressing(context, "do_execute_no_params")
-        if token is None:
+        return self._run("do_execute_no_params", cursor, statement, context, (context,))
+
+    def _run(
+        self, event: str, cursor: Any, statement: str, context: Any, rest: tuple[Any, ...]
+    ) -> bool:
+        """Run the driver's call in a span (True: SQLAlchemy then skips it); False when
+        the statement is not ours to record (SQLAlchemy goes on as without us)."""
+        span = self._start(cursor, statement, context)
+        if span is None:
             return False
+        arguments = (cursor, statement, *rest)
+        after_ours = self._listeners_after_ours(event, context)
+        token = self._suppress()
         try:
-            context.dialect.do_execute_no_params(cursor, statement, context)
+            for listener in after_ours:
+                if listener(*arguments):
+                    break
+            else:
+                getattr(context.dialect, event)(*arguments)
+        except BaseException as error:
+            self._mark(span, error)
+            raise
         finally:
-            self._restore(token)
+            self._finish(span, token)
         return True
 
-    def _suppressing(self, context: Any, event: str) -> Any:
-        """The token of a Context with the suppression flag, now attached; None (nothing
-        attached) unless our span of the statement is open and ours is the dialect's only
-        ``event`` listener."""
+    def _start(self, cursor: Any, statement: str, context: Any) -> Any:
+        """The statement's span, started; None when it is not ours to record."""
+        if context is None:  # a dialect's internal statement (SQL Server's)
+            return None
         try:
-            if getattr(context, _SPAN, None) is None:
+            if not is_instrumentation_enabled():
                 return None
-            if len(getattr(context.dialect.dispatch, event)) != 1:
+            engine = context.root_connection.engine
+            facts = engine.__dict__.get(_FACTS)
+            if facts is None:
+                facts = engine.__dict__[_FACTS] = EngineFacts(engine, self._names)
+            if facts.left_to_contrib:
                 return None
-            return attach(_set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, get_current()))
+            name, attributes = facts.span(engine, cursor, statement)
+            return self._tracer.start_span(name, kind=_CLIENT, attributes=attributes)
         except Exception:
-            self.failed(event)
+            self.failed("starting a span")
             return None
 
-    def _restore(self, token: Any) -> None:
+    def _listeners_after_ours(self, event: str, context: Any) -> tuple[Any, ...]:
+        """The dialect's ``event`` listeners SQLAlchemy would call after ours (usually
+        none: ours is the only one)."""
         try:
-            detach(token)
+            listeners = getattr(context.dialect.dispatch, event)
+            if len(listeners) == 1:
+                return ()
+            ours = getattr(self, event)
+            found = list(listeners)
+            return tuple(found[found.index(ours) + 1 :]) if ours in found else ()
         except Exception:
-            self.failed("detach")
+            self.failed("listeners")
+            return ()
+
+    def _suppress(self) -> Any:
+        try:
+            return attach(_set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, get_current()))
+        except Exception:
+            self.failed("suppressing")
+            return None
+
+    def _mark(self, span: Any, error: BaseException) -> None:
+        try:
+            if span.is_recording():
+                span.set_status(Status(StatusCode.ERROR, str(error)))
+        except Exception:
+            self.failed("error status")
+
+    def _finish(self, span: Any, token: Any) -> None:
+        try:
+            if token is not None:
+                detach(token)
+            span.end()
+        except Exception:
+            self.failed("ending a span")
