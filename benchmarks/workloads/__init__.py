@@ -12,5 +12,6 @@ ALL = (
     "asyncio_gather",
     "thread_pool",
     "backend",
+    "sql_statements",
 )
 """Every workload, in the order they run within a round and appear in the report."""

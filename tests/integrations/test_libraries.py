@@ -99,7 +99,37 @@ def test_sqlalchemy_statements_are_spans_inside_a_transaction(start: Start) -> N
             connection.execute(sqlalchemy.text("SELECT 2"))
     scopetel.flush()
     (transaction,) = transport.transactions()
-    assert [span["description"] for span in transaction["spans"]] == ["SELECT 2"]
+    # scopetel's instrumentor (scopetel-instrumentation-sqlalchemy), with sentry_sdk's origin
+    assert [(span["description"], span["origin"]) for span in transaction["spans"]] == [
+        ("SELECT 2", "auto.db.sqlalchemy")
+    ]
+
+
+def test_sqlalchemy_with_scopetels_instrumentor_disabled_uses_contribs(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs("sqlalchemy", "opentelemetry.instrumentation.sqlalchemy")
+    import sqlalchemy
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor as Contrib
+    from scopetel_instrumentation_sqlalchemy import SQLAlchemyInstrumentor
+
+    from scopetel.integrations.sqlalchemy import SqlalchemyIntegration
+
+    SQLAlchemyInstrumentor().uninstrument()  # as in a process where it was never on
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "scopetel_sqlalchemy")
+    try:
+        transport = start(traces_sample_rate=1.0, integrations=[SqlalchemyIntegration()])
+        assert not SQLAlchemyInstrumentor().is_instrumented_by_opentelemetry
+        engine = sqlalchemy.create_engine("sqlite://")
+        with scopetel.start_transaction(name="query"):
+            with engine.connect() as connection:
+                connection.execute(sqlalchemy.text("SELECT 2"))
+        scopetel.flush()
+    finally:
+        Contrib().uninstrument()
+    (transaction,) = transport.transactions()
+    statements = [span for span in transaction["spans"] if span["description"] == "SELECT 2"]
+    assert [span["origin"] for span in statements] == ["auto.otel.sqlalchemy"]
 
 
 def test_celery_options_reach_scopetel_celery(start: Start) -> None:

@@ -58,7 +58,14 @@ def origin(span: CompactSpan) -> str:
     return found
 
 
+_OWN_ORIGINS: Final = {"scopetel.instrumentation.sqlalchemy": "auto.db.sqlalchemy"}
+"""scopetel's instrumentors' tracers that set no ``sentry.origin``: sentry_sdk's origin."""
+
+
 def _scope_origin(scope: str) -> str:
+    own = _OWN_ORIGINS.get(scope)
+    if own is not None:
+        return own
     if scope.startswith(_INSTRUMENTATION_PREFIX):
         library = scope[len(_INSTRUMENTATION_PREFIX) :].replace(".", "_").replace("-", "_")
         if library:

@@ -8,7 +8,8 @@ transaction keeps the outer span (SQLAlchemy's: it covers the driver's time and 
 the engine) and leaves the driver's out; children of a span left out hang from the
 span kept. OTLP still receives both. (While Sentry is the only reader of spans, the
 lean tracer does not record the driver's span at all: ``_trace_sdk.unread_spans``;
-this rule covers the other cases.)
+scopetel's SQLAlchemy instrumentor does not even start it; this rule covers the other
+cases.)
 
 Rule: two CLIENT spans of different instrumentations with the same parent and the
 same statement, one within the other's time. Concurrent identical statements of one

@@ -26,7 +26,7 @@ from scopetel._config.resolution import auto_options
 from scopetel._resource_warnings import report_once
 from scopetel._semconv.redis_commands import record_key
 from scopetel._setup.entry_points import ScopetelPropagator
-from scopetel._setup.integrations import PREFIX, disabled_names
+from scopetel._setup.integrations import PREFIX, REPLACEMENTS, disabled_names, replacement
 from scopetel._setup.launcher import started_by_opentelemetry_instrument
 
 LOGGER: Final = logging.getLogger("scopetel")
@@ -56,20 +56,30 @@ class ScopetelDistro(BaseDistro):  # type: ignore[misc]
             )
 
     def load_instrumentor(self, entry_point: EntryPoint, **kwargs: Any) -> None:
-        """Instrument, unless the SDK is disabled or a scopetel instrumentor is turned off
+        """Instrument, unless the SDK is disabled, a scopetel instrumentor is turned off
         (``SENTRY_DEFAULT_INTEGRATIONS``, ``SENTRY_DISABLED_INTEGRATIONS``, or its short
-        name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``)."""
+        name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``), or a contrib instrumentor is
+        replaced by scopetel's own, installed and on (``_setup.integrations.REPLACEMENTS``)."""
         if otel_env.sdk_disabled(os.environ):
             return
         if entry_point.name.startswith(PREFIX):
-            options = auto_options()
-            if not options.default_integrations:
+            if not _scopetel_instrumentor_on(entry_point.name):
                 return
-            if entry_point.name in disabled_names(options.disabled_integrations):
+        elif entry_point.name in REPLACEMENTS:
+            ours = replacement(entry_point.name, auto_options().disabled_integrations)
+            if ours is not None and _scopetel_instrumentor_on(ours):
+                LOGGER.debug("scopetel: %s replaced by %s", entry_point.name, ours)
                 return
         for name, hook in INSTRUMENTOR_HOOKS.get(entry_point.name, {}).items():
             kwargs.setdefault(name, hook)
         super().load_instrumentor(entry_point, **kwargs)
+
+
+def _scopetel_instrumentor_on(name: str) -> bool:
+    options = auto_options()
+    return options.default_integrations and name not in disabled_names(
+        options.disabled_integrations
+    )
 
 
 INSTRUMENTOR_HOOKS: Final[Mapping[str, Mapping[str, Any]]] = {

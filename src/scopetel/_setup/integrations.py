@@ -22,6 +22,10 @@ LOGGER: Final = logging.getLogger("scopetel")
 GROUP: Final = "opentelemetry_instrumentor"
 PREFIX: Final = "scopetel_"
 
+REPLACEMENTS: Final = {"sqlalchemy": "scopetel_sqlalchemy"}
+"""Contrib instrumentors (entry point names) that scopetel's own replace when installed
+and enabled: the same spans, for less. Disabling ours brings contrib's back."""
+
 
 def scopetel_entry_points() -> list[EntryPoint]:
     return [ep for ep in entry_points(group=GROUP) if ep.name.startswith(PREFIX)]
@@ -32,6 +36,28 @@ def disabled_names(configured: Iterable[str]) -> set[str]:
     names = {name.strip() for name in from_env.split(",") if name.strip()}
     names.update(configured)
     return names | {PREFIX + name for name in names if not name.startswith(PREFIX)}
+
+
+def usable(name: str) -> bool:
+    """Whether the ``opentelemetry_instrumentor`` entry point ``name`` is installed and
+    its library is (in a version it instruments)."""
+    for entry_point in entry_points(group=GROUP, name=name):
+        try:
+            dependencies = entry_point.load()().instrumentation_dependencies()
+        except Exception:
+            report_internal_error(f"loading {name}")
+            return False
+        return get_dependency_conflicts(dependencies) is None
+    return False
+
+
+def replacement(contrib_name: str, disabled: Iterable[str]) -> str | None:
+    """scopetel's instrumentor replacing contrib's ``contrib_name``, when usable and not
+    disabled (by name, in ``disabled`` or ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``)."""
+    ours = REPLACEMENTS.get(contrib_name)
+    if ours is None or ours in disabled_names(disabled) or not usable(ours):
+        return None
+    return ours
 
 
 def instrument_defaults(disabled: Iterable[str]) -> list[str]:

@@ -9,7 +9,8 @@ instrumentation then skips its attribute work too. With any other processor they
 recorded, as the instrumentations make them. Two kinds, both leaves:
 
 * **A driver's span of a statement SQLAlchemy's span records.** With OpenTelemetry's
-  SQLAlchemy instrumentation and a driver's (sqlite3, psycopg …) both on, as
+  SQLAlchemy instrumentation (or scopetel's, when the driver's call escapes its
+  suppression flag) and a driver's (sqlite3, psycopg …) both on, as
   ``opentelemetry-instrument`` turns on whatever is installed, every statement is
   recorded twice: SQLAlchemy's span, then, inside it, the driver's. The duplicate: a
   CLIENT span of a driver instrumentation started while the last CLIENT span SQLAlchemy
@@ -37,6 +38,7 @@ MESSAGES: Final = 3  # ASGI middleware: its message spans are left out
 _CONTRIB: Final = "opentelemetry.instrumentation."
 _ROLES: Final = {
     _CONTRIB + "sqlalchemy": OUTER,
+    "scopetel.instrumentation.sqlalchemy": OUTER,  # scopetel-instrumentation-sqlalchemy
     **{
         _CONTRIB + name: DRIVER
         for name in (

@@ -25,7 +25,7 @@ from scopetel._events.assembly import sdk_info
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import report_internal_error
 from scopetel._semconv.naming import prefer_sentry_names
-from scopetel._setup.integrations import PREFIX, disabled_names
+from scopetel._setup.integrations import PREFIX, REPLACEMENTS, disabled_names
 from scopetel.integrations import _instrumentors
 from scopetel.integrations._base import DidNotEnable, Integration
 from scopetel.integrations._defaults import default_classes
@@ -77,7 +77,10 @@ def setup_integrations(options: Options, *, hands_off: bool = False) -> Mapping[
     _instrumentors.begin(disabled, hands_off=hands_off)
     enabled: dict[str, Integration] = {}
     for identifier, integration in chosen.items():
-        if identifier in disabled or PREFIX + identifier in disabled:
+        # scopetel's instrumentor turned off: the integration too, unless it replaces a
+        # contrib one (turning it off brings contrib's back)
+        own_off = PREFIX + identifier in disabled and identifier not in REPLACEMENTS
+        if identifier in disabled or own_off:
             LOGGER.debug("scopetel: integration %s is disabled", identifier)
         elif _set_up(identifier, integration, options):
             enabled[identifier] = integration
