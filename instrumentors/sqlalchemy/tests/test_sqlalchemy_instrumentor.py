@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import sqlalchemy
 from opentelemetry import trace
-from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from scopetel_instrumentation_sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -22,6 +21,7 @@ import scopetel
 from scopetel.instrumentation import raise_internal_errors
 from scopetel.testing import CapturingTransport, capture_envelopes
 from tests.support.relay import assert_valid_event
+from tests.support.sql_layers import over_sqlite3
 
 
 class Interrupted(BaseException):
@@ -42,13 +42,8 @@ class _Connection(sqlite3.Connection):
 
 @pytest.fixture
 def instrumented() -> Iterator[None]:
-    SQLite3Instrumentor().instrument()
-    SQLAlchemyInstrumentor().instrument()
-    try:
+    with over_sqlite3(SQLAlchemyInstrumentor()):
         yield
-    finally:
-        SQLAlchemyInstrumentor().uninstrument()
-        SQLite3Instrumentor().uninstrument()
 
 
 def _db_spans(transaction: dict[str, Any]) -> list[dict[str, Any]]:
