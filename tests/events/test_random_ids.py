@@ -49,3 +49,23 @@ def test_forked_children_draw_other_ids() -> None:
         os.waitpid(pid, 0)
     reads.append(uuid4_hex())
     assert len(set(reads)) == 3
+
+
+def test_an_application_seeding_random_does_not_repeat_ids() -> None:
+    """Reproducible runs (``random.seed``) must not resend the same event or trace ids."""
+    import random
+
+    runs = []
+    for _ in range(2):
+        random.seed(1234)
+        with capture_envelopes(traces_sample_rate=1.0) as transport:
+            event_id = scopetel.capture_message("seeded")
+            with scopetel.start_transaction(name="seeded"):
+                pass
+            scopetel.flush()
+        (transaction,) = transport.transactions()
+        runs.append((event_id, transaction["event_id"], transaction["contexts"]["trace"]))
+    first, second = runs
+    assert first[0] != second[0] and first[1] != second[1]
+    assert first[2]["trace_id"] != second[2]["trace_id"]
+    assert first[2]["span_id"] != second[2]["span_id"]

@@ -1,13 +1,12 @@
-"""Span and trace ids: random bits from the interpreter's generator, never zero.
-
-The ``random`` module reseeds itself in a forked child, so processes forked by a
-pre-fork server never repeat their parent's ids.
+"""Span and trace ids: random bits from scopetel's generator (``_random_ids``: reseeded
+in a forked child, untouched by an application's ``random.seed``), never zero.
 """
 
-from random import getrandbits
 from typing import Final
 
 from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
+
+from scopetel._random_ids import random_bits
 
 _SPAN_BITS: Final = 64
 _TRACE_BITS: Final = 128
@@ -15,12 +14,12 @@ _TRACE_BITS: Final = 128
 
 def new_span_id() -> int:
     """A random, valid (non-zero) 64-bit span id."""
-    return getrandbits(_SPAN_BITS) or new_span_id()
+    return random_bits(_SPAN_BITS) or new_span_id()
 
 
 def new_trace_id() -> int:
     """A random, valid (non-zero) 128-bit trace id."""
-    return getrandbits(_TRACE_BITS) or new_trace_id()
+    return random_bits(_TRACE_BITS) or new_trace_id()
 
 
 class FastIds(IdGenerator):
@@ -28,10 +27,10 @@ class FastIds(IdGenerator):
     ``RandomIdGenerator`` makes them, without its retry loop on the hot path."""
 
     def generate_span_id(self) -> int:
-        return getrandbits(_SPAN_BITS) or new_span_id()
+        return random_bits(_SPAN_BITS) or new_span_id()
 
     def generate_trace_id(self) -> int:
-        return getrandbits(_TRACE_BITS) or new_trace_id()
+        return random_bits(_TRACE_BITS) or new_trace_id()
 
     def is_trace_id_random(self) -> bool:
         return True

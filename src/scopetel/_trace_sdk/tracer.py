@@ -16,7 +16,6 @@ makes it current, leaving it does what ``opentelemetry.trace.use_span`` does (re
 import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from random import getrandbits
 from time import time_ns
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
@@ -38,6 +37,7 @@ from opentelemetry.util import types
 from scopetel._context import runtime
 from scopetel._context.keys import SPAN
 from scopetel._internal_errors import report_internal_error
+from scopetel._random_ids import random_bits
 from scopetel._trace_sdk import attributes as _attributes
 from scopetel._trace_sdk import unread_spans
 from scopetel._trace_sdk.ids import new_span_id
@@ -136,7 +136,7 @@ class LeanTracer(trace_api.Tracer):
             local = cast(RecordingSpan | UnsampledSpan, parent)
             ids = source.ids
             if ids.inline_span_ids:
-                span_id = getrandbits(64) or new_span_id()
+                span_id = random_bits(64) or new_span_id()
             else:
                 span_id = ids.generator.generate_span_id()
             flags = local.trace_flags

@@ -7,13 +7,14 @@ and starts its span with it preset here; the provider's id generator, wrapped on
 scopetel sets the provider up, hands it out to that one span.
 """
 
-import random
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Final, TypeVar
 
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
+
+from scopetel._random_ids import random_bits
 
 _T = TypeVar("_T")
 _PRESET: Final[ContextVar[int | None]] = ContextVar("scopetel_preset_trace_id", default=None)
@@ -44,7 +45,7 @@ def install(provider: TracerProvider) -> None:
 
 def new_trace_id() -> int:
     """A random, valid (non-zero) 128-bit trace id."""
-    return random.getrandbits(128) or 1
+    return random_bits(128) or 1
 
 
 def start_with_trace_id(trace_id: int | None, start: Callable[[], _T]) -> _T:

@@ -10,7 +10,6 @@ This module reads the span facade of the Context by its attributes only (``name`
 ``source``, ``containing_transaction``), so it sits below the facades that use it.
 """
 
-import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +25,7 @@ from scopetel._context.scope import Scope
 from scopetel._propagation.dsc import DynamicSamplingContext, dsc_for_root, dsc_for_scope
 from scopetel._propagation.headers import format_sentry_trace
 from scopetel._propagation.propagator import incoming_dsc_in, outgoing_baggage, sampled_decision
+from scopetel._random_ids import random_bits
 from scopetel._semconv.naming import segment_name_and_source
 
 
@@ -131,10 +131,10 @@ def scope_trace_ids(scope: Scope | None = None) -> tuple[int, int]:
     isolation scope."""
     scope = get_isolation_scope() if scope is None else scope
     if type(scope.trace_id) is not int or not 0 < scope.trace_id < 1 << 128:
-        scope.trace_id = random.getrandbits(128) or 1
-        scope.span_id = random.getrandbits(64) or 1
+        scope.trace_id = random_bits(128) or 1
+        scope.span_id = random_bits(64) or 1
     if type(scope.span_id) is not int or not 0 < scope.span_id < 1 << 64:
-        scope.span_id = random.getrandbits(64) or 1
+        scope.span_id = random_bits(64) or 1
     return scope.trace_id, scope.span_id
 
 
