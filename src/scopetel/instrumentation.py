@@ -36,7 +36,9 @@ inside without breaking them. What is here:
 * ``add_known_breadcrumb`` (a breadcrumb an instrumentation built in Relay's shape,
   stored without the checks applications' breadcrumbs get unless ``before_breadcrumb``
   is set);
-* ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``.
+* ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``;
+* ``SQLALCHEMY_TRACER``: the instrumentation scope of scopetel's SQLAlchemy instrumentor,
+  whose spans the pipeline treats as contrib's SQLAlchemy ones.
 """
 
 from scopetel._api import add_known_breadcrumb, capture_unhandled
@@ -48,6 +50,7 @@ from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
 from scopetel._jobs.job import Job, begin_job, current_job
 from scopetel._propagation.incoming import continue_incoming
+from scopetel._semconv.sentry_attributes import SQLALCHEMY_TRACER
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
 from scopetel._sessions.tracking import begin_request as begin_request_session
 from scopetel._sessions.tracking import end_request as end_request_session
@@ -79,6 +82,7 @@ def logs_enabled() -> bool:
 
 __all__ = [
     "MAX_VALUE_LENGTH",
+    "SQLALCHEMY_TRACER",
     "VERSION",
     "ContextAsyncIterator",
     "ContextIterator",

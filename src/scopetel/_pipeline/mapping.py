@@ -58,7 +58,7 @@ def origin(span: CompactSpan) -> str:
     return found
 
 
-_OWN_ORIGINS: Final = {"scopetel.instrumentation.sqlalchemy": "auto.db.sqlalchemy"}
+_OWN_ORIGINS: Final = {attrs.SQLALCHEMY_TRACER: "auto.db.sqlalchemy"}
 """scopetel's instrumentors' tracers that set no ``sentry.origin``: sentry_sdk's origin."""
 
 

@@ -8,6 +8,10 @@ from typing import Final
 
 PREFIX: Final = "sentry."
 
+# The instrumentation scope of scopetel's SQLAlchemy instrumentor (which leaves its
+# attributes as contrib's, so the pipeline knows its spans by this name).
+SQLALCHEMY_TRACER: Final = "scopetel.instrumentation.sqlalchemy"
+
 OP: Final = "sentry.op"
 DESCRIPTION: Final = "sentry.description"
 ORIGIN: Final = "sentry.origin"

@@ -30,6 +30,8 @@ from typing import Final, Protocol
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import SpanContext, SpanKind
 
+from scopetel._semconv.sentry_attributes import SQLALCHEMY_TRACER
+
 NONE: Final = 0
 OUTER: Final = 1  # an ORM layer: its statement span covers the driver's call
 DRIVER: Final = 2
@@ -38,7 +40,7 @@ MESSAGES: Final = 3  # ASGI middleware: its message spans are left out
 _CONTRIB: Final = "opentelemetry.instrumentation."
 _ROLES: Final = {
     _CONTRIB + "sqlalchemy": OUTER,
-    "scopetel.instrumentation.sqlalchemy": OUTER,  # scopetel-instrumentation-sqlalchemy
+    SQLALCHEMY_TRACER: OUTER,  # scopetel-instrumentation-sqlalchemy
     **{
         _CONTRIB + name: DRIVER
         for name in (

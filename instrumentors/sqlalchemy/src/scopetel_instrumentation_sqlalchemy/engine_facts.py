@@ -161,14 +161,13 @@ class EngineFacts:
     def span(self, engine: Any, cursor: Any, statement: str) -> tuple[str, Attributes]:
         """The name and attributes of the span of ``statement``."""
         names = self._names
+        attributes = dict(self._base)
         if self._per_cursor:
             database = _database_of_cursor(self._vendor, engine, cursor)
-            attributes = dict(self._base)
             if self._vendor == "postgresql" and not engine.url.host:
                 _postgres_peer(attributes, cursor, database, names)
         else:
             database = self._database
-            attributes = dict(self._base)
         operation = operation_of(statement)
         if operation and database:
             name = f"{operation} {database}"

@@ -17,11 +17,11 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from scopetel.instrumentation import VERSION, ImportHook
+from scopetel.instrumentation import SQLALCHEMY_TRACER, VERSION, ImportHook
 from scopetel_instrumentation_sqlalchemy.conventions import current_conventions
 from scopetel_instrumentation_sqlalchemy.statements import StatementSpans
 
-SCOPE: Final = "scopetel.instrumentation.sqlalchemy"
+SCOPE: Final = SQLALCHEMY_TRACER
 MODULE: Final = "sqlalchemy"
 
 
