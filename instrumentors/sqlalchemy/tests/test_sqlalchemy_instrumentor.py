@@ -260,3 +260,46 @@ def test_the_applications_own_execute_listeners_still_run_in_order(instrumented:
     assert seen == ["looked at SELECT ?", "ran SELECT ? suppressed=True"]
     (span,) = _db_spans(_one_transaction(transport))
     assert span["description"] == "SELECT ?"
+
+
+def test_pool_connections_run_the_driver_without_contribs_proxy(instrumented: None) -> None:
+    engine = sqlalchemy.create_engine("sqlite://")
+    seen: list[int] = []
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def set_up(dbapi_connection: Any, record: Any) -> None:  # the application's own
+        dbapi_connection.execute("PRAGMA user_version = 7")
+        seen.append(1)
+
+    with capture_envelopes(traces_sample_rate=1.0, default_integrations=False) as transport:
+        with scopetel.start_transaction(name="raw", op="task"):
+            with engine.connect() as connection:
+                version = connection.execute(sqlalchemy.text("PRAGMA user_version")).scalar()
+                driver = connection.connection.dbapi_connection
+    assert (version, seen) == (7, [1])
+    assert type(driver) is sqlite3.Connection  # not contrib's TracedConnectionProxy
+    spans = [
+        (s["description"], s["origin"])
+        for s in _one_transaction(transport)["spans"]
+        if s["op"] == "db"
+    ]
+    assert spans == [
+        # the dialect's set-up, on the proxy it was given, before SQLAlchemy's checkout
+        ("PRAGMA read_uncommitted", "auto.otel.sqlite3"),
+        ("PRAGMA user_version", "auto.db.sqlalchemy"),  # and no driver span of it
+    ]
+
+
+def test_without_it_contribs_proxy_stays() -> None:
+    """The detection above matches the proxy contrib's sqlite3 instrumentation makes."""
+    from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
+
+    SQLite3Instrumentor().instrument()
+    try:
+        engine = sqlalchemy.create_engine("sqlite://")
+        with engine.connect() as connection:
+            driver = connection.connection.dbapi_connection
+    finally:
+        SQLite3Instrumentor().uninstrument()
+    assert type(driver) is not sqlite3.Connection
+    assert type(driver.__wrapped__) is sqlite3.Connection

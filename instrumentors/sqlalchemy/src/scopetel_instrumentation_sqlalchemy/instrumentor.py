@@ -1,6 +1,6 @@
 """The ``scopetel_sqlalchemy`` instrumentor: listeners of the dialect events of
-SQLAlchemy's ``Engine`` class (``statements``), added when (and only if) SQLAlchemy is
-imported.
+SQLAlchemy's ``Engine`` class (``statements``) and of the ``Pool`` class's ``connect``
+(``driver_proxies``), added when (and only if) SQLAlchemy is imported.
 
 Listening on the class covers every engine, sync and async (an ``AsyncEngine`` runs
 its statements on its ``sync_engine``), whenever and however it was created, with no
@@ -19,6 +19,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 
 from scopetel.instrumentation import SQLALCHEMY_TRACER, VERSION, ImportHook
 from scopetel_instrumentation_sqlalchemy.conventions import current_conventions
+from scopetel_instrumentation_sqlalchemy.driver_proxies import ProxyRemover
 from scopetel_instrumentation_sqlalchemy.statements import StatementSpans
 
 SCOPE: Final = SQLALCHEMY_TRACER
@@ -39,14 +40,16 @@ class _Listeners:
             return
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
+        from sqlalchemy.pool import Pool
 
-        for name, listener in (
-            ("do_execute", spans.do_execute),
-            ("do_executemany", spans.do_executemany),
-            ("do_execute_no_params", spans.do_execute_no_params),
+        for target, name, listener in (
+            (Engine, "do_execute", spans.do_execute),  # the class: every engine's dialect
+            (Engine, "do_executemany", spans.do_executemany),
+            (Engine, "do_execute_no_params", spans.do_execute_no_params),
+            (Pool, "connect", ProxyRemover(spans.failed).connect),  # every pool
         ):
-            event.listen(Engine, name, listener)  # the class: every engine's dialect
-            self.added.append((Engine, name, listener))
+            event.listen(target, name, listener)
+            self.added.append((target, name, listener))
 
     def remove(self) -> None:
         self.hook.disable()
