@@ -93,19 +93,3 @@ def test_an_inline_failure_is_retried_by_a_sender_thread(
     assert [r.status for r in receiver.requests] == [200, 503, 200]
     assert _messages(receiver) == ["first", "retried"]  # delivered on the second attempt
     assert transport.client_reports.counts() == {}
-
-
-def test_an_envelope_never_overtakes_one_captured_before_it(
-    receiver: SentryReceiver, make_transport: MakeTransport
-) -> None:
-    transport = make_transport(receiver)
-    transport.capture_envelope(event("first"))
-    assert transport.flush(timeout=5)  # Sentry known fast
-    receiver.reply(Reply(delay=0.3))
-    transport.capture_envelope(event("error"))  # an application thread's: a sender's
-    with sending_inline():
-        started = time.monotonic()
-        transport.capture_envelope(event("transaction"))  # behind it: not sent here
-        assert time.monotonic() - started < 0.2
-    assert transport.flush(timeout=5)
-    assert _messages(receiver) == ["first", "error", "transaction"]

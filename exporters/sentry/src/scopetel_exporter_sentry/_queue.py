@@ -166,11 +166,10 @@ class JobQueue:
             self._senders -= 1
             return None
 
-    def take_alone(self) -> Job | None:
-        """The job just queued, taken now for a send on the capturing thread, when it is
-        the only one queued and none is in flight (it overtakes nothing); else None."""
+    def take_fresh(self) -> Job | None:
+        """The oldest fresh job, taken now (for a send on the capturing thread), or None."""
         with self._lock:
-            if self._stopped or len(self._fresh) != 1 or self._in_flight:
+            if self._stopped or not self._fresh:
                 return None
             job = self._fresh.popleft()
             self._take(job, time.monotonic())

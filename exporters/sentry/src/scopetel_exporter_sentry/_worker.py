@@ -71,15 +71,14 @@ class WorkerPool:
             self._start(last_send=STALL)
 
     def send_inline(self) -> bool:
-        """From a thread in ``sending_inline()``: while the backend is fast and the job
-        just queued is alone (envelopes stay in order), send it on this thread (True);
-        else leave it to the sender threads (False). A job that must be retried gets a
-        sender thread, as it would from one."""
+        """From a thread in ``sending_inline()``: while the backend is fast, send the oldest
+        queued job on this thread (True); else leave it to the sender threads (False).
+        A job that must be retried gets a sender thread, as it would from one."""
         if not self._fast:
             return False
-        job = self._queue.take_alone()
-        if job is None:
-            return False
+        job = self._queue.take_fresh()
+        if job is None:  # a sender thread took it meanwhile
+            return True
         started = time.monotonic()
         self._fast = self._delivery.process(job) and time.monotonic() - started < INLINE_MAX
         if not self._fast and self._queue.senders == 0:

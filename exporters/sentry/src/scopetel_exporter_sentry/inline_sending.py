@@ -6,10 +6,8 @@ releases the GIL and must take it back from the application's thread, a hand-ove
 time. scopetel's emitter thread, which turns finished segments into transactions, may
 itself wait for a nearby Sentry without holding anything up but its own queue. Around
 such a capture it says so with ``sending_inline()``, and ``HttpTransport`` then sends
-the envelope on that thread, when the backend is known to answer fast (the last send,
-by any thread, was delivered within ``INLINE_MAX`` seconds) and the envelope overtakes
-none (it is the only one queued, none is in flight: envelopes keep their order, an
-error before the transaction it happened in). Otherwise (a distant or
+the envelope on that thread, when the backend is known to answer fast: the last send
+(by any thread) was delivered within ``INLINE_MAX`` seconds. Otherwise (a distant or
 slow Sentry, a failure, nothing sent yet) the sender threads take it as always, and
 their next fast delivery makes the capturing thread send again. Measured on the Flask
 and FastAPI apps of ``benchmarks/request_overhead.py`` (saturated, Sentry on loopback):
