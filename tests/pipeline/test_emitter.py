@@ -4,11 +4,10 @@ import os
 import threading
 
 import pytest
-from scopetel_exporter_sentry.inline_sending import may_send_inline
 
 import scopetel
 from scopetel._internal_errors import raise_internal_errors
-from scopetel._pipeline.emitter import INLINE_BACKLOG, Emitter
+from scopetel._pipeline.emitter import Emitter
 from scopetel.testing import capture_envelopes
 
 
@@ -73,35 +72,6 @@ def test_a_full_queue_makes_the_producer_emit_itself_and_nothing_is_lost() -> No
     assert dropped == []
     producer = threading.current_thread().name
     assert [name for _, name in emitted].count(producer) >= 2  # what did not fit
-
-
-def test_the_emitter_thread_may_send_itself_while_its_queue_is_short() -> None:
-    """It may wait for a fast Sentry (``sending_inline``) unless items pile up; the
-    producer emitting an item that did not fit never may."""
-    started, release = threading.Event(), threading.Event()
-    seen: dict[int, tuple[str, bool]] = {}
-
-    def sink(item: int) -> None:
-        if item == 0:
-            started.set()
-            release.wait(10)
-        seen[item] = (threading.current_thread().name, may_send_inline())
-
-    last = INLINE_BACKLOG + 5  # 1 … last fill the queue while item 0 is in the sink
-    emitter: Emitter[int] = Emitter(sink, lambda item: None, max_queued=last)
-    emitter.put(0)
-    assert started.wait(5)
-    for item in range(1, last + 2):
-        emitter.put(item)
-    release.set()
-    assert emitter.close(5.0)
-    thread, producer = "scopetel-emitter", threading.current_thread().name
-    assert seen.pop(last + 1) == (producer, False)  # did not fit: emitted by the producer
-    waiting_then = {item: last - item for item in seen}  # items queued behind each one
-    assert seen == {
-        item: (thread, item == 0 or waiting < INLINE_BACKLOG)
-        for item, waiting in waiting_then.items()
-    }
 
 
 def test_close_counts_what_it_could_not_emit_in_time() -> None:

@@ -3,9 +3,7 @@
 The segment processor hands a finished segment (the stream processor, a batch of
 spans) to ``Emitter.put``, which queues it and returns: turning it into a transaction
 event, running the user's hooks and serializing the envelope happen in one daemon
-thread (``scopetel-emitter``), started with the first item, which also sends the
-envelope itself while Sentry answers fast and its queue is short (the transport's
-``inline_sending``: no hand-over to a sender thread). ``flush`` waits until
+thread (``scopetel-emitter``), started with the first item. ``flush`` waits until
 everything queued has been handed to the sink; ``close`` does that and stops the
 thread. The queue is bounded: when the thread falls behind (an application that keeps
 the CPU busy), an item that does not fit is emitted where it is put, as a synchronous
@@ -20,16 +18,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final, Generic, TypeVar
 
-from scopetel_exporter_sentry.inline_sending import sending_inline
-
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guard, suppressed
 
 T = TypeVar("T")
 DEFAULT_MAX_QUEUED: Final = 1000
-# While fewer items wait, the thread may send to a fast Sentry itself (``sending_inline``):
-# no hand-over to a sender thread. With more waiting, it hands them over and keeps up.
-INLINE_BACKLOG: Final = 8
 
 
 class Emitter(Generic[T]):
@@ -89,13 +82,8 @@ class Emitter(Generic[T]):
                     return
                 item = self._queue.popleft()
                 self._busy = True
-                inline = len(self._queue) < INLINE_BACKLOG
             try:
-                if inline:
-                    with sending_inline():  # a fast Sentry's answer is waited for here
-                        self._emit(item)
-                else:
-                    self._emit(item)
+                self._emit(item)
             finally:
                 with self._lock:
                     self._busy = False

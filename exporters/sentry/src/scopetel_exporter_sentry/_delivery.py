@@ -67,29 +67,27 @@ class Delivery:
         self._reports = reports
         self._retry = retry
 
-    def process(self, job: Job) -> bool:
-        """Send one job; never raises (a bug is logged and the job dropped as ``send_error``).
-        True when Sentry accepted it (2xx)."""
+    def process(self, job: Job) -> None:
+        """Send one job; never raises (a bug is logged and the job dropped as ``send_error``)."""
         try:
-            return self._process(job)
+            self._process(job)
         except Exception:
             LOGGER.exception("scopetel: unexpected error in the Sentry transport")
             self._drop(job, DiscardReason.SEND_ERROR)
             self._queue.done(job)
-            return False
 
-    def _process(self, job: Job) -> bool:
+    def _process(self, job: Job) -> None:
         envelope = self._prepare(job)
         if envelope is None:
             self._queue.done(job)
-            return False
+            return
         body = serialize_envelope(envelope)  # a bad envelope fails here, not as a network error
         job.attempts += 1
         try:
             response = self._sender.send(body)
         except NETWORK_ERRORS as error:  # refused, reset, timeout …
             self._failed(job, DiscardReason.NETWORK_ERROR, repr(error), None)
-            return False
+            return
         self._limits.update(
             status=response.status,
             rate_limits=response.rate_limits,
@@ -97,13 +95,13 @@ class Delivery:
         )
         if 200 <= response.status < 300:
             self._queue.done(job)
-            return True
+            return
         if response.status == 429:
             LOGGER.debug("scopetel: Sentry is rate limiting (HTTP 429)")
             self._drop(job, DiscardReason.RATELIMIT_BACKOFF)
         elif response.status >= 500:
             self._failed(job, DiscardReason.SEND_ERROR, f"HTTP {response.status}", response)
-            return False
+            return
         elif response.status == 413:
             LOGGER.error(
                 "scopetel: Sentry discarded an envelope of %d bytes as too large (413)", len(body)
@@ -113,7 +111,6 @@ class Delivery:
             LOGGER.warning("scopetel: Sentry rejected an envelope with HTTP %s", response.status)
             self._drop(job, DiscardReason.SEND_ERROR)
         self._queue.done(job)
-        return False
 
     def _prepare(self, job: Job) -> Envelope | None:
         """The envelope to send now: limited items removed, a client report attached."""

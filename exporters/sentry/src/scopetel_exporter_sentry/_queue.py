@@ -102,11 +102,9 @@ class JobQueue:
         return self.needs_sender(limit) and time.monotonic() - self._last_take > after
 
     def claim_sender(self, limit: int) -> bool:
-        """Count one more sender if fewer than ``limit`` run and work (fresh, or waiting for
-        a retry) is waiting for one."""
+        """Count one more sender if fewer than ``limit`` run and work is waiting for one."""
         with self._lock:
-            waiting = len(self._fresh) + len(self._delayed)
-            if self._stopped or self._senders >= limit or waiting <= len(self._waiters):
+            if self._stopped or self._senders >= limit or len(self._fresh) <= len(self._waiters):
                 return False
             self._senders += 1
             return True
@@ -159,27 +157,14 @@ class JobQueue:
                         if waiter in self._waiters:  # timed out rather than woken
                             self._waiters.remove(waiter)
                     continue
-                self._take(job, now)
+                self._bytes -= job.size
+                self._in_flight.add(job.seq)
+                self._last_take = now
                 if self._fresh:
                     self._wake()  # pass the wake-up on: more is waiting
                 return job
             self._senders -= 1
             return None
-
-    def take_fresh(self) -> Job | None:
-        """The oldest fresh job, taken now (for a send on the capturing thread), or None."""
-        with self._lock:
-            if self._stopped or not self._fresh:
-                return None
-            job = self._fresh.popleft()
-            self._take(job, time.monotonic())
-            return job
-
-    def _take(self, job: Job, now: float) -> None:
-        """Book ``job`` as in flight (call with the lock held)."""
-        self._bytes -= job.size
-        self._in_flight.add(job.seq)
-        self._last_take = now
 
     def done(self, job: Job) -> None:
         """The job was delivered or definitively dropped."""

@@ -12,8 +12,6 @@ measured at 250 envelopes/s on 2 cores, 3-7 threads, with no CPU cost we could m
 The application starts a thread only when jobs pile up and no thread took one for
 ``STALL`` seconds (all are stuck waiting for answers), so it rarely pays the GIL hand-off
 of starting one.
-A capture from a thread in ``inline_sending.sending_inline()`` (scopetel's emitter) is
-sent on that thread instead (``send_inline``) while the last send was delivered fast.
 Idle threads are woken most recently idle first, so a light load stays on few threads and
 a thread that found nothing to do for ``linger`` seconds ends; the next capture starts
 another if none is left. Once the queue is stopped every thread ends after its current
@@ -27,7 +25,6 @@ from scopetel_exporter_sentry._delivery import Delivery
 from scopetel_exporter_sentry._http import HttpSender
 from scopetel_exporter_sentry._log import LOGGER, suppressed
 from scopetel_exporter_sentry._queue import JobQueue
-from scopetel_exporter_sentry.inline_sending import INLINE_MAX
 
 __all__ = ["THREAD_NAME", "WorkerPool"]
 
@@ -56,7 +53,6 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._started = 0
-        self._fast = False  # the last send was delivered within INLINE_MAX seconds
 
     @property
     def started(self) -> bool:
@@ -69,21 +65,6 @@ class WorkerPool:
             self._start(last_send=0.0)
         elif self._queue.stalled(self._size, STALL):
             self._start(last_send=STALL)
-
-    def send_inline(self) -> bool:
-        """From a thread in ``sending_inline()``: while the backend is fast, send the oldest
-        queued job on this thread (True); else leave it to the sender threads (False).
-        A job that must be retried gets a sender thread, as it would from one."""
-        if not self._fast:
-            return False
-        job = self._queue.take_fresh()
-        if job is None:  # a sender thread took it meanwhile
-            return True
-        started = time.monotonic()
-        self._fast = self._delivery.process(job) and time.monotonic() - started < INLINE_MAX
-        if not self._fast and self._queue.senders == 0:
-            self._start(last_send=0.0)  # for a retry waiting in the queue, if any
-        return True
 
     def _start(self, last_send: float) -> None:
         if not self._queue.claim_sender(self._size):
@@ -130,9 +111,8 @@ class WorkerPool:
                 if last_send >= SLOW and self._queue.needs_sender(self._size):
                     self._start(last_send)
                 started = time.monotonic()
-                delivered = self._delivery.process(job)
+                self._delivery.process(job)
                 last_send = time.monotonic() - started
-                self._fast = delivered and last_send < INLINE_MAX
             ended = True  # ``get`` stopped counting this thread
         finally:
             if not ended:

@@ -1,12 +1,10 @@
 """The non-blocking transport that ships envelopes to Sentry.
 
-``capture_envelope`` only filters (rate limits) and queues (on a thread of the SDK's
-own that may wait for a fast Sentry, it also sends: ``inline_sending``); lazily started
-daemon threads do the HTTP, several requests at a time over a pool of keep-alive
-connections (direct: one ``sendall`` per envelope and the standard library's response
-parser, about half the CPU per envelope of urllib3, see ``_connections``; through a
-proxy: urllib3). Nothing here raises into the application or waits on the network in an
-application thread, and
+``capture_envelope`` only filters (rate limits) and queues; lazily started daemon threads
+do the HTTP, several requests at a time over a pool of keep-alive connections (direct:
+one ``sendall`` per envelope and the standard library's response parser, about half the
+CPU per envelope of urllib3, see ``_connections``; through a proxy: urllib3). Nothing here
+raises into the application or waits on the network in an application thread, and
 ``flush``/``close`` never wait longer than their timeout.
 
 ``HttpTransport(dsn, **options)``; every option is keyword-only:
@@ -86,7 +84,6 @@ from scopetel_exporter_sentry._worker import WorkerPool
 from scopetel_exporter_sentry.client_reports import ClientReports, DiscardReason
 from scopetel_exporter_sentry.dsn import Dsn
 from scopetel_exporter_sentry.envelope import Envelope
-from scopetel_exporter_sentry.inline_sending import may_send_inline
 from scopetel_exporter_sentry.rate_limits import RateLimits
 
 __all__ = [
@@ -214,8 +211,7 @@ class HttpTransport:
                 LOGGER.debug("scopetel: transport queue full, dropping an envelope")
                 count_items(self._reports, DiscardReason.QUEUE_OVERFLOW, kept)
                 return
-            if not (may_send_inline() and self._worker.send_inline()):
-                self._worker.ensure()
+            self._worker.ensure()
         except Exception:
             report_internal_error("HttpTransport.capture_envelope")
 
