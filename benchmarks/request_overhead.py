@@ -2,7 +2,7 @@
 gunicorn and a FastAPI app under uvicorn, side by side.
 
 ``.venv/bin/python benchmarks/request_overhead.py [--quick] [--rounds N] [--requests N]
-[--rate R] [--apps flask fastapi] [--write]``
+[--rate R] [--apps flask fastapi] [--candidate DIR] [--write]``
 
 Each app (``benchmarks/apps``: per request 10 SQLAlchemy queries on SQLite and 10 spans
 of the application's own, so 20 spans and a transaction, tracing at 100 %) runs in three
@@ -28,6 +28,13 @@ counted until 1.5 s after the phase's last request. The overhead of an SDK is it
 latency minus ``none``'s in the same round and phase; the target (issue 15) is
 scopetel's overhead ≤ 0.5x sentry-sdk's, at the median and at p99. Cells: median over
 rounds <sub>min-max</sub>.
+
+``--candidate DIR`` (an A/B test of a change) adds a fourth variant, ``candidate``:
+scopetel as in ``scopetel`` but imported from the checkout ``DIR`` (a ``git worktree``
+of another commit; its ``src`` directories go first on ``PYTHONPATH``, ahead of this
+checkout's editable installs), rotating with the others in every round, and reports the
+candidate's added latency over scopetel's, round by round: run-to-run noise (sentry-sdk's
+added latency moves by ±0.4 ms between runs) cancels out of a ratio taken within a round.
 
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its
 markers) and keeps the raw figures in ``benchmarks/request_overhead.json``.
@@ -61,6 +68,7 @@ BINS = {
     "none": ROOT / ".venv" / "bin",
     "scopetel": ROOT / ".venv" / "bin",
     "sentry_sdk": ROOT / ".venv-sentry-sdk" / "bin",
+    "candidate": ROOT / ".venv" / "bin",
 }
 VARIANTS = ("none", "scopetel", "sentry_sdk")
 MODES = ("back_to_back", "paced")
@@ -78,13 +86,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def clean_env(**settings: str) -> dict[str, str]:
+def clean_env(*, first: list[Path] | None = None, **settings: str) -> dict[str, str]:
     dropped = ("SENTRY_", "OTEL_", "SCOPETEL_", "BENCH_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env.pop("PYTHONPATH", None)
-    env.update(PYTHONPATH=str(APPS), PYTHONUNBUFFERED="1", NO_PROXY="127.0.0.1,localhost")
+    path = os.pathsep.join(str(entry) for entry in [*(first or []), APPS])
+    env.update(PYTHONPATH=path, PYTHONUNBUFFERED="1", NO_PROXY="127.0.0.1,localhost")
     env.update(settings)
     return env
+
+
+def source_dirs(checkout: Path) -> list[Path]:
+    """The import roots of a scopetel checkout: its packages' ``src`` directories."""
+    found = [checkout / "src"]
+    for group in ("exporters", "instrumentors", "compat"):
+        found += sorted((checkout / group).glob("*/src"))
+    if not (checkout / "src" / "scopetel" / "__init__.py").is_file():
+        raise SystemExit(f"--candidate {checkout}: not a scopetel checkout")
+    return found
+
+
+def variants(args: argparse.Namespace) -> tuple[str, ...]:
+    return VARIANTS + (("candidate",) if args.candidate else ())
 
 
 class Backend:
@@ -122,20 +145,22 @@ def server_command(app: str, variant: str, port: int) -> list[str]:
     else:
         command = [str(bin_dir / "uvicorn"), "fastapi_requests:app", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    if variant == "scopetel":
+    if variant in ("scopetel", "candidate"):
         command.insert(0, str(bin_dir / "opentelemetry-instrument"))
     return command
 
 
 def start_server(
-    app: str, variant: str, dsn: str, log: Path
+    app: str, variant: str, dsn: str, log: Path, candidate: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = clean_env(BENCH_SDK=variant, SENTRY_RELEASE="bench@1.0.0")
+    first = source_dirs(candidate) if variant == "candidate" and candidate else None
+    sdk = "scopetel" if variant == "candidate" else variant
+    env = clean_env(first=first, BENCH_SDK=sdk, SENTRY_RELEASE="bench@1.0.0")
     env["PATH"] = f"{BINS[variant]}{os.pathsep}{env.get('PATH', '')}"
     if variant != "none":
         env["SENTRY_DSN"] = dsn
-    if variant == "scopetel":
+    if sdk == "scopetel":
         env["SENTRY_TRACES_SAMPLE_RATE"] = "1.0"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -187,7 +212,8 @@ def get(port: int, connection: http.client.HTTPConnection | None) -> tuple[int, 
 def measure(app: str, variant: str, backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     """One server of ``app`` under ``variant``: a phase per load mode (``MODES``)."""
     log = Path(args.logs) / f"{app}-{variant}.log"
-    process, port = start_server(app, variant, backend.dsn, log)
+    candidate = Path(args.candidate).resolve() if args.candidate else None
+    process, port = start_server(app, variant, backend.dsn, log, candidate)
     try:
         keep_alive = app == "fastapi"
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -243,8 +269,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     backend = Backend()
     rounds: list[dict[str, dict[str, Any]]] = []
     try:
+        names = variants(args)
         for number in range(args.rounds):
-            order = VARIANTS[number % 3 :] + VARIANTS[: number % 3]
+            turn = number % len(names)
+            order = names[turn:] + names[:turn]
             figures: dict[str, dict[str, Any]] = {}
             for app in args.apps:
                 for variant in order:
@@ -253,7 +281,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             rounds.append(figures)
     finally:
         backend.stop()
-    return {"rounds": rounds, "requests": args.requests, "rate": args.rate}
+    return {
+        "rounds": rounds,
+        "requests": args.requests,
+        "rate": args.rate,
+        "candidate": args.candidate and _commit(Path(args.candidate)),
+    }
+
+
+def _commit(checkout: Path) -> str:
+    """``DIR (commit subject)`` of a candidate checkout, as the report names it."""
+    command = ["git", "-C", str(checkout), "log", "-1", "--format=%h %s"]
+    found = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+    return f"{checkout} ({found.strip() or 'not a git checkout'})"
 
 
 def spread(values: list[float], digits: int = 2, suffix: str = "") -> str:
@@ -267,7 +307,8 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     head = (
         f"`.venv/bin/python benchmarks/request_overhead.py --rounds {args.rounds} "
-        f"--requests {args.requests} --rate {args.rate:g} --write` — {when}; "
+        f"--requests {args.requests} --rate {args.rate:g}"
+        f"{' --candidate DIR' if args.candidate else ''} --write` — {when}; "
         f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f} at the end."
     )
@@ -283,8 +324,8 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
     for app in args.apps:
         for mode in MODES:
             label = f"{APPS_RUN[app]} | {_load(mode, raw)}"
-            added = _added(rounds, app, mode)
-            for variant in VARIANTS:
+            added = _added(rounds, app, mode, variants(args))
+            for variant in variants(args):
                 cells = [r[f"{app}/{variant}"][mode] for r in rounds]
                 extra = (
                     ["—", "—"]
@@ -310,6 +351,8 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
                 )
     lines += ["", "| target | goal | scopetel / sentry-sdk | result |", "|---|---|---|---|"]
     lines += verdicts
+    if args.candidate:
+        lines += ["", *_candidate_table(raw, args)]
     lines.append(END)
     return "\n".join(lines)
 
@@ -318,7 +361,36 @@ def _load(mode: str, raw: dict[str, Any]) -> str:
     return "back to back" if mode == "back_to_back" else f"{raw['rate']:g} requests/s"
 
 
-def _added(rounds: list[dict[str, Any]], app: str, mode: str) -> dict[str, dict[str, list[float]]]:
+def _candidate_table(raw: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    """The A/B: the candidate's added latency over scopetel's, within each round."""
+    lines = [
+        f"Candidate: `{raw['candidate']}`.",
+        "",
+        "| app | load | statistic | candidate added / scopetel added "
+        "| serving-thread CPU, candidate / scopetel |",
+        "|---|---|---|---|---|",
+    ]
+    for app in args.apps:
+        for mode in MODES:
+            added = _added(raw["rounds"], app, mode, ("scopetel", "candidate"))
+            cpu = [
+                r[f"{app}/candidate"][mode]["cpu_main_ms"]
+                / r[f"{app}/scopetel"][mode]["cpu_main_ms"]
+                for r in raw["rounds"]
+            ]
+            for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
+                pairs = zip(added["candidate"][stat], added["scopetel"][stat], strict=True)
+                ratios = [a / b if b > 0 else float("inf") for a, b in pairs]
+                lines.append(
+                    f"| {APPS_RUN[app]} | {_load(mode, raw)} | {name} "
+                    f"| {spread(ratios, suffix='x')} | {spread(cpu, suffix='x')} |"
+                )
+    return lines
+
+
+def _added(
+    rounds: list[dict[str, Any]], app: str, mode: str, names: tuple[str, ...] = VARIANTS
+) -> dict[str, dict[str, list[float]]]:
     """Per variant and statistic: its latency minus ``none``'s, round by round."""
     base = [r[f"{app}/none"][mode] for r in rounds]
     return {
@@ -329,7 +401,7 @@ def _added(rounds: list[dict[str, Any]], app: str, mode: str) -> dict[str, dict[
             ]
             for stat in ("median_ms", "p99_ms")
         }
-        for variant in VARIANTS
+        for variant in names
     }
 
 
@@ -355,6 +427,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 round of 200 requests")
     parser.add_argument("--apps", nargs="+", choices=list(APPS_RUN), default=list(APPS_RUN))
     parser.add_argument("--logs", default="/tmp/scopetel-request-overhead")
+    parser.add_argument(
+        "--candidate", help="a scopetel checkout to A/B against this one (a worktree)"
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     if args.quick:
@@ -362,7 +437,9 @@ def main() -> None:
     raw = run(args)
     section = render(raw, args)
     print(section)
-    if args.write:
+    if args.write and args.candidate:
+        RAW.with_name("request_overhead_ab.json").write_text(json.dumps(raw, indent=1) + "\n")
+    elif args.write:
         write(section)
         RAW.write_text(json.dumps(raw, indent=1) + "\n")
 
