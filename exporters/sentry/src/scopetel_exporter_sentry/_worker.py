@@ -63,7 +63,7 @@ class WorkerPool:
         """On a capture: start a thread if none runs or all are stalled (cheap otherwise)."""
         if self._queue.senders == 0:
             self._start(last_send=0.0)
-        elif self._queue.stalled(self._size, STALL):
+        elif self._queue.stalled(self._size, STALL) and self._sender.awaiting_backend(STALL):
             self._start(last_send=STALL)
 
     def _start(self, last_send: float) -> None:
@@ -112,7 +112,8 @@ class WorkerPool:
                     self._start(last_send)
                 started = time.monotonic()
                 self._delivery.process(job)
-                last_send = time.monotonic() - started
+                waited = self._sender.answer_wait()
+                last_send = time.monotonic() - started if waited is None else waited
             ended = True  # ``get`` stopped counting this thread
         finally:
             if not ended:
