@@ -87,8 +87,8 @@ class Connections:
         self._ca_certs = ca_certs
         self._context: ssl.SSLContext | None = None  # made on the first connection
         self._idle: list[tuple[socket.socket, float]] = []
-        # Requests in flight: socket -> the bytes it had received when its request was sent
-        # (``_TCP_INFO``), and when that was.
+        # Requests in flight: socket -> the bytes it had received before its request was
+        # sent (``_TCP_INFO``), and when that was.
         self._in_flight: dict[socket.socket, tuple[int, float]] = {}
         self._waits = threading.local()  # each sender thread's last ``answer_wait``
 
@@ -97,6 +97,11 @@ class Connections:
         request = b"%sContent-Length: %d\r\n\r\n%s" % (self._head, len(body), body)
         sock = self._take()
         cut_short = False
+        # Taken before sending: once ``sendall`` has given the GIL up, the answer may be
+        # in before this thread has the GIL back.
+        sent = time.monotonic()
+        if _TCP_INFO is not None:
+            self._in_flight[sock] = (_tcp_info(sock)[1], sent)  # dict ops are atomic
         try:
             try:
                 sock.sendall(request)
@@ -105,17 +110,13 @@ class Connections:
                 if not _may_have_answered(error):
                     raise
                 cut_short = True
-            sent = time.monotonic()
-            if _TCP_INFO is not None:
-                self._in_flight[sock] = (_tcp_info(sock)[1], sent)  # dict ops are atomic
-            try:
-                answer = read_answer(sock)  # the whole of it: the socket can carry the next
-            finally:
-                self._in_flight.pop(sock, None)
+            answer = read_answer(sock)  # the whole of it: the socket can carry the next
             self._waits.last = _answer_wait(sock, sent)
         except BaseException:
             sock.close()
             raise
+        finally:
+            self._in_flight.pop(sock, None)
         if not (cut_short or answer.will_close) and len(self._idle) < self._pool_size:
             self._idle.append((sock, time.monotonic()))  # list ops are atomic
         else:  # the server closes it (``Connection: close``), or enough are idle
