@@ -243,7 +243,7 @@ def test_a_busy_application_with_a_fast_backend_keeps_one_sender(
     assert transport.flush(timeout=10)
     most = 0
     with busy_application():
-        for n in range(150):
+        for n in range(100):
             transport.capture_envelope(transaction(f"t{n}"))
             most = max(most, len(transport_threads(before)))
             time.sleep(0.002)
@@ -315,3 +315,21 @@ def test_a_request_in_flight_awaits_the_backend_until_its_answer_arrives(
     sender.join()
     assert not connections.awaiting_backend(0.0)
     connections.clear()
+
+
+def test_senders_short_of_the_gil_get_company_when_the_backlog_grows(
+    backend_process: str, make_transport: MakeTransport
+) -> None:
+    # Every send waits for the GIL several times: one sender delivers far less than
+    # the application captures, and only more senders (more turns at the GIL) keep up.
+    transport = make_transport(backend_process, pool_size=24, max_queue_items=24)
+    before = {thread.ident for thread in threading.enumerate() if thread.ident is not None}
+    most = 0
+    with busy_application():
+        for n in range(200):
+            transport.capture_envelope(transaction(f"t{n}"))
+            most = max(most, len(transport_threads(before)))
+            time.sleep(0.003)
+        assert transport.flush(timeout=60)
+    assert most > 1
+    assert transport.client_reports.counts() == {}  # nothing dropped
