@@ -1,19 +1,27 @@
 """HttpTransport's sender threads: concurrency, exact accounting at close, thread lifecycle."""
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scopetel_exporter_sentry import HttpTransport
 from scopetel_exporter_sentry._connections import Connections
+from scopetel_exporter_sentry.dsn import Dsn
 from sentry_builders import event, transaction
 
 from conftest import MakeTransport
 from tests.support.sentry_receiver import Reply, SentryReceiver
 
 THREAD_PREFIX = "scopetel-sentry-transport"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def transport_threads(exclude: set[int]) -> list[threading.Thread]:
@@ -177,3 +185,151 @@ def test_keep_alive_sets_tcp_keepalive_on_the_connections(
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     if keep_alive and hasattr(socket, "TCP_KEEPIDLE"):
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+
+
+linux_only = pytest.mark.skipif(
+    sys.platform != "linux", reason="answer times come from the kernel's TCP_INFO (Linux)"
+)
+
+
+@pytest.fixture
+def backend_process() -> Iterator[str]:
+    """A healthy Sentry stand-in in a process of its own (its answers never wait for
+    this process's GIL); yields its DSN."""
+    command = [sys.executable, "-m", "benchmarks.backend_server", "--lifetime", "120"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("PORT "), line
+        yield f"http://public@127.0.0.1:{line.split()[1]}/1"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def busy_application() -> Iterator[None]:
+    """A thread that keeps the GIL busy (pure-Python loop), with a long switch interval:
+    every time a sender gives the GIL up (each send and receive) it waits ~20 ms to get it
+    back, so a send takes far longer than the backend takes to answer."""
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            pass
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.02)
+    hog = threading.Thread(target=spin, name="busy-application")
+    hog.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        hog.join()
+        sys.setswitchinterval(interval)
+
+
+@linux_only
+def test_a_busy_application_with_a_fast_backend_keeps_one_sender(
+    backend_process: str, make_transport: MakeTransport
+) -> None:
+    # Sends slowed by GIL waits only: more senders would only compete for the GIL.
+    before = {thread.ident for thread in threading.enumerate() if thread.ident is not None}
+    transport = make_transport(backend_process, pool_size=24, max_queue_items=1000)
+    for n in range(20):  # the stand-in's first answers are slower (its imports, caches)
+        transport.capture_envelope(transaction(f"warm-up {n}"))
+    assert transport.flush(timeout=10)
+    most = 0
+    with busy_application():
+        for n in range(100):
+            transport.capture_envelope(transaction(f"t{n}"))
+            most = max(most, len(transport_threads(before)))
+            time.sleep(0.002)
+        assert transport.flush(timeout=60)
+    assert most <= 2  # one, unless the stand-in itself was slow to answer once
+    assert transport.client_reports.counts() == {}
+
+
+@linux_only
+def test_a_busy_application_with_a_slow_backend_still_grows_the_pool(
+    receiver: SentryReceiver, make_transport: MakeTransport
+) -> None:
+    receiver.default = Reply(delay=0.1)  # the receiver sleeps: its thread lets the GIL go
+    transport = make_transport(receiver, pool_size=8, max_queue_items=1000)
+    with busy_application():
+        for n in range(60):
+            transport.capture_envelope(event(f"e{n}"))
+        assert transport.flush(timeout=60)
+    assert len(receiver.events()) == 60
+    assert len({e.connection for e in receiver.envelopes}) > 2
+
+
+def direct_connections(dsn_text: str) -> Connections:
+    dsn = Dsn.parse(dsn_text)
+    headers = {
+        "Content-Type": "application/x-sentry-envelope",
+        "X-Sentry-Auth": dsn.auth_header("scopetel.tests/1.0"),
+    }
+    path = urlsplit(dsn.envelope_url).path
+    return Connections(
+        dsn, path, headers, timeout=5, ca_certs=None, socket_options=None, pool_size=1
+    )
+
+
+body = b'{}\n{"type":"event","length":2}\n{}\n'
+
+
+@linux_only
+def test_the_answer_wait_is_the_backends_not_the_gils(backend_process: str) -> None:
+    connections = direct_connections(backend_process)
+    connections.post(body)  # connected, warm
+    slowed = []  # (wall time, answer wait) of posts that waited for the GIL
+    with busy_application():
+        for _ in range(20):
+            began = time.monotonic()
+            assert connections.post(body).status == 200
+            wall = time.monotonic() - began
+            waited = connections.answer_wait()
+            assert waited is not None
+            if wall >= 0.02:
+                slowed.append((wall, waited))
+    connections.clear()
+    assert slowed  # the busy thread held the GIL through some posts
+    assert all(waited < wall / 2 for wall, waited in slowed)
+    assert connections.answer_wait() is None  # told once
+
+
+@linux_only
+def test_a_request_in_flight_awaits_the_backend_until_its_answer_arrives(
+    receiver: SentryReceiver,
+) -> None:
+    receiver.reply(Reply(delay=0.4))
+    connections = direct_connections(receiver.dsn)
+    sender = threading.Thread(target=connections.post, args=(body,))
+    sender.start()
+    time.sleep(0.2)
+    assert connections.awaiting_backend(0.1)
+    assert not connections.awaiting_backend(1.0)  # not for that long
+    sender.join()
+    assert not connections.awaiting_backend(0.0)
+    connections.clear()
+
+
+def test_senders_short_of_the_gil_get_company_when_the_backlog_grows(
+    backend_process: str, make_transport: MakeTransport
+) -> None:
+    # Every send waits for the GIL several times: one sender delivers far less than
+    # the application captures, and only more senders (more turns at the GIL) keep up.
+    transport = make_transport(backend_process, pool_size=24, max_queue_items=24)
+    before = {thread.ident for thread in threading.enumerate() if thread.ident is not None}
+    most = 0
+    with busy_application():
+        for n in range(200):
+            transport.capture_envelope(transaction(f"t{n}"))
+            most = max(most, len(transport_threads(before)))
+            time.sleep(0.003)
+        assert transport.flush(timeout=60)
+    assert most > 1
+    assert transport.client_reports.counts() == {}  # nothing dropped

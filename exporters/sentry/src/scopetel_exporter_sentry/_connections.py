@@ -23,6 +23,7 @@ import socket
 import ssl
 import struct
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -39,6 +40,12 @@ __all__ = ["Connections", "HttpResponse", "SocketOption"]
 IDLE_CHECK = 1.0
 
 SocketOption = tuple[int, int, int]
+
+# Linux's ``struct tcp_info``: ``tcpi_last_data_recv`` (u32, milliseconds since data last
+# arrived) and ``tcpi_bytes_received`` (u64, payload bytes so far; Linux 4.1+).
+_TCP_INFO = getattr(socket, "TCP_INFO", None) if sys.platform == "linux" else None
+_LAST_DATA_RECV, _BYTES_RECEIVED = 52, 128
+_INFO_SIZE = _BYTES_RECEIVED + 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +87,21 @@ class Connections:
         self._ca_certs = ca_certs
         self._context: ssl.SSLContext | None = None  # made on the first connection
         self._idle: list[tuple[socket.socket, float]] = []
+        # Requests in flight: socket -> the bytes it had received before its request was
+        # sent (``_TCP_INFO``), and when that was.
+        self._in_flight: dict[socket.socket, tuple[int, float]] = {}
+        self._waits = threading.local()  # each sender thread's last ``answer_wait``
 
     def post(self, body: bytes) -> HttpResponse:
         """POST ``body``; raise ``OSError``/``http.client.HTTPException`` on failure."""
         request = b"%sContent-Length: %d\r\n\r\n%s" % (self._head, len(body), body)
         sock = self._take()
         cut_short = False
+        # Taken before sending: once ``sendall`` has given the GIL up, the answer may be
+        # in before this thread has the GIL back.
+        sent = time.monotonic()
+        if _TCP_INFO is not None:
+            self._in_flight[sock] = (_tcp_info(sock)[1], sent)  # dict ops are atomic
         try:
             try:
                 sock.sendall(request)
@@ -95,9 +111,12 @@ class Connections:
                     raise
                 cut_short = True
             answer = read_answer(sock)  # the whole of it: the socket can carry the next
+            self._waits.last = _answer_wait(sock, sent)
         except BaseException:
             sock.close()
             raise
+        finally:
+            self._in_flight.pop(sock, None)
         if not (cut_short or answer.will_close) and len(self._idle) < self._pool_size:
             self._idle.append((sock, time.monotonic()))  # list ops are atomic
         else:  # the server closes it (``Connection: close``), or enough are idle
@@ -107,6 +126,31 @@ class Connections:
             _text(answer.headers.get(b"x-sentry-rate-limits")),
             _text(answer.headers.get(b"retry-after")),
         )
+
+    def answer_wait(self) -> float | None:
+        """How long the calling thread's last request waited for its answer to arrive,
+        by the kernel's clock (Linux), without the time its thread then waited for the
+        GIL; None where the kernel does not tell, or after it was asked once."""
+        last: float | None = getattr(self._waits, "last", None)
+        self._waits.last = None
+        return last
+
+    def awaiting_backend(self, older_than: float) -> bool:
+        """Whether a request sent ``older_than`` seconds ago or more has had no answer
+        yet: its sender waits for the backend, where another request in flight would help.
+
+        A sender slow only because the application keeps the GIL has its answer in
+        (read, even, by a ``recv`` that returned without the GIL): then more threads
+        would only compete for the GIL. Told by the kernel's count of bytes received on
+        the socket (Linux); elsewhere assumed, as the pool grew before.
+        """
+        if _TCP_INFO is None:
+            return True
+        since = time.monotonic() - older_than
+        for sock, (received, sent) in self._in_flight.copy().items():
+            if sent <= since and _tcp_info(sock)[1] == received:
+                return True
+        return False
 
     def _take(self) -> socket.socket:
         while self._idle:
@@ -156,6 +200,29 @@ class Connections:
         self._idle, idle = [], self._idle
         for sock, _ in idle:
             sock.close()
+
+
+def _tcp_info(sock: socket.socket) -> tuple[float | None, int]:
+    """(seconds since data last arrived, payload bytes received) from ``_TCP_INFO``, or
+    (None, -1) where the socket does not tell (closed meanwhile, an older kernel)."""
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO or 0, _INFO_SIZE)
+    except (OSError, ValueError):
+        return None, -1
+    if len(info) < _INFO_SIZE:
+        return None, -1
+    (since_ms,) = struct.unpack_from("I", info, _LAST_DATA_RECV)
+    (received,) = struct.unpack_from("Q", info, _BYTES_RECEIVED)
+    return since_ms / 1000, received
+
+
+def _answer_wait(sock: socket.socket, sent: float) -> float | None:
+    """Seconds from ``sent`` until the answer's last bytes arrived (``_TCP_INFO``)."""
+    if _TCP_INFO is None:
+        return None
+    now = time.monotonic()
+    since, _ = _tcp_info(sock)
+    return None if since is None else max(0.0, now - sent - since)
 
 
 def _text(value: bytes | None) -> str | None:

@@ -108,6 +108,10 @@ class Route(Protocol):
 
     def post(self, body: bytes) -> HttpResponse: ...
 
+    def awaiting_backend(self, older_than: float) -> bool: ...
+
+    def answer_wait(self) -> float | None: ...
+
     def clear(self) -> None: ...
 
     def forget(self) -> None: ...
@@ -137,6 +141,13 @@ class ProxyRoute:
         self._options = dict(num_pools=2, block=False, retries=False, **options)
         self._proxy = proxy
         self._manager = urllib3.ProxyManager(proxy, **self._options)
+
+    def awaiting_backend(self, older_than: float) -> bool:
+        """Unknown through urllib3's pool: assumed, so the pool grows on slow sends."""
+        return True
+
+    def answer_wait(self) -> float | None:
+        return None
 
     def post(self, body: bytes) -> HttpResponse:
         response = self._manager.request(
@@ -213,6 +224,15 @@ class HttpSender:
         if self._gzip_level > 0:
             body = compress(body, self._gzip_level)
         return self._route.post(body)
+
+    def awaiting_backend(self, older_than: float) -> bool:
+        """Whether a request in flight for ``older_than`` seconds still waits for its
+        answer (``Connections.awaiting_backend``)."""
+        return self._route.awaiting_backend(older_than)
+
+    def answer_wait(self) -> float | None:
+        """The calling thread's last answer wait (``Connections.answer_wait``), if known."""
+        return self._route.answer_wait()
 
     def reset_after_fork(self) -> None:
         """Forget the parent's connections (without closing them)."""

@@ -91,6 +91,14 @@ class JobQueue:
         """
         return self._senders < limit and len(self._fresh) > BACKLOG_PER_SENDER * self._senders
 
+    def falling_behind(self, limit: int) -> bool:
+        """Cheap check (no lock): is the backlog past an eighth of the queue's bound per
+        sender? Senders that are slow only for want of the GIL (an application keeping
+        the CPU busy) fall behind, and only more of them get through more envelopes.
+        A hint; ``claim_sender`` decides."""
+        high = max(BACKLOG_PER_SENDER, self._max_items // 8)
+        return self._senders < limit and len(self._fresh) > high * self._senders
+
     def _wake(self) -> None:
         """Wake the most recently idle sender (call with the lock held)."""
         if self._waiters:
@@ -100,6 +108,11 @@ class JobQueue:
         """``needs_sender``, and no sender took a job for ``after`` seconds (all are busy
         waiting for answers): the application's cue to start one. No lock."""
         return self.needs_sender(limit) and time.monotonic() - self._last_take > after
+
+    def restart_stall_clock(self) -> None:
+        """Count a stall from now (a thread was just started for one): one stall of the
+        backend then starts one thread, not one per capture while it lasts. No lock."""
+        self._last_take = time.monotonic()
 
     def claim_sender(self, limit: int) -> bool:
         """Count one more sender if fewer than ``limit`` run and work is waiting for one."""

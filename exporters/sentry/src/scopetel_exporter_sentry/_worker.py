@@ -2,16 +2,24 @@
 
 The first capture starts one thread. More are started by the threads themselves, up to
 ``size``: a thread that takes a job while jobs pile up (``JobQueue.needs_sender``) starts
-another before it sends if its last send took ``SLOW`` seconds or more (a distant or slow
-backend, or a process short of CPU). The new thread inherits that figure, so the pool
+another before it sends if its last request waited ``SLOW`` seconds or more for its
+answer (a distant or slow backend). The new thread inherits that figure, so the pool
 grows to what the backlog needs within one round trip (at 100 ms, a thread delivers ~10
 envelopes/s), while a fast backend keeps few threads: more threads sending at once only
-compete with the application for the GIL. (A send's time includes waiting for the GIL,
-so an application that keeps the CPU busy grows the pool even with a fast backend:
-measured at 250 envelopes/s on 2 cores, 3-7 threads, with no CPU cost we could measure.)
-The application starts a thread only when jobs pile up and no thread took one for
-``STALL`` seconds (all are stuck waiting for answers), so it rarely pays the GIL hand-off
-of starting one.
+compete with the application for the GIL.
+The wait is the backend's, not the thread's: where the kernel tells when the answer
+arrived (Linux, ``Connections.answer_wait``), the time the thread then waited for the
+GIL is left out. (Measured by the wall clock, an application that keeps the CPU busy
+grew the pool to 24 threads with a loopback backend answering in a millisecond: every
+send and receive gives the GIL up and waits to get it back. Elsewhere the wall clock
+still decides.) The application starts a thread only when jobs pile up, no thread took
+one for ``STALL`` seconds, and a request has been waiting that long for its answer
+(``awaiting_backend``: the senders are stuck on the backend, not on the GIL), and then
+one thread per ``STALL`` seconds at most, so it rarely pays the GIL hand-off of
+starting one. Senders slow for want of the GIL still get company once the backlog
+passes an eighth of the queue's bound per sender (``JobQueue.falling_behind``): then
+only more threads (more turns at the GIL) deliver more, at the application's expense,
+which beats dropping envelopes.
 Idle threads are woken most recently idle first, so a light load stays on few threads and
 a thread that found nothing to do for ``linger`` seconds ends; the next capture starts
 another if none is left. Once the queue is stopped every thread ends after its current
@@ -30,7 +38,7 @@ __all__ = ["THREAD_NAME", "WorkerPool"]
 
 THREAD_NAME = "scopetel-sentry-transport"
 STALL = 0.025  # seconds without a job taken before a capture starts a thread
-SLOW = 0.01  # a send taking this long says more requests in flight would help
+SLOW = 0.01  # an answer waited for this long says more requests in flight would help
 
 
 class WorkerPool:
@@ -63,7 +71,8 @@ class WorkerPool:
         """On a capture: start a thread if none runs or all are stalled (cheap otherwise)."""
         if self._queue.senders == 0:
             self._start(last_send=0.0)
-        elif self._queue.stalled(self._size, STALL):
+        elif self._queue.stalled(self._size, STALL) and self._sender.awaiting_backend(STALL):
+            self._queue.restart_stall_clock()
             self._start(last_send=STALL)
 
     def _start(self, last_send: float) -> None:
@@ -108,11 +117,15 @@ class WorkerPool:
         ended = False
         try:
             while (job := self._queue.get(self._linger)) is not None:
-                if last_send >= SLOW and self._queue.needs_sender(self._size):
-                    self._start(last_send)
+                queue = self._queue
+                if last_send >= SLOW and queue.needs_sender(self._size):
+                    self._start(last_send)  # more requests in flight hide the wait
+                elif queue.falling_behind(self._size):
+                    self._start(0.0)
                 started = time.monotonic()
                 self._delivery.process(job)
-                last_send = time.monotonic() - started
+                waited = self._sender.answer_wait()
+                last_send = time.monotonic() - started if waited is None else waited
             ended = True  # ``get`` stopped counting this thread
         finally:
             if not ended:
