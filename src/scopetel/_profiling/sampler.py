@@ -17,6 +17,7 @@ of one helper chain, blocked at the same line) that never happened with three le
 compared; with two it did, once in 400 samples.
 """
 
+import gc
 import sys
 import threading
 from types import FrameType
@@ -54,7 +55,7 @@ class StackSampler:
         if chunk is not self._chunk:
             self.forget()  # stack indices belong to a chunk
             self._chunk = chunk
-        current = sys._current_frames()
+        current = current_frames()
         timestamp = chunk.now()
         tasks = running_tasks()
         last = self._last
@@ -120,3 +121,22 @@ def _name_threads(names: dict[int, str], current: dict[int, FrameType]) -> None:
         if thread_id not in names:
             name = known.get(thread_id)
             names[thread_id] = name if isinstance(name, str) else ""
+
+
+def current_frames() -> dict[int, FrameType]:
+    """``sys._current_frames()`` with the garbage collector off while it runs.
+
+    Before CPython 3.11.9 it holds the interpreter's thread-list lock while it makes
+    each thread's frame object; making one can start a collection, whose finalizers may
+    let the GIL go, and a thread that then takes the GIL and wants the thread-list lock
+    (one starting or ending) waits forever, as does every other thread: the process
+    hangs (python/cpython#106883, fixed upstream the same way; seen in this suite on
+    3.11.7). A collector the application switched off stays off.
+    """
+    if not gc.isenabled():
+        return sys._current_frames()
+    gc.disable()
+    try:
+        return sys._current_frames()
+    finally:
+        gc.enable()

@@ -90,7 +90,9 @@ class Connections:
         # Requests in flight: socket -> the bytes it had received before its request was
         # sent (``_TCP_INFO``), and when that was.
         self._in_flight: dict[socket.socket, tuple[int, float]] = {}
-        self._waits = threading.local()  # each sender thread's last ``answer_wait``
+        # Each sender thread's last ``answer_wait``, by thread id (not a threading.local:
+        # freeing one inside a collection that sys._current_frames starts hangs CPython).
+        self._waits: dict[int, float | None] = {}
 
     def post(self, body: bytes) -> HttpResponse:
         """POST ``body``; raise ``OSError``/``http.client.HTTPException`` on failure."""
@@ -111,7 +113,7 @@ class Connections:
                     raise
                 cut_short = True
             answer = read_answer(sock)  # the whole of it: the socket can carry the next
-            self._waits.last = _answer_wait(sock, sent)
+            self._waits[threading.get_ident()] = _answer_wait(sock, sent)
         except BaseException:
             sock.close()
             raise
@@ -131,9 +133,7 @@ class Connections:
         """How long the calling thread's last request waited for its answer to arrive,
         by the kernel's clock (Linux), without the time its thread then waited for the
         GIL; None where the kernel does not tell, or after it was asked once."""
-        last: float | None = getattr(self._waits, "last", None)
-        self._waits.last = None
-        return last
+        return self._waits.pop(threading.get_ident(), None)
 
     def awaiting_backend(self, older_than: float) -> bool:
         """Whether a request sent ``older_than`` seconds ago or more has had no answer

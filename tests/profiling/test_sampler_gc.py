@@ -1,0 +1,71 @@
+"""The sampler lists the threads' frames with the garbage collector off (CPython
+3.11 before 3.11.9 can hang when a collection starts inside ``sys._current_frames``;
+see ``scopetel._profiling.sampler.current_frames``)."""
+
+import gc
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+import pytest
+
+from scopetel._profiling import sampler
+
+
+@pytest.fixture
+def collector_state() -> Iterator[None]:
+    enabled = gc.isenabled()
+    yield
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+def test_the_collector_is_off_while_the_frames_are_listed_and_on_again_after(
+    monkeypatch: pytest.MonkeyPatch, collector_state: None
+) -> None:
+    seen: list[bool] = []
+    real = sys._current_frames
+
+    def listing() -> dict[int, FrameType]:
+        seen.append(gc.isenabled())
+        return real()
+
+    monkeypatch.setattr(sys, "_current_frames", listing)
+    gc.enable()
+    frames = sampler.current_frames()
+    assert seen == [False]
+    assert gc.isenabled()
+    assert threading.get_ident() in frames
+
+
+def test_a_collector_the_application_switched_off_stays_off(
+    monkeypatch: pytest.MonkeyPatch, collector_state: None
+) -> None:
+    seen: list[bool] = []
+    real = sys._current_frames
+
+    def listing() -> dict[int, FrameType]:
+        seen.append(gc.isenabled())
+        return real()
+
+    monkeypatch.setattr(sys, "_current_frames", listing)
+    gc.disable()
+    sampler.current_frames()
+    assert seen == [False]
+    assert not gc.isenabled()
+
+
+def test_the_collector_is_on_again_when_listing_fails(
+    monkeypatch: pytest.MonkeyPatch, collector_state: None
+) -> None:
+    def failing() -> dict[int, FrameType]:
+        raise MemoryError
+
+    monkeypatch.setattr(sys, "_current_frames", failing)
+    gc.enable()
+    with pytest.raises(MemoryError):
+        sampler.current_frames()
+    assert gc.isenabled()
