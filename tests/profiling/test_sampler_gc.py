@@ -23,9 +23,9 @@ def collector_state() -> Iterator[None]:
         gc.disable()
 
 
-def test_the_collector_is_off_while_the_frames_are_listed_and_on_again_after(
-    monkeypatch: pytest.MonkeyPatch, collector_state: None
-) -> None:
+@pytest.fixture
+def collector_during_listing(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the collector was on, each time the interpreter listed the frames."""
     seen: list[bool] = []
     real = sys._current_frames
 
@@ -34,27 +34,25 @@ def test_the_collector_is_off_while_the_frames_are_listed_and_on_again_after(
         return real()
 
     monkeypatch.setattr(sys, "_current_frames", listing)
+    return seen
+
+
+def test_the_collector_is_off_while_the_frames_are_listed_and_on_again_after(
+    collector_during_listing: list[bool], collector_state: None
+) -> None:
     gc.enable()
     frames = sampler.current_frames()
-    assert seen == [False]
+    assert collector_during_listing == [False]
     assert gc.isenabled()
     assert threading.get_ident() in frames
 
 
 def test_a_collector_the_application_switched_off_stays_off(
-    monkeypatch: pytest.MonkeyPatch, collector_state: None
+    collector_during_listing: list[bool], collector_state: None
 ) -> None:
-    seen: list[bool] = []
-    real = sys._current_frames
-
-    def listing() -> dict[int, FrameType]:
-        seen.append(gc.isenabled())
-        return real()
-
-    monkeypatch.setattr(sys, "_current_frames", listing)
     gc.disable()
     sampler.current_frames()
-    assert seen == [False]
+    assert collector_during_listing == [False]
     assert not gc.isenabled()
 
 

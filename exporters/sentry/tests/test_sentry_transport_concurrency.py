@@ -231,23 +231,36 @@ def busy_application() -> Iterator[None]:
         sys.setswitchinterval(interval)
 
 
+def running() -> set[int]:
+    return {thread.ident for thread in threading.enumerate() if thread.ident is not None}
+
+
+def most_senders_while_busy(
+    transport: HttpTransport, captures: int, pause: float, before: set[int]
+) -> int:
+    """Capture ``captures`` transactions ``pause`` apart in a ``busy_application``, then
+    flush: the most sender threads (not running ``before``) there were at once."""
+    most = 0
+    with busy_application():
+        for n in range(captures):
+            transport.capture_envelope(transaction(f"t{n}"))
+            most = max(most, len(transport_threads(before)))
+            time.sleep(pause)
+        assert transport.flush(timeout=60)
+    return most
+
+
 @linux_only
 def test_a_busy_application_with_a_fast_backend_keeps_one_sender(
     backend_process: str, make_transport: MakeTransport
 ) -> None:
     # Sends slowed by GIL waits only: more senders would only compete for the GIL.
-    before = {thread.ident for thread in threading.enumerate() if thread.ident is not None}
+    before = running()
     transport = make_transport(backend_process, pool_size=24, max_queue_items=1000)
     for n in range(20):  # the stand-in's first answers are slower (its imports, caches)
         transport.capture_envelope(transaction(f"warm-up {n}"))
     assert transport.flush(timeout=10)
-    most = 0
-    with busy_application():
-        for n in range(100):
-            transport.capture_envelope(transaction(f"t{n}"))
-            most = max(most, len(transport_threads(before)))
-            time.sleep(0.002)
-        assert transport.flush(timeout=60)
+    most = most_senders_while_busy(transport, captures=100, pause=0.002, before=before)
     assert most <= 2  # one, unless the stand-in itself was slow to answer once
     assert transport.client_reports.counts() == {}
 
@@ -322,14 +335,7 @@ def test_senders_short_of_the_gil_get_company_when_the_backlog_grows(
 ) -> None:
     # Every send waits for the GIL several times: one sender delivers far less than
     # the application captures, and only more senders (more turns at the GIL) keep up.
+    before = running()
     transport = make_transport(backend_process, pool_size=24, max_queue_items=24)
-    before = {thread.ident for thread in threading.enumerate() if thread.ident is not None}
-    most = 0
-    with busy_application():
-        for n in range(200):
-            transport.capture_envelope(transaction(f"t{n}"))
-            most = max(most, len(transport_threads(before)))
-            time.sleep(0.003)
-        assert transport.flush(timeout=60)
-    assert most > 1
+    assert most_senders_while_busy(transport, captures=200, pause=0.003, before=before) > 1
     assert transport.client_reports.counts() == {}  # nothing dropped
