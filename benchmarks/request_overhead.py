@@ -340,10 +340,7 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
                     f"| {cpu[0]} | {cpu[1]} | {sent} |"
                 )
             for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
-                ours, theirs = added["scopetel"][stat], added["sentry_sdk"][stat]
-                ratios = [
-                    a / b if b > 0 else float("inf") for a, b in zip(ours, theirs, strict=True)
-                ]
+                ratios = _ratios(added["scopetel"][stat], added["sentry_sdk"][stat])
                 verdict = "**PASS**" if statistics.median(ratios) <= TARGET else "**FAIL**"
                 verdicts.append(
                     f"| {APPS_RUN[app]}, {_load(mode, raw)}: added latency, {name} "
@@ -359,6 +356,11 @@ def render(raw: dict[str, Any], args: argparse.Namespace) -> str:
 
 def _load(mode: str, raw: dict[str, Any]) -> str:
     return "back to back" if mode == "back_to_back" else f"{raw['rate']:g} requests/s"
+
+
+def _ratios(ours: list[float], theirs: list[float]) -> list[float]:
+    """Round by round, ``ours / theirs`` (infinite where theirs added nothing)."""
+    return [a / b if b > 0 else float("inf") for a, b in zip(ours, theirs, strict=True)]
 
 
 def _candidate_table(raw: dict[str, Any], args: argparse.Namespace) -> list[str]:
@@ -379,8 +381,7 @@ def _candidate_table(raw: dict[str, Any], args: argparse.Namespace) -> list[str]
                 for r in raw["rounds"]
             ]
             for stat, name in (("median_ms", "median"), ("p99_ms", "p99")):
-                pairs = zip(added["candidate"][stat], added["scopetel"][stat], strict=True)
-                ratios = [a / b if b > 0 else float("inf") for a, b in pairs]
+                ratios = _ratios(added["candidate"][stat], added["scopetel"][stat])
                 lines.append(
                     f"| {APPS_RUN[app]} | {_load(mode, raw)} | {name} "
                     f"| {spread(ratios, suffix='x')} | {spread(cpu, suffix='x')} |"
