@@ -101,7 +101,7 @@ class Client:
     def attachment_items(self, hint: Hint) -> list[Item]:
         """The items of ``hint["attachments"]`` (which hooks may have changed)."""
         attachments = hint.get("attachments")
-        if not attachments or not isinstance(attachments, list | tuple):
+        if not attachments or not isinstance(attachments, (list, tuple)):
             return []
         return envelope_items(attachments, self.record_lost)
 

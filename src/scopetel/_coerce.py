@@ -54,7 +54,7 @@ def _other_text(value: object, what: str) -> str:
         if _SURROGATE.search(plain) is None:
             return plain
         return plain.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, (bytes, bytearray)):
         try:
             return bytes(value[:MAX_TEXT]).decode("utf-8", "replace")
         except Exception:
@@ -99,7 +99,7 @@ def seconds_since_epoch(value: object, what: str, *, naive_utc: bool = False) ->
             if naive_utc and value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
             seconds = value.timestamp()
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             seconds = float(value)
     except Exception:  # datetime(1, 1, 1) in a zone east of UTC, an int beyond a float
         seconds = None
@@ -121,7 +121,7 @@ def wait_seconds(value: object, what: str, default: float) -> float:
     """A timeout in seconds: ``default`` for None or a non-number, at least 0, capped."""
     if value is None:
         return default
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             seconds = float(value)
         except OverflowError:  # an int beyond a float: longer than any wait
@@ -138,7 +138,7 @@ def wait_seconds(value: object, what: str, default: float) -> float:
 
 def finite_number(value: object, what: str) -> float | None:
     """A finite int or float as a float; None (and a debug line) for anything else."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             number = float(value)
         except OverflowError:

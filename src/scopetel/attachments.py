@@ -63,7 +63,7 @@ class Attachment:
         try:
             if self.bytes is not None:
                 data: object = self.bytes() if callable(self.bytes) else self.bytes
-                if not isinstance(data, bytes | bytearray | memoryview):
+                if not isinstance(data, (bytes, bytearray, memoryview)):
                     LOGGER.debug("scopetel: attachment %r is not bytes; left out", self.filename)
                     return None
                 content = bytes(data)

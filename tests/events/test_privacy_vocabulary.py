@@ -229,3 +229,32 @@ def test_card_numbers(number: str, card: bool) -> None:
 )
 def test_ip_addresses_in_text(text: str, expected: str) -> None:
     assert scrub_addresses(text) == expected
+
+
+def test_scrubbing_remembered_across_passes_follows_each_passs_options() -> None:
+    """What a text scrubs to is remembered across events, per options: the same text
+    filtered in one pass is kept in a pass with ``send_default_pii`` and vice versa."""
+    from scopetel._events.scrubber import Scrub
+
+    email = "reply to jane.doe@example.com"
+    for _ in range(3):
+        assert Scrub(False).text(email) == "reply to [Filtered]"
+        assert Scrub(True).text(email) == email
+        assert Scrub(False).value({"password": "hunter22"}) == {"password": "[Filtered]"}
+        assert Scrub(True).value({"password": "hunter22"}) == {"password": "[Filtered]"}
+        assert Scrub(True).value({"email": email}) == {"email": email}
+        assert Scrub(False).value({"email": email}) == {"email": "[Filtered]"}
+
+
+def test_scrubbing_memory_across_passes_is_bounded() -> None:
+    from scopetel._events import scrubber
+
+    scrub = scrubber.Scrub(False)
+    for index in range(3 * scrubber._MOST_KNOWN):
+        scrub.text(f"request {index} of many")
+        scrub.value({f"key_{index}": "value"})
+    assert len(scrubber._KNOWN_TEXTS[False, False]) <= scrubber._MOST_KNOWN
+    assert len(scrubber._PRIVATE_KEYS[False]) <= scrubber._MOST_KNOWN
+    long_text = "x=" + "y" * scrubber._LONGEST_KNOWN
+    scrub.text(long_text)
+    assert long_text not in scrubber._KNOWN_TEXTS[False, False]  # this pass only

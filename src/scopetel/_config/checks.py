@@ -53,7 +53,7 @@ def number(name: str, value: Any) -> float:
             value = float(value)
         except ValueError:
             raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
     try:
         result = float(value)
@@ -102,7 +102,7 @@ def strings(name: str, value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
         return tuple(value)
     raise TypeError(f"{name} must be a list of strings")
 
@@ -111,7 +111,7 @@ def error_types(name: str, value: Any) -> tuple[type[BaseException] | str, ...]:
     if value is None:
         return ()
     items = strings(name, value) if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
+    if not isinstance(items, (list, tuple)):
         raise TypeError(f"{name} must be a list of exception classes or names")
     for item in items:
         valid_class = isinstance(item, type) and issubclass(item, BaseException)
@@ -152,7 +152,7 @@ def anything(name: str, value: Any) -> Any:
 def anything_sequence(name: str, value: Any) -> tuple[Any, ...]:
     if value is None:
         return ()
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return tuple(value)
     raise TypeError(f"{name} must be a list")
 
@@ -187,7 +187,7 @@ def integration_names(name: str, value: Any) -> tuple[str, ...]:
     integration instances (anything with a string ``identifier``)."""
     if value is None or isinstance(value, str):
         return strings(name, value)
-    if not isinstance(value, list | tuple | set | frozenset):
+    if not isinstance(value, (list, tuple, set, frozenset)):
         raise TypeError(f"{name} must be a list of integrations or their names")
     names: list[str] = []
     for item in value:

@@ -139,7 +139,7 @@ def fingerprint_parts(value: object) -> list[str] | None:
     """A fingerprint as a list of strings (one string is a list of one); None if not one."""
     if value is None:
         return None
-    if isinstance(value, str | bytes):
+    if isinstance(value, (str, bytes)):
         return [text(value, "fingerprint")]
     if isinstance(value, Iterable):
         try:
@@ -155,7 +155,7 @@ def attribute_value(value: object) -> AttributeValue:
     stored = plain(value)
     if stored is None:
         return "None"
-    if isinstance(stored, str | bool | int | float):
+    if isinstance(stored, (str, bool, int, float)):
         return stored
     return json.dumps(stored, separators=(",", ":"))  # plain(): JSON-safe
 

@@ -87,7 +87,7 @@ def _iso_times(crumbs: list[Breadcrumb]) -> None:
     """Breadcrumb timestamps as ISO 8601, as sentry_sdk sends them (Spotlight reads them)."""
     for crumb in crumbs:
         value = crumb.get("timestamp")
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             moment = datetime.fromtimestamp(value, UTC)
             crumb["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

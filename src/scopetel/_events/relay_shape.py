@@ -154,7 +154,7 @@ def user(value: object) -> dict[str, JSONValue]:
         return {"data": {"value": safe_str(value)}} if value is not None else {}
     result: dict[str, JSONValue] = dict(value)
     user_id = result.get("id")
-    if isinstance(user_id, list | dict):
+    if isinstance(user_id, (list, dict)):
         result["id"] = safe_str(user_id)
     for key in _USER_TEXT:
         if key in result:

@@ -27,24 +27,44 @@ _SHORTEST_SECRET: Final = 6  # shorter text holds nothing to find ("1.2.3.4" is 
 _EMPTY_REPRS: Final = frozenset({"''", '""', "None"})
 _SCALARS: Final = (int, float, bool, type(None))
 
+_LONGEST_KNOWN: Final = 256  # longer text is remembered for one pass only
+_MOST_KNOWN: Final = 4096  # entries remembered across passes, per options
+_UNKNOWN: Final[Any] = object()
+_KNOWN_TEXTS: Final[dict[tuple[bool, bool], dict[str, str | None]]] = {
+    (pii, addresses): {} for pii in (False, True) for addresses in (False, True)
+}  # text -> scrubbed text, None: unchanged
+_PRIVATE_KEYS: Final[dict[bool, dict[str, bool]]] = {False: {}, True: {}}
+
 Event = dict[str, Any]
 
 
+def _remember(known: dict[str, Any], key: str, value: Any) -> None:
+    """``known[key] = value``; a full table starts over (bounded, and no lock needed)."""
+    if len(known) >= _MOST_KNOWN:
+        known.clear()
+    known[key] = value
+
+
 class Scrub:
-    """One scrubbing pass with its options. The text of equal strings is scanned once
-    per pass (the same ``environ`` shows in several frames).
+    """One scrubbing pass with its options.
+
+    What a text scrubs to, and whether a key is private, depend on the options alone, so
+    they are remembered across passes (bounded, per options): the same ids, names, URLs
+    and statements come back in transaction after transaction. Longer text (a repr, an
+    ``environ``) is remembered for this pass only (it shows in several frames).
 
     ``addresses``: also replace IP addresses found in text (frame variables, without
     ``send_default_pii``: see ``sensitive_text.scrub_addresses``).
     """
 
-    __slots__ = ("_frames", "_private", "_seen", "addresses", "pii")
+    __slots__ = ("_frames", "_known", "_private", "_seen", "addresses", "pii")
 
     def __init__(self, send_default_pii: bool, addresses: bool = False) -> None:
         self.pii = send_default_pii
         self.addresses = addresses
-        self._seen: dict[str, str | None] = {}  # text -> scrubbed text, None: unchanged
-        self._private: dict[str, bool] = {}  # key (a plain str) -> is_private
+        self._known = _KNOWN_TEXTS[send_default_pii, addresses]  # short text, every pass
+        self._seen: dict[str, str | None] = {}  # longer text, this pass
+        self._private = _PRIVATE_KEYS[send_default_pii]  # key (a plain str) -> is_private
         self._frames: Scrub | None = None
 
     @property
@@ -55,16 +75,17 @@ class Scrub:
         return self._frames
 
     def text(self, text: str) -> str:
-        if len(text) < _SHORTEST_SECRET:
+        size = len(text)
+        if size < _SHORTEST_SECRET:
             return text
-        seen = self._seen
-        if text in seen:
-            result = seen[text]
-        else:
+        seen = self._known if size <= _LONGEST_KNOWN else self._seen
+        result = seen.get(text, _UNKNOWN)
+        if result is _UNKNOWN:
             scrubbed = scrub_text(text, self.pii)
             if self.addresses:
                 scrubbed = scrub_addresses(scrubbed)
-            result = seen[text] = None if scrubbed == text else scrubbed
+            result = None if scrubbed == text else scrubbed
+            _remember(seen, text, result)
         return text if result is None else result
 
     def value(self, value: Any, depth: int = 0) -> Any:
@@ -75,7 +96,7 @@ class Scrub:
             return value
         if isinstance(value, dict):
             return self._mapping(dict.items(value), value, depth)
-        if isinstance(value, list | tuple):
+        if isinstance(value, (list, tuple)):
             return self._sequence(value, depth)
         if isinstance(value, str):
             return self.text(str.__getitem__(value, slice(None)))
@@ -103,7 +124,7 @@ class Scrub:
             if hidden is None:
                 hidden = isinstance(key, str) and is_private(key, self.pii)
                 if type(key) is str:
-                    private[key] = hidden
+                    _remember(private, key, hidden)
             if hidden and not _empty(item):
                 new: Any = FILTERED
             elif type(item) in _SCALARS:
@@ -135,10 +156,10 @@ class Scrub:
     def attribute(self, key: str, value: AttributeValue) -> AttributeValue:
         """One span attribute's value as it may be sent (the same object when unchanged)."""
         if self.hides(key, value):  # (an array stays an array: OTLP keeps its type)
-            return (FILTERED,) * len(value) if isinstance(value, list | tuple) else FILTERED
+            return (FILTERED,) * len(value) if isinstance(value, (list, tuple)) else FILTERED
         if type(value) is str:
             return self.text(value)
-        if isinstance(value, list | tuple) and value and isinstance(value[0], str):
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], str):
             texts = [self.text(item) if type(item) is str else item for item in value]
             if _changed(texts, value):
                 return tuple(texts)
@@ -300,7 +321,7 @@ def _user(user: Any, scrub: Scrub) -> Any:
 
 def _request_part(value: Any, scrub: Scrub) -> Any:
     """Headers, cookies, query string: a mapping, text, or ``[[name, value], …]``."""
-    if isinstance(value, list) and all(isinstance(p, list | tuple) and len(p) == 2 for p in value):
+    if isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
         return _each_item(_pair)(value, scrub)
     return scrub.value(value)
 

@@ -146,7 +146,7 @@ def _json_scalar(value: object) -> object:
 
 
 def _json_value(value: AttributeValue) -> object:
-    if isinstance(value, str | bytes | int | float) or not isinstance(value, Sequence):
+    if isinstance(value, (str, bytes, int, float)) or not isinstance(value, Sequence):
         return _json_scalar(value)
     return [_json_scalar(item) for item in value]
 
@@ -161,7 +161,9 @@ def data(span: CompactSpan) -> Json:
     """
     attributes = span.attributes
     result: Json = {
-        key: _json_value(value) for key, value in attributes.items() if attrs.is_data(key)
+        key: value if type(value) is str else _json_value(value)
+        for key, value in attributes.items()
+        if attrs.is_data(key)
     }
     if LEGACY_DB_SYSTEM not in result:
         # Sentry's query insights read db.system; stable semconv renamed it.
@@ -236,7 +238,7 @@ def measurements(root: CompactSpan) -> dict[str, Json]:
     for key, value in root.attributes.items():
         if not key.startswith(prefix) or isinstance(value, bool):
             continue
-        if not isinstance(value, int | float) or not math.isfinite(value):
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
             continue
         name = relay_fields.measurement_name(key[len(prefix) :])
         if name is None:
@@ -288,10 +290,10 @@ def typed(value: object) -> Json:
         return {"value": value, "type": "integer"}
     if isinstance(value, float):
         return {"value": value, "type": "double"}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return {
             "value": [
-                item if isinstance(item, str | bool | int | float) else str(item) for item in value
+                item if isinstance(item, (str, bool, int, float)) else str(item) for item in value
             ],
             "type": "array",
         }
@@ -317,7 +319,7 @@ def to_span_v2(span: CompactSpan, segment_root_span_id: int, segment_name: str) 
         if description is not None and description != segment_name:
             attributes["sentry.description"] = typed(description)
     sample_rate = span.attributes.get(attrs.SAMPLE_RATE)
-    if isinstance(sample_rate, int | float) and not isinstance(sample_rate, bool):
+    if isinstance(sample_rate, (int, float)) and not isinstance(sample_rate, bool):
         attributes[attrs.SAMPLE_RATE] = typed(_json_scalar(float(sample_rate)))
     result: Json = {
         "trace_id": _trace_id(span),

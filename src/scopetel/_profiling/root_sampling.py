@@ -39,7 +39,7 @@ class RootSampler:
             return 0.0
         if isinstance(value, bool):
             return 1.0 if value else 0.0
-        if isinstance(value, int | float) and 0.0 <= value <= 1.0:
+        if isinstance(value, (int, float)) and 0.0 <= value <= 1.0:
             return float(value)
         self._warn("profiles_sampler returned %r, not a rate; the span is not profiled", value)
         return 0.0

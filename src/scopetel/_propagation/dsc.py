@@ -247,7 +247,7 @@ def dsc_for_root(
     limit = options.max_value_length if options is not None else _MAX_NAME
     if name is not None and len(name) > limit:
         name = truncate(name, limit)  # frozen per trace: a huge name must not be kept
-    if isinstance(rate, bool) or not isinstance(rate, int | float):
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
         rate = options.traces_sample_rate if options is not None else None
     return dsc_for_new_trace(
         trace_id,

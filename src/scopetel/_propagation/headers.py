@@ -290,9 +290,12 @@ def header_strings(value: object) -> list[str]:
         return [value]
     if isinstance(value, bytes):
         return [value.decode("latin-1")]
-    if isinstance(value, list | tuple):  # a multi-valued header
+    if isinstance(value, (list, tuple)):  # a multi-valued header
         return [
-            text for item in value if isinstance(item, str | bytes) for text in header_strings(item)
+            text
+            for item in value
+            if isinstance(item, (str, bytes))
+            for text in header_strings(item)
         ]
     return []
 

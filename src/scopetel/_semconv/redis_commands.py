@@ -26,7 +26,7 @@ _SECRET_COMMANDS: Final = frozenset({"auth", "hello", "migrate"})  # may carry p
 
 
 def _text(value: object) -> str:
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", "replace")
     return value if isinstance(value, str) else str(value)
 

@@ -56,7 +56,7 @@ def with_resource_defaults(options: Options, resource: Resource) -> Options:
 
 
 def _json_value(value: object) -> Any:
-    if value is None or isinstance(value, str | bool | int | float):
+    if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, Mapping):
         return {str(key): _json_value(inner) for key, inner in value.items()}

@@ -61,7 +61,7 @@ def attribute_value(value: object) -> Plain:
         return value if _INT64_MIN <= value < _INT64_END else str(value)  # type: ignore[operator,return-value]
     if kind is float:
         return value if math.isfinite(value) else str(value)  # type: ignore[arg-type,return-value]
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         if not value:
             return []
         first = type(value[0])
@@ -117,7 +117,7 @@ def typed(value: object) -> dict[str, Any]:
         if math.isfinite(value):  # type: ignore[arg-type]
             return {"value": value, "type": "double"}
         return {"value": str(value), "type": "string"}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         plain = attribute_value(list(value))
         if isinstance(plain, list):
             return {"value": plain, "type": "array"}

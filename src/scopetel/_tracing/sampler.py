@@ -43,7 +43,7 @@ def as_sample_rate(value: object) -> float | None:
     """``value`` as a rate in [0, 1] (a bool counts as 0 or 1); None when it is not one."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    if not isinstance(value, Real | Decimal):
+    if not isinstance(value, (Real, Decimal)):
         return None
     rate = float(value)
     return rate if isfinite(rate) and 0.0 <= rate <= 1.0 else None

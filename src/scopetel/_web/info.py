@@ -98,7 +98,7 @@ class RequestInfo:
             scheme=scheme,
             host=host,
             path=_text(scope.get("path")) or "/",
-            query=_latin1(query) if isinstance(query, bytes | str) else "",
+            query=_latin1(query) if isinstance(query, (bytes, str)) else "",
             headers=tuple(headers),
             peer=peer,
             server_port=port,
@@ -155,7 +155,7 @@ def _port(value: object) -> int | None:
 
 def _address(value: object) -> tuple[str | None, int | None]:
     """``(host, port)`` of an ASGI ``client``/``server`` entry (either may be missing)."""
-    if isinstance(value, list | tuple) and value:
+    if isinstance(value, (list, tuple)) and value:
         host = value[0] if isinstance(value[0], str) else None
         port = _port(value[1]) if len(value) > 1 else None
         return host, port

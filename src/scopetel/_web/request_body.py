@@ -38,7 +38,7 @@ class BodyRecorder:
         self._size = 0
 
     def feed(self, chunk: object) -> None:
-        if self.overflow or not isinstance(chunk, bytes | bytearray) or not chunk:
+        if self.overflow or not isinstance(chunk, (bytes, bytearray)) or not chunk:
             return
         self._size += len(chunk)
         if self._size > self.limit:

@@ -72,7 +72,7 @@ def capture_checkin(
 
 
 def _seconds(duration: object) -> float | None:
-    if isinstance(duration, int | float) and not isinstance(duration, bool):
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool):
         return float(duration)
     return None
 

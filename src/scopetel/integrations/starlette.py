@@ -47,7 +47,7 @@ class StarletteIntegration(InstrumentorIntegration):
         http_methods_to_capture: tuple[str, ...] = DEFAULT_HTTP_METHODS_TO_CAPTURE,
     ) -> None:
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLE_VALUES)
-        if not isinstance(failed_request_status_codes, set | frozenset):
+        if not isinstance(failed_request_status_codes, (set, frozenset)):
             warnings.warn(
                 "Passing a list or None for failed_request_status_codes is deprecated. "
                 "Please pass a set of int instead.",

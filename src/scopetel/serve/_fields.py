@@ -17,7 +17,7 @@ def as_list(value: Any) -> list[Any]:
 def as_str(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if value is None or isinstance(value, dict | list):
+    if value is None or isinstance(value, (dict, list)):
         return ""
     return str(value)
 
@@ -26,7 +26,7 @@ def seconds(value: Any) -> float | None:
     """A Sentry timestamp (seconds since the epoch, or ISO 8601) as a float."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str) and value:
         try:

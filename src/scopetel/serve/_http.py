@@ -57,7 +57,7 @@ class ReceiverServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away is routine; anything else escaping a handler is logged."""
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError | TimeoutError):
+        if isinstance(error, (ConnectionError, TimeoutError)):
             LOGGER.debug("scopetel serve: connection from %s: %r", client_address, error)
         else:
             LOGGER.exception("scopetel serve: error serving %s", client_address)

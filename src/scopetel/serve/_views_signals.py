@@ -28,7 +28,7 @@ def _session(record: Received, payload: dict[str, Any], style: Style) -> str:
         f"{as_str(errors) or '0'} error(s)",
     ]
     duration = payload.get("duration")
-    if isinstance(duration, int | float) and not isinstance(duration, bool):
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool):
         parts.append(f"{duration:.3f} s")
     parts += _attrs(as_dict(payload.get("attrs")))
     parts.append(f"sid {as_str(payload.get('sid')) or '?'}")
@@ -55,7 +55,7 @@ def _check_in(record: Received, payload: dict[str, Any], style: Style) -> str:
         style.paint(status, "error") if status == "error" else status,
     ]
     duration = payload.get("duration")
-    if isinstance(duration, int | float) and not isinstance(duration, bool):
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool):
         parts.append(f"{duration:.3f} s")
     trace_id = as_str(as_dict(as_dict(payload.get("contexts")).get("trace")).get("trace_id"))
     if trace_id:

@@ -241,6 +241,6 @@ def parse_codes(given: object) -> frozenset[int]:
     """``failed_request_status_codes`` given to ``instrument`` (default 500-599)."""
     if given is None:
         return DEFAULT_CODES
-    if not isinstance(given, Collection) or isinstance(given, str | bytes):
+    if not isinstance(given, Collection) or isinstance(given, (str, bytes)):
         raise TypeError(f"failed_request_status_codes must be a set of ints, got {given!r}")
     return frozenset(int(code) for code in given)

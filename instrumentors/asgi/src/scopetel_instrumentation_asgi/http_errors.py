@@ -55,7 +55,7 @@ def parse_codes(text: str) -> frozenset[int]:
 def failed_codes(given: object) -> frozenset[int]:
     """The codes given to ``instrument``, else the variable's, else 500-599."""
     if given is not None:
-        if not isinstance(given, Iterable) or isinstance(given, str | bytes):
+        if not isinstance(given, Iterable) or isinstance(given, (str, bytes)):
             raise TypeError(f"failed_request_status_codes must be a set of ints, got {given!r}")
         return frozenset(int(code) for code in given)
     text = os.environ.get(VARIABLE)

@@ -101,7 +101,7 @@ def _headers(request: Any) -> dict[str, Any]:
     }
     nested = request.get("headers")
     if isinstance(nested, Mapping):
-        found.update({k: v for k, v in nested.items() if isinstance(v, str | int | float)})
+        found.update({k: v for k, v in nested.items() if isinstance(v, (str, int, float))})
     return found
 
 
@@ -143,7 +143,7 @@ def broker_system(app: Any) -> str:
     """The broker's kind from the application's broker URL (``redis``, ``amqp`` …)."""
     conf = getattr(app, "conf", None)
     url = getattr(conf, "broker_url", None) if conf is not None else None
-    if isinstance(url, list | tuple):
+    if isinstance(url, (list, tuple)):
         url = url[0] if url else None
     return _scheme(url) if isinstance(url, str) and url else "celery"
 
@@ -164,7 +164,7 @@ def _event_processor(
         if isinstance(extra, dict):
             extra["celery-job"] = {
                 "task_name": name,
-                "args": list(args) if pii and isinstance(args, list | tuple) else FILTERED,
+                "args": list(args) if pii and isinstance(args, (list, tuple)) else FILTERED,
                 "kwargs": dict(kwargs) if pii and isinstance(kwargs, Mapping) else FILTERED,
             }
         exc_info = hint.get("exc_info")

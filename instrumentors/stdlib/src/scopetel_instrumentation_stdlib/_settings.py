@@ -68,7 +68,7 @@ def names(name: str, value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(v, str) for v in value):
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise TypeError(f"{name} must be a list of logger names")
 
@@ -80,7 +80,7 @@ def seconds(name: str, value: Any) -> float:
             number = float(value)
         except ValueError:
             raise ValueError(f"{name} must be a number of seconds, got {value!r}") from None
-    if isinstance(number, bool) or not isinstance(number, int | float):
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
     if not 0 < number < float("inf"):
         raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")

@@ -98,7 +98,7 @@ def attributes(
     result = {key: attribute_value(value) for key, value in given.items()}
     result["sentry.origin"] = ORIGIN
     args = record.args
-    if args and isinstance(args, tuple | dict):
+    if args and isinstance(args, (tuple, dict)):
         pairs = args.items() if isinstance(args, dict) else enumerate(args)
         for key, value in pairs:
             result[f"sentry.message.parameter.{key}"] = parameter_value(value)

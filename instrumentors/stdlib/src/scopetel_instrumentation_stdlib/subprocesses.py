@@ -84,7 +84,7 @@ def _set_argument(
 
 def command_line(command: object) -> str:
     """The command as sentry_sdk describes it: its arguments joined by spaces."""
-    if isinstance(command, list | tuple) and len(command) < _MAX_ARGS:
+    if isinstance(command, (list, tuple)) and len(command) < _MAX_ARGS:
         return " ".join(map(str, command))
     return command if isinstance(command, str) else repr(command)
 
