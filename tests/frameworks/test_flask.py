@@ -193,3 +193,49 @@ def test_form_bodies_reach_transactions_with_passwords_filtered(blog: Launched) 
         lambda request: (request.get("data") or {}).get("username") == "body",
     )
     assert login["request"]["data"] == {"username": "body", "password": "[Filtered]"}
+
+
+def test_one_server_span_per_request_with_http_metrics_and_excluded_urls(
+    redis_url: str, otlp: OtlpHttpReceiver, tmp_path: Path
+) -> None:
+    """scopetel's Flask instrumentor replaces contrib's: one span per request (no contrib
+    span under it), OpenTelemetry's stable HTTP server metrics, and contrib's
+    ``OTEL_PYTHON_FLASK_EXCLUDED_URLS`` honoured (no transaction, no span, not counted)."""
+    settings = {
+        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_METRIC_EXPORT_INTERVAL": "300",
+        "OTEL_PYTHON_FLASK_EXCLUDED_URLS": "auth/logout",
+    }
+    with running_blog(redis_url, otlp, tmp_path, **settings) as app:
+        session = workloads.blog_login(app.url, "metrics")
+        post = workloads.blog_new_post(session, app.url, "metrics")
+        session.get(f"{app.url}/{post}", timeout=10).raise_for_status()
+        assert session.get(f"{app.url}/{post}/boom", timeout=10).status_code == 500
+        assert session.get(f"{app.url}/auth/logout", timeout=10).status_code in (200, 302)
+        trace_id = trace_of(_transaction_for(app, "GET", f"/{post}"))["trace_id"]
+        _transaction_for(app, "GET", f"/{post}/boom")
+
+        def durations() -> list[Any]:
+            return [m for m in otlp.metrics() if m.name == "http.server.request.duration"]
+
+        otlp.wait_for(
+            lambda: (
+                {m.attributes.get("http.response.status_code") for m in durations()} >= {200, 500}
+            )
+        )
+        app.server.stop()
+    assert [t for t in app.sentry.transactions() if "logout" in json.dumps(t.get("request"))] == []
+    in_request = [s for s in otlp.spans() if s.trace_id == trace_id]
+    assert [s.name for s in in_request if s.kind == 2] == ["GET /<int:id>"]  # SERVER
+    assert all(s.scope != "opentelemetry.instrumentation.flask" for s in otlp.spans())
+    assert not [s for s in otlp.spans() if s.attributes.get("url.path") == "/auth/logout"]
+    points = durations()
+    assert {m.unit for m in points} == {"s"}
+    by_route = {m.attributes.get("http.route"): m.attributes for m in points}
+    assert by_route["/<int:id>"]["http.request.method"] == "GET"
+    assert by_route["/<int:id>"]["url.scheme"] == "http"
+    assert by_route["/<int:id>/boom"]["http.response.status_code"] == 500
+    assert by_route["/<int:id>/boom"]["error.type"] == "500"
+    assert "/auth/logout" not in by_route and all("logout" not in str(r) for r in by_route)
+    active = [m for m in otlp.metrics() if m.name == "http.server.active_requests"]
+    assert active and {m.scope for m in active} == {"scopetel.web"}

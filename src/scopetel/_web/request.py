@@ -18,12 +18,20 @@ held until then (``_web.held_end``), so its duration covers the whole body too.
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.context import Context, create_key
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    Tracer,
+)
 
 from scopetel._api import capture_unhandled
 from scopetel._context import entries
@@ -42,16 +50,21 @@ from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.naming import request_name, sentry_names
 from scopetel._serialize import JSONValue
 from scopetel._sessions import tracking as sessions
+from scopetel._trace_sdk.ids import new_span_id, new_trace_id
 from scopetel._tracing.span import Span
 from scopetel._web.attributes import server_span_attributes, span_name
 from scopetel._web.body import CLOSED, Outcome
+from scopetel._web.captured_headers import request_header_attributes, response_header_attributes
+from scopetel._web.excluded_urls import is_excluded
 from scopetel._web.held_end import HeldEnd, hold_end
 from scopetel._web.info import RequestInfo
 from scopetel._web.request_body import BodyRecorder, recorder_for
 from scopetel._web.request_data import UserGetter, request_event_processor, send_default_pii
+from scopetel._web.server_metrics import RequestMeter
 
 REQUEST: Final = create_key("scopetel.web.request")
 """Context key of the :class:`ServerRequest` being served."""
+_UNSAMPLED: Final = TraceFlags(TraceFlags.DEFAULT)
 
 
 class ServerSpan(Span):
@@ -78,6 +91,7 @@ class ServerRequest:
         "info",
         "isolation",
         "mechanism",
+        "meter",
         "route",
         "route_getter",
         "sentry_route",
@@ -97,6 +111,7 @@ class ServerRequest:
         self.status_code: int | None = None
         self.user: UserGetter | None = None  # the framework's user, read only with PII
         self.body: BodyRecorder | None = None  # the request body as the application reads it
+        self.meter: RequestMeter | None = None  # HTTP metrics: of the spans scopetel starts
         self.finished = False
         self._own = False
         self._held: HeldEnd | None = None
@@ -132,6 +147,15 @@ class ServerRequest:
         self.status_code = code
         if self._own and self.span.is_recording():
             self.span.set_attribute("http.response.status_code", code)
+
+    @guarded(None)
+    def set_response_headers(self, headers: Iterable[tuple[str | bytes, str | bytes]]) -> None:
+        """The response's headers (WSGI's text or ASGI's bytes): those asked for
+        (``_web.captured_headers``) become attributes of the span scopetel started."""
+        if self._own and self.span.is_recording():
+            attributes = response_header_attributes(headers)
+            if attributes:
+                self.span.set_attributes(attributes)
 
     @guarded(None)
     def set_route(self, route: str, sentry_route: str | None = None) -> None:
@@ -212,6 +236,9 @@ class ServerRequest:
                     span.set_attribute(attrs.HTTP_STATUS, 500)
             self.capture_exception(error)
         sessions.end_request(self.isolation)  # release health: after the error counted
+        if self.meter is not None:
+            self.refresh_route()
+            self.meter.finished(self.route, self.status_code, error)
         if span.is_recording():
             if cancelled and error is None:
                 span.set_attribute(attrs.STATUS, "cancelled")
@@ -288,6 +315,11 @@ def begin(
         request.span = parent
         request._held = hold_end(parent)
         base = ctx
+    elif is_excluded(info, mechanism):  # OTEL_PYTHON_EXCLUDED_URLS: served, not traced
+        request.span = NonRecordingSpan(
+            SpanContext(new_trace_id(), new_span_id(), is_remote=False, trace_flags=_UNSAMPLED)
+        )
+        base = otel_trace.set_span_in_context(request.span, Context({**ctx, **values}))
     else:
         base = Context({**ctx, **values})
         if not local_parent:
@@ -297,9 +329,14 @@ def begin(
             span_name(info.method, None),
             context=sampling,
             kind=SpanKind.SERVER,
-            attributes=server_span_attributes(info, origin=origin, pii=send_default_pii()),
+            attributes={
+                **server_span_attributes(info, origin=origin, pii=send_default_pii()),
+                **request_header_attributes(info.headers),
+            },
         )
         request._own = True
+        request.meter = RequestMeter(info)
+        request.meter.started()
         base = otel_trace.set_span_in_context(request.span, base)
     values[SPAN_FACADE] = ServerSpan(request.span)
     request._otel_ctx = Context({**base, **values})

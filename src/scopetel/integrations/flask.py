@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from scopetel._setup.integrations import replacement
 from scopetel.integrations._base import accept, require
 from scopetel.integrations._instrumentor_integration import InstrumentorIntegration
 from scopetel.integrations._instrumentors import instrument
@@ -46,6 +47,7 @@ class FlaskIntegration(InstrumentorIntegration):
         style: dict[str, Any] = (
             {} if self._given_style is None else {"transaction_style": self._given_style}
         )
-        instrument("scopetel_flask", when_imported=self.library, **style)
-        instrument("flask", when_imported=self.library)
+        ours = instrument("scopetel_flask", when_imported=self.library, **style)
+        if not ours or replacement("flask", ()) is None:
+            instrument("flask", when_imported=self.library)
         accept(self, self.without_effect)

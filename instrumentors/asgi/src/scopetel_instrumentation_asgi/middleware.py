@@ -132,6 +132,9 @@ class _Progress:
             status = message.get("status")
             if isinstance(status, int):
                 self._request.set_status_code(status)
+            headers = message.get("headers")
+            if headers:
+                self._request.set_response_headers(headers)
             refresh_name(self._request, self._scope)
         try:
             await self._send(message)

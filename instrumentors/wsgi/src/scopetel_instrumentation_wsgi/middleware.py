@@ -90,6 +90,8 @@ def _status_recorder(start_response: StartResponse, request: ServerRequest) -> S
         code = status.split(" ", 1)[0] if isinstance(status, str) else ""
         if code.isdigit():
             request.set_status_code(int(code))
+        if isinstance(headers, list):
+            request.set_response_headers(headers)
         if exc_info is None:
             return start_response(status, headers)
         return start_response(status, headers, exc_info)
