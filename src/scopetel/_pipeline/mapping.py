@@ -146,6 +146,11 @@ def _json_scalar(value: object) -> object:
 
 
 def _json_value(value: AttributeValue) -> object:
+    kind = type(value)
+    if kind is str or kind is bool:  # the common types first, without isinstance chains
+        return value
+    if kind is int:
+        return value if _INT_MIN <= value <= _INT_MAX else str(value)  # type: ignore[operator]
     if isinstance(value, (str, bytes, int, float)) or not isinstance(value, Sequence):
         return _json_scalar(value)
     return [_json_scalar(item) for item in value]
