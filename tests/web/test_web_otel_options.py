@@ -227,6 +227,7 @@ def test_asgi_headers_asked_for_are_read_from_bytes(
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         headers = [(b"x-cache", b"miss"), (b"x-cache", b"stale"), (b"x-other", b"no")]
+        headers += [(b"x-cache",), b"x-cache", (b"x-cache", 3), (None, b"v")]  # not pairs
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"ok"})
 

@@ -6,14 +6,15 @@ OpenTelemetry's variables, as contrib's web instrumentations read them:
 name the headers to record, as ``http.request.header.<name>`` /
 ``http.response.header.<name>`` (lower case, ``-`` as ``_``; the values as a list);
 the values of headers matching ``..._SANITIZE_FIELDS`` are recorded as ``[REDACTED]``.
-Nothing is recorded when the variables are unset (the default). Read once (as contrib's
+Nothing is recorded when the variables are unset (the default), nor after a pattern
+failed to compile (one warning). Read once (as contrib's
 instrumentors read them); :func:`reset` forgets them.
 """
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from opentelemetry.util.http import (
     OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS,
@@ -27,6 +28,8 @@ from opentelemetry.util.http import (
 
 LOGGER: Final = logging.getLogger("scopetel")
 Attributes = dict[str, list[str]]
+_PAIRS: Final = frozenset({tuple, list})
+_TEXTS: Final = frozenset({str, bytes})
 
 
 @dataclass(frozen=True)
@@ -76,14 +79,18 @@ def _configuration() -> _Asked:
 
 
 def _captured(
-    headers: Iterable[tuple[str | bytes, str | bytes]],
+    headers: Iterable[Any],
     names: list[str],
     sanitized: Sequence[str],
     normalize: Callable[[str], str],
 ) -> Attributes:
     grouped: dict[str, list[str]] = {}
-    for name, value in headers:
-        grouped.setdefault(_text(name).lower(), []).append(_text(value))
+    for pair in headers:  # what a server would refuse (not a pair of texts) is left out
+        if type(pair) not in _PAIRS or len(pair) != 2:
+            continue
+        name, value = pair
+        if type(name) in _TEXTS and type(value) in _TEXTS:
+            grouped.setdefault(_text(name).lower(), []).append(_text(value))
     try:
         return get_custom_header_attributes(grouped, names, list(sanitized), normalize)
     except Exception as error:  # a bad pattern: reported once per process, not raised
@@ -93,4 +100,4 @@ def _captured(
 
 
 def _text(value: str | bytes) -> str:
-    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return value.decode("latin-1") if type(value) is bytes else str(value)

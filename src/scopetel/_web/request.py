@@ -8,6 +8,9 @@ instrumentation already made current (contrib's Django, WSGI or ASGI middleware)
 starts one, continuing the trace of the incoming ``sentry-trace``/``baggage`` or
 ``traceparent`` headers. The request's OpenTelemetry Context is then entered; the
 layer leaves it when the application returns, whatever happens to the body later.
+A span scopetel starts honours what OpenTelemetry users configure for contrib's
+(``_web.excluded_urls``, ``_web.captured_headers``) and its request is counted in the
+HTTP server metrics (``_web.server_metrics``); an adopted span is left to its maker.
 
 The request is over when its body is (see ``_web.body``): :meth:`ServerRequest.finish`
 sets the span's status and ends it, once, inside the request's Context, so the scopes
@@ -325,14 +328,13 @@ def begin(
         if not local_parent:
             base = continue_incoming(info.header_lists(), base)
         sampling = Context({**base, CUSTOM_SAMPLING_CONTEXT: dict(sampling_context)})
+        attributes = server_span_attributes(info, origin=origin, pii=send_default_pii())
+        attributes.update(request_header_attributes(info.headers))  # only those asked for
         request.span = tracer.start_span(
             span_name(info.method, None),
             context=sampling,
             kind=SpanKind.SERVER,
-            attributes={
-                **server_span_attributes(info, origin=origin, pii=send_default_pii()),
-                **request_header_attributes(info.headers),
-            },
+            attributes=attributes,
         )
         request._own = True
         request.meter = RequestMeter(info)
