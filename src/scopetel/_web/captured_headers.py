@@ -58,10 +58,6 @@ def response_header_attributes(headers: Iterable[tuple[str | bytes, str | bytes]
     return _captured(headers, asked.response, asked.sanitized, normalise_response_header_name)
 
 
-def wants_response_headers() -> bool:
-    return bool(_configuration().response)
-
-
 def reset() -> None:
     _asked.clear()
 
