@@ -1,6 +1,7 @@
-"""The FastAPI service under ``opentelemetry-instrument uvicorn``, with contrib's FastAPI
-instrumentation (the default once it is installed) and without it, calling the blog:
-what reaches Sentry (issue 13's "Done when")."""
+"""The FastAPI service under ``opentelemetry-instrument uvicorn``, calling the blog: what
+reaches Sentry (issue 13's "Done when"), as launched (scopetel's ASGI layer replaces
+contrib's FastAPI instrumentation) and instrumenting itself with contrib's
+``FastAPIInstrumentor.instrument_app`` (code written for plain OpenTelemetry)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.frameworks.received import (
 from tests.support.otlp_receiver import OtlpHttpReceiver
 from tests.support.sentry_receiver import SentryReceiver
 
-CONTRIB = ("contrib", "no-contrib")
+CONTRIB = ("instrument_app", "default")
 
 
 @pytest.fixture(scope="module", params=CONTRIB)
@@ -35,8 +36,8 @@ def service(
 ) -> Iterator[Launched]:
     logs = tmp_path_factory.mktemp("service")
     extra = {"BLOG_URL": blog.url}
-    if request.param == "no-contrib":
-        extra["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = "fastapi,starlette"
+    if request.param == "instrument_app":
+        extra["SERVICE_INSTRUMENT_APP"] = "1"
     with SentryReceiver() as sentry:
         env = launch.SCOPETEL.environment(sentry.dsn, otlp.url, **extra)
         with launch.service_server(launch.SCOPETEL, env, logs, request.param) as server:
@@ -126,3 +127,28 @@ def test_json_bodies_reach_transactions(service: Launched) -> None:
         service.sentry, lambda t: (t.get("request") or {}).get("method") == "POST"
     )
     assert transaction["request"]["data"] == body
+
+
+@pytest.mark.parametrize("service", CONTRIB, indirect=True)
+def test_one_server_span_per_request_and_fastapi_telemetry_off(
+    service: Launched, otlp: OtlpHttpReceiver, request: pytest.FixtureRequest
+) -> None:
+    """As launched, one span per request reaches OTLP: scopetel's SERVER span with the
+    route (contrib's FastAPI instrumentation replaced; FastAPI's own telemetry, which
+    starts without contrib's middleware, told the request is handled). An application
+    that instruments itself with contrib keeps contrib's server span, adopted."""
+    assert _get(service, "/items/7?q=one") == 200
+    (transaction,) = transactions_where(service.sentry, _by_path("/items/7"))
+    assert [s.get("op") for s in transaction["spans"]] == []
+    trace_id = trace_of(transaction)["trace_id"]
+    otlp.wait_for(lambda: any(s.trace_id == trace_id and s.kind == 2 for s in otlp.spans()))
+    in_request = [s for s in otlp.spans() if s.trace_id == trace_id]
+    (server,) = [s for s in in_request if s.kind == 2]  # SERVER
+    assert server.attributes["http.route"] == "/items/{item_id}"
+    assert [s for s in in_request if s.scope == "fastapi"] == []  # FastAPI's own
+    if request.node.callspec.params["service"] == "default":
+        assert trace_of(transaction)["origin"] == "auto.http.starlette"
+        assert {s.scope for s in in_request} == {"scopetel_instrumentation_asgi"}
+    else:
+        assert trace_of(transaction)["origin"] == "auto.otel.fastapi"
+        assert server.scope == "opentelemetry.instrumentation.fastapi"

@@ -89,6 +89,33 @@ def test_fastapi_transactions_named_by_endpoint(start: Start) -> None:
     assert transaction["transaction_info"]["source"] == "component"
 
 
+def test_fastapi_requests_are_scopetels_alone_without_a_lifespan(start: Start) -> None:
+    """FastAPI's own telemetry (a second server span, ``fastapi.*`` spans) stays off, and
+    scopetel's layer serves the first request even when no lifespan event came first
+    (FastAPI would build its middleware stack before scopetel's layer joined it)."""
+    _needs("fastapi", "starlette.testclient")
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from scopetel.integrations.fastapi import FastApiIntegration
+
+    transport = start(traces_sample_rate=1.0, integrations=[FastApiIntegration()])
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: int) -> dict[str, int]:
+        scopetel.set_tag("item", item_id)
+        return {"id": item_id}
+
+    assert TestClient(app).get("/items/5").status_code == 200  # no lifespan: no `with`
+    scopetel.flush()
+    (transaction,) = transport.transactions()
+    assert transaction["contexts"]["trace"]["origin"] == "auto.http.starlette"
+    assert transaction["transaction"] == "/items/{item_id}"
+    assert str(transaction["tags"]["item"]) == "5"
+    assert transaction["spans"] == []  # no fastapi.dependencies/endpoint/serialization
+
+
 def test_sqlalchemy_statements_are_spans_inside_a_transaction(start: Start) -> None:
     _needs("sqlalchemy", "opentelemetry.instrumentation.sqlalchemy")
     import sqlalchemy

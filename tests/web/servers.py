@@ -81,10 +81,10 @@ class Setup:
         if not self.contrib and self.framework == "django":
             # (disabling "django" would turn scopetel_django off too)
             env["OTEL_PYTHON_DJANGO_INSTRUMENT"] = "False"
-        if not self.contrib and self.framework in ("starlette", "aiohttp"):
-            disabled = "aiohttp-server" if self.framework == "aiohttp" else "starlette"
-            env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = disabled
-        if self.contrib and self.framework in ("wsgi", "asgi"):
+        if not self.contrib and self.framework == "aiohttp":
+            env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = "aiohttp-server"
+        if self.contrib and self.framework in ("wsgi", "asgi", "starlette"):
+            # (scopetel's ASGI layer replaces contrib's Starlette instrumentor)
             env["APP_CONTRIB_MIDDLEWARE"] = "1"
         env.update(self.env)
         return env

@@ -491,6 +491,7 @@ def test_server_hooks_wrap_only_what_no_framework_layer_serves() -> None:
 
 def test_instrumentors_patch_frameworks_and_put_them_back() -> None:
     import django.core.handlers.base as django_base
+    import fastapi.applications as fastapi_apps
     import gunicorn.workers.base as gunicorn_base
     import starlette.applications as starlette_apps
     import uvicorn.config as uvicorn_config
@@ -501,6 +502,7 @@ def test_instrumentors_patch_frameworks_and_put_them_back() -> None:
     def current() -> list[object]:
         return [
             starlette_apps.Starlette.__dict__["__call__"],
+            fastapi_apps.FastAPI.__dict__["__call__"],
             uvicorn_config.Config.__dict__["load"],
             gunicorn_base.Worker.__dict__["load_wsgi"],
             django_base.BaseHandler.__dict__["load_middleware"],

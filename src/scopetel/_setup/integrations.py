@@ -22,11 +22,16 @@ LOGGER: Final = logging.getLogger("scopetel")
 GROUP: Final = "opentelemetry_instrumentor"
 PREFIX: Final = "scopetel_"
 
-REPLACEMENTS: Final = {"sqlalchemy": "scopetel_sqlalchemy", "flask": "scopetel_flask"}
+REPLACEMENTS: Final = {
+    "sqlalchemy": "scopetel_sqlalchemy",
+    "flask": "scopetel_flask",
+    "fastapi": "scopetel_asgi",
+    "starlette": "scopetel_asgi",  # FastAPI subclasses the Starlette class it patches
+}
 """Contrib instrumentors (entry point names) that scopetel's own replace when installed
-and enabled: the same spans (Flask: the server span, its HTTP metrics and excluded URLs,
-without contrib's second span under it), for less. Disabling ours brings contrib's
-back."""
+and enabled: the same spans (Flask, FastAPI, Starlette: the server span, its HTTP
+metrics and excluded URLs, without contrib's second span under it), for less. Disabling
+ours brings contrib's back."""
 
 
 def scopetel_entry_points() -> list[EntryPoint]:

@@ -1,6 +1,8 @@
 """A FastAPI service: path parameters, a JSON body, failures of each kind, a streamed
 response, and calls to the blog (``BLOG_URL``) with httpx and requests, so that one trace
-crosses both services. ``uvicorn service:app``.
+crosses both services. ``uvicorn service:app``. ``SERVICE_INSTRUMENT_APP=1``: the
+service instruments itself with contrib's ``FastAPIInstrumentor.instrument_app``, as
+code written for plain OpenTelemetry does.
 """
 
 import asyncio
@@ -33,6 +35,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(lifespan=lifespan)
+if os.environ.get("SERVICE_INSTRUMENT_APP") == "1":
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app)
 
 
 class Item(BaseModel):

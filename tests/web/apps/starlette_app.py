@@ -1,5 +1,8 @@
-"""A Starlette application with the test API (see ``appkit``), and a mounted sub-application."""
+"""A Starlette application with the test API (see ``appkit``), and a mounted sub-application.
+``APP_CONTRIB_MIDDLEWARE=1``: instrumented with contrib's ``StarletteInstrumentor.instrument_app``
+(under ``opentelemetry-instrument`` scopetel's layer replaces contrib's Starlette instrumentor)."""
 
+import os
 from pathlib import Path
 
 import appkit
@@ -47,3 +50,7 @@ app = Starlette(
         Mount("/sub", routes=[Route("/tagged/{rid}/", tagged)]),
     ]
 )
+if os.environ.get("APP_CONTRIB_MIDDLEWARE") == "1":
+    from opentelemetry.instrumentation.starlette import StarletteInstrumentor
+
+    StarletteInstrumentor.instrument_app(app)

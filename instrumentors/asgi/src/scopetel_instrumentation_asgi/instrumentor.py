@@ -8,6 +8,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from scopetel.instrumentation import claim_app, release_app, transaction_style
+from scopetel_instrumentation_asgi.fastapi_hook import FastApiHook
 from scopetel_instrumentation_asgi.http_errors import HttpErrorsHook, failed_codes
 from scopetel_instrumentation_asgi.middleware import set_transaction_style
 from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
@@ -22,9 +23,11 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     Starlette routed to (``module.qualname``, source ``component``), not the route.
     ``instrument(failed_request_status_codes={...})`` (or
     ``SCOPETEL_FAILED_REQUEST_STATUS_CODES``): the ``HTTPException`` status codes
-    reported as errors (default 500-599)."""
+    reported as errors (default 500-599). FastAPI's own telemetry stays off for the
+    requests the layer serves (``fastapi_hook``)."""
 
     _starlette = StarletteHook()
+    _fastapi = FastApiHook()
     _uvicorn = UvicornHook()
     _http_errors = HttpErrorsHook()
 
@@ -36,6 +39,7 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         set_transaction_style(transaction_style(style, ("url", "endpoint")))
         codes = failed_codes(kwargs.get("failed_request_status_codes"))
         claim_app(is_starlette_app)
+        self._fastapi.enable()
         self._starlette.enable()
         self._uvicorn.enable()
         self._http_errors.enable(codes)
@@ -44,5 +48,6 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         set_transaction_style("url")
         release_app(is_starlette_app)
         self._starlette.disable()
+        self._fastapi.disable()
         self._uvicorn.disable()
         self._http_errors.disable()
