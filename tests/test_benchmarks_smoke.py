@@ -69,3 +69,22 @@ def test_request_overhead_benchmark_runs_each_variant_of_a_real_server(tmp_path:
         assert threads["`none`"] < threads["`scopetel`"]  # the SDK threads were counted
         assert sent["`none`"] == "—"
         assert int(sent["`scopetel`"]) >= 30 and int(sent["`sentry_sdk`"]) >= 30
+
+
+def test_request_phases_benchmark_splits_each_variants_time_at_the_last_byte() -> None:
+    """The FastAPI app in-process under each variant: sentry-sdk's serving thread works
+    after the response's last byte (its transaction), scopetel's and none's hardly."""
+    command = [sys.executable, "benchmarks/request_phases.py", "--rounds", "1"]
+    command += ["--requests", "40", "--gap", "0.002"]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    rows = {
+        row[1].strip(" `"): [float(cell.split()[0]) for cell in row[2:4]]
+        for row in (line.split("|") for line in done.stdout.splitlines())
+        if len(row) > 4 and row[1].strip(" `") in ("none", "scopetel", "sentry_sdk")
+    }
+    assert rows["none"][0] < rows["scopetel"][0] and rows["none"][0] < rows["sentry_sdk"][0]
+    assert rows["scopetel"][1] < rows["sentry_sdk"][1]
+    assert "scopetel's added CPU before the last byte / sentry-sdk's" in done.stdout

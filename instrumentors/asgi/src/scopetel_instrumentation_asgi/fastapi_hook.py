@@ -15,10 +15,9 @@ build it first when no lifespan event came before the first request).
 
 import functools
 from collections.abc import Awaitable, Callable
-from types import ModuleType
 from typing import Any, Final
 
-from scopetel.instrumentation import ImportHook
+from scopetel_instrumentation_asgi.call_hook import CallHook
 
 MODULE: Final = "fastapi.applications"
 SCOPE_KEY: Final = "fastapi.telemetry"
@@ -38,26 +37,7 @@ def _patched_call(original: Callable[..., Awaitable[None]]) -> Callable[..., Awa
     return __call__
 
 
-class FastApiHook:
-    """Patches ``FastAPI.__call__`` once FastAPI is imported; ``disable`` restores it."""
-
-    def __init__(self) -> None:
-        self._patched: tuple[type, Any] | None = None  # (class, original __call__)
-        self._hook = ImportHook(MODULE, self._apply)
-
-    def _apply(self, module: ModuleType) -> None:
-        fastapi = getattr(module, "FastAPI", None)
-        original = getattr(fastapi, "__dict__", {}).get("__call__")
-        if self._patched is None and fastapi is not None and original is not None:
-            setattr(fastapi, "__call__", _patched_call(original))  # noqa: B010
-            self._patched = (fastapi, original)
-
-    def enable(self) -> None:
-        self._hook.enable()
-
-    def disable(self) -> None:
-        self._hook.disable()
-        if self._patched is not None:
-            owner, original = self._patched
-            setattr(owner, "__call__", original)  # noqa: B010
-            self._patched = None
+def fastapi_hook() -> CallHook:
+    """Patches ``FastAPI.__call__`` once FastAPI is imported (a FastAPI that does not
+    define one has no telemetry of its own)."""
+    return CallHook(MODULE, "FastAPI", _patched_call, inherited=False)

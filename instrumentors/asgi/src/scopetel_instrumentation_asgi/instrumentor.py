@@ -8,10 +8,10 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from scopetel.instrumentation import claim_app, release_app, transaction_style
-from scopetel_instrumentation_asgi.fastapi_hook import FastApiHook
+from scopetel_instrumentation_asgi.fastapi_hook import fastapi_hook
 from scopetel_instrumentation_asgi.http_errors import HttpErrorsHook, failed_codes
 from scopetel_instrumentation_asgi.middleware import set_transaction_style
-from scopetel_instrumentation_asgi.starlette_hook import StarletteHook, is_starlette_app
+from scopetel_instrumentation_asgi.starlette_hook import is_starlette_app, starlette_hook
 from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
 
 
@@ -26,8 +26,8 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     reported as errors (default 500-599). FastAPI's own telemetry stays off for the
     requests the layer serves (``fastapi_hook``)."""
 
-    _starlette = StarletteHook()
-    _fastapi = FastApiHook()
+    _starlette = starlette_hook()
+    _fastapi = fastapi_hook()
     _uvicorn = UvicornHook()
     _http_errors = HttpErrorsHook()
 

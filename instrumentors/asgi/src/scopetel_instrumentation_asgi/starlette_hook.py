@@ -10,10 +10,10 @@ else first. Exceptions then pass through the layer before Starlette's
 import functools
 import sys
 from collections.abc import Awaitable, Callable
-from types import ModuleType
 from typing import Any, Final
 
-from scopetel.instrumentation import ImportHook, report_internal_error
+from scopetel.instrumentation import report_internal_error
+from scopetel_instrumentation_asgi.call_hook import CallHook
 from scopetel_instrumentation_asgi.middleware import ScopetelASGIMiddleware
 
 MODULE: Final = "starlette.applications"
@@ -57,26 +57,6 @@ def is_starlette_app(app: object) -> bool:
     return module is not None and isinstance(app, module.Starlette)
 
 
-class StarletteHook:
+def starlette_hook() -> CallHook:
     """Patches ``Starlette.__call__`` once Starlette is imported (FastAPI's calls it too)."""
-
-    def __init__(self) -> None:
-        self._patched: tuple[type, Any] | None = None  # (class, original __call__)
-        self._hook = ImportHook(MODULE, self._apply)
-
-    def _apply(self, module: ModuleType) -> None:
-        if self._patched is None:
-            owner = next(k for k in module.Starlette.__mro__ if "__call__" in k.__dict__)
-            original = owner.__dict__["__call__"]
-            setattr(owner, "__call__", _patched_call(original))  # noqa: B010
-            self._patched = (owner, original)
-
-    def enable(self) -> None:
-        self._hook.enable()
-
-    def disable(self) -> None:
-        self._hook.disable()
-        if self._patched is not None:
-            owner, original = self._patched
-            setattr(owner, "__call__", original)  # noqa: B010
-            self._patched = None
+    return CallHook(MODULE, "Starlette", _patched_call, inherited=True)
