@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
+from scopetel._semconv.personal_data import ADDRESS_ATTRIBUTES
 from tests.frameworks import launch
 from tests.frameworks.conftest import Launched, start_up_transactions
 from tests.frameworks.received import (
@@ -145,6 +146,9 @@ def test_one_server_span_per_request_and_fastapi_telemetry_off(
     in_request = [s for s in otlp.spans() if s.trace_id == trace_id]
     (server,) = [s for s in in_request if s.kind == 2]  # SERVER
     assert server.attributes["http.route"] == "/items/{item_id}"
+    # no client address without send_default_pii (the server's own address stays)
+    addresses = {server.attributes[key] for key in ADDRESS_ATTRIBUTES & server.attributes.keys()}
+    assert addresses <= {"[Filtered]"}, server.attributes
     assert [s for s in in_request if s.scope == "fastapi"] == []  # FastAPI's own
     if request.node.callspec.params["service"] == "default":
         assert trace_of(transaction)["origin"] == "auto.http.starlette"
