@@ -31,7 +31,7 @@ REPLACEMENTS: Final = {
 """Contrib instrumentors (entry point names) that scopetel's own replace when installed
 and enabled: the same spans (Flask, FastAPI, Starlette: the server span, its HTTP
 metrics and excluded URLs, without contrib's second span under it), for less. Disabling
-ours brings contrib's back."""
+ours brings contrib's back (``scopetel_asgi``: contrib's alone, the ASGI layer goes too)."""
 
 
 def scopetel_entry_points() -> list[EntryPoint]:
