@@ -191,8 +191,10 @@ def test_samples_on_an_event_loop_name_the_running_task(receiver: SentryReceiver
     crunching = [s for s in samples if s.get("task_name") == "crunch-orders"]
     assert len(crunching) >= 5
     assert share_in(chunk, crunching, "spin") >= 0.75
-    # the idle task never ran long enough to be caught; the loop waiting runs no task
-    assert not [s for s in samples if s.get("task_name") == "idle-poller"]
+    # the idle task runs only for the moments it starts and wakes (a slow machine may
+    # catch one): never while crunch's code is on the stack; the loop waiting runs no task
+    polling = [s for s in samples if s.get("task_name") == "idle-poller"]
+    assert len(polling) <= 2 and share_in(chunk, polling, "spin") == 0.0
     waiting = [s for s in samples if "task_name" not in s]
     assert waiting and share_in(chunk, waiting, "spin") == 0.0
     # other threads run no task
