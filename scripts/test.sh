@@ -5,10 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 PY=.venv/bin
 echo "== ruff"
-$PY/ruff check src exporters instrumentors compat tests scripts examples benchmarks
-$PY/ruff format --check src exporters instrumentors compat tests scripts examples benchmarks
+$PY/ruff check src exporters instrumentors compat accelerators tests scripts examples benchmarks
+$PY/ruff format --check src exporters instrumentors compat accelerators tests scripts examples benchmarks
 echo "== mypy --strict"
-$PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* compat/*/src/* 2>/dev/null)
+$PY/mypy src/scopetel $(ls -d exporters/*/src/* instrumentors/*/src/* compat/*/src/* accelerators/*/src/* 2>/dev/null | grep -v "\.egg-info$")
 echo "== import layers (import-linter)"
 $PY/lint-imports --no-cache
 echo "== docker compose config"

@@ -23,7 +23,7 @@ from tests.profiling.support import (
 from tests.support.sentry_receiver import Reply, SentryReceiver
 
 
-def test_busy_function_dominates_its_threads_samples(receiver: SentryReceiver) -> None:
+def test_busy_function_dominates_its_threads_samples(receiver: SentryReceiver, walk: str) -> None:
     init(receiver, profile_session_sample_rate=1.0)
     start_profiler()
     worker = threading.Thread(target=spin, args=(0.6,), name="spinner")

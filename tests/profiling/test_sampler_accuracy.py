@@ -42,7 +42,7 @@ def alternate(stop: threading.Event, log: list[Interval]) -> None:
 
 
 def test_alternating_callers_of_one_blocked_helper_are_told_apart(
-    receiver: SentryReceiver,
+    receiver: SentryReceiver, walk: str
 ) -> None:
     init(receiver, profile_session_sample_rate=1.0)
     log: list[Interval] = []

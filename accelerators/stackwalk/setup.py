@@ -1,0 +1,18 @@
+"""The C extension is optional: without a compiler (or on another Python than CPython) the
+package installs without it and scopetel's profiler walks stacks in Python instead."""
+
+import platform
+
+from setuptools import Extension, setup
+
+extensions = []
+if platform.python_implementation() == "CPython":
+    extensions.append(
+        Extension(
+            "scopetel_stackwalk._stackwalk",
+            sources=["src/scopetel_stackwalk/_stackwalk.c"],
+            optional=True,
+        )
+    )
+
+setup(ext_modules=extensions)

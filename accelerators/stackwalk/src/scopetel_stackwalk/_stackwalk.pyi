@@ -1,0 +1,3 @@
+from types import FrameType
+
+def stack_hash(frame: FrameType, max_depth: int, /) -> int: ...

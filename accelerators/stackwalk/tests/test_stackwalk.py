@@ -1,0 +1,119 @@
+"""The C key equals the Python walk's key, for every stack shape the profiler meets."""
+
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+import pytest
+import scopetel_stackwalk
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def python_key(top: FrameType, max_depth: int) -> int:
+    key: list[int] = []
+    frame: FrameType | None = top
+    while frame is not None:
+        key += (id(frame.f_code), frame.f_lasti)
+        frame = frame.f_back
+    return hash(tuple(key[: 2 * max_depth]))
+
+
+def native() -> scopetel_stackwalk.StackHash:
+    assert scopetel_stackwalk.stack_hash is not None, "the C extension was not built"
+    return scopetel_stackwalk.stack_hash
+
+
+def caller_frame() -> FrameType:
+    """The caller's frame: it stays at one instruction while both keys are taken."""
+    return sys._getframe(2)
+
+
+def at_depth(depth: int, then: "object") -> object:
+    if depth:
+        return at_depth(depth - 1, then)
+    return then()  # type: ignore[operator]
+
+
+def test_the_lanes_are_those_of_this_interpreters_hash() -> None:
+    assert sys.hash_info.width == 64
+    assert sys.hash_info.modulus == 2**61 - 1
+    assert hash(-1) == -2
+
+
+@settings(max_examples=60, deadline=None)
+@given(depth=st.integers(0, 300), max_depth=st.integers(0, 400))
+def test_equals_the_python_walk(depth: int, max_depth: int) -> None:
+    stack_hash = native()
+
+    def compare() -> tuple[int, int]:
+        frame = caller_frame()
+        return stack_hash(frame, max_depth), python_key(frame, max_depth)
+
+    result = at_depth(depth, compare)
+    assert isinstance(result, tuple)
+    assert result[0] == result[1]
+
+
+def test_no_frames_is_the_empty_tuples_hash() -> None:
+    assert native()(sys._getframe(), 0) == hash(())
+
+
+def test_generator_and_coroutine_frames() -> None:
+    stack_hash = native()
+
+    def generator() -> Iterator[bool]:
+        frame = sys._getframe().f_back
+        assert frame is not None
+        yield stack_hash(frame, 128) == python_key(frame, 128)
+
+    assert next(generator())
+
+    async def coroutine() -> bool:
+        frame = sys._getframe().f_back
+        assert frame is not None
+        return stack_hash(frame, 128) == python_key(frame, 128)
+
+    runner = coroutine()
+    with pytest.raises(StopIteration) as stopped:
+        runner.send(None)
+    assert stopped.value.value is True
+
+
+def test_another_threads_blocked_stack_as_the_sampler_sees_it() -> None:
+    stack_hash = native()
+    parked, release = threading.Event(), threading.Event()
+
+    def park() -> None:
+        parked.set()
+        release.wait(10)
+
+    worker = threading.Thread(target=lambda: at_depth(40, park))
+    worker.start()
+    try:
+        assert parked.wait(10)
+        top = sys._current_frames()[worker.ident]  # type: ignore[index]
+        assert stack_hash(top, 128) == python_key(top, 128)
+        assert stack_hash(top, 10) == python_key(top, 10)
+        assert stack_hash(top, 128) != stack_hash(top, 10)
+    finally:
+        release.set()
+        worker.join(10)
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((None, 1), TypeError),
+        (("frame", 1), TypeError),
+        ((sys._getframe(), "1"), TypeError),
+        ((sys._getframe(), -1), ValueError),
+        ((sys._getframe(), 2**80), OverflowError),
+        ((sys._getframe(),), TypeError),
+        ((), TypeError),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(args: tuple[object, ...], error: type) -> None:
+    with pytest.raises(error):
+        native()(*args)  # type: ignore[arg-type]
