@@ -51,7 +51,7 @@ RAW = ROOT / "benchmarks" / "profiler_overhead.json"
 START, END = "<!-- profiler_overhead: start -->", "<!-- profiler_overhead: end -->"
 SENTRY_SDK_PYTHON = ROOT / ".venv-sentry-sdk" / "bin" / "python"
 SDKS = ("scopetel", "sentry_sdk")
-PARTS = ("links", "tasks", "send", "walk", "links,tasks,send,walk")
+PARTS = ("native", "links", "tasks", "send", "walk", "links,tasks,send,walk")
 TARGET_OVERHEAD_PCT = 1.0
 COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
@@ -219,10 +219,12 @@ def render(data: dict[str, Any]) -> str:
         lines += [
             "",
             "What each part of scopetel's profiler costs: one process each with the part "
-            "switched off (`profiler_workload.py --without`): `links` (no profiler/thread "
+            "switched off (`profiler_workload.py --without`): `native` (stacks keyed by "
+            "the Python walk, as where `scopetel-stackwalk`'s C part is not built), "
+            "`links` (no profiler/thread "
             "attributes on spans, so none in transactions), `tasks` (no asyncio task "
             "lookup), `send` (chunks neither encoded nor sent), `walk` (the thread wakes "
-            "at the same rate but reads no stack), and all four.",
+            "at the same rate but reads no stack), and the last four together.",
             "",
             header,
         ]

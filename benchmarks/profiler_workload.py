@@ -30,7 +30,8 @@ process CPU clock is read when all of the phase's profiling work is done. Per ph
 see what each costs: ``links`` (no profiler/thread attributes on spans), ``tasks`` (no
 asyncio task lookup per pass), ``send`` (chunks neither encoded nor sent), ``walk`` (the
 sampler thread wakes at the same rate but reads no stack: what remains is the cost of
-waking a thread that takes the GIL 101 times a second).
+waking a thread that takes the GIL 101 times a second), ``native`` (stacks keyed by the
+Python walk, as where ``scopetel-stackwalk``'s C part could not be built).
 """
 
 import argparse
@@ -46,7 +47,7 @@ WORKERS = 8
 IDLE = 4
 MIDDLEWARE = 20
 ROWS = 600  # rows rendered per request: its CPU work (about 1.5 ms on a 2-core VM)
-PARTS = ("links", "tasks", "send", "walk")
+PARTS = ("links", "tasks", "send", "walk", "native")
 
 
 def _middleware(depth: int, endpoint: Callable[[int], int]) -> Callable[[int], int]:
@@ -148,6 +149,8 @@ def _switch_off(without: set[str], sink: _Sink) -> None:
                 sink.chunk(lambda: chunk.timestamps)
 
         profiler.Profiler._deliver = deliver  # type: ignore[method-assign]
+    if "native" in without:
+        sampler.native_stack_hash = None  # type: ignore[assignment]
     if "walk" in without:
 
         def sample(self: Any, chunk: Any) -> None:

@@ -132,19 +132,17 @@ class Chunk:
 
     def payload(self, profiler_id: str, metadata: dict[str, str]) -> dict[str, Any]:
         """The chunk's JSON; ``metadata``: ``release``, ``environment``, ``dist`` when set."""
-        samples: list[dict[str, Any]] = []
-        threads: set[int] = set()
-        every = zip(self.timestamps, self.thread_ids, self.stack_ids, self.tasks, strict=True)
-        for timestamp, thread_id, stack, task in every:
-            sample: dict[str, Any] = {
-                "timestamp": timestamp,
-                "thread_id": str(thread_id),
-                "stack_id": stack,
-            }
-            if task is not None:
-                sample["task_name"] = task
-            samples.append(sample)
-            threads.add(thread_id)
+        threads = set(self.thread_ids)
+        ids = {thread_id: str(thread_id) for thread_id in threads}  # one string per thread
+        every = zip(self.timestamps, self.thread_ids, self.stack_ids, strict=True)
+        samples: list[dict[str, Any]] = [
+            {"timestamp": timestamp, "thread_id": ids[thread_id], "stack_id": stack}
+            for timestamp, thread_id, stack in every
+        ]
+        if self.tasks.count(None) != len(self.tasks):  # some thread ran an asyncio task
+            for sample, task in zip(samples, self.tasks, strict=True):
+                if task is not None:
+                    sample["task_name"] = task
         thread_metadata = {
             str(thread_id): {"name": self.thread_names[thread_id]}
             for thread_id in sorted(threads)
