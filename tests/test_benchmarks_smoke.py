@@ -88,3 +88,28 @@ def test_request_phases_benchmark_splits_each_variants_time_at_the_last_byte() -
     assert rows["none"][0] < rows["scopetel"][0] and rows["none"][0] < rows["sentry_sdk"][0]
     assert rows["scopetel"][1] < rows["sentry_sdk"][1]
     assert "scopetel's added CPU before the last byte / sentry-sdk's" in done.stdout
+
+
+def test_profiler_workload_measures_both_sdks_profilers(tmp_path: Path) -> None:
+    """The process behind ``profiler_overhead.py``: each SDK's phases, profiler on and
+    off; samples were taken while it ran and none while it was stopped."""
+    pythons = {
+        "scopetel": sys.executable,
+        "sentry_sdk": str(ROOT / ".venv-sentry-sdk" / "bin" / "python"),
+    }
+    for sdk, python in pythons.items():
+        command = [python, "benchmarks/profiler_workload.py", sdk, "--requests", "60"]
+        done = subprocess.run(
+            [*command, "--pairs", "1"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        phases = json.loads(done.stdout.strip().splitlines()[-1])["phases"]
+        assert sorted(phase["profiled"] for phase in phases) == [False, True]
+        for phase in phases:
+            assert phase["cpu_s"] > 0
+            assert (phase["ticks"] > 0) is phase["profiled"], (sdk, phase)

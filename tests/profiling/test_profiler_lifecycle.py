@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -184,3 +185,37 @@ def test_under_gevent_the_sampler_is_a_native_thread(
     assert "thread.name" not in transaction["contexts"]["trace"]["data"]
     assert share_in(chunk, samples_of(chunk, thread_id), "spin") > 0.5
     assert chunks(receiver) == [chunk]
+
+
+def test_a_bug_in_a_sampling_pass_is_logged_and_sampling_goes_on(
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Production mode (internal errors logged, not raised): the pass that failed is
+    reported, the thread waits a second (a bug must not become a busy loop) and samples
+    again; the application never sees it."""
+    from scopetel import _internal_errors
+    from scopetel._profiling import sampler
+
+    monkeypatch.setattr(_internal_errors, "_raise", False)
+    real_sample = sampler.StackSampler.sample
+    failed: list[float] = []
+
+    def sample_failing_once(self: sampler.StackSampler, chunk: chunk_module.Chunk) -> None:
+        if not failed:
+            failed.append(time.perf_counter())
+            raise RuntimeError("a bug in the sampler")
+        real_sample(self, chunk)
+
+    monkeypatch.setattr(sampler.StackSampler, "sample", sample_failing_once)
+    init(receiver, profile_session_sample_rate=1.0)
+    start_profiler()
+    spin(1.6)
+    stop_profiler()
+    (chunk,) = wait_for_chunks(receiver)
+    assert failed
+    errors = [r for r in caplog.records if "internal error in Profiler thread" in r.getMessage()]
+    assert len(errors) == 1 and errors[0].exc_info is not None
+    samples = chunk["profile"]["samples"]
+    assert samples and min(s["timestamp"] for s in samples) > 0
+    main = samples_of(chunk, str(threading.get_ident()))
+    assert len(main) >= 10  # after the second's pause, the passes went on
