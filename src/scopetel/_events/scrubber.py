@@ -118,7 +118,7 @@ class Scrub:
 
     def _mapping(self, items: Any, original: Any, depth: int) -> Any:
         changes: dict[Any, Any] | None = None
-        private = self._private
+        private, known = self._private, self._known
         for key, item in items:
             hidden = private.get(key) if type(key) is str else None
             if hidden is None:
@@ -127,10 +127,12 @@ class Scrub:
                     _remember(private, key, hidden)
             if hidden and not _empty(item):
                 new: Any = FILTERED
+            elif type(item) is str:
+                if known.get(item, _UNKNOWN) is None:  # ``text``'s answer, without the call
+                    continue
+                new = self.text(item)
             elif type(item) in _SCALARS:
                 continue
-            elif type(item) is str:
-                new = self.text(item)
             else:
                 new = self.value(item, depth + 1)
             if new is not item:

@@ -17,8 +17,10 @@ from scopetel._semconv import http_calls, redis_commands, relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import (
     DB_SYSTEM,
+    HTTP_METHOD,
     HTTP_STATUS_CODE,
     LEGACY_DB_SYSTEM,
+    Attrs,
     first_str,
     http_method,
     http_status_code,
@@ -156,6 +158,19 @@ def _json_value(value: AttributeValue) -> object:
     return [_json_scalar(item) for item in value]
 
 
+_DATA_KEYS: Final[dict[str, bool]] = {}  # attribute key -> is data (``attrs.is_data``)
+_MOST_DATA_KEYS: Final = 4096
+
+
+def _remember_data_key(key: str) -> bool:
+    """``attrs.is_data(key)``, remembered: the same few keys come back span after span
+    (bounded: keys made from data start over when full)."""
+    if len(_DATA_KEYS) >= _MOST_DATA_KEYS:
+        _DATA_KEYS.clear()
+    keep = _DATA_KEYS[key] = attrs.is_data(key)
+    return keep
+
+
 def data(span: CompactSpan) -> Json:
     """Span ``data``: every attribute that is not a scopetel ``sentry.*`` attribute.
 
@@ -165,11 +180,26 @@ def data(span: CompactSpan) -> Json:
     ``http.response.status_code``, the key Sentry reads.
     """
     attributes = span.attributes
-    result: Json = {
-        key: value if type(value) is str else _json_value(value)
-        for key, value in attributes.items()
-        if attrs.is_data(key)
-    }
+    known = _DATA_KEYS
+    result: Json = {}
+    for key, value in attributes.items():
+        keep = known.get(key)
+        if keep is None:
+            keep = _remember_data_key(key)
+        if keep:
+            result[key] = value if type(value) is str else _json_value(value)
+    if result.keys() & _CONVENTION_KEYS:  # (they are data keys: in result when set)
+        _apply_conventions(span, attributes, result)
+    if attrs.THREAD_ID in result:  # profiling links: Sentry wants the id as a string
+        result[attrs.THREAD_ID] = str(result[attrs.THREAD_ID])
+    return result
+
+
+_CONVENTION_KEYS: Final = frozenset((*DB_SYSTEM, *HTTP_METHOD, *HTTP_STATUS_CODE))
+
+
+def _apply_conventions(span: CompactSpan, attributes: Attrs, result: Json) -> None:
+    """sentry_sdk's keys for a database system, an HTTP call and a status code."""
     if LEGACY_DB_SYSTEM not in result:
         # Sentry's query insights read db.system; stable semconv renamed it.
         system = first_str(attributes, DB_SYSTEM)
@@ -185,9 +215,6 @@ def data(span: CompactSpan) -> Json:
             for key in HTTP_STATUS_CODE:
                 result.pop(key, None)
             result[http_calls.STATUS_CODE] = code
-    if attrs.THREAD_ID in result:  # profiling links: Sentry wants the id as a string
-        result[attrs.THREAD_ID] = str(result[attrs.THREAD_ID])
-    return result
 
 
 def http_status(span: CompactSpan) -> int | None:
