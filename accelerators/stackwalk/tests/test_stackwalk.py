@@ -1,14 +1,22 @@
 """The C key equals the Python walk's key, for every stack shape the profiler meets."""
 
+import functools
+import os
+import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
 import pytest
 import scopetel_stackwalk
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+PACKAGE = Path(__file__).resolve().parent.parent
+ROOT = PACKAGE.parent.parent
 
 
 def python_key(top: FrameType, max_depth: int) -> int:
@@ -117,3 +125,25 @@ def test_another_threads_blocked_stack_as_the_sampler_sees_it() -> None:
 def test_bad_arguments_raise_clear_errors(args: tuple[object, ...], error: type) -> None:
     with pytest.raises(error):
         native()(*args)  # type: ignore[arg-type]
+
+
+def test_installs_without_a_compiler_and_says_so(tmp_path: Path) -> None:
+    """Where the C part cannot be built (no compiler; ``CC`` fails here), the package
+    still installs and ``stack_hash`` is None, so the profiler walks in Python."""
+    uv = ROOT / ".tools" / "bin" / "uv"
+    if not uv.exists():
+        pytest.skip("needs scripts/setup.sh's uv")
+    source = tmp_path / "stackwalk"
+    shutil.copytree(PACKAGE, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    venv = tmp_path / "venv"
+    env = {**os.environ, "CC": "/bin/false", "UV_PYTHON_DOWNLOADS": "never"}
+    run = functools.partial(subprocess.run, env=env, capture_output=True, text=True, timeout=300)
+    done = run([str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)])
+    assert done.returncode == 0, done.stderr
+    python = venv / "bin" / "python"
+    done = run([str(uv), "pip", "install", "--no-cache", "--python", str(python), str(source)])
+    assert done.returncode == 0, done.stderr
+    probe = "import scopetel_stackwalk as s; print(s.stack_hash)"
+    done = run([str(python), "-c", probe])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None"
