@@ -15,6 +15,11 @@
 #if SIZEOF_PY_UHASH_T <= 4
 #error "64-bit builds only: the Python walk is used elsewhere"
 #endif
+#ifdef Py_GIL_DISABLED
+/* Without the GIL another thread's frames may change under the walk, and a module
+ * that does not declare itself GIL-free switches the GIL back on: not built there. */
+#error "free-threaded builds use the Python walk"
+#endif
 
 #define LANE_PRIME_1 ((Py_uhash_t)11400714785074694791ULL)
 #define LANE_PRIME_2 ((Py_uhash_t)14029467366897019727ULL)
