@@ -13,17 +13,18 @@ from benchmarks.report import evaluate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _run(command: list[str], timeout: float) -> "subprocess.CompletedProcess[str]":
+    """Run a benchmark from the repository root; it must succeed."""
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    return done
+
+
 def test_quick_run_of_two_small_workloads_writes_both_reports(tmp_path: Path) -> None:
     command = [sys.executable, "benchmarks/run.py", "--quick", "--only", "scopes,asyncio_gather"]
-    done = subprocess.run(
-        [*command, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    _run([*command, "--out", str(tmp_path)], timeout=120)
     results = json.loads((tmp_path / "results.json").read_text())
     assert sorted(results["workloads"]) == ["asyncio_gather", "scopes"]
     for data in results["workloads"].values():
@@ -57,10 +58,7 @@ def test_request_overhead_benchmark_runs_each_variant_of_a_real_server(tmp_path:
     # 100 requests: /proc counts thread CPU in 10 ms ticks, and the SDK threads' ~1 ms per
     # request over 30 requests was sometimes charged no tick at all
     command += ["--requests", "100", "--warmup", "5", "--apps", "flask", "--logs", str(tmp_path)]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    done = _run(command, timeout=300)
     rows = [line.split("|") for line in done.stdout.splitlines() if line.startswith("| Flask")]
     for load in ("back to back", "100 requests/s"):
         phase = [row for row in rows if row[2].strip() == load and row[3].strip()]
@@ -76,10 +74,7 @@ def test_request_phases_benchmark_splits_each_variants_time_at_the_last_byte() -
     after the response's last byte (its transaction), scopetel's and none's hardly."""
     command = [sys.executable, "benchmarks/request_phases.py", "--rounds", "1"]
     command += ["--requests", "40", "--gap", "0.002"]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    done = _run(command, timeout=300)
     rows = {
         row[1].strip(" `"): [float(cell.split()[0]) for cell in row[2:4]]
         for row in (line.split("|") for line in done.stdout.splitlines())
@@ -99,15 +94,7 @@ def test_profiler_workload_measures_both_sdks_profilers(tmp_path: Path) -> None:
     }
     for sdk, python in pythons.items():
         command = [python, "benchmarks/profiler_workload.py", sdk, "--requests", "60"]
-        done = subprocess.run(
-            [*command, "--pairs", "1"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
+        done = _run([*command, "--pairs", "1"], timeout=120)
         phases = json.loads(done.stdout.strip().splitlines()[-1])["phases"]
         assert sorted(phase["profiled"] for phase in phases) == [False, True]
         for phase in phases:
