@@ -1,6 +1,7 @@
 """The receiver of the profiling tests; no profiler thread outlives its test."""
 
 from collections.abc import Iterator
+from types import FrameType
 
 import pytest
 
@@ -20,11 +21,23 @@ def receiver() -> Iterator[SentryReceiver]:
 
 
 @pytest.fixture(params=["native", "python"])
-def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Each stack walk the sampler has: the C key (``scopetel-stackwalk``, built in this
-    workspace) and the Python walk used where the extension could not be built."""
-    if request.param == "native":
-        assert sampler.native_stack_hash is not None, "scopetel-stackwalk's C part is missing"
-    else:
+    workspace; the test checks the sampler used it) and the Python walk used where the
+    extension could not be built."""
+    if request.param == "python":
         monkeypatch.setattr(sampler, "native_stack_hash", None)
-    return str(request.param)
+        yield "python"
+        return
+    native = sampler.native_stack_hash  # type: ignore[attr-defined]
+    if native is None:
+        pytest.skip("scopetel-stackwalk's C part is not built here")
+    calls = [0]
+
+    def counted(frame: FrameType, max_depth: int) -> int:
+        calls[0] += 1
+        return native(frame, max_depth)
+
+    monkeypatch.setattr(sampler, "native_stack_hash", counted)
+    yield "native"
+    assert calls[0] > 0, "the sampler did not use the C key"

@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -200,8 +201,11 @@ def test_a_bug_in_a_sampling_pass_is_logged_and_sampling_goes_on(
     real_sample = sampler.StackSampler.sample
     failed: list[float] = []
 
+    passes = [0]
+
     def sample_failing_once(self: sampler.StackSampler, chunk: chunk_module.Chunk) -> None:
-        if not failed:
+        passes[0] += 1
+        if passes[0] == 20:  # after some samples, so that the pause shows in the chunk
             failed.append(time.perf_counter())
             raise RuntimeError("a bug in the sampler")
         real_sample(self, chunk)
@@ -216,6 +220,9 @@ def test_a_bug_in_a_sampling_pass_is_logged_and_sampling_goes_on(
     errors = [r for r in caplog.records if "internal error in Profiler thread" in r.getMessage()]
     assert len(errors) == 1 and errors[0].exc_info is not None
     samples = chunk["profile"]["samples"]
-    assert samples and min(s["timestamp"] for s in samples) > 0
+    times = sorted({s["timestamp"] for s in samples})
+    gaps = [later - earlier for earlier, later in pairwise(times)]
+    assert max(gaps) >= 0.9  # the back-off after the failed pass
+    assert sorted(gaps)[-2] < 0.5  # and no other pause
     main = samples_of(chunk, str(threading.get_ident()))
     assert len(main) >= 10  # after the second's pause, the passes went on

@@ -6,9 +6,11 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
-from types import FrameType
+from types import FrameType, GeneratorType
+from typing import cast
 
 import pytest
 import scopetel_stackwalk
@@ -68,25 +70,56 @@ def test_no_frames_is_the_empty_tuples_hash() -> None:
     assert native()(sys._getframe(), 0) == hash(())
 
 
-def test_generator_and_coroutine_frames() -> None:
-    stack_hash = native()
+def keys_agree(frame: FrameType) -> bool:
+    """Both keys of ``frame``, which waits in this call meanwhile (one instruction)."""
+    return native()(frame, 128) == python_key(frame, 128)
 
-    def generator() -> Iterator[bool]:
-        frame = sys._getframe().f_back
-        assert frame is not None
-        yield stack_hash(frame, 128) == python_key(frame, 128)
 
-    assert next(generator())
+def test_generator_and_coroutine_frames_running_and_suspended() -> None:
+    def generator() -> Generator[bool, None, None]:
+        yield keys_agree(sys._getframe())  # its own frame, running
 
-    async def coroutine() -> bool:
-        frame = sys._getframe().f_back
-        assert frame is not None
-        return stack_hash(frame, 128) == python_key(frame, 128)
+    numbers = generator()
+    assert next(numbers)
+    suspended = cast(
+        "GeneratorType[bool, None, None]", numbers
+    ).gi_frame  # suspended at the yield: no caller
+    assert suspended is not None and suspended.f_back is None
+    assert keys_agree(suspended)
 
-    runner = coroutine()
+    async def inner() -> bool:
+        return keys_agree(sys._getframe())  # awaited from outer: a chain of coroutines
+
+    async def outer() -> bool:
+        return await inner()
+
     with pytest.raises(StopIteration) as stopped:
-        runner.send(None)
+        outer().send(None)
     assert stopped.value.value is True
+
+    async def agen() -> AsyncGenerator[bool, None]:
+        yield keys_agree(sys._getframe())
+
+    with pytest.raises(StopIteration) as stopped:
+        agen().asend(None).send(None)
+    assert stopped.value.value is True
+
+
+def blocked_top(worker: threading.Thread) -> FrameType:
+    """The worker's innermost frame once it waits in ``Condition.wait`` (not before)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        top = sys._current_frames().get(worker.ident or 0)
+        caller = None if top is None else top.f_back
+        # Condition.wait under Event.wait: blocked on its lock
+        if (
+            top is not None
+            and caller is not None
+            and top.f_code.co_name == "wait" == caller.f_code.co_name
+        ):
+            return top
+        time.sleep(0.001)
+    raise AssertionError("the worker never blocked")
 
 
 def test_another_threads_blocked_stack_as_the_sampler_sees_it() -> None:
@@ -101,7 +134,7 @@ def test_another_threads_blocked_stack_as_the_sampler_sees_it() -> None:
     worker.start()
     try:
         assert parked.wait(10)
-        top = sys._current_frames()[worker.ident]  # type: ignore[index]
+        top = blocked_top(worker)
         assert stack_hash(top, 128) == python_key(top, 128)
         assert stack_hash(top, 10) == python_key(top, 10)
         assert stack_hash(top, 128) != stack_hash(top, 10)

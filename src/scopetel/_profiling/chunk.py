@@ -101,7 +101,11 @@ class Chunk:
         indices: list[int] = []
         frame: FrameType | None = top
         for position in range(0, len(key), 2):
-            if frame is None or id(frame.f_code) != key[position]:
+            if (
+                frame is None
+                or id(frame.f_code) != key[position]
+                or frame.f_lasti != key[position + 1]
+            ):
                 return None
             code = frame.f_code
             lineno = frame.f_lineno

@@ -168,15 +168,13 @@ class Profiler:
                 chunk.full or time.perf_counter() - chunk.started >= CHUNK_SECONDS
             ):
                 due, chunk = chunk, None
-            # Wall time, not the thread's CPU clock (a system call per read here): the
-            # pass holds the GIL, so the two differ only when the GIL moved mid-pass.
-            began = time.perf_counter()
+            began = time.thread_time()  # CPU time: waiting for the GIL is not sampling
             if not paused:
                 if chunk is None:
                     chunk = Chunk()
                 sampler.sample(chunk)
             self._chunk = chunk
-            took = time.perf_counter() - began
+            took = time.thread_time() - began
         if due is not None and profiler_id is not None:
             self._deliver(due, profiler_id)
         if paused:

@@ -28,7 +28,10 @@ import threading
 from types import FrameType
 from typing import Final
 
-from scopetel_stackwalk import stack_hash as native_stack_hash
+try:
+    from scopetel_stackwalk import stack_hash as native_stack_hash
+except ImportError:  # installed without its dependencies (``--no-deps``): the Python walk
+    native_stack_hash = None
 
 from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.frames import FrameRenderer

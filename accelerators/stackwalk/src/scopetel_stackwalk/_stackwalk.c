@@ -6,7 +6,10 @@
  * builds (xxHash-style lanes, each lane the hash of a non-negative int, i.e. the int
  * modulo 2**61 - 1, and hash(-1) == -2), so the result is hash(tuple(key)) of the
  * Python walk: both walks name the same stack with the same key. The tests check it
- * against hash() and sys.hash_info. It runs under the GIL and never blocks.
+ * against hash() and sys.hash_info. It runs under the GIL and never releases it itself;
+ * making a caller's frame object may start a garbage collection whose finalizers can
+ * (as with f_back in Python): the stack may then change under the walk, and the key
+ * names a mix, which the profiler detects when it resolves a new key.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -83,6 +86,10 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef_Slot slots[] = {
+#if PY_VERSION_HEX >= 0x030C0000
+    /* no module state: fine in subinterpreters with their own GIL */
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
     {0, NULL},
 };
 
