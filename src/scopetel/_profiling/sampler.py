@@ -47,16 +47,14 @@ _PRUNE_EVERY: Final = 64
 class StackSampler:
     """Samples every thread but its own; keeps the per-thread shortcut for one chunk."""
 
-    def __init__(self, renderer: FrameRenderer, own_thread_id: int, *, native: bool = True) -> None:
+    def __init__(self, renderer: FrameRenderer, own_thread_id: int) -> None:
         self._renderer = renderer
         self._own = own_thread_id
         self._chunk: Chunk | None = None
         # thread id -> (identity of the three innermost frames, stack index in the chunk)
         self._last: dict[int, tuple[tuple[int, ...], int]] = {}
         self._samples = 0
-        self._stack_of = (
-            self._native_stack if native and native_stack_hash is not None else self._python_stack
-        )
+        self._stack_of = self._python_stack if native_stack_hash is None else self._native_stack
 
     def forget(self) -> None:
         """Drop the frames held for the shortcut (sampling pauses, or a chunk ends)."""
