@@ -40,6 +40,7 @@ class Chunk:
     __slots__ = (
         "_codes",
         "_frame_index",
+        "_instruction_index",
         "_perf",
         "_raw_index",
         "_stack_index",
@@ -66,6 +67,7 @@ class Chunk:
         self.tasks: list[str | None] = []
         self.thread_names: dict[int, str] = {}  # "" for a thread without a name
         self._frame_index: dict[tuple[int, int], int] = {}  # (id(code), line) -> index
+        self._instruction_index: dict[tuple[int, int], int] = {}  # (id(code), f_lasti) -> ...
         self._stack_index: dict[tuple[int, ...], int] = {}  # frame indices -> index
         self._raw_index: dict[RawKey, int] = {}
         self._codes: list[CodeType] = []
@@ -83,6 +85,7 @@ class Chunk:
         return (
             len(self.timestamps) >= MAX_SAMPLES
             or len(self._raw_index) >= MAX_KEYS
+            or len(self._instruction_index) >= MAX_KEYS
             or len(self.stacks) >= MAX_STACKS
             or len(self.frames) >= MAX_FRAMES
         )
@@ -90,33 +93,44 @@ class Chunk:
     def raw_index(self, raw: RawKey) -> int | None:
         return self._raw_index.get(raw)
 
-    def add_stack(
-        self, raw: RawKey, key: list[int], top: FrameType, renderer: FrameRenderer
+    def resolve(
+        self, top: FrameType, renderer: FrameRenderer, raw: RawKey, max_depth: int
     ) -> int | None:
-        """Resolve a new raw key: walk from ``top`` again, with lines this time.
+        """The index of the stack under ``top`` (at most ``max_depth`` frames), which the
+        sampler saw as the raw key ``raw``; None when it is not that stack any more (the
+        thread ran since ``raw`` was taken).
 
-        None when the stack no longer matches ``key`` (its thread ran in between).
+        One walk makes both the raw key (checked against ``raw``) and the frame indices;
+        a frame's line is looked up by code and instruction first, so only instructions
+        not met before in this chunk pay for ``f_lineno`` (a line-table scan).
         """
-        frame_index = self._frame_index
+        frame_index, at_instruction = self._frame_index, self._instruction_index
+        lanes: list[int] = []
         indices: list[int] = []
+        add_lane, add_index = lanes.append, indices.append
         frame: FrameType | None = top
-        for position in range(0, len(key), 2):
-            if (
-                frame is None
-                or id(frame.f_code) != key[position]
-                or frame.f_lasti != key[position + 1]
-            ):
-                return None
+        for _ in range(max_depth):
+            if frame is None:
+                break
             code = frame.f_code
-            lineno = frame.f_lineno
-            line = lineno if isinstance(lineno, int) else 0
-            index = frame_index.get((key[position], line))
+            code_id, lasti = id(code), frame.f_lasti
+            add_lane(code_id)
+            add_lane(lasti)
+            index = at_instruction.get((code_id, lasti))
             if index is None:
-                index = frame_index[(key[position], line)] = len(self.frames)
-                self.frames.append(renderer.render(code, line, frame.f_globals.get("__name__")))
-                self._codes.append(code)
-            indices.append(index)
+                lineno = frame.f_lineno
+                line = lineno if isinstance(lineno, int) else 0
+                index = frame_index.get((code_id, line))
+                if index is None:
+                    index = frame_index[(code_id, line)] = len(self.frames)
+                    module = frame.f_globals.get("__name__")
+                    self.frames.append(renderer.render(code, line, module))
+                    self._codes.append(code)  # its id stays its own while the chunk lives
+                at_instruction[(code_id, lasti)] = index
+            add_index(index)
             frame = frame.f_back
+        if hash(tuple(lanes)) != raw:
+            return None
         stack = tuple(indices)
         index = self._stack_index.get(stack)
         if index is None:

@@ -94,11 +94,8 @@ class StackSampler:
     def _native_stack(self, chunk: Chunk, thread_id: int, top: FrameType) -> int | None:
         raw = native_stack_hash(top, MAX_STACK_DEPTH)  # type: ignore[misc]
         index = chunk.raw_index(raw)
-        if index is None:
-            key = _key(top)
-            if hash(tuple(key)) != raw:  # the thread ran in between (the GIL moved)
-                return None
-            index = chunk.add_stack(raw, key, top, self._renderer)
+        if index is None:  # None again if the thread ran in between (the GIL moved)
+            index = chunk.resolve(top, self._renderer, raw, MAX_STACK_DEPTH)
         return index
 
     def _python_stack(self, chunk: Chunk, thread_id: int, top: FrameType) -> int | None:
@@ -114,11 +111,10 @@ class StackSampler:
         previous = last.get(thread_id)
         if previous is not None and previous[0] == where:
             return previous[1]
-        key = _key(top)
-        raw = hash(tuple(key))
+        raw = hash(tuple(_key(top)))
         index = chunk.raw_index(raw)
         if index is None:
-            index = chunk.add_stack(raw, key, top, self._renderer)
+            index = chunk.resolve(top, self._renderer, raw, MAX_STACK_DEPTH)
             if index is None:
                 return None
         if code.co_flags & _RESUMABLE:

@@ -1,0 +1,74 @@
+"""A chunk resolves a raw key to a stack once, from one walk, and only when the stack is
+still the one the key was taken from."""
+
+import sys
+from collections.abc import Callable
+from types import FrameType
+
+from scopetel._events.stacktrace import FrameOptions
+from scopetel._profiling.chunk import Chunk
+from scopetel._profiling.frames import FrameRenderer
+from scopetel._profiling.sampler import _key
+
+
+def raw_key(top: FrameType, max_depth: int = 128) -> int:
+    return hash(tuple(_key(top)[: 2 * max_depth]))
+
+
+def nested(depth: int, check: Callable[[FrameType], None]) -> None:
+    """``check`` the stack of ``depth`` nested calls while they run (its innermost frame
+    stays at one instruction meanwhile)."""
+    if depth:
+        nested(depth - 1, check)
+    else:
+        check(sys._getframe())
+
+
+def frames_of(top: FrameType) -> list[FrameType]:
+    frames: list[FrameType] = []
+    frame: FrameType | None = top
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    return frames
+
+
+def test_resolves_a_key_to_its_frames_innermost_first_and_remembers_it() -> None:
+    chunk, renderer = Chunk(), FrameRenderer(FrameOptions())
+
+    def check(top: FrameType) -> None:
+        raw = raw_key(top)
+        index = chunk.resolve(top, renderer, raw, 128)
+        assert index is not None and chunk.raw_index(raw) == index
+        stack = chunk.stacks[index]
+        assert [chunk.frames[i]["function"] for i in stack[:6]] == ["nested"] * 6
+        lines = [chunk.frames[i]["lineno"] for i in stack]
+        assert lines == [frame.f_lineno for frame in frames_of(top)][: len(stack)]
+
+    nested(5, check)
+
+
+def test_a_key_taken_from_another_stack_is_not_resolved() -> None:
+    chunk, renderer = Chunk(), FrameRenderer(FrameOptions())
+
+    def check(top: FrameType) -> None:
+        stale = raw_key(top) ^ 1  # as if the thread ran between the key and its resolution
+        assert chunk.resolve(top, renderer, stale, 128) is None
+        assert chunk.raw_index(stale) is None and chunk.stacks == []
+
+    nested(3, check)
+
+
+def test_known_instructions_add_no_frames_and_depth_is_bounded() -> None:
+    chunk, renderer = Chunk(), FrameRenderer(FrameOptions())
+
+    def check(top: FrameType) -> None:
+        full = chunk.resolve(top, renderer, raw_key(top), 128)
+        assert full is not None and len(chunk.stacks[full]) == 128
+        frames = len(chunk.frames)
+        short = chunk.resolve(top, renderer, raw_key(top, 10), 10)  # new key, same frames
+        assert short is not None and short != full
+        assert chunk.stacks[short] == chunk.stacks[full][:10]
+        assert len(chunk.frames) == frames
+
+    nested(200, check)
