@@ -51,7 +51,7 @@ RAW = ROOT / "benchmarks" / "profiler_overhead.json"
 START, END = "<!-- profiler_overhead: start -->", "<!-- profiler_overhead: end -->"
 SENTRY_SDK_PYTHON = ROOT / ".venv-sentry-sdk" / "bin" / "python"
 SDKS = ("scopetel", "sentry_sdk")
-PARTS = ("native", "links", "tasks", "send", "walk", "links,tasks,send,walk")
+PARTS = ("threads", "native", "links", "tasks", "send", "walk", "links,tasks,send,walk")
 TARGET_OVERHEAD_PCT = 1.0
 COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
@@ -219,7 +219,9 @@ def render(data: dict[str, Any]) -> str:
         lines += [
             "",
             "What each part of scopetel's profiler costs: one process each with the part "
-            "switched off (`profiler_workload.py --without`): `native` (stacks keyed by "
+            "switched off (`profiler_workload.py --without`): `threads` (each thread keyed "
+            "in C from its frame objects, as on a CPython whose frame layout "
+            "`scopetel-stackwalk` does not know), `native` (stacks keyed by "
             "the Python walk, as where `scopetel-stackwalk`'s C part is not built), "
             "`links` (no profiler/thread "
             "attributes on spans, so none in transactions), `tasks` (no asyncio task "

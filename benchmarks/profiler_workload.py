@@ -30,8 +30,10 @@ process CPU clock is read when all of the phase's profiling work is done. Per ph
 see what each costs: ``links`` (no profiler/thread attributes on spans), ``tasks`` (no
 asyncio task lookup per pass), ``send`` (chunks neither encoded nor sent), ``walk`` (the
 sampler thread wakes at the same rate but reads no stack: what remains is the cost of
-waking a thread that takes the GIL 101 times a second), ``native`` (stacks keyed by the
-Python walk, as where ``scopetel-stackwalk``'s C part could not be built).
+waking a thread that takes the GIL 101 times a second), ``threads`` (each thread's key
+computed in C from its frame objects, as on CPython versions whose frame layout
+``scopetel-stackwalk`` does not know), ``native`` (stacks keyed by the Python walk, as
+where ``scopetel-stackwalk``'s C part could not be built).
 """
 
 import argparse
@@ -47,7 +49,7 @@ WORKERS = 8
 IDLE = 4
 MIDDLEWARE = 20
 ROWS = 600  # rows rendered per request: its CPU work (about 1.5 ms on a 2-core VM)
-PARTS = ("links", "tasks", "send", "walk", "native")
+PARTS = ("links", "tasks", "send", "walk", "threads", "native")
 
 
 def _middleware(depth: int, endpoint: Callable[[int], int]) -> Callable[[int], int]:
@@ -149,6 +151,8 @@ def _switch_off(without: set[str], sink: _Sink) -> None:
                 sink.chunk(lambda: chunk.timestamps)
 
         profiler.Profiler._deliver = deliver  # type: ignore[method-assign]
+    if "threads" in without or "native" in without:
+        sampler.native_sample_threads = None  # type: ignore[assignment]
     if "native" in without:
         sampler.native_stack_hash = None  # type: ignore[assignment]
     if "walk" in without:

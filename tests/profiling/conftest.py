@@ -1,7 +1,7 @@
 """The receiver of the profiling tests; no profiler thread outlives its test."""
 
-from collections.abc import Iterator
-from types import FrameType
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,24 +20,30 @@ def receiver() -> Iterator[SentryReceiver]:
             assert_valid_event(payload)
 
 
-@pytest.fixture(params=["native", "python"])
+@pytest.fixture(params=["threads", "native", "python"])
 def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Each stack walk the sampler has: the C key (``scopetel-stackwalk``, built in this
-    workspace; the test checks the sampler used it) and the Python walk used where the
-    extension could not be built."""
-    if request.param == "python":
-        monkeypatch.setattr(sampler, "native_stack_hash", None)
-        yield "python"
-        return
-    native = sampler.native_stack_hash  # type: ignore[attr-defined]
-    if native is None:
-        pytest.skip("scopetel-stackwalk's C part is not built here")
+    """Each stack walk the sampler has: every thread's key from CPython's frame
+    structures (``scopetel-stackwalk`` on 3.11-3.13), the C key of one frame object, and
+    the Python walk used where the extension could not be built. The test checks that
+    the sampler used the walk it names."""
     calls = [0]
 
-    def counted(frame: FrameType, max_depth: int) -> int:
-        calls[0] += 1
-        return native(frame, max_depth)
+    def counted(native: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            calls[0] += 1
+            return native(*args)
 
-    monkeypatch.setattr(sampler, "native_stack_hash", counted)
-    yield "native"
-    assert calls[0] > 0, "the sampler did not use the C key"
+        return call
+
+    names = {"threads": "native_sample_threads", "native": "native_stack_hash"}
+    for param, name in names.items():
+        native = getattr(sampler, name)
+        if param != request.param:
+            monkeypatch.setattr(sampler, name, None)
+        elif native is None:
+            pytest.skip(f"scopetel-stackwalk's {name} is not built here")
+        else:
+            monkeypatch.setattr(sampler, name, counted(native))
+    yield request.param
+    if request.param != "python":
+        assert calls[0] > 0, f"the sampler did not use {names[request.param]}"

@@ -39,7 +39,7 @@ def test_resolves_a_key_to_its_frames_innermost_first_and_remembers_it() -> None
     def check(top: FrameType) -> None:
         raw = raw_key(top)
         index = chunk.resolve(top, renderer, raw, 128)
-        assert index is not None and chunk.raw_index(raw) == index
+        assert index is not None and chunk.raw_stacks.get(raw) == index
         stack = chunk.stacks[index]
         assert [chunk.frames[i]["function"] for i in stack[:6]] == ["nested"] * 6
         lines = [chunk.frames[i]["lineno"] for i in stack]
@@ -54,7 +54,7 @@ def test_a_key_taken_from_another_stack_is_not_resolved() -> None:
     def check(top: FrameType) -> None:
         stale = raw_key(top) ^ 1  # as if the thread ran between the key and its resolution
         assert chunk.resolve(top, renderer, stale, 128) is None
-        assert chunk.raw_index(stale) is None and chunk.stacks == []
+        assert chunk.raw_stacks.get(stale) is None and chunk.stacks == []
 
     nested(3, check)
 

@@ -162,7 +162,8 @@ def test_bad_arguments_raise_clear_errors(args: tuple[object, ...], error: type)
 
 def test_installs_without_a_compiler_and_says_so(tmp_path: Path) -> None:
     """Where the C part cannot be built (no compiler; ``CC`` fails here), the package
-    still installs and ``stack_hash`` is None, so the profiler walks in Python."""
+    still installs and ``stack_hash`` and ``sample_threads`` are None, so the profiler
+    walks in Python."""
     uv = ROOT / ".tools" / "bin" / "uv"
     if not uv.exists():
         pytest.skip("needs scripts/setup.sh's uv")
@@ -176,7 +177,7 @@ def test_installs_without_a_compiler_and_says_so(tmp_path: Path) -> None:
     python = venv / "bin" / "python"
     done = run([str(uv), "pip", "install", "--no-cache", "--python", str(python), str(source)])
     assert done.returncode == 0, done.stderr
-    probe = "import scopetel_stackwalk as s; print(s.stack_hash)"
+    probe = "import scopetel_stackwalk as s; print(s.stack_hash, s.sample_threads)"
     done = run([str(python), "-c", probe])
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "None"
+    assert done.stdout.strip() == "None None"

@@ -42,11 +42,11 @@ class Chunk:
         "_frame_index",
         "_instruction_index",
         "_perf",
-        "_raw_index",
         "_stack_index",
         "_wall",
         "chunk_id",
         "frames",
+        "raw_stacks",
         "stack_ids",
         "stacks",
         "started",
@@ -69,7 +69,7 @@ class Chunk:
         self._frame_index: dict[tuple[int, int], int] = {}  # (id(code), line) -> index
         self._instruction_index: dict[tuple[int, int], int] = {}  # (id(code), f_lasti) -> ...
         self._stack_index: dict[tuple[int, ...], int] = {}  # frame indices -> index
-        self._raw_index: dict[RawKey, int] = {}
+        self.raw_stacks: dict[RawKey, int] = {}  # raw key -> stack index
         self._codes: list[CodeType] = []
         # Sample times are the wall clock at the start plus a monotonic offset: ordered,
         # and on the same clock as span timestamps (drift is bounded by a chunk's length).
@@ -84,14 +84,11 @@ class Chunk:
     def full(self) -> bool:
         return (
             len(self.timestamps) >= MAX_SAMPLES
-            or len(self._raw_index) >= MAX_KEYS
+            or len(self.raw_stacks) >= MAX_KEYS
             or len(self._instruction_index) >= MAX_KEYS
             or len(self.stacks) >= MAX_STACKS
             or len(self.frames) >= MAX_FRAMES
         )
-
-    def raw_index(self, raw: RawKey) -> int | None:
-        return self._raw_index.get(raw)
 
     def resolve(
         self, top: FrameType, renderer: FrameRenderer, raw: RawKey, max_depth: int
@@ -136,7 +133,7 @@ class Chunk:
         if index is None:
             index = self._stack_index[stack] = len(self.stacks)
             self.stacks.append(indices)
-        self._raw_index[raw] = index
+        self.raw_stacks[raw] = index
         return index
 
     def worth_sending(self) -> bool:

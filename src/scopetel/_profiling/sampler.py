@@ -19,19 +19,26 @@ compared; with two it did, once in 400 samples.
 With ``scopetel-stackwalk``'s C extension built (a dependency; it is skipped where it
 cannot be compiled), the key is computed in C, ~20 times faster than the Python walk,
 for every thread in every pass: the shortcut above then costs more than it saves, and
-the Python walk only runs for a key seen for the first time.
+the Python walk only runs for a key seen for the first time. Where it can also read
+CPython's own frame structures (3.11 to 3.13), a whole pass is one call that makes no
+frame object and appends the samples of known threads at known stacks to the chunk:
+``sys._current_frames()`` then only runs in a pass that meets a new stack or thread, and
+a busy thread's functions no longer pay for frame objects made under them (each is
+copied out of the thread's stack when its function returns).
 """
 
 import gc
 import sys
 import threading
+from collections.abc import Iterable
 from types import FrameType
 from typing import Final
 
 try:
+    from scopetel_stackwalk import sample_threads as native_sample_threads
     from scopetel_stackwalk import stack_hash as native_stack_hash
 except ImportError:  # installed without its dependencies (``--no-deps``): the Python walk
-    native_stack_hash = None
+    native_stack_hash = native_sample_threads = None
 
 from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.frames import FrameRenderer
@@ -66,6 +73,9 @@ class StackSampler:
         if chunk is not self._chunk:
             self.forget()  # stack indices belong to a chunk
             self._chunk = chunk
+        if native_sample_threads is not None:
+            self._sample_threads(chunk)
+            return
         current = current_frames()
         timestamp = chunk.now()
         tasks = running_tasks()
@@ -91,9 +101,44 @@ class StackSampler:
             for thread_id in [t for t in last if t not in current]:
                 del last[thread_id]
 
+    def _sample_threads(self, chunk: Chunk) -> None:
+        """``sample()`` in one C call for the threads and stacks the chunk knows."""
+        timestamp = chunk.now()
+        tasks = running_tasks()
+        rest = native_sample_threads(  # type: ignore[misc]
+            MAX_STACK_DEPTH,
+            self._own,
+            chunk.raw_stacks,
+            chunk.thread_names,
+            timestamp,
+            tasks,
+            chunk.timestamps,
+            chunk.thread_ids,
+            chunk.stack_ids,
+            chunk.tasks,
+        )
+        self._samples += 1
+        if rest is None:
+            return
+        frames = current_frames()  # a new stack or thread: resolved from frame objects
+        names = chunk.thread_names
+        for thread_id, raw in rest:
+            top = frames.get(thread_id)
+            index = chunk.raw_stacks.get(raw)
+            if index is None and top is not None:
+                index = chunk.resolve(top, self._renderer, raw, MAX_STACK_DEPTH)
+            if index is None:  # gone, or it ran in between (the GIL moved)
+                continue
+            chunk.timestamps.append(timestamp)
+            chunk.thread_ids.append(thread_id)
+            chunk.stack_ids.append(index)
+            chunk.tasks.append(tasks.get(thread_id))
+            if thread_id not in names:
+                _name_threads(names, frames)
+
     def _native_stack(self, chunk: Chunk, thread_id: int, top: FrameType) -> int | None:
         raw = native_stack_hash(top, MAX_STACK_DEPTH)  # type: ignore[misc]
-        index = chunk.raw_index(raw)
+        index = chunk.raw_stacks.get(raw)
         if index is None:  # None again if the thread ran in between (the GIL moved)
             index = chunk.resolve(top, self._renderer, raw, MAX_STACK_DEPTH)
         return index
@@ -112,7 +157,7 @@ class StackSampler:
         if previous is not None and previous[0] == where:
             return previous[1]
         raw = hash(tuple(_key(top)))
-        index = chunk.raw_index(raw)
+        index = chunk.raw_stacks.get(raw)
         if index is None:
             index = chunk.resolve(top, self._renderer, raw, MAX_STACK_DEPTH)
             if index is None:
@@ -139,7 +184,7 @@ def _key(top: FrameType) -> list[int]:
     return key
 
 
-def _name_threads(names: dict[int, str], current: dict[int, FrameType]) -> None:
+def _name_threads(names: dict[int, str], current: Iterable[int]) -> None:
     """Record the name of every sampled thread not named yet ("" when it has none)."""
     known = {thread.ident: thread.name for thread in threading.enumerate()}
     for thread_id in current:

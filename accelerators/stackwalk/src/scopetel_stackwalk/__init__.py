@@ -1,21 +1,49 @@
-"""A stack's raw key for scopetel's profiler, computed in C when the extension is built.
+"""Stack keys for scopetel's profiler, computed in C when the extension is built.
 
 ``stack_hash(frame, max_depth)`` equals ``hash(tuple(key))`` where ``key`` lists
 ``id(code), f_lasti`` for ``frame`` and each caller, innermost first, at most
 ``max_depth`` frames: the key the profiler's Python walk makes, without a Python loop
 over ~30 frames per busy thread per sample. ``None`` when the extension was not built
 (no compiler at install time, or not CPython): callers keep their Python walk.
+
+``sample_threads(...)`` is one pass of the profiler over ``sys._current_frames()``'s
+threads of this interpreter: each thread is keyed as ``stack_hash`` would key its
+innermost frame, from CPython's own frame structures, so that no frame object is made
+for a stack that is only keyed, and a thread whose name and stack the chunk knows gets
+its sample appended to the chunk's columns without a Python loop (see the ``.pyi`` and
+the C source). ``None`` where the extension was not built, and on CPython versions whose
+private frame layout it does not know (it knows 3.11 to 3.13).
 """
 
 from collections.abc import Callable
 from types import FrameType
 
 StackHash = Callable[[FrameType, int], int]
+SampleThreads = Callable[
+    [
+        int,  # max_depth
+        int,  # skip: a thread id
+        dict[int, int],  # stacks: raw key -> stack index
+        dict[int, str],  # names: thread id -> name
+        float,  # timestamp
+        dict[int, str],  # tasks: thread id -> asyncio task name
+        list[float],  # the chunk's columns: timestamps,
+        list[int],  # thread ids,
+        list[int],  # stack indices,
+        list[str | None],  # task names
+    ],
+    list[tuple[int, int]] | None,  # (thread id, raw key) of the threads not sampled
+]
 
 stack_hash: StackHash | None
+sample_threads: SampleThreads | None
 try:
     from scopetel_stackwalk._stackwalk import stack_hash
 except ImportError:  # pragma: no cover - depends on the build
     stack_hash = None
+try:
+    from scopetel_stackwalk._stackwalk import sample_threads
+except ImportError:  # not built, or built for a CPython whose frame layout it does not know
+    sample_threads = None
 
-__all__ = ["StackHash", "stack_hash"]
+__all__ = ["SampleThreads", "StackHash", "sample_threads", "stack_hash"]

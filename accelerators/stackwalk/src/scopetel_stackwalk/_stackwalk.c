@@ -1,4 +1,4 @@
-/* One stack's raw key for scopetel's profiler (see the package docstring).
+/* Stack keys for scopetel's profiler (see the package docstring).
  *
  * stack_hash(frame, max_depth) walks frame -> f_back with the public frame API (the
  * same frame objects the Python walk would make) and hashes the lanes
@@ -14,6 +14,17 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <frameobject.h>
+
+/* sample_threads() reads CPython's own frame structures (the interpreter frames a frame
+ * object would be made for), whose layout is private and changes between minor
+ * versions: it is built only for the versions whose layout it was written and tested
+ * against. The extension is compiled for the interpreter that runs it. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
+#define STACKWALK_THREADS 1
+#define Py_BUILD_CORE 1
+#include <internal/pycore_frame.h>
+#undef Py_BUILD_CORE
+#endif
 
 #if SIZEOF_PY_UHASH_T <= 4
 #error "64-bit builds only: the Python walk is used elsewhere"
@@ -78,10 +89,184 @@ stack_hash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t((Py_hash_t)acc);
 }
 
+#ifdef STACKWALK_THREADS
+#if PY_VERSION_HEX >= 0x030D0000
+#define TOP_FRAME(tstate) ((tstate)->current_frame)
+#define FRAME_CODE(frame) ((PyCodeObject *)(frame)->f_executable)
+#else
+#define TOP_FRAME(tstate) ((tstate)->cframe->current_frame)
+#define FRAME_CODE(frame) ((frame)->f_code)
+#endif
+
+/* The innermost frame a frame object would be made for (as sys._current_frames and
+ * f_back skip frames that have not started their code, and 3.12+'s C-stack shims). */
+static inline _PyInterpreterFrame *
+complete(_PyInterpreterFrame *frame)
+{
+    while (frame != NULL && _PyFrame_IsIncomplete(frame)) {
+        frame = frame->previous;
+    }
+    return frame;
+}
+
+/* stack_hash() of the frame object sys._current_frames() would make for this frame,
+ * without making it or any caller's: the same code objects, the same f_lasti. */
+static Py_hash_t
+frame_chain_hash(_PyInterpreterFrame *frame, Py_ssize_t max_depth)
+{
+    Py_uhash_t acc = LANE_PRIME_5;
+    Py_ssize_t depth = 0;
+    while (frame != NULL && depth < max_depth) {
+        acc = mix(acc, ((Py_uhash_t)(uintptr_t)FRAME_CODE(frame)) % INT_HASH_MODULUS);
+        int lasti = _PyInterpreterFrame_LASTI(frame); /* in code units, as f_lasti / 2 */
+        acc = mix(acc, lasti < 0 ? (Py_uhash_t)-2
+                                 : (Py_uhash_t)lasti * (Py_uhash_t)sizeof(_Py_CODEUNIT));
+        frame = complete(frame->previous);
+        depth++;
+    }
+    acc += (Py_uhash_t)(2 * depth) ^ (LANE_PRIME_5 ^ 3527539UL);
+    return acc == (Py_uhash_t)-1 ? 1546275796 : (Py_hash_t)acc;
+}
+
+typedef struct {
+    unsigned long thread_id;
+    Py_hash_t hash;
+} ThreadKey;
+
+/* Every thread's key, into a raw buffer: the thread list is walked without the
+ * runtime's lock (as faulthandler does) but with the GIL held and nothing allocated
+ * from the Python heap or called meanwhile, so no thread state is unlinked (which
+ * takes the GIL) before the walk is done. NULL with an exception set on failure. */
+static ThreadKey *
+thread_keys(Py_ssize_t max_depth, Py_ssize_t *found)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    Py_ssize_t count = 0;
+    for (PyThreadState *t = PyInterpreterState_ThreadHead(interp); t; t = PyThreadState_Next(t)) {
+        count++;
+    }
+    /* the raw allocator neither runs the collector nor lets the GIL go */
+    ThreadKey *keys = PyMem_RawMalloc((size_t)(count ? count : 1) * sizeof(ThreadKey));
+    if (keys == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    *found = 0;
+    for (PyThreadState *t = PyInterpreterState_ThreadHead(interp); t && *found < count;
+         t = PyThreadState_Next(t)) {
+        _PyInterpreterFrame *top = complete(TOP_FRAME(t));
+        if (top != NULL) {
+            keys[*found].thread_id = t->thread_id;
+            keys[*found].hash = frame_chain_hash(top, max_depth);
+            (*found)++;
+        }
+    }
+    return keys;
+}
+
+/* One sample of every other thread's stack, appended to a chunk's columns where the
+ * chunk knows both the thread and the stack; the rest returned for the caller.
+ *
+ * sample_threads(max_depth, skip, stacks, names, timestamp, tasks,
+ *                timestamps, thread_ids, stack_ids, task_names)
+ *   stacks: {raw key: stack index}; names: {thread id: name};
+ *   tasks: {thread id: asyncio task name}.
+ * Every thread of this interpreter that runs Python code (sys._current_frames()'s
+ * threads), but `skip`, is keyed as stack_hash(its innermost frame, max_depth) without
+ * making any frame object. A thread found in `names` whose key is in `stacks` gets a
+ * sample: timestamp, thread id, stack index and tasks.get(thread id) appended to the
+ * four lists. Returns None when every thread got one, else a list of
+ * (thread id, raw key) of those that did not (a new stack, or a new thread). */
+static PyObject *
+sample_threads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 10 || !PyDict_Check(args[2]) || !PyDict_Check(args[3]) ||
+        !PyDict_Check(args[5]) || !PyList_Check(args[6]) || !PyList_Check(args[7]) ||
+        !PyList_Check(args[8]) || !PyList_Check(args[9])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "sample_threads(max_depth, skip, stacks, names, timestamp, tasks, "
+                        "timestamps, thread_ids, stack_ids, task_names): dicts and lists");
+        return NULL;
+    }
+    Py_ssize_t max_depth = PyLong_AsSsize_t(args[0]);
+    if (max_depth == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (max_depth < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_depth must not be negative");
+        return NULL;
+    }
+    unsigned long skip = PyLong_AsUnsignedLong(args[1]);
+    if (skip == (unsigned long)-1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *stacks = args[2], *names = args[3], *timestamp = args[4], *tasks = args[5];
+    PyObject *timestamps = args[6], *thread_ids = args[7], *stack_ids = args[8];
+    PyObject *task_names = args[9];
+    int with_tasks = PyDict_GET_SIZE(tasks) > 0;
+
+    Py_ssize_t found;
+    ThreadKey *keys = thread_keys(max_depth, &found);
+    if (keys == NULL) {
+        return NULL;
+    }
+    PyObject *rest = NULL; /* created on the first thread not sampled here */
+    int failed = 0;
+    for (Py_ssize_t i = 0; i < found && !failed; i++) {
+        if (keys[i].thread_id == skip) {
+            continue;
+        }
+        PyObject *thread_id = PyLong_FromUnsignedLong(keys[i].thread_id);
+        PyObject *raw = thread_id ? PyLong_FromSsize_t(keys[i].hash) : NULL;
+        PyObject *stack = NULL;
+        int named = 0;
+        if (raw == NULL) {
+            failed = 1;
+        }
+        else {
+            stack = PyDict_GetItemWithError(stacks, raw); /* borrowed */
+            named = stack ? PyDict_Contains(names, thread_id) : 0;
+            failed = PyErr_Occurred() != NULL;
+        }
+        if (!failed && stack != NULL && named == 1) {
+            PyObject *task = with_tasks ? PyDict_GetItemWithError(tasks, thread_id) : NULL;
+            failed = PyErr_Occurred() != NULL ||
+                     PyList_Append(timestamps, timestamp) < 0 ||
+                     PyList_Append(thread_ids, thread_id) < 0 ||
+                     PyList_Append(stack_ids, stack) < 0 ||
+                     PyList_Append(task_names, task ? task : Py_None) < 0;
+        }
+        else if (!failed) {
+            if (rest == NULL) {
+                rest = PyList_New(0);
+            }
+            PyObject *pair = rest ? PyTuple_Pack(2, thread_id, raw) : NULL;
+            failed = pair == NULL || PyList_Append(rest, pair) < 0;
+            Py_XDECREF(pair);
+        }
+        Py_XDECREF(thread_id);
+        Py_XDECREF(raw);
+    }
+    PyMem_RawFree(keys);
+    if (failed) {
+        Py_XDECREF(rest);
+        return NULL;
+    }
+    return rest ? rest : Py_NewRef(Py_None);
+}
+#endif
+
 static PyMethodDef methods[] = {
     {"stack_hash", (PyCFunction)(void (*)(void))stack_hash, METH_FASTCALL,
      "stack_hash(frame, max_depth, /)\n--\n\n"
      "hash(tuple(key)), key: id(code), f_lasti of frame and its callers, innermost first."},
+#ifdef STACKWALK_THREADS
+    {"sample_threads", (PyCFunction)(void (*)(void))sample_threads, METH_FASTCALL,
+     "sample_threads(max_depth, skip, stacks, names, timestamp, tasks, timestamps, "
+     "thread_ids, stack_ids, task_names, /)\n--\n\n"
+     "One sample of every other thread into the four lists where stacks and names know "
+     "it; (thread id, raw key) of the others, or None."},
+#endif
     {NULL, NULL, 0, NULL},
 };
 
