@@ -48,6 +48,17 @@ mix(Py_uhash_t acc, Py_uhash_t lane)
     return acc * LANE_PRIME_1;
 }
 
+/* A depth limit from Python: -1 with an exception set when it is not one. */
+static Py_ssize_t
+as_max_depth(PyObject *value)
+{
+    Py_ssize_t max_depth = PyLong_AsSsize_t(value);
+    if (max_depth < 0 && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_ValueError, "max_depth must not be negative");
+    }
+    return max_depth < 0 ? -1 : max_depth;
+}
+
 static PyObject *
 stack_hash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -55,12 +66,8 @@ stack_hash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "stack_hash(frame, max_depth): a frame and an int");
         return NULL;
     }
-    Py_ssize_t max_depth = PyLong_AsSsize_t(args[1]);
-    if (max_depth == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
+    Py_ssize_t max_depth = as_max_depth(args[1]);
     if (max_depth < 0) {
-        PyErr_SetString(PyExc_ValueError, "max_depth must not be negative");
         return NULL;
     }
     PyFrameObject *frame = (PyFrameObject *)Py_NewRef(args[0]);
@@ -188,12 +195,8 @@ sample_threads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                         "timestamps, thread_ids, stack_ids, task_names): dicts and lists");
         return NULL;
     }
-    Py_ssize_t max_depth = PyLong_AsSsize_t(args[0]);
-    if (max_depth == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
+    Py_ssize_t max_depth = as_max_depth(args[0]);
     if (max_depth < 0) {
-        PyErr_SetString(PyExc_ValueError, "max_depth must not be negative");
         return NULL;
     }
     unsigned long skip = PyLong_AsUnsignedLong(args[1]);
