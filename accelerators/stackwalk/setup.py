@@ -10,7 +10,11 @@ if platform.python_implementation() == "CPython":
     extensions.append(
         Extension(
             "scopetel_stackwalk._stackwalk",
-            sources=["src/scopetel_stackwalk/_stackwalk.c"],
+            sources=[
+                "src/scopetel_stackwalk/_stackwalk.c",
+                "src/scopetel_stackwalk/_threadlock.c",
+            ],
+            depends=["src/scopetel_stackwalk/_threadlock.h"],
             optional=True,
         )
     )

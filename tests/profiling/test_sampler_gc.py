@@ -1,16 +1,22 @@
-"""The sampler lists the threads' frames with the garbage collector off (CPython
-3.11 before 3.11.9 can hang when a collection starts inside ``sys._current_frames``;
-see ``scopetel._profiling.sampler.current_frames``)."""
+"""The sampler lists the threads' frames, and makes frame objects for them, with the
+garbage collector off (CPython 3.11 before 3.11.9 can hang when a collection starts
+inside ``sys._current_frames``; see ``scopetel._profiling.sampler.current_frames``; and
+a collection while a frame object is being made can let the frame's thread free it)."""
 
 import gc
 import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 import pytest
 
+from scopetel._events.stacktrace import FrameOptions
 from scopetel._profiling import sampler
+from scopetel._profiling.chunk import Chunk
+from scopetel._profiling.frames import FrameRenderer
+from scopetel._profiling.sampler import StackSampler
 
 
 @pytest.fixture
@@ -67,3 +73,46 @@ def test_the_collector_is_on_again_when_listing_fails(
     with pytest.raises(MemoryError):
         sampler.current_frames()
     assert gc.isenabled()
+
+
+@pytest.fixture
+def collector_while_resolving(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the collector was on, each time a new stack was resolved (frame objects
+    made for other threads' frames: a collection then could free one under CPython)."""
+    seen: list[bool] = []
+    real = Chunk.resolve
+
+    def resolve(self: Chunk, *args: Any) -> int | None:
+        seen.append(gc.isenabled())
+        return real(self, *args)
+
+    monkeypatch.setattr(Chunk, "resolve", resolve)
+    return seen
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_pass_makes_frame_objects_with_the_collector_paused(
+    walk: str, collector_while_resolving: list[bool], collector_state: None, enabled: bool
+) -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, args=(10,))
+    other.start()
+    try:
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
+        passes = StackSampler(FrameRenderer(FrameOptions()), threading.get_ident())
+        chunk = Chunk()
+        passes.sample(chunk)  # new stacks: resolved
+        assert collector_while_resolving and not any(collector_while_resolving)
+        assert gc.isenabled() is enabled
+        resolved = len(collector_while_resolving)
+        passes.sample(chunk)  # the same threads where they were: nothing to resolve
+        assert gc.isenabled() is enabled
+        if walk == "threads":
+            assert len(collector_while_resolving) == resolved
+        assert other.ident in chunk.thread_ids
+    finally:
+        stop.set()
+        other.join(10)

@@ -2,6 +2,7 @@
 (and so as the Python walk does), and fills the chunk's columns only where it may."""
 
 import asyncio
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -162,8 +163,57 @@ ARGS: tuple[Any, ...] = (128, 0, {}, {}, 0.0, {}, [], [], [], [])
     ],
 )
 def test_bad_arguments_raise_clear_errors(change: dict[int, object], error: type) -> None:
-    args = [change.get(i, arg) for i, arg in enumerate(ARGS)]
+    args: list[Any] = [change.get(i, arg) for i, arg in enumerate(ARGS)]
     with pytest.raises(error):
         sample()(*args)
     with pytest.raises(TypeError):
         sample()(*ARGS[:9])
+
+
+FOREIGN_THREADS = """
+import ctypes, sys, threading, time
+from scopetel_stackwalk import sample_threads
+
+libc = ctypes.CDLL(None)
+CALLBACK = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
+
+@CALLBACK
+def callback(arg):  # on a pthread C made: PyGILState_Ensure makes a thread state
+    return None
+
+stop, made = threading.Event(), [0]
+
+def foreign_threads():
+    while not stop.is_set():
+        ident = ctypes.c_ulong()
+        if libc.pthread_create(ctypes.byref(ident), None, callback, None) == 0:
+            libc.pthread_join(ident, None)  # ctypes lets the GIL go meanwhile
+            made[0] += 1
+
+maker = threading.Thread(target=foreign_threads)
+maker.start()
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    sample_threads(128, 0, {}, {}, 0.0, {}, [], [], [], [])
+stop.set()
+maker.join()
+print(made[0])
+"""
+
+
+def test_threads_that_c_code_starts_and_ends_meanwhile() -> None:
+    """A thread state is linked and filled in without the GIL when C code calls into
+    Python from a thread of its own (ctypes callbacks, embedding servers): the pass
+    reads the thread list under the runtime's lock, as ``sys._current_frames()`` does.
+    Without it this crashed within milliseconds on 3.11."""
+    sample()
+    if sys.platform != "linux":
+        pytest.skip("pthread_create through ctypes: Linux")
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", FOREIGN_THREADS, "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) > 50  # foreign threads came and went while it sampled

@@ -24,7 +24,13 @@ CPython's own frame structures (3.11 to 3.13), a whole pass is one call that mak
 frame object and appends the samples of known threads at known stacks to the chunk:
 ``sys._current_frames()`` then only runs in a pass that meets a new stack or thread, and
 a busy thread's functions no longer pay for frame objects made under them (each is
-copied out of the thread's stack when its function returns).
+copied out of the thread's stack when its function returns). It reads the threads of
+the sampler's own interpreter (``sys._current_frames()`` lists every interpreter's).
+
+Frame objects for other threads' frames are made with the garbage collector paused:
+making one can start a collection whose finalizers let the GIL go, and the thread whose
+frame the object is being made for may then return from it and free it under CPython's
+feet (a crash seen under stress, through ``f_back``).
 """
 
 import gc
@@ -35,10 +41,13 @@ from types import FrameType
 from typing import Final
 
 try:
-    from scopetel_stackwalk import sample_threads as native_sample_threads
     from scopetel_stackwalk import stack_hash as native_stack_hash
 except ImportError:  # installed without its dependencies (``--no-deps``): the Python walk
-    native_stack_hash = native_sample_threads = None
+    native_stack_hash = None
+try:
+    from scopetel_stackwalk import sample_threads as native_sample_threads
+except ImportError:  # an older scopetel-stackwalk
+    native_sample_threads = None
 
 from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.frames import FrameRenderer
@@ -73,9 +82,25 @@ class StackSampler:
         if chunk is not self._chunk:
             self.forget()  # stack indices belong to a chunk
             self._chunk = chunk
+        rest = None
         if native_sample_threads is not None:
-            self._sample_threads(chunk)
-            return
+            rest = self._sample_known(chunk)
+            if rest is None:
+                return
+        collecting = gc.isenabled()
+        if collecting:  # making frame objects for other threads (see current_frames)
+            gc.disable()
+        try:
+            if rest is None:
+                self._sample_frames(chunk)
+            else:
+                self._sample_rest(chunk, *rest)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _sample_frames(self, chunk: Chunk) -> None:
+        """``sample()`` from ``sys._current_frames()``: a key per frame object."""
         current = current_frames()
         timestamp = chunk.now()
         tasks = running_tasks()
@@ -101,8 +126,11 @@ class StackSampler:
             for thread_id in [t for t in last if t not in current]:
                 del last[thread_id]
 
-    def _sample_threads(self, chunk: Chunk) -> None:
-        """``sample()`` in one C call for the threads and stacks the chunk knows."""
+    def _sample_known(
+        self, chunk: Chunk
+    ) -> tuple[float, dict[int, str], list[tuple[int, int]]] | None:
+        """Known threads at known stacks, sampled in one C call that makes no frame
+        object; the timestamp, tasks and threads left for ``_sample_rest`` (None: none)."""
         timestamp = chunk.now()
         tasks = running_tasks()
         rest = native_sample_threads(  # type: ignore[misc]
@@ -118,9 +146,13 @@ class StackSampler:
             chunk.tasks,
         )
         self._samples += 1
-        if rest is None:
-            return
-        frames = current_frames()  # a new stack or thread: resolved from frame objects
+        return None if not rest else (timestamp, tasks, rest)
+
+    def _sample_rest(
+        self, chunk: Chunk, timestamp: float, tasks: dict[int, str], rest: list[tuple[int, int]]
+    ) -> None:
+        """New threads and new stacks: resolved from their frame objects."""
+        frames = current_frames()
         names = chunk.thread_names
         for thread_id, raw in rest:
             top = frames.get(thread_id)

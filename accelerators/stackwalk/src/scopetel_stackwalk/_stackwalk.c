@@ -24,6 +24,7 @@
 #define Py_BUILD_CORE 1
 #include <internal/pycore_frame.h>
 #undef Py_BUILD_CORE
+#include "_threadlock.h"
 #endif
 
 #if SIZEOF_PY_UHASH_T <= 4
@@ -101,7 +102,7 @@ stack_hash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 #define TOP_FRAME(tstate) ((tstate)->current_frame)
 #define FRAME_CODE(frame) ((PyCodeObject *)(frame)->f_executable)
 #else
-#define TOP_FRAME(tstate) ((tstate)->cframe->current_frame)
+#define TOP_FRAME(tstate) ((tstate)->cframe ? (tstate)->cframe->current_frame : NULL)
 #define FRAME_CODE(frame) ((frame)->f_code)
 #endif
 
@@ -140,26 +141,28 @@ typedef struct {
     Py_hash_t hash;
 } ThreadKey;
 
-/* Every thread's key, into a raw buffer: the thread list is walked without the
- * runtime's lock (as faulthandler does) but with the GIL held and nothing allocated
- * from the Python heap or called meanwhile, so no thread state is unlinked (which
- * takes the GIL) before the walk is done. NULL with an exception set on failure. */
+/* Every thread's key, into a raw buffer, read as sys._current_frames() reads the
+ * threads: under the runtime's thread-list lock (HEAD_LOCK) and the GIL, allocating
+ * only with the raw allocator (which neither collects nor lets the GIL go, nor takes
+ * that lock). The GIL alone is not enough: a thread state is linked and filled in
+ * (PyGILState_Ensure on a thread C started), or unlinked and freed, under the lock
+ * alone. The lock is tried, never waited for: a holder may be waiting for the GIL
+ * (python/cpython#106883 before 3.11.9), so a busy lock skips the pass.
+ * NULL with an exception set on failure; NULL without one when the lock is busy. */
 static ThreadKey *
 thread_keys(Py_ssize_t max_depth, Py_ssize_t *found)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
+    if (!stackwalk_try_lock_threads()) {
+        return NULL;
+    }
     Py_ssize_t count = 0;
     for (PyThreadState *t = PyInterpreterState_ThreadHead(interp); t; t = PyThreadState_Next(t)) {
         count++;
     }
-    /* the raw allocator neither runs the collector nor lets the GIL go */
     ThreadKey *keys = PyMem_RawMalloc((size_t)(count ? count : 1) * sizeof(ThreadKey));
-    if (keys == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
     *found = 0;
-    for (PyThreadState *t = PyInterpreterState_ThreadHead(interp); t && *found < count;
+    for (PyThreadState *t = PyInterpreterState_ThreadHead(interp); keys && t && *found < count;
          t = PyThreadState_Next(t)) {
         _PyInterpreterFrame *top = complete(TOP_FRAME(t));
         if (top != NULL) {
@@ -168,7 +171,26 @@ thread_keys(Py_ssize_t max_depth, Py_ssize_t *found)
             (*found)++;
         }
     }
+    stackwalk_unlock_threads();
+    if (keys == NULL) {
+        PyErr_NoMemory();
+    }
     return keys;
+}
+
+/* Drop what was appended to the columns after their first `lengths` items: the four
+ * lists stay the same length when an append fails midway (no memory). */
+static void
+truncate_columns(PyObject *const *columns, const Py_ssize_t *lengths)
+{
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    for (int i = 0; i < 4; i++) {
+        if (PyList_GET_SIZE(columns[i]) > lengths[i]) {
+            PyList_SetSlice(columns[i], lengths[i], PyList_GET_SIZE(columns[i]), NULL);
+        }
+    }
+    PyErr_Restore(type, value, traceback);
 }
 
 /* One sample of every other thread's stack, appended to a chunk's columns where the
@@ -183,7 +205,9 @@ thread_keys(Py_ssize_t max_depth, Py_ssize_t *found)
  * making any frame object. A thread found in `names` whose key is in `stacks` gets a
  * sample: timestamp, thread id, stack index and tasks.get(thread id) appended to the
  * four lists. Returns None when every thread got one, else a list of
- * (thread id, raw key) of those that did not (a new stack, or a new thread). */
+ * (thread id, raw key) of those that did not (a new stack, or a new thread); an empty
+ * list when the thread list was busy (a thread starting or ending) and nothing was
+ * sampled. Only this interpreter's threads: a chunk belongs to one interpreter. */
 static PyObject *
 sample_threads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -208,10 +232,15 @@ sample_threads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *task_names = args[9];
     int with_tasks = PyDict_GET_SIZE(tasks) > 0;
 
-    Py_ssize_t found;
+    PyObject *const *columns = args + 6;
+    Py_ssize_t lengths[4];
+    for (int i = 0; i < 4; i++) {
+        lengths[i] = PyList_GET_SIZE(columns[i]);
+    }
+    Py_ssize_t found = 0;
     ThreadKey *keys = thread_keys(max_depth, &found);
-    if (keys == NULL) {
-        return NULL;
+    if (keys == NULL) { /* the thread list is busy: no sample this time */
+        return PyErr_Occurred() ? NULL : PyList_New(0);
     }
     PyObject *rest = NULL; /* created on the first thread not sampled here */
     int failed = 0;
@@ -252,6 +281,7 @@ sample_threads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyMem_RawFree(keys);
     if (failed) {
+        truncate_columns(columns, lengths);
         Py_XDECREF(rest);
         return NULL;
     }
