@@ -17,8 +17,12 @@ lifecycle, 101 Hz).
 The process alternates *phases* of the same number of requests with the profiler
 stopped and running, in pairs whose order alternates (on-off, off-on, ...). A running
 phase calls ``start_profiler()`` before its requests and ``stop_profiler()`` after them;
-both SDKs' ``stop_profiler()`` joins the sampler thread and sends the chunk, so the
-process CPU clock is read when all of the phase's profiling work is done. Per phase:
+both SDKs' ``stop_profiler()`` joins the sampler thread and sends the chunk, and every
+phase ends with the SDK's ``flush()``, so the process CPU clock is read when all of the
+phase's work is done (scopetel builds transactions in its emitter thread, which lags
+the requests: without the flush, a running phase, lengthened by sending its chunk,
+absorbed more of that backlog than a stopped one and the links looked ~0.1 point
+dearer). Per phase:
 
 * ``cpu_s``: the process's CPU time (every thread);
 * ``workers_s``: the 8 worker threads' CPU time (``pthread_getcpuclockid``): what the
@@ -37,6 +41,7 @@ where ``scopetel-stackwalk``'s C part could not be built).
 """
 
 import argparse
+import gc
 import json
 import sys
 import threading
@@ -273,6 +278,7 @@ def _phase(pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink) ->
     served = time.perf_counter() - wall0
     if profiled:
         stop_profiler()  # joins the sampler thread, sends the phase's chunk
+    sdk[0].flush()  # the phase's transactions too: scopetel emits them in its own thread
     cpu_s = time.process_time() - cpu0
     threads = {name: time.clock_gettime(clock) - others0[name] for name, clock in others.items()}
     threads["main"] = time.thread_time() - main0
@@ -296,6 +302,11 @@ def child(sdk_name: str, requests: int, pairs: int, without: set[str]) -> dict[s
     pool = _Pool(_middleware(MIDDLEWARE, _endpoint(sdk[0].start_transaction, sdk[0].start_span)))
     _phase(pool, max(requests // 2, WORKERS), True, sdk, sink)  # warm-up
     _phase(pool, max(requests // 2, WORKERS), False, sdk, sink)
+    # What the set-up made stays: out of the collector's way (as a pre-fork server's
+    # preload does), so that a full collection, which scans every object and lands in
+    # a random phase (tens of ms against a ~5 ms effect), costs little in either SDK.
+    gc.collect()
+    gc.freeze()
     phases = []
     for index in range(pairs):
         for profiled in (False, True) if index % 2 else (True, False):
