@@ -20,9 +20,9 @@ phase calls ``start_profiler()`` before its requests and ``stop_profiler()`` aft
 both SDKs' ``stop_profiler()`` joins the sampler thread and sends the chunk, and every
 phase ends with the SDK's ``flush()``, so the process CPU clock is read when all of the
 phase's work is done (scopetel builds transactions in its emitter thread, which lags
-the requests: without the flush, a running phase, lengthened by sending its chunk,
-absorbed more of that backlog than a stopped one and the links looked ~0.1 point
-dearer). Per phase:
+the requests: without the flush, part of a phase's transactions were built in the next
+phase; measured with and without it, the emitter's share of the overhead stayed within
+the noise, ~0.1-0.4 point from run to run). Per phase:
 
 * ``cpu_s``: the process's CPU time (every thread);
 * ``workers_s``: the 8 worker threads' CPU time (``pthread_getcpuclockid``): what the
