@@ -54,7 +54,7 @@ WORKERS = 8
 IDLE = 4
 MIDDLEWARE = 20
 ROWS = 600  # rows rendered per request: its CPU work (about 1.5 ms on a 2-core VM)
-PARTS = ("links", "tasks", "send", "walk", "threads", "native")
+PARTS = ("links", "tasks", "send", "walk", "detached", "threads", "native")
 
 
 def _middleware(depth: int, endpoint: Callable[[int], int]) -> Callable[[int], int]:
@@ -145,6 +145,8 @@ def _switch_off(without: set[str], sink: _Sink) -> None:
     """Diagnostics: replace parts of scopetel's profiler with no-ops (see the docstring)."""
     from scopetel._profiling import links, profiler, sampler
 
+    if without & {"detached", "threads", "native", "walk"}:  # passes with the GIL
+        profiler.detached_passes = lambda *args: None  # type: ignore[assignment]
     if "links" in without:
         links.ProfileLinks._tag = lambda *args: None  # type: ignore[method-assign]
     if "tasks" in without:

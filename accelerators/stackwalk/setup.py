@@ -13,8 +13,16 @@ if platform.python_implementation() == "CPython":
             sources=[
                 "src/scopetel_stackwalk/_stackwalk.c",
                 "src/scopetel_stackwalk/_threadlock.c",
+                "src/scopetel_stackwalk/_detached.c",
+                "src/scopetel_stackwalk/_detached_type.c",
+                "src/scopetel_stackwalk/_detached_teach.c",
             ],
-            depends=["src/scopetel_stackwalk/_threadlock.h"],
+            depends=[
+                "src/scopetel_stackwalk/_threadlock.h",
+                "src/scopetel_stackwalk/_stackkey.h",
+                "src/scopetel_stackwalk/_detached.h",
+                "src/scopetel_stackwalk/_detached_tables.h",
+            ],
             optional=True,
         )
     )

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from scopetel._profiling import sampler, session
+from scopetel._profiling import detached, profiler, sampler, session
 from tests.support.relay import assert_valid_event
 from tests.support.sentry_receiver import SentryReceiver
 
@@ -20,12 +20,9 @@ def receiver() -> Iterator[SentryReceiver]:
             assert_valid_event(payload)
 
 
-@pytest.fixture(params=["threads", "native", "python"])
-def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Each stack walk the sampler has: every thread's key from CPython's frame
-    structures (``scopetel-stackwalk`` on 3.11-3.13), the C key of one frame object, and
-    the Python walk used where the extension could not be built. The test checks that
-    the sampler used the walk it names."""
+def use_walk(name: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Make the sampler use the walk ``name`` (skip where it is not built); the check,
+    for after the test, that it did."""
     calls = [0]
 
     def counted(native: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,15 +32,53 @@ def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 
         return call
 
+    if name == "detached":
+        if detached.detached_passes(8) is None:
+            pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+        collect = detached.DetachedPasses.collect
+
+        def counting(self: detached.DetachedPasses, chunk: Any, renderer: Any) -> None:
+            before = len(chunk.timestamps)
+            collect(self, chunk, renderer)
+            calls[0] += len(chunk.timestamps) > before
+
+        monkeypatch.setattr(detached.DetachedPasses, "collect", counting)
+    else:
+        monkeypatch.setattr(profiler, "detached_passes", lambda *args: None)
     names = {"threads": "native_sample_threads", "native": "native_stack_hash"}
-    for param, name in names.items():
-        native = getattr(sampler, name)
-        if param != request.param:
-            monkeypatch.setattr(sampler, name, None)
+    for param, native_name in names.items():
+        native = getattr(sampler, native_name)
+        if name == "detached" or (native is None and param != name):
+            continue
+        if param != name:
+            monkeypatch.setattr(sampler, native_name, None)
         elif native is None:
-            pytest.skip(f"scopetel-stackwalk's {name} is not built here")
+            pytest.skip(f"scopetel-stackwalk's {native_name} is not built here")
         else:
-            monkeypatch.setattr(sampler, name, counted(native))
+            monkeypatch.setattr(sampler, native_name, counted(native))
+
+    def check() -> None:
+        if name != "python":
+            assert calls[0] > 0, f"the sampler did not use the {name} walk"
+
+    return check
+
+
+@pytest.fixture(params=["detached", "threads", "native", "python"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each stack walk the profiler has: passes without the GIL (``scopetel-stackwalk``'s
+    detached sampler, Linux and 3.11-3.13), every thread's key from CPython's frame
+    structures with the GIL (3.11-3.13), the C key of one frame object, and the Python
+    walk used where the extension could not be built. The test checks that the profiler
+    used the walk it names."""
+    check = use_walk(request.param, monkeypatch)
     yield request.param
-    if request.param != "python":
-        assert calls[0] > 0, f"the sampler did not use {names[request.param]}"
+    check()
+
+
+@pytest.fixture(params=["threads", "native", "python"])
+def gil_walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``walk``'s passes with the GIL, for tests of ``StackSampler`` itself."""
+    check = use_walk(request.param, monkeypatch)
+    yield request.param
+    check()

@@ -9,6 +9,7 @@ import threading
 import time
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,29 +189,47 @@ def test_under_gevent_the_sampler_is_a_native_thread(
     assert chunks(receiver) == [chunk]
 
 
+@pytest.mark.parametrize("where", ["gil", "detached"])
 def test_a_bug_in_a_sampling_pass_is_logged_and_sampling_goes_on(
-    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    receiver: SentryReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    where: str,
 ) -> None:
     """Production mode (internal errors logged, not raised): the pass that failed is
     reported, the thread waits a second (a bug must not become a busy loop) and samples
-    again; the application never sees it."""
+    again; the application never sees it. ``gil``: a pass with the GIL fails;
+    ``detached``: a run of passes without it."""
     from scopetel import _internal_errors
-    from scopetel._profiling import sampler
+    from scopetel._profiling import detached, profiler, sampler
 
     monkeypatch.setattr(_internal_errors, "_raise", False)
-    real_sample = sampler.StackSampler.sample
     failed: list[float] = []
+    calls = [0]
 
-    passes = [0]
+    def failing_once(real: Any, at: int) -> Any:
+        def call(*args: Any) -> Any:
+            calls[0] += 1
+            if calls[0] == at:  # after some samples, so that the pause shows in the chunk
+                failed.append(time.perf_counter())
+                raise RuntimeError("a bug in the sampler")
+            return real(*args)
 
-    def sample_failing_once(self: sampler.StackSampler, chunk: chunk_module.Chunk) -> None:
-        passes[0] += 1
-        if passes[0] == 20:  # after some samples, so that the pause shows in the chunk
-            failed.append(time.perf_counter())
-            raise RuntimeError("a bug in the sampler")
-        real_sample(self, chunk)
+        return call
 
-    monkeypatch.setattr(sampler.StackSampler, "sample", sample_failing_once)
+    if where == "gil":
+        monkeypatch.setattr(profiler, "detached_passes", lambda *args: None)
+        monkeypatch.setattr(
+            sampler.StackSampler, "sample", failing_once(sampler.StackSampler.sample, 20)
+        )
+    else:
+        if detached.detached_passes(8) is None:
+            pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+        # the first runs end after a pass (codes, then a thread, not taught yet); the
+        # third fails
+        monkeypatch.setattr(
+            detached.DetachedPasses, "run", failing_once(detached.DetachedPasses.run, 3)
+        )
     init(receiver, profile_session_sample_rate=1.0)
     start_profiler()
     spin(1.6)

@@ -92,7 +92,7 @@ def collector_while_resolving(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_a_pass_makes_frame_objects_with_the_collector_paused(
-    walk: str, collector_while_resolving: list[bool], collector_state: None, enabled: bool
+    gil_walk: str, collector_while_resolving: list[bool], collector_state: None, enabled: bool
 ) -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, args=(10,))
@@ -110,7 +110,7 @@ def test_a_pass_makes_frame_objects_with_the_collector_paused(
         resolved = len(collector_while_resolving)
         passes.sample(chunk)  # the same threads where they were: nothing to resolve
         assert gc.isenabled() is enabled
-        if walk == "threads":
+        if gil_walk == "threads":
             assert len(collector_while_resolving) == resolved
         assert other.ident in chunk.thread_ids
     finally:

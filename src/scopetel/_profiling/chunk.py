@@ -17,6 +17,7 @@ fields, so the chunk is accepted and the field is left out of what Sentry stores
 there for anything that reads the chunks themselves (``scopetel serve``'s JSON lines).
 """
 
+import threading
 import time
 from types import CodeType, FrameType
 from typing import Any, Final
@@ -38,13 +39,13 @@ class Chunk:
     """Samples of up to a minute; filled by the sampler thread under the profiler's lock."""
 
     __slots__ = (
-        "_codes",
         "_frame_index",
         "_instruction_index",
         "_perf",
         "_stack_index",
         "_wall",
         "chunk_id",
+        "codes",
         "frames",
         "raw_stacks",
         "stack_ids",
@@ -70,7 +71,7 @@ class Chunk:
         self._instruction_index: dict[tuple[int, int], int] = {}  # (id(code), f_lasti) -> ...
         self._stack_index: dict[tuple[int, ...], int] = {}  # frame indices -> index
         self.raw_stacks: dict[RawKey, int] = {}  # raw key -> stack index
-        self._codes: list[CodeType] = []
+        self.codes: dict[int, tuple[CodeType, str | None]] = {}  # id -> code, its module
         # Sample times are the wall clock at the start plus a monotonic offset: ordered,
         # and on the same clock as span timestamps (drift is bounded by a chunk's length).
         self._wall = time.time()
@@ -122,12 +123,53 @@ class Chunk:
                     index = frame_index[(code_id, line)] = len(self.frames)
                     module = frame.f_globals.get("__name__")
                     self.frames.append(renderer.render(code, line, module))
-                    self._codes.append(code)  # its id stays its own while the chunk lives
+                    # the chunk keeps the code: its id stays its own while the chunk lives
+                    self.codes.setdefault(code_id, (code, module))
                 at_instruction[(code_id, lasti)] = index
             add_index(index)
             frame = frame.f_back
         if hash(tuple(lanes)) != raw:
             return None
+        return self._add_stack(raw, indices)
+
+    def resolve_lanes(
+        self,
+        raw: RawKey,
+        lanes: tuple[int, ...],
+        renderer: FrameRenderer,
+        codes: dict[int, tuple[CodeType, str | None]],
+    ) -> int | None:
+        """The index of the stack whose raw key ``raw`` has the lanes ``lanes`` (``id(code),
+        f_lasti, ...``, as read without the GIL), resolved without a frame from ``codes``
+        (``id`` -> code, module; codes kept alive by the caller, and by the chunk once
+        used); None when a lane names a code not there, or the lanes do not hash to
+        ``raw``."""
+        index = self.raw_stacks.get(raw)
+        if index is not None:
+            return index
+        if hash(lanes) != raw:
+            return None
+        frame_index, at_instruction = self._frame_index, self._instruction_index
+        indices: list[int] = []
+        for at in range(0, len(lanes) - 1, 2):
+            code_id, lasti = lanes[at], lanes[at + 1]
+            index = at_instruction.get((code_id, lasti))
+            if index is None:
+                held = codes.get(code_id)
+                if held is None:
+                    return None
+                code, module = held
+                line = line_at(code, lasti)
+                index = frame_index.get((code_id, line))
+                if index is None:
+                    index = frame_index[(code_id, line)] = len(self.frames)
+                    self.frames.append(renderer.render(code, line, module))
+                    self.codes.setdefault(code_id, held)
+                at_instruction[(code_id, lasti)] = index
+            indices.append(index)
+        return self._add_stack(raw, indices)
+
+    def _add_stack(self, raw: RawKey, indices: list[int]) -> int:
         stack = tuple(indices)
         index = self._stack_index.get(stack)
         if index is None:
@@ -135,6 +177,19 @@ class Chunk:
             self.stacks.append(indices)
         self.raw_stacks[raw] = index
         return index
+
+    def passes_left(self, interval: float, seconds: float) -> int:
+        """How many more passes, ``interval`` s apart, before the chunk is full of samples
+        (at one per thread it names, or alive) or ``seconds`` old; at least 1."""
+        threads = max(len(self.thread_names), threading.active_count())
+        room = (MAX_SAMPLES - len(self.timestamps)) // threads
+        age = time.perf_counter() - self.started
+        return max(1, min(room, int((seconds - age) / interval) + 1))
+
+    @property
+    def clock_offset(self) -> float:
+        """What turns a ``time.perf_counter()`` reading into a sample's timestamp."""
+        return self._wall - self._perf
 
     def worth_sending(self) -> bool:
         """Relay drops a thread with a single sample, and a chunk left with none."""
@@ -177,3 +232,14 @@ class Chunk:
             "version": "2",
             **metadata,
         }
+
+
+def line_at(code: CodeType, lasti: int) -> int:
+    """The line of the instruction at byte offset ``lasti`` (a frame's ``f_lineno``
+    there: the first line before the first instruction, 0 where none is recorded)."""
+    if lasti < 0:
+        return code.co_firstlineno
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line if line is not None else 0
+    return 0

@@ -15,9 +15,10 @@ from typing import Any, Final
 from scopetel._fork_safety import reset_in_child
 from scopetel._internal_errors import guard, report_internal_error, run_suppressed, suppressed
 from scopetel._profiling.chunk import Chunk
+from scopetel._profiling.detached import BUSY, EVENT_LOOP, DetachedPasses, detached_passes
 from scopetel._profiling.frames import FrameRenderer
 from scopetel._profiling.native import Native, Wakeup, native
-from scopetel._profiling.sampler import StackSampler
+from scopetel._profiling.sampler import MAX_STACK_DEPTH, StackSampler
 from scopetel._random_ids import uuid4_hex
 
 CHUNK_SECONDS: Final = 60.0
@@ -54,6 +55,9 @@ class Profiler:
         self._run_token: object | None = None  # the running thread's; None: stopped
         self._done: Any = None  # a native lock the thread releases when it ends
         self._chunk: Chunk | None = None
+        self._passes: DetachedPasses | None = None  # passes without the GIL, if any here
+        self._passes_tried = False
+        self._gil_chunk: Chunk | None = None  # sampled with the GIL (an event loop runs)
         self._demand = 0
         self._closed = False
         self.profiler_id: str | None = None
@@ -85,8 +89,10 @@ class Profiler:
                 return
             self._run_token = None
             profiler_id, self.profiler_id, self.active_id = self.profiler_id, None, None
-            chunk, self._chunk = self._chunk, None
+            chunk = self._take_chunk()
             done, self._done = self._done, None
+            if self._passes is not None:
+                self._passes.interrupt()
         self._wakeup.set()
         self._deliver(chunk, profiler_id)
         if done is not None:
@@ -95,9 +101,22 @@ class Profiler:
     def flush(self) -> None:
         """Send the chunk being filled now; sampling goes on into a new one."""
         with self._lock:
-            chunk, self._chunk = self._chunk, None
+            chunk = self._take_chunk()
             profiler_id = self.profiler_id
         self._deliver(chunk, profiler_id)
+
+    def _take_chunk(self) -> Chunk | None:
+        """The chunk, with what the detached sampler buffered for it (under the lock); a
+        sampler still running without the GIL fills a new one from now on."""
+        chunk, self._chunk = self._chunk, None
+        if self._passes is not None:
+            if chunk is not None:
+                self._passes.collect(chunk, self._renderer)
+            self._passes.forget()
+            if self._run_token is not None:
+                self._chunk = Chunk()
+                self._passes.teach(self._chunk)
+        return chunk
 
     def acquire(self) -> None:
         """Someone wants samples (on demand): start or wake the thread."""
@@ -115,6 +134,8 @@ class Profiler:
             self._demand = max(self._demand - 1, 0)
             if self._paused():
                 self.active_id = None
+                if self._passes is not None:
+                    self._passes.interrupt()
 
     def _spawn(self) -> None:
         """Start a thread (under the lock)."""
@@ -143,11 +164,16 @@ class Profiler:
     def _run(self, token: object, done: Any) -> None:
         try:
             with suppressed():  # nothing the profiler does makes spans or log records
-                sampler = StackSampler(self._renderer, self._native.get_ident())
+                own = self._native.get_ident()
+                sampler = StackSampler(self._renderer, own)
+                passes = self._detached_passes()
                 next_at = time.perf_counter()
                 while True:
                     try:  # not ``guard()``: a context manager per pass costs ~1.5 us
-                        next_at = self._step(token, sampler, next_at)
+                        if passes is not None and self._detachable():
+                            next_at = self._detached_step(token, sampler, passes, own)
+                        else:
+                            next_at = self._step(token, sampler, next_at)
                     except Exception:
                         report_internal_error("Profiler thread")
                         self._native.sleep(1.0)  # a bug must not become a busy loop
@@ -190,6 +216,54 @@ class Profiler:
             next_at = now + delay
         self._native.sleep(delay)
         return next_at
+
+    def _detachable(self) -> bool:
+        """Sample without the GIL: not paused, and no event loop met in this chunk."""
+        return not self._paused() and (self._chunk is None or self._chunk is not self._gil_chunk)
+
+    def _detached_passes(self) -> DetachedPasses | None:
+        with self._lock:  # made once (it may probe the system call in a child process)
+            if not self._passes_tried:
+                self._passes_tried = True
+                self._passes = detached_passes(MAX_STACK_DEPTH)
+            return self._passes
+
+    def _detached_step(
+        self, token: object, sampler: StackSampler, passes: DetachedPasses, own: int
+    ) -> float:
+        """About a second of passes without the GIL, then their samples into the chunk,
+        and what they met but could not read looked for; with an event loop running,
+        that tick is sampled here with the GIL (and the rest of the chunk too)."""
+        with self._lock:
+            if self._chunk is None:  # the passes fill the chunk they were taught
+                self._chunk = Chunk()
+                passes.teach(self._chunk)
+            passes_left = self._chunk.passes_left(self._interval, CHUNK_SECONDS)
+        reason = passes.run(own, self._interval, passes_left)  # the GIL and the lock let go
+        if reason == BUSY:  # the thread of a previous start is ending
+            self._native.sleep(self._interval)
+            return time.perf_counter()
+        due: Chunk | None = None
+        with self._lock:
+            if self._run_token is not token:
+                return -1.0
+            profiler_id = self.profiler_id
+            chunk: Chunk | None = self._chunk  # None: flushed meanwhile
+            if chunk is None:
+                chunk = Chunk()
+            passes.collect(chunk, self._renderer)
+            if reason == EVENT_LOOP and not self._paused():  # task names: with the GIL
+                sampler.sample(chunk)
+                self._gil_chunk = chunk
+            passes.learn()
+            passes.teach(chunk)
+            if chunk.full or time.perf_counter() - chunk.started >= CHUNK_SECONDS:
+                due, chunk = chunk, None
+                passes.forget()
+            self._chunk = chunk
+        if due is not None and profiler_id is not None:
+            self._deliver(due, profiler_id)
+        return time.perf_counter()
 
     @staticmethod
     def _idle_wait(chunk: Chunk | None) -> float | None:

@@ -119,7 +119,7 @@ class StackSampler:
             add_stack(stack)
             add_task(tasks.get(thread_id))
             if thread_id not in names:
-                _name_threads(names, current)
+                name_threads(names, current)
         self._samples += 1
         last = self._last
         if last and not self._samples % _PRUNE_EVERY:  # forget threads that ended
@@ -166,7 +166,7 @@ class StackSampler:
             chunk.stack_ids.append(index)
             chunk.tasks.append(tasks.get(thread_id))
             if thread_id not in names:
-                _name_threads(names, frames)
+                name_threads(names, frames)
 
     def _native_stack(self, chunk: Chunk, thread_id: int, top: FrameType) -> int | None:
         raw = native_stack_hash(top, MAX_STACK_DEPTH)  # type: ignore[misc]
@@ -216,7 +216,7 @@ def _key(top: FrameType) -> list[int]:
     return key
 
 
-def _name_threads(names: dict[int, str], current: Iterable[int]) -> None:
+def name_threads(names: dict[int, str], current: Iterable[int]) -> None:
     """Record the name of every sampled thread not named yet ("" when it has none)."""
     known = {thread.ident: thread.name for thread in threading.enumerate()}
     for thread_id in current:

@@ -13,10 +13,22 @@ for a stack that is only keyed, and a thread whose name and stack the chunk know
 its sample appended to the chunk's columns without a Python loop (see the ``.pyi`` and
 the C source). ``None`` where the extension was not built, and on CPython versions whose
 private frame layout it does not know (it knows 3.11 to 3.13).
+
+``DetachedSampler`` runs such passes *without the GIL* (Linux, 3.11 to 3.13): a thread
+holding the GIL is not made to hand it over for each pass. It reads frames through
+``process_vm_readv()`` on its own process, so that memory freed meanwhile fails a read
+instead of faulting, and dereferences only the code objects it was taught; whatever it
+does not know ends its ``run()`` for the caller to sample that tick with the GIL (see
+the C source). ``None`` where it was not built; constructing it raises ``OSError``
+where the system call is not allowed (a seccomp filter).
 """
 
 from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scopetel_stackwalk._stackwalk import DetachedSampler as _DetachedSampler
 
 StackHash = Callable[[FrameType, int], int]
 SampleThreads = Callable[
@@ -37,6 +49,7 @@ SampleThreads = Callable[
 
 stack_hash: StackHash | None
 sample_threads: SampleThreads | None
+DetachedSampler: "type[_DetachedSampler] | None"
 try:
     from scopetel_stackwalk._stackwalk import stack_hash
 except ImportError:  # pragma: no cover - depends on the build
@@ -45,5 +58,9 @@ try:
     from scopetel_stackwalk._stackwalk import sample_threads
 except ImportError:  # not built, or built for a CPython whose frame layout it does not know
     sample_threads = None
+try:
+    from scopetel_stackwalk._stackwalk import DetachedSampler
+except ImportError:  # not built, not Linux, or a CPython whose frame layout it does not know
+    DetachedSampler = None
 
-__all__ = ["SampleThreads", "StackHash", "sample_threads", "stack_hash"]
+__all__ = ["DetachedSampler", "SampleThreads", "StackHash", "sample_threads", "stack_hash"]

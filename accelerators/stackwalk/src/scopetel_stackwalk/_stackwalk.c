@@ -18,36 +18,11 @@
 /* sample_threads() reads CPython's own frame structures (the interpreter frames a frame
  * object would be made for), whose layout is private and changes between minor
  * versions: it is built only for the versions whose layout it was written and tested
- * against. The extension is compiled for the interpreter that runs it. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
-#define STACKWALK_THREADS 1
-#define Py_BUILD_CORE 1
-#include <internal/pycore_frame.h>
-#undef Py_BUILD_CORE
+ * against (see _stackkey.h). The extension is compiled for the interpreter that runs it. */
+#include "_stackkey.h"
+#ifdef STACKWALK_THREADS
 #include "_threadlock.h"
 #endif
-
-#if SIZEOF_PY_UHASH_T <= 4
-#error "64-bit builds only: the Python walk is used elsewhere"
-#endif
-#ifdef Py_GIL_DISABLED
-/* Without the GIL another thread's frames may change under the walk, and a module
- * that does not declare itself GIL-free switches the GIL back on: not built there. */
-#error "free-threaded builds use the Python walk"
-#endif
-
-#define LANE_PRIME_1 ((Py_uhash_t)11400714785074694791ULL)
-#define LANE_PRIME_2 ((Py_uhash_t)14029467366897019727ULL)
-#define LANE_PRIME_5 ((Py_uhash_t)2870177450012600261ULL)
-#define INT_HASH_MODULUS ((Py_uhash_t)0x1FFFFFFFFFFFFFFFULL) /* 2**61 - 1 */
-
-static inline Py_uhash_t
-mix(Py_uhash_t acc, Py_uhash_t lane)
-{
-    acc += lane * LANE_PRIME_2;
-    acc = (acc << 31) | (acc >> 33);
-    return acc * LANE_PRIME_1;
-}
 
 /* A depth limit from Python: -1 with an exception set when it is not one. */
 static Py_ssize_t
@@ -76,11 +51,9 @@ stack_hash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t depth = 0;
     while (frame != NULL && depth < max_depth) {
         PyCodeObject *code = PyFrame_GetCode(frame);
-        Py_uhash_t address = (Py_uhash_t)(uintptr_t)code;
         Py_DECREF(code); /* the frame keeps its code alive */
-        int lasti = PyFrame_GetLasti(frame);
-        acc = mix(acc, address % INT_HASH_MODULUS);
-        acc = mix(acc, lasti == -1 ? (Py_uhash_t)-2 : (Py_uhash_t)lasti);
+        int lasti = PyFrame_GetLasti(frame); /* in bytes, -1 before the first one */
+        acc = mix_frame(acc, code, lasti < 0 ? -1 : lasti / (int)sizeof(_Py_CODEUNIT));
         PyFrameObject *caller = PyFrame_GetBack(frame); /* NULL: none, or no memory */
         Py_DECREF(frame);
         frame = caller;
@@ -90,21 +63,10 @@ stack_hash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyErr_Occurred()) {
         return NULL;
     }
-    acc += (Py_uhash_t)(2 * depth) ^ (LANE_PRIME_5 ^ 3527539UL);
-    if (acc == (Py_uhash_t)-1) {
-        return PyLong_FromLong(1546275796);
-    }
-    return PyLong_FromSsize_t((Py_hash_t)acc);
+    return PyLong_FromSsize_t(finish_hash(acc, depth));
 }
 
 #ifdef STACKWALK_THREADS
-#if PY_VERSION_HEX >= 0x030D0000
-#define TOP_FRAME(tstate) ((tstate)->current_frame)
-#define FRAME_CODE(frame) ((PyCodeObject *)(frame)->f_executable)
-#else
-#define TOP_FRAME(tstate) ((tstate)->cframe ? (tstate)->cframe->current_frame : NULL)
-#define FRAME_CODE(frame) ((frame)->f_code)
-#endif
 
 /* The innermost frame a frame object would be made for (as sys._current_frames and
  * f_back skip frames that have not started their code, and 3.12+'s C-stack shims). */
@@ -125,15 +87,11 @@ frame_chain_hash(_PyInterpreterFrame *frame, Py_ssize_t max_depth)
     Py_uhash_t acc = LANE_PRIME_5;
     Py_ssize_t depth = 0;
     while (frame != NULL && depth < max_depth) {
-        acc = mix(acc, ((Py_uhash_t)(uintptr_t)FRAME_CODE(frame)) % INT_HASH_MODULUS);
-        int lasti = _PyInterpreterFrame_LASTI(frame); /* in code units, as f_lasti / 2 */
-        acc = mix(acc, lasti < 0 ? (Py_uhash_t)-2
-                                 : (Py_uhash_t)lasti * (Py_uhash_t)sizeof(_Py_CODEUNIT));
+        acc = mix_frame(acc, FRAME_CODE(frame), _PyInterpreterFrame_LASTI(frame));
         frame = complete(frame->previous);
         depth++;
     }
-    acc += (Py_uhash_t)(2 * depth) ^ (LANE_PRIME_5 ^ 3527539UL);
-    return acc == (Py_uhash_t)-1 ? 1546275796 : (Py_hash_t)acc;
+    return finish_hash(acc, depth);
 }
 
 typedef struct {
@@ -178,10 +136,12 @@ thread_keys(Py_ssize_t max_depth, Py_ssize_t *found)
     return keys;
 }
 
+#endif
+
 /* Drop what was appended to the columns after their first `lengths` items: the four
  * lists stay the same length when an append fails midway (no memory). */
-static void
-truncate_columns(PyObject *const *columns, const Py_ssize_t *lengths)
+void
+stackwalk_truncate_columns(PyObject *const *columns, const Py_ssize_t *lengths)
 {
     PyObject *type, *value, *traceback;
     PyErr_Fetch(&type, &value, &traceback);
@@ -192,6 +152,8 @@ truncate_columns(PyObject *const *columns, const Py_ssize_t *lengths)
     }
     PyErr_Restore(type, value, traceback);
 }
+
+#ifdef STACKWALK_THREADS
 
 /* One sample of every other thread's stack, appended to a chunk's columns where the
  * chunk knows both the thread and the stack; the rest returned for the caller.
@@ -281,7 +243,7 @@ sample_threads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyMem_RawFree(keys);
     if (failed) {
-        truncate_columns(columns, lengths);
+        stackwalk_truncate_columns(columns, lengths);
         Py_XDECREF(rest);
         return NULL;
     }
@@ -303,7 +265,14 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static int
+exec_module(PyObject *module)
+{
+    return stackwalk_add_detached(module);
+}
+
 static struct PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, exec_module},
 #if PY_VERSION_HEX >= 0x030C0000
     /* no module state: fine in subinterpreters with their own GIL */
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},

@@ -1,4 +1,5 @@
-from types import FrameType
+from types import CodeType, FrameType
+from typing import Any
 
 def stack_hash(frame: FrameType, max_depth: int, /) -> int: ...
 def sample_threads(
@@ -14,3 +15,36 @@ def sample_threads(
     task_names: list[str | None],
     /,
 ) -> list[tuple[int, int]] | None: ...
+
+class DetachedSampler:
+    DUE: int
+    NEW_THREAD: int
+    NEW_CODE: int
+    EVENT_LOOP: int
+    INTERRUPTED: int
+    FULL: int
+    BUSY: int
+    def __new__(cls, max_depth: int) -> DetachedSampler: ...
+    def run(self, interval: float, passes: int, own_thread_id: int, /) -> int: ...
+    def interrupt(self) -> None: ...
+    def teach(
+        self,
+        stacks: list[tuple[int, int]],
+        codes: list[CodeType],
+        loops: list[CodeType],
+        threads: list[int],
+        ignored: list[int],
+        /,
+    ) -> None: ...
+    def drain(
+        self,
+        offset: float,
+        timestamps: list[float],
+        thread_ids: list[int],
+        stack_ids: list[Any],
+        tasks: list[str | None],
+        /,
+    ) -> list[tuple[int, int, tuple[int, ...] | None]]: ...
+    def reset(self, everything: bool, /) -> None: ...
+    def unknown_codes(self) -> list[int]: ...
+    def stats(self) -> dict[str, int]: ...

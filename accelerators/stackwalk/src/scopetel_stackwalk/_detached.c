@@ -1,0 +1,411 @@
+/* DetachedSampler: the profiler's passes without the GIL (Linux, CPython 3.11 to 3.13).
+ *
+ * A pass that takes the GIL makes the thread holding it hand it over, 101 times a
+ * second: the holder is stopped, both threads switch, and the sampler's wake-up costs
+ * it three times what the pass does. run() instead sleeps and samples with the GIL
+ * released: under the runtime's thread-list lock (tried, as sample_threads() does; a
+ * thread state stays allocated while it is listed) it reads each thread's frames as
+ * they are in memory now, while the thread holding the GIL may be changing them. Every
+ * read of memory a thread may free or reuse meanwhile (a frame, the current-frame
+ * pointer) goes through process_vm_readv() on this process, which fails instead of
+ * faulting: the data stack a thread's frames live in is copied in one call and walked
+ * in the copy. Only code objects the sampler was taught (and holds a reference to) are
+ * ever dereferenced: a thread whose stack has any other code gets no sample that pass
+ * (the code's address is kept for the caller, and the run ends after the pass with
+ * NEW_CODE unless the caller said it knows of it: it looks for the code), nor
+ * does one whose frames cannot be read or hold values out of range (read while they
+ * changed). A thread not taught is sampled, and ends the run after the pass with
+ * NEW_THREAD (for the caller to name it). A thread running a taught event-loop code
+ * ends the run with EVENT_LOOP
+ * (asyncio task names are read under the GIL). A stack whose key was not taught, all
+ * of whose codes were, is kept as its lanes (id(code), f_lasti, ...) for the caller to
+ * resolve from the codes it holds. Samples are buffered until drain(); what was
+ * skipped and why is counted (stats()).
+ *
+ * What it reads is the interpreter's own state, not a consistent snapshot: a stack
+ * copied while its thread runs may mix two moments. Such a mix is either a stack that
+ * was taught (the thread was there an instant apart) or one the caller resolves from
+ * its codes; it never makes the sampler read memory that is not a taught code.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+
+#include "_stackkey.h"
+
+#if defined(STACKWALK_THREADS) && defined(__linux__)
+#include "_detached.h"
+#include "_threadlock.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    pid_t pid;
+    uintptr_t base, end; /* the copied range of the thread's data stack */
+    const char *copy;
+    _PyInterpreterFrame scratch;
+} Reader;
+
+typedef struct { /* one thread of a batch */
+    PyThreadState *t;
+    uintptr_t top;       /* its innermost frame's address; 0: none, 1: unreadable */
+    uintptr_t base, end; /* the range of its data stack copied */
+} Slot;
+
+static int
+read_memory(pid_t pid, void *into, uintptr_t from, size_t size)
+{
+    struct iovec local = {into, size}, remote = {(void *)from, size};
+    return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)size ? 0 : -1;
+}
+
+/* The frame at `address`, from the copy or read on its own; NULL when unreadable. */
+static const _PyInterpreterFrame *
+fetch(Reader *reader, uintptr_t address)
+{
+    if (address >= reader->base && address + sizeof(_PyInterpreterFrame) <= reader->end &&
+        address % sizeof(void *) == 0) {
+        return (const _PyInterpreterFrame *)(reader->copy + (address - reader->base));
+    }
+    if (read_memory(reader->pid, &reader->scratch, address, sizeof reader->scratch) < 0) {
+        return NULL;
+    }
+    return &reader->scratch;
+}
+
+/* Read `n` remote ranges into their local buffers in as few system calls as there
+ * are unreadable ranges, plus one; read[i] tells which were. (A call stops at the
+ * first range it cannot read, and never splits one.) */
+static void
+read_many(pid_t pid, struct iovec *local, struct iovec *remote, int n, char *read)
+{
+    int i = 0;
+    while (i < n) {
+        ssize_t got = process_vm_readv(pid, local + i, (unsigned long)(n - i), remote + i,
+                                       (unsigned long)(n - i), 0);
+        while (i < n && got >= 0 && (size_t)got >= remote[i].iov_len) {
+            got -= (ssize_t)remote[i].iov_len;
+            read[i++] = 1;
+        }
+        if (i < n) {
+            read[i++] = 0; /* the range the call stopped at */
+        }
+    }
+}
+
+/* The batch's innermost frame addresses (0: none; 1: unreadable). */
+static void
+read_tops(pid_t pid, Slot *slots, int n)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    (void)pid;
+    for (int i = 0; i < n; i++) {
+        slots[i].top = (uintptr_t)slots[i].t->current_frame;
+    }
+#else
+    struct iovec local[BATCH], remote[BATCH];
+    char read[BATCH];
+    for (int i = 0; i < n; i++) {
+        uintptr_t cframe = (uintptr_t)slots[i].t->cframe;
+        slots[i].top = 0;
+        local[i] = (struct iovec){&slots[i].top, cframe ? sizeof(uintptr_t) : 0};
+        remote[i] = (struct iovec){(void *)(cframe + offsetof(_PyCFrame, current_frame)),
+                                   local[i].iov_len};
+    }
+    read_many(pid, local, remote, n, read);
+    for (int i = 0; i < n; i++) {
+        slots[i].top = read[i] ? slots[i].top : 1;
+    }
+#endif
+}
+
+/* Copy the innermost part of each thread's current data-stack chunk (where its frames
+ * are, but generators') into self->copy, STACK_BYTES apiece. */
+static void
+read_stacks(Detached *self, pid_t pid, Slot *slots, int n)
+{
+    struct iovec local[BATCH], remote[BATCH];
+    char read[BATCH];
+    for (int i = 0; i < n; i++) {
+        PyThreadState *t = slots[i].t;
+        uintptr_t base = t->datastack_chunk ? (uintptr_t)t->datastack_chunk->data : 0;
+        uintptr_t top = (uintptr_t)t->datastack_top;
+        if (base == 0 || top <= base || top % sizeof(void *)) {
+            base = top = 0;
+        }
+        else if (top - base > STACK_BYTES) {
+            base = top - STACK_BYTES;
+        }
+        slots[i].base = base;
+        slots[i].end = top;
+        local[i] = (struct iovec){self->copy + (size_t)i * STACK_BYTES, top - base};
+        remote[i] = (struct iovec){(void *)base, top - base};
+    }
+    read_many(pid, local, remote, n, read);
+    for (int i = 0; i < n; i++) {
+        if (!read[i]) {
+            slots[i].base = slots[i].end = 0;
+        }
+    }
+}
+
+/* Keep the address of a code met but not taught, if it is one (only a number: the
+ * caller looks for a live code object at it among the functions it can reach); 0 when
+ * what is there is no code object (a frame read while it was being replaced). */
+static int
+note_unknown(Detached *self, Reader *reader, uintptr_t code)
+{
+    uintptr_t type = 0;
+    if (read_memory(reader->pid, &type, code + offsetof(PyObject, ob_type), sizeof type) < 0 ||
+        type != (uintptr_t)&PyCode_Type) {
+        return 0;
+    }
+    for (int i = 0; i < self->n_unknown; i++) {
+        if (self->unknown[i] == code) {
+            return 1;
+        }
+    }
+    if (self->n_unknown < MAX_UNKNOWN) {
+        self->unknown[self->n_unknown++] = code;
+    }
+    return 1;
+}
+
+/* The innermost complete frame at or below `address` (as sys._current_frames() and
+ * f_back skip frames that have not started, and C-stack shims): 1 and its code, lasti
+ * and caller; 0 at the end of the stack; or why the thread is not sampled (-TORN,
+ * -UNKNOWN) or the run ends (-EVENT_LOOP). */
+static int
+complete_frame(Detached *self, Reader *reader, uintptr_t address, PyCodeObject **code,
+               int *lasti, uintptr_t *caller)
+{
+    for (int guard = 0; address != 0 && guard < WALK_LIMIT; guard++) {
+        const _PyInterpreterFrame *frame = fetch(reader, address);
+        if (frame == NULL) {
+            return -TORN;
+        }
+        address = (uintptr_t)frame->previous;
+#if PY_VERSION_HEX >= 0x030C0000
+        if (frame->owner == FRAME_OWNED_BY_CSTACK) {
+            continue;
+        }
+#endif
+        PyCodeObject *found = FRAME_CODE(frame);
+        intptr_t first;
+        if (table_get(&self->loops, (uintptr_t)found, &first)) {
+            return -EVENT_LOOP;
+        }
+        if (!table_get(&self->codes, (uintptr_t)found, &first)) {
+            if (table_get(&self->ignored, (uintptr_t)found, &first)) {
+                return -UNKNOWN;
+            }
+            if (!note_unknown(self, reader, (uintptr_t)found)) {
+                return -TORN;
+            }
+            self->new_code = 1; /* the run ends after this pass, for the caller to look */
+            return -UNKNOWN;
+        }
+        _Py_CODEUNIT *instr = FRAME_INSTR(frame);
+        if (frame->owner != FRAME_OWNED_BY_GENERATOR && instr < _PyCode_CODE(found) + first) {
+            continue; /* incomplete */
+        }
+        Py_ssize_t units = instr - _PyCode_CODE(found);
+        if (units < -1 || units >= Py_SIZE(found)) {
+            return -TORN;
+        }
+        *code = found;
+        *lasti = (int)units;
+        *caller = address;
+        return 1;
+    }
+    return address == 0 ? 0 : -TORN;
+}
+
+/* Buffer a sample of the stack whose key is `hash` (its lanes in self->walk). */
+static int
+add_sample(Detached *self, PyThreadState *t, double timestamp, Py_hash_t hash,
+           Py_ssize_t depth)
+{
+    intptr_t stack;
+    if (self->n_samples >= MAX_SAMPLES) {
+        return FULL;
+    }
+    if (!table_get(&self->stacks, (uintptr_t)hash, &stack)) {
+        intptr_t offset;
+        if (!table_get(&self->recorded, (uintptr_t)hash, &offset)) { /* once per drain */
+            if (self->n_lanes + 2 + 2 * depth > MAX_LANE_WORDS) {
+                return FULL;
+            }
+            offset = self->n_lanes;
+            uintptr_t *record = self->lanes + offset; /* hash, depth, the lanes */
+            record[0] = (uintptr_t)hash;
+            record[1] = (uintptr_t)depth;
+            memcpy(&record[2], self->walk, (size_t)(2 * depth) * sizeof(uintptr_t));
+            self->n_lanes += 2 + 2 * depth;
+            if (table_put(&self->recorded, (uintptr_t)hash, offset) < 0) {
+                table_clear(&self->recorded); /* no memory: records repeat, that is all */
+            }
+        }
+        stack = -1 - offset;
+    }
+    self->samples[self->n_samples++] = (Sample){timestamp, t->thread_id, stack};
+    intptr_t known;
+    if (!table_get(&self->threads, (uintptr_t)t->thread_id, &known)) {
+        self->new_thread = 1; /* the run ends after this pass: to name it while it runs */
+    }
+    return DUE;
+}
+
+/* One thread's sample into the buffers, or a count of why there is none: DUE, or why
+ * the pass stops (EVENT_LOOP, FULL). */
+static int
+sample_thread(Detached *self, Reader *reader, PyThreadState *t, uintptr_t address,
+              double timestamp)
+{
+    PyCodeObject *code = NULL;
+    int lasti = 0;
+    int found = address == 1 ? -TORN : complete_frame(self, reader, address, &code, &lasti, &address);
+    Py_uhash_t acc = LANE_PRIME_5;
+    Py_ssize_t depth = 0;
+    while (found > 0 && depth < self->max_depth) {
+        acc = mix_frame(acc, code, lasti);
+        self->walk[2 * depth] = (uintptr_t)code;
+        self->walk[2 * depth + 1] = (uintptr_t)(intptr_t)(lasti < 0 ? -1 : lasti * 2);
+        depth++;
+        if (depth < self->max_depth) {
+            found = complete_frame(self, reader, address, &code, &lasti, &address);
+        }
+    }
+    if (found == -TORN || found == -UNKNOWN) {
+        self->stats[found == -TORN ? STAT_TORN : STAT_UNKNOWN]++;
+        return DUE;
+    }
+    if (found < 0) {
+        return -found;
+    }
+    if (depth == 0) {
+        return DUE; /* no Python frame: not sampled (as sys._current_frames) */
+    }
+    return add_sample(self, t, timestamp, finish_hash(acc, depth), depth);
+}
+
+/* One pass over every other thread, under self->mutex and without the GIL. All or
+ * nothing: a pass that stops early drops what it had buffered. */
+int
+detached_pass(Detached *self, pid_t pid, double timestamp)
+{
+    if (!stackwalk_try_lock_threads()) {
+        self->stats[STAT_BUSY]++;
+        return DUE; /* a thread starting or ending: no sample this time */
+    }
+    Py_ssize_t samples = self->n_samples, lanes = self->n_lanes;
+    int reason = DUE;
+    PyThreadState *t = PyInterpreterState_ThreadHead(self->interp);
+    while (t != NULL && reason == DUE) { /* the threads in batches, read together */
+        Slot slots[BATCH];
+        int n = 0;
+        for (; t != NULL && n < BATCH; t = PyThreadState_Next(t)) {
+            if (t->thread_id != self->own) {
+                slots[n++].t = t;
+            }
+        }
+        read_tops(pid, slots, n);
+        read_stacks(self, pid, slots, n);
+        for (int i = 0; i < n && reason == DUE; i++) {
+            Reader reader = {.pid = pid, .base = slots[i].base, .end = slots[i].end,
+                             .copy = self->copy + (size_t)i * STACK_BYTES};
+            reason = sample_thread(self, &reader, slots[i].t, slots[i].top, timestamp);
+        }
+    }
+    stackwalk_unlock_threads();
+    if (reason != DUE) {
+        self->n_samples = samples;
+        self->n_lanes = lanes;
+        table_clear(&self->recorded); /* it may name records dropped now */
+    }
+    else {
+        self->stats[STAT_PASSES]++;
+        self->stats[STAT_SAMPLES] += (uint64_t)(self->n_samples - samples);
+    }
+    return reason;
+}
+
+double
+detached_monotonic(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* Sleep until `until` (monotonic s) or an interrupt(): 1 when interrupted. */
+int
+detached_sleep_until(Detached *self, double until)
+{
+    double left = until - detached_monotonic();
+    PY_TIMEOUT_T wait = left > 0 ? (PY_TIMEOUT_T)(left * 1e6) : 0;
+    if (PyThread_acquire_lock_timed(self->wakeup, wait, 0) == PY_LOCK_ACQUIRED) {
+        atomic_store(&self->interrupted, 0); /* the next interrupt() releases it again */
+        return 1;
+    }
+    return 0; /* an interrupt() meanwhile is seen by the next sleep, at once */
+}
+
+static int
+reads_itself(void)
+{
+    uintptr_t value = 0x5C09E7E1, copy = 0;
+    return read_memory(getpid(), &copy, (uintptr_t)&value, sizeof copy) == 0 && copy == value;
+}
+
+/* The seccomp mode of this process (/proc/self/status), -1 when unknown. */
+static int
+seccomp_mode(void)
+{
+    FILE *status = fopen("/proc/self/status", "r");
+    char line[256];
+    int mode = -1;
+    while (status != NULL && fgets(line, sizeof line, status) != NULL) {
+        if (strncmp(line, "Seccomp:", 8) == 0) {
+            mode = atoi(line + 8);
+            break;
+        }
+    }
+    if (status != NULL) {
+        fclose(status);
+    }
+    return mode;
+}
+
+int
+detached_usable(void)
+{
+    static int usable = -1; /* probed once a process: a filter is inherited, never lifted */
+    if (usable >= 0) {
+        return usable;
+    }
+    if (seccomp_mode() != 0) {
+        /* A filter may kill a process for a call it does not allow (systemd's default
+         * action): try it in a child that only makes that call, then exits. */
+        pid_t child = fork();
+        if (child == 0) {
+            _exit(reads_itself() ? 0 : 1);
+        }
+        int status = 0;
+        pid_t waited = -1;
+        do {
+            waited = child > 0 ? waitpid(child, &status, 0) : -1;
+        } while (waited < 0 && child > 0 && errno == EINTR);
+        if (waited != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            return usable = 0;
+        }
+    }
+    return usable = reads_itself();
+}
+#endif

@@ -1,0 +1,72 @@
+/* What _detached.c (the passes, without the GIL) and _detached_type.c (the Python
+ * type) share. Built on Linux for the CPython versions _stackkey.h knows. */
+#ifndef SCOPETEL_STACKWALK_DETACHED_H
+#define SCOPETEL_STACKWALK_DETACHED_H
+
+#include "_detached_tables.h"
+#include <stdatomic.h>
+
+/* why run() returns; TORN and UNKNOWN only inside a pass (a thread not sampled) */
+enum {
+    DUE = 0, NEW_THREAD = 1, EVENT_LOOP = 2, INTERRUPTED = 3, FULL = 4, BUSY = 5, NEW_CODE = 6,
+    TORN = 7, UNKNOWN = 8
+};
+/* what stats() counts */
+enum { STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, N_STATS };
+#define BATCH 32                 /* threads whose stacks are read in one system call */
+#define STACK_BYTES (32 * 1024)  /* the innermost part of a thread's data stack copied */
+#define MAX_SAMPLES 4096         /* buffered samples before run() returns FULL */
+#define MAX_LANE_WORDS (1 << 16) /* buffered lanes of untaught stacks */
+#define WALK_LIMIT 4096          /* frames looked at per thread, incomplete ones too */
+#define MAX_UNKNOWN 32           /* untaught codes' addresses kept for the caller */
+
+typedef struct {
+    double timestamp;
+    unsigned long thread_id;
+    Py_ssize_t stack; /* a taught stack's index, or -1 - the offset of its lanes record */
+} Sample;
+
+typedef struct {
+    PyObject_HEAD
+    PyInterpreterState *interp;
+    unsigned long own; /* the thread in run(): not sampled */
+    Py_ssize_t max_depth;
+    PyThread_type_lock mutex; /* the tables and buffers: run()'s passes, the GIL side */
+    PyThread_type_lock wakeup; /* held; released by interrupt() to end a sleep */
+    atomic_int interrupted;
+    atomic_int running;
+    Table stacks, codes, loops, threads;
+    Table ignored; /* untaught codes the caller knows of: they do not end a run */
+    int new_thread; /* a pass sampled a thread not taught */
+    int new_code; /* a pass met an untaught code the caller does not know of */
+    Table recorded; /* untaught stacks' keys -> their records' offsets, until drained */
+    uint64_t stats[N_STATS];
+    PyObject *held; /* list: the codes taught, kept alive while the tables name them */
+    Sample *samples;
+    Py_ssize_t n_samples;
+    uintptr_t *lanes; /* untaught stacks' records: hash, depth, 2 * depth lanes */
+    Py_ssize_t n_lanes;
+    uintptr_t unknown[MAX_UNKNOWN]; /* addresses of codes met but not taught */
+    int n_unknown;
+    char *copy; /* a batch's data stacks, STACK_BYTES apiece */
+    uintptr_t *walk; /* one stack's lanes */
+} Detached;
+
+/* One pass over every other thread into the buffers (caller holds self->mutex, not
+ * the GIL): DUE, or why it stopped (its samples then dropped). */
+STACKWALK_HIDDEN int detached_pass(Detached *self, pid_t pid, double timestamp);
+/* Sleep until `until` (detached_monotonic() s) or interrupt(): 1 when interrupted. */
+STACKWALK_HIDDEN int detached_sleep_until(Detached *self, double until);
+STACKWALK_HIDDEN double detached_monotonic(void);
+/* 1 when process_vm_readv() reads this process's memory (a seccomp filter may forbid
+ * it, or kill the caller: then tried in a forked child first). */
+STACKWALK_HIDDEN int detached_usable(void);
+
+/* _detached_teach.c: DetachedSampler's methods teach, reset, unknown_codes, stats. */
+STACKWALK_HIDDEN PyObject *detached_teach(Detached *self, PyObject *const *args,
+                                          Py_ssize_t nargs);
+STACKWALK_HIDDEN PyObject *detached_reset(Detached *self, PyObject *everything);
+STACKWALK_HIDDEN PyObject *detached_unknown_codes(Detached *self, PyObject *unused);
+STACKWALK_HIDDEN PyObject *detached_stats(Detached *self, PyObject *unused);
+
+#endif

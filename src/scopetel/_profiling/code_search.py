@@ -1,0 +1,110 @@
+"""Live code objects by address, for the detached sampler, which only sees addresses.
+
+The sampler's passes without the GIL dereference only code objects they were taught,
+and meet codes on stacks that a pass with the GIL never sees (see ``detached``). Those
+are looked for here among the functions the process can reach: every module's namespace
+(functions, classes and their methods, properties, static and class methods, wrapped
+functions and closures, a few levels deep), then every function the garbage collector
+tracks (not those a pre-fork server froze out of it with ``gc.freeze()``, which the
+module walk finds instead). Each function's code is searched with the codes nested in
+it: comprehensions, generator expressions, lambdas, inner functions. A search visits
+them all: ~50 ms of CPU in the profiler benchmark's process (~10 000 functions), which
+the caller spaces out.
+
+No attribute that could run the application's code is read: namespaces are read
+through the built-in ``__dict__`` descriptors, and only built-in types' fields are
+followed. An address is compared with ``id()`` and never turned into an object.
+"""
+
+import contextlib
+import functools
+import gc
+import sys
+from collections.abc import Iterable, Iterator
+from types import CodeType, FunctionType, ModuleType
+from typing import Any, Final
+
+Found = dict[int, tuple[CodeType, str | None]]
+"""``id(code)`` -> the code, and the name of its function's module."""
+
+# the built-in descriptors: a module or class overriding ``__dict__`` is not asked
+_MODULE_DICT: Final[Any] = vars(ModuleType)["__dict__"]
+_CLASS_DICT: Final[Any] = vars(type)["__dict__"]
+_MAX_DEPTH: Final = 4  # classes in classes, closures in wrappers...
+
+
+def find_codes(addresses: set[int], limit: int) -> Found:
+    """The live code objects whose ``id`` is in ``addresses``, and the others: all of
+    them when there are at most ``limit``, else every code of their modules. The
+    codes passes meet between two passes with the GIL are a long tail (a transaction
+    goes through dozens of modules): taught at once, not one search at a time."""
+    found: Found = {}
+    by_module: dict[str | None, list[CodeType]] = {}
+    seen: set[int] = set()  # functions, classes and codes visited
+    for functions in (_tracked_functions, _module_functions):
+        for function in functions(seen):
+            module = function.__globals__.get("__name__")
+            module_name = module if isinstance(module, str) else None
+            codes = by_module.setdefault(module_name, [])
+            pending = [function.__code__]
+            while pending:
+                code = pending.pop()
+                if id(code) in seen:
+                    continue
+                seen.add(id(code))
+                codes.append(code)
+                if id(code) in addresses:
+                    found[id(code)] = (code, module_name)
+                pending.extend(const for const in code.co_consts if type(const) is CodeType)
+    if len(seen) <= limit or sum(len(codes) for codes in by_module.values()) <= limit:
+        modules: Iterable[str | None] = by_module
+    else:
+        modules = {module for _, module in found.values() if module is not None}
+    for module_name in modules:
+        for code in by_module[module_name]:
+            found.setdefault(id(code), (code, module_name))
+    return found
+
+
+def _tracked_functions(seen: set[int]) -> Iterator[FunctionType]:
+    for candidate in gc.get_objects():
+        if type(candidate) is FunctionType and id(candidate) not in seen:
+            seen.add(id(candidate))
+            yield candidate
+
+
+def _module_functions(seen: set[int]) -> Iterator[FunctionType]:
+    """Functions reachable from the modules' namespaces, each once."""
+    pending: list[tuple[Any, int]] = []
+    for module in list(sys.modules.values()):
+        if isinstance(module, ModuleType):
+            pending.extend((value, 0) for value in list(_MODULE_DICT.__get__(module).values()))
+    while pending:
+        value, depth = pending.pop()
+        kind = type(value)
+        if kind is FunctionType:
+            if id(value) not in seen:
+                seen.add(id(value))
+                yield value
+                if depth < _MAX_DEPTH:
+                    pending.extend((inner, depth + 1) for inner in _closed_over(value))
+        elif kind is staticmethod or kind is classmethod:
+            pending.append((value.__func__, depth))
+        elif kind is property:
+            pending.extend((accessor, depth) for accessor in (value.fget, value.fset, value.fdel))
+        elif kind is functools.partial:
+            pending.append((value.func, depth))
+        elif isinstance(value, type) and depth < _MAX_DEPTH and id(value) not in seen:
+            seen.add(id(value))
+            pending.extend(
+                (inner, depth + 1) for inner in list(_CLASS_DICT.__get__(value).values())
+            )
+
+
+def _closed_over(function: FunctionType) -> list[Any]:
+    """What a function wraps (``__wrapped__``) and the values of its closure's cells."""
+    values = [function.__dict__.get("__wrapped__")]
+    for cell in function.__closure__ or ():
+        with contextlib.suppress(ValueError):  # an empty cell
+            values.append(cell.cell_contents)
+    return values

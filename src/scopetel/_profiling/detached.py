@@ -1,0 +1,223 @@
+"""Passes without the GIL: ``scopetel_stackwalk.DetachedSampler`` driven for a chunk.
+
+A pass that takes the GIL costs more in hand-overs than in reading: the thread holding
+the GIL is made to let it go, both threads switch, and the sampler may wait behind
+several others (in the profiler benchmark, ~50 us of the sampler's own CPU a pass
+against ~20 us of reading). Where ``scopetel-stackwalk`` has its detached sampler
+(Linux, CPython 3.11 to 3.13) the profiler thread instead spends its time inside
+``run()``, which samples with the GIL released, and takes the GIL about once a second
+to ``collect`` the samples into the chunk and ``teach`` what is new.
+
+It reads only code objects it was taught. Those are found three ways: on the stacks a
+chunk resolves (its ``codes``); on every thread's stack when a pass met an untaught
+code (``learn``); and, for the codes met that are never on a stack when the GIL is
+held (a thread computing between two blocking calls is only seen there by a pass
+without it: in the benchmark, its JSON encoding and list building), by a search of
+every function the process can reach (``code_search``), which then teaches all of
+them, spaced so that searching takes at most ``SEARCH_SHARE`` of the time. A run
+ends after a pass that met a code it was not taught and not told of, for it to be
+looked for at once (a thread blocked there is found on its stack). Until a code is
+taught, a thread whose stack has it gets no sample (counted in ``stats``).
+
+A thread not sampled before ends the run after its first sample, for its name to be
+read while it runs. A thread running an asyncio event loop ends the run: its samples
+carry the running task's name, which only the GIL side can read, so the profiler
+samples with the GIL until its chunk ends.
+"""
+
+import gc
+import sys
+import threading
+import time
+from itertools import islice
+from types import CodeType, FrameType
+from typing import Final
+
+try:
+    from scopetel_stackwalk import DetachedSampler
+except ImportError:  # installed without its dependencies (``--no-deps``)
+    DetachedSampler = None
+
+from scopetel._profiling.chunk import Chunk
+from scopetel._profiling.code_search import find_codes
+from scopetel._profiling.frames import FrameRenderer
+
+PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
+MAX_CODES: Final = 50_000  # codes held; past it, all are forgotten and learned again
+MAX_THREADS: Final = 10_000  # thread ids taught, likewise
+FIRST_SEARCH_AFTER: Final = 1.0  # s: the first search gathers what a second of passes met
+SEARCH_SHARE: Final = 0.002  # of the time, at most, spent searching for codes
+EVENT_LOOP: Final = 2 if DetachedSampler is None else DetachedSampler.EVENT_LOOP
+BUSY: Final = 5 if DetachedSampler is None else DetachedSampler.BUSY
+
+
+def thread_names() -> dict[int, str]:
+    """The name of every thread alive ("" for one without)."""
+    return {
+        thread.ident: thread.name if isinstance(thread.name, str) else ""
+        for thread in threading.enumerate()
+        if thread.ident is not None
+    }
+
+
+def event_loop_codes() -> list[CodeType]:
+    """The codes of asyncio's ``BaseEventLoop.run_forever`` and ``_run_once``, once
+    asyncio is imported: a thread with one of them on its stack runs an event loop."""
+    loop = getattr(sys.modules.get("asyncio.base_events"), "BaseEventLoop", None)
+    codes = []
+    for name in ("run_forever", "_run_once"):
+        code = getattr(getattr(loop, name, None), "__code__", None)
+        if isinstance(code, CodeType):
+            codes.append(code)
+    return codes
+
+
+class DetachedPasses:
+    """A profiler's detached sampler and what it was taught.
+
+    Codes stay taught from chunk to chunk and from one run of the profiler thread to
+    the next; a chunk's stacks do not. ``run`` is called by the profiler thread alone,
+    outside the profiler's lock; the rest under that lock, from whichever thread swaps
+    the chunk."""
+
+    def __init__(self, max_depth: int) -> None:
+        if DetachedSampler is None:
+            raise OSError("scopetel-stackwalk has no detached sampler here")
+        self._native = DetachedSampler(max_depth)  # OSError: not allowed here
+        self._chunk: Chunk | None = None
+        self._stacks = 0  # how many of the chunk's stacks were taught
+        self._codes: dict[int, tuple[CodeType, str | None]] = {}  # id -> code, module
+        self._taught_codes = 0  # how many of them were taught
+        self._loops: set[CodeType] = set()
+        self._threads: set[int] = set()  # taught: a new one ends a run, to be named
+        self._names: dict[int, str] = {}  # the threads alive when last asked
+        self._wanted: set[int] = set()  # addresses of codes met, not taught, to look for
+        self._missing: set[int] = set()  # addresses searched in vain (this chunk)
+        self._ignored: set[int] = set()  # the two taught, not to end runs (this chunk)
+        self._next_search = 0.0  # time.monotonic() of the next search
+
+    def run(self, own_thread_id: int, interval: float, passes: int) -> int:
+        """Sample every ``interval`` s without the GIL, ``passes`` times (at most about a
+        second's), or until ``EVENT_LOOP`` or ``interrupt()``; why it returned."""
+        count = max(1, min(passes, PASSES_PER_COLLECT))
+        return self._native.run(interval, count, own_thread_id)
+
+    def interrupt(self) -> None:
+        self._native.interrupt()
+
+    def stats(self) -> dict[str, int]:
+        """Passes, samples, and threads not sampled: ``unknown_code``, ``unreadable``."""
+        return self._native.stats()
+
+    def collect(self, chunk: Chunk, renderer: FrameRenderer) -> None:
+        """Append the buffered samples to ``chunk``, if they are its (they are the taught
+        chunk's); an unknown stack is resolved from the codes taught."""
+        if chunk is not self._chunk:
+            self.forget()
+            return
+        before = len(chunk.timestamps)
+        records = self._native.drain(
+            chunk.clock_offset, chunk.timestamps, chunk.thread_ids, chunk.stack_ids, chunk.tasks
+        )
+        unresolved = []
+        for position, raw, lanes in records:
+            if lanes is None:  # a later sample of a stack recorded once
+                index = chunk.raw_stacks.get(raw)
+            else:
+                index = chunk.resolve_lanes(raw, lanes, renderer, self._codes)
+            if index is None:  # cannot happen with lanes of taught codes: kept out anyway
+                unresolved.append(position)
+            else:
+                chunk.stack_ids[position] = index
+        for position in reversed(unresolved):
+            for column in (chunk.timestamps, chunk.thread_ids, chunk.stack_ids, chunk.tasks):
+                del column[position]
+        names = chunk.thread_names
+        unnamed = {thread for thread in chunk.thread_ids[before:] if thread not in names}
+        if unnamed:
+            if not unnamed <= self._names.keys():  # a new thread: named while it runs
+                self._names = thread_names()
+            for thread in unnamed:
+                names[thread] = self._names.get(thread, "")
+
+    def learn(self) -> None:
+        """Look for the codes the passes met but were not taught: on every thread's stack
+        now, and (spaced out) among every function's."""
+        wanted = self._wanted
+        wanted.update(self._native.unknown_codes())
+        wanted.difference_update(self._codes.keys(), self._missing)
+        if not wanted:
+            return
+        self._codes_on_stacks()
+        wanted.difference_update(self._codes.keys())
+        now = time.monotonic()
+        if not self._next_search:
+            self._next_search = now + FIRST_SEARCH_AFTER
+        if wanted and now >= self._next_search:
+            began = time.thread_time()
+            found = find_codes(wanted, MAX_CODES // 2)
+            self._codes.update(found)
+            self._missing.update(wanted - found.keys())  # not looked for again this chunk
+            wanted.clear()
+            took = time.thread_time() - began
+            self._next_search = time.monotonic() + took / SEARCH_SHARE
+
+    def _codes_on_stacks(self) -> None:
+        """Frame objects are made for other threads' frames: with the collector paused."""
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            codes = self._codes
+            for top in sys._current_frames().values():
+                frame: FrameType | None = top
+                while frame is not None:
+                    code = frame.f_code
+                    if id(code) not in codes:
+                        codes[id(code)] = (code, frame.f_globals.get("__name__"))
+                    frame = frame.f_back
+        finally:
+            if collecting:
+                gc.enable()
+
+    def teach(self, chunk: Chunk) -> None:
+        """Teach the stacks ``chunk`` learned since the last time (all of them, for a new
+        chunk), and the codes and event loops not taught yet."""
+        if chunk is not self._chunk:
+            self.forget()
+            self._chunk = chunk
+        codes = self._codes
+        for code_id, held in chunk.codes.items():
+            codes.setdefault(code_id, held)
+        if len(codes) > MAX_CODES or len(self._threads) > MAX_THREADS:
+            self._native.reset(True)
+            self._codes, self._loops, self._taught_codes = dict(chunk.codes), set(), 0
+            self._threads = set()
+        stacks = list(islice(chunk.raw_stacks.items(), self._stacks, None))
+        new_codes = [code for code, _ in islice(self._codes.values(), self._taught_codes, None)]
+        loops = [code for code in event_loop_codes() if code not in self._loops]
+        threads = [thread for thread in chunk.thread_names if thread not in self._threads]
+        ignored = list((self._wanted | self._missing) - self._ignored)
+        if stacks or new_codes or loops or threads or ignored:
+            self._native.teach(stacks, new_codes, loops, threads, ignored)
+            self._stacks += len(stacks)
+            self._taught_codes += len(new_codes)
+            self._loops.update(loops)
+            self._threads.update(threads)
+            self._ignored.update(ignored)
+
+    def forget(self) -> None:
+        """Drop the stacks taught and the samples buffered (the chunk is sent, or replaced)."""
+        self._native.reset(False)
+        self._chunk = None
+        self._stacks = 0
+        self._missing = set()
+        self._ignored = set()
+
+
+def detached_passes(max_depth: int) -> DetachedPasses | None:
+    """A detached sampler, where there is one."""
+    try:
+        return DetachedPasses(max_depth)
+    except OSError:
+        return None
