@@ -12,8 +12,9 @@ them all: ~50 ms of CPU in the profiler benchmark's process (~10 000 functions),
 the caller spaces out.
 
 No attribute that could run the application's code is read: namespaces are read
-through the built-in ``__dict__`` descriptors, and only built-in types' fields are
-followed. An address is compared with ``id()`` and never turned into an object.
+through the built-in ``__dict__`` descriptors, only built-in types' fields are
+followed, and types are told by ``type()`` (``isinstance`` would ask a proxy, such as
+Flask's ``request`` in a module's namespace, for its ``__class__``). An address is compared with ``id()`` and never turned into an object.
 """
 
 import contextlib
@@ -44,7 +45,7 @@ def find_codes(addresses: set[int], limit: int) -> Found:
     for functions in (_tracked_functions, _module_functions):
         for function in functions(seen):
             module = function.__globals__.get("__name__")
-            module_name = module if isinstance(module, str) else None
+            module_name = module if type(module) is str else None
             codes = by_module.setdefault(module_name, [])
             pending = [function.__code__]
             while pending:
@@ -77,7 +78,7 @@ def _module_functions(seen: set[int]) -> Iterator[FunctionType]:
     """Functions reachable from the modules' namespaces, each once."""
     pending: list[tuple[Any, int]] = []
     for module in list(sys.modules.values()):
-        if isinstance(module, ModuleType):
+        if issubclass(type(module), ModuleType):
             pending.extend((value, 0) for value in list(_MODULE_DICT.__get__(module).values()))
     while pending:
         value, depth = pending.pop()
@@ -94,7 +95,7 @@ def _module_functions(seen: set[int]) -> Iterator[FunctionType]:
             pending.extend((accessor, depth) for accessor in (value.fget, value.fset, value.fdel))
         elif kind is functools.partial:
             pending.append((value.func, depth))
-        elif isinstance(value, type) and depth < _MAX_DEPTH and id(value) not in seen:
+        elif issubclass(kind, type) and depth < _MAX_DEPTH and id(value) not in seen:
             seen.add(id(value))
             pending.extend(
                 (inner, depth + 1) for inner in list(_CLASS_DICT.__get__(value).values())

@@ -1,0 +1,288 @@
+"""``DetachedSampler``: passes without the GIL key each stack as the GIL side does, read
+only what they were taught, and say why they stopped."""
+
+import asyncio
+import gc
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import CodeType, FrameType
+from typing import Any
+
+import pytest
+import scopetel_stackwalk
+from test_sample_threads import parked
+from test_stackwalk import python_key
+
+Columns = tuple[list[float], list[int], list[Any], list[str | None]]
+
+
+def sampler(max_depth: int = 128) -> Any:
+    if scopetel_stackwalk.DetachedSampler is None:
+        pytest.skip("built without DetachedSampler (not Linux, or an unknown CPython)")
+    return scopetel_stackwalk.DetachedSampler(max_depth)
+
+
+def codes_under(top: FrameType) -> list[CodeType]:
+    codes = []
+    frame: FrameType | None = top
+    while frame is not None:
+        codes.append(frame.f_code)
+        frame = frame.f_back
+    return codes
+
+
+def teach_all(detached: Any, *tops: FrameType, threads: list[int]) -> None:
+    codes = {id(code): code for top in tops for code in codes_under(top)}
+    detached.teach([], list(codes.values()), [], threads, [])
+
+
+def drain(detached: Any) -> tuple[Columns, list[tuple[int, int, Any]]]:
+    columns: Columns = ([], [], [], [])
+    records = detached.drain(0.0, *columns)
+    assert len({len(column) for column in columns}) == 1
+    return columns, records
+
+
+ME = threading.get_ident()
+
+
+def test_what_it_was_not_taught_ends_the_run_and_is_named_by_address() -> None:
+    detached = sampler()
+    with parked(4) as top:
+        assert detached.run(0.001, 50, ME) == detached.NEW_CODE  # after its first pass
+        unknown = detached.unknown_codes()
+    assert set(unknown) <= {id(code) for code in codes_under(top)}
+    assert id(top.f_code) in unknown  # the innermost: the first met
+    stats = detached.stats()
+    assert stats["passes"] == 1 and stats["samples"] == 0 and stats["unknown_code"] >= 1
+    assert drain(detached) == (([], [], [], []), [])
+
+
+def test_told_of_an_untaught_code_a_run_goes_on_without_that_threads_samples() -> None:
+    detached = sampler()
+    with parked(4) as top:
+        detached.teach([], [], [], [], [id(code) for code in codes_under(top)])
+        assert detached.run(0.001, 5, ME) == detached.DUE
+    assert detached.stats()["passes"] == 5
+    assert drain(detached)[0][0] == []
+
+
+def test_a_taught_thread_keyed_as_the_gil_side_keys_it() -> None:
+    detached = sampler()
+    with parked(6) as top:
+        teach_all(detached, top, threads=list(sys._current_frames()))
+        assert detached.run(0.001, 3, ME) == detached.DUE
+        (timestamps, threads, stacks, tasks), records = drain(detached)
+        expected = python_key(top, 128)  # while it is still there
+        assert scopetel_stackwalk.stack_hash is not None
+        assert scopetel_stackwalk.stack_hash(top, 128) == expected
+        innermost = (id(top.f_code), top.f_lasti)
+    mine = [i for i, thread in enumerate(threads) if thread != ME]
+    assert len(mine) == 3 and len(set(timestamps)) == 3
+    assert all(stacks[i] is None and tasks[i] is None for i in mine)
+    by_position = {position: (raw, lanes) for position, raw, lanes in records}
+    first = by_position[mine[0]]
+    assert first[0] == expected and hash(first[1]) == expected
+    assert first[1][:2] == innermost
+    for later in mine[1:]:  # a stack's lanes are given once a drain
+        assert by_position[later] == (expected, None)
+
+
+def test_a_taught_stack_is_a_sample_with_its_index() -> None:
+    detached = sampler()
+    with parked(3) as top:
+        teach_all(detached, top, threads=list(sys._current_frames()))
+        detached.teach([(python_key(top, 128), 7)], [], [], [], [])
+        detached.run(0.001, 4, ME)
+        (_, threads, stacks, _), records = drain(detached)
+    assert [stacks[i] for i, thread in enumerate(threads) if thread != ME] == [7] * 4
+    assert records == []
+
+
+def test_an_untaught_thread_is_sampled_and_ends_the_run() -> None:
+    detached = sampler()
+    with parked(3) as top:
+        teach_all(detached, top, threads=[])
+        assert detached.run(0.001, 50, ME) == detached.NEW_THREAD
+        (_, threads, _, _), _ = drain(detached)
+    assert len(threads) == 1  # the parked thread, in the one pass
+
+
+def test_max_depth_keeps_the_innermost_frames() -> None:
+    detached = sampler(max_depth=8)
+    with parked(20) as top:
+        teach_all(detached, top, threads=list(sys._current_frames()))
+        detached.run(0.001, 1, ME)
+        _, records = drain(detached)
+        expected = python_key(top, 8)
+    ((_, raw, lanes),) = records
+    assert len(lanes) == 16 and raw == expected
+
+
+def test_a_busy_threads_samples_are_stacks_it_was_in() -> None:
+    """Read while it runs: every sample is a whole stack of taught codes whose lanes
+    hash to its key, or none (counted)."""
+    stop = threading.Event()
+
+    def level(n: int) -> None:
+        if n:
+            level(n - 1)
+        else:
+            sum(i * i for i in range(200))
+
+    def busy() -> None:
+        while not stop.is_set():
+            for depth in range(1, 12):
+                level(depth)
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    try:
+        detached = sampler()
+        taught = {id(c): c for c in (level.__code__, busy.__code__, *codes_under(sys._getframe()))}
+        taught.update((id(c), c) for c in level.__code__.co_consts if isinstance(c, CodeType))
+        for code in codes_under(sys._current_frames()[worker.ident or 0]):
+            taught[id(code)] = code
+        detached.teach([], list(taught.values()), [], list(sys._current_frames()), [])
+        for _ in range(20):
+            detached.run(0.0005, 10, ME)
+            _, records = drain(detached)
+            for _, raw, lanes in records:
+                if lanes is not None:
+                    assert hash(lanes) == raw
+                    assert all(lanes[i] in taught for i in range(0, len(lanes), 2))
+    finally:
+        stop.set()
+        worker.join(10)
+    stats = detached.stats()
+    assert stats["samples"] >= 100
+
+
+def test_interrupt_ends_a_sleep_now_or_the_next_one() -> None:
+    detached = sampler()
+    detached.interrupt()
+    began = time.monotonic()
+    assert detached.run(10.0, 5, ME) == detached.INTERRUPTED
+    threading.Timer(0.05, detached.interrupt).start()
+    assert detached.run(10.0, 5, ME) == detached.INTERRUPTED
+    assert time.monotonic() - began < 2.0
+
+
+def test_one_run_at_a_time() -> None:
+    detached = sampler()
+    inside = threading.Thread(target=detached.run, args=(0.5, 1, 0))
+    inside.start()
+    time.sleep(0.1)
+    try:
+        assert detached.run(0.001, 1, ME) == detached.BUSY
+    finally:
+        detached.interrupt()
+        inside.join(5)
+
+
+def test_a_thread_running_an_event_loop_ends_the_run() -> None:
+    import asyncio.base_events
+
+    loop_codes = [
+        asyncio.base_events.BaseEventLoop.run_forever.__code__,
+        asyncio.base_events.BaseEventLoop._run_once.__code__,
+    ]
+    started = threading.Event()
+
+    async def main() -> None:
+        started.set()
+        await asyncio.sleep(1.0)
+
+    worker = threading.Thread(target=asyncio.run, args=(main(),))
+    worker.start()
+    try:
+        started.wait(5)
+        time.sleep(0.1)  # in the selector's wait
+        detached = sampler()
+        frames = sys._current_frames()
+        codes = [code for code in codes_under(frames[worker.ident or 0]) if code not in loop_codes]
+        detached.teach([], codes, loop_codes, list(frames), [])
+        assert detached.run(0.001, 50, ME) == detached.EVENT_LOOP
+    finally:
+        worker.join(10)
+
+
+def test_reset_forgets_and_lets_the_codes_go() -> None:
+    detached = sampler()
+    namespace: dict[str, Any] = {}
+    exec("def made():\n    pass\n", namespace)
+    code = namespace.pop("made").__code__
+    alive = weakref.ref(code)
+    detached.teach([(1, 0)], [code], [], [1], [2])
+    del code
+    gc.collect()
+    assert alive() is not None  # held while taught
+    detached.reset(False)
+    assert alive() is not None  # stacks and what it was told of only
+    detached.reset(True)
+    gc.collect()
+    assert alive() is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda d: d.run(0.0, 1, 0), ValueError),
+        (lambda d: d.run(0.01, 0, 0), ValueError),
+        (lambda d: d.run("x", 1, 0), TypeError),
+        (lambda d: d.teach([], [object()], [], [], []), TypeError),
+        (lambda d: d.teach([(1, -1)], [], [], [], []), TypeError),
+        (lambda d: d.teach([1], [], [], [], []), TypeError),
+        (lambda d: d.teach([], [], [], ["x"], []), TypeError),
+        (lambda d: d.teach((), [], [], [], []), TypeError),
+        (lambda d: d.drain(0.0, [], [], []), TypeError),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(call: Any, error: type) -> None:
+    with pytest.raises(error):
+        call(sampler())
+
+
+def test_bad_depth() -> None:
+    sampler()
+    assert scopetel_stackwalk.DetachedSampler is not None
+    with pytest.raises(ValueError):
+        scopetel_stackwalk.DetachedSampler(0)
+
+
+@contextmanager
+def churning() -> Iterator[None]:
+    """Threads starting and ending all the time."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            short = threading.Thread(target=lambda: sum(range(1000)))
+            short.start()
+            short.join()
+
+    workers = [threading.Thread(target=churn) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(10)
+
+
+def test_threads_coming_and_going_under_the_passes() -> None:
+    detached = sampler()
+    with churning():
+        for _ in range(30):
+            frames = sys._current_frames()
+            codes = {id(c): c for top in frames.values() for c in codes_under(top)}
+            detached.teach([], list(codes.values()), [], list(frames), [])
+            detached.run(0.0005, 20, ME)
+            drain(detached)
+    assert detached.stats()["passes"] > 0

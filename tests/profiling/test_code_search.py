@@ -1,0 +1,146 @@
+"""The detached sampler's codes, found by address among the functions a process can
+reach, without running any of the application's code."""
+
+import functools
+import gc
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from scopetel._profiling.code_search import find_codes
+
+
+def decorated(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        return function(*args)
+
+    return wrapper
+
+
+def closed_over(function: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any) -> Any:  # no __wrapped__: only the closure names it
+        return function(*args)
+
+    return wrapper
+
+
+@decorated
+def decorated_view() -> list[int]:
+    return [number * 2 for number in range(3)]
+
+
+class Service:
+    @staticmethod
+    def static() -> None:
+        pass
+
+    @property
+    def prop(self) -> int:
+        return 1
+
+    class Inner:
+        def method(self) -> None:
+            pass
+
+
+def comprehension_code() -> types.CodeType:
+    inner = decorated_view.__wrapped__.__code__  # type: ignore[attr-defined]
+    (code,) = [c for c in inner.co_consts if isinstance(c, types.CodeType)]
+    return code
+
+
+def test_nested_wrapped_and_class_codes_are_found_with_their_module() -> None:
+    wanted = {
+        comprehension_code(),
+        Service.static.__code__,
+        Service.prop.fget.__code__,  # type: ignore[attr-defined]
+        Service.Inner.method.__code__,
+    }
+    found = find_codes({id(code) for code in wanted}, limit=10)
+    for code in wanted:
+        assert found[id(code)] == (code, __name__)
+
+
+def test_a_search_teaches_the_rest_of_the_process_or_of_the_modules() -> None:
+    target = Service.static.__code__
+    everything = find_codes({id(target)}, limit=10**9)
+    assert len(everything) > 1000  # every code reachable
+    assert id(find_codes.__code__) in everything
+    modules_only = find_codes({id(target)}, limit=10)
+    assert {module for _, module in modules_only.values()} == {__name__}
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    gc.freeze()  # as a pre-fork server does: gc.get_objects() no longer lists them
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def test_functions_frozen_out_of_the_collector_are_found_from_modules(frozen: None) -> None:
+    assert not any(obj is Service.static for obj in gc.get_objects())
+    code = Service.Inner.method.__code__
+    assert find_codes({id(code)}, limit=10)[id(code)][0] is code
+
+
+def test_a_function_only_a_closure_names_is_found_through_it() -> None:
+    namespace: dict[str, Any] = {}
+    exec("def hidden():\n    return 1\n", namespace)
+    holder = types.ModuleType("scopetel_test_holder")
+    holder.view = closed_over(namespace.pop("hidden"))  # type: ignore[attr-defined]
+    code = holder.view.__closure__[0].cell_contents.__code__  # type: ignore[attr-defined]
+    sys.modules[holder.__name__] = holder
+    try:
+        with _frozen_collector():
+            assert find_codes({id(code)}, limit=10)[id(code)][0] is code
+    finally:
+        del sys.modules[holder.__name__]
+
+
+class _Trap(types.ModuleType):
+    def __getattribute__(self, name: str) -> Any:
+        raise AssertionError(f"the search read {name!r} through the module's own code")
+
+
+class _Proxy:
+    @property
+    def __class__(self) -> Any:  # type: ignore[override]
+        raise AssertionError("the search asked a proxy for its class")
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the search read {name!r} from a proxy")
+
+
+class _Meta(type):
+    def __getattribute__(cls, name: str) -> Any:
+        raise AssertionError(f"the search read {name!r} through the class's own code")
+
+
+def test_no_application_code_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    trap = _Trap("scopetel_test_trap")
+    namespace = vars(types.ModuleType)["__dict__"].__get__(trap)
+    namespace["Hostile"] = _Meta("Hostile", (), {"method": lambda self: None})
+    namespace["request"] = _Proxy()  # as Flask's, in a module's namespace
+    monkeypatch.setitem(sys.modules, "scopetel_test_trap", trap)
+    monkeypatch.setitem(sys.modules, "scopetel_test_not_a_module", _Proxy())
+    target = Service.static.__code__
+    assert id(target) in find_codes({id(target), 1, 2}, limit=10)
+
+
+def test_addresses_of_nothing_find_nothing() -> None:
+    found = find_codes({1, 2, id(object())}, limit=10)
+    assert not {1, 2} & found.keys()
+
+
+class _frozen_collector:
+    def __enter__(self) -> None:
+        gc.freeze()
+
+    def __exit__(self, *exc: object) -> None:
+        gc.unfreeze()
