@@ -1,7 +1,6 @@
 """``DetachedSampler``: passes without the GIL key each stack as the GIL side does, read
 only what they were taught, and say why they stopped."""
 
-import asyncio
 import gc
 import sys
 import threading

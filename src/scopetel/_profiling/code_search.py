@@ -14,14 +14,15 @@ the caller spaces out.
 No attribute that could run the application's code is read: namespaces are read
 through the built-in ``__dict__`` descriptors, only built-in types' fields are
 followed, and types are told by ``type()`` (``isinstance`` would ask a proxy, such as
-Flask's ``request`` in a module's namespace, for its ``__class__``). An address is compared with ``id()`` and never turned into an object.
+Flask's ``request`` in a module's namespace, for its ``__class__``). An address is
+compared with ``id()`` and never turned into an object.
 """
 
 import contextlib
 import functools
 import gc
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from types import CodeType, FunctionType, ModuleType
 from typing import Any, Final
 
@@ -32,6 +33,7 @@ Found = dict[int, tuple[CodeType, str | None]]
 _MODULE_DICT: Final[Any] = vars(ModuleType)["__dict__"]
 _CLASS_DICT: Final[Any] = vars(type)["__dict__"]
 _MAX_DEPTH: Final = 4  # classes in classes, closures in wrappers...
+STEP: Final = 500  # functions between two yields of ``searching`` (~1-3 ms)
 
 
 def find_codes(addresses: set[int], limit: int) -> Found:
@@ -39,11 +41,27 @@ def find_codes(addresses: set[int], limit: int) -> Found:
     them when there are at most ``limit``, else every code of their modules. The
     codes passes meet between two passes with the GIL are a long tail (a transaction
     goes through dozens of modules): taught at once, not one search at a time."""
+    search = searching(addresses, limit)
+    while True:
+        try:
+            next(search)
+        except StopIteration as done:
+            found: Found = done.value
+            return found
+
+
+def searching(addresses: set[int], limit: int) -> Generator[None, None, Found]:
+    """``find_codes`` in steps: it yields every ``STEP`` functions (the caller spreads a
+    long search over time) and returns what it found."""
     found: Found = {}
     by_module: dict[str | None, list[CodeType]] = {}
     seen: set[int] = set()  # functions, classes and codes visited
+    visited = 0
     for functions in (_tracked_functions, _module_functions):
         for function in functions(seen):
+            visited += 1
+            if not visited % STEP:
+                yield
             module = function.__globals__.get("__name__")
             module_name = module if type(module) is str else None
             codes = by_module.setdefault(module_name, [])
@@ -57,7 +75,7 @@ def find_codes(addresses: set[int], limit: int) -> Found:
                 if id(code) in addresses:
                     found[id(code)] = (code, module_name)
                 pending.extend(const for const in code.co_consts if type(const) is CodeType)
-    if len(seen) <= limit or sum(len(codes) for codes in by_module.values()) <= limit:
+    if sum(len(codes) for codes in by_module.values()) <= limit:
         modules: Iterable[str | None] = by_module
     else:
         modules = {module for _, module in found.values() if module is not None}

@@ -29,6 +29,7 @@ import gc
 import sys
 import threading
 import time
+from collections.abc import Generator
 from itertools import islice
 from types import CodeType, FrameType
 from typing import Final
@@ -39,13 +40,12 @@ except ImportError:  # installed without its dependencies (``--no-deps``)
     DetachedSampler = None
 
 from scopetel._profiling.chunk import Chunk
-from scopetel._profiling.code_search import find_codes
+from scopetel._profiling.code_search import Found, searching
 from scopetel._profiling.frames import FrameRenderer
 
 PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
 MAX_CODES: Final = 50_000  # codes held; past it, all are forgotten and learned again
 MAX_THREADS: Final = 10_000  # thread ids taught, likewise
-FIRST_SEARCH_AFTER: Final = 1.0  # s: the first search gathers what a second of passes met
 SEARCH_SHARE: Final = 0.002  # of the time, at most, spent searching for codes
 EVENT_LOOP: Final = 2 if DetachedSampler is None else DetachedSampler.EVENT_LOOP
 BUSY: Final = 5 if DetachedSampler is None else DetachedSampler.BUSY
@@ -95,6 +95,8 @@ class DetachedPasses:
         self._missing: set[int] = set()  # addresses searched in vain (this chunk)
         self._ignored: set[int] = set()  # the two taught, not to end runs (this chunk)
         self._next_search = 0.0  # time.monotonic() of the next search
+        self._search: tuple[set[int], Generator[None, None, Found], float] | None = None
+        self._result: tuple[set[int], Found, float] | None = None
 
     def run(self, own_thread_id: int, interval: float, passes: int) -> int:
         """Sample every ``interval`` s without the GIL, ``passes`` times (at most about a
@@ -116,6 +118,13 @@ class DetachedPasses:
             self.forget()
             return
         before = len(chunk.timestamps)
+        # the new stacks first, each once: the samples then arrive with their index
+        for new_raw, new_lanes in self._native.untaught():
+            chunk.resolve_lanes(new_raw, new_lanes, renderer, self._codes)
+        stacks = list(islice(chunk.raw_stacks.items(), self._stacks, None))
+        if stacks:
+            self._native.teach(stacks, [], [], [], [])
+            self._stacks += len(stacks)
         records = self._native.drain(
             chunk.clock_offset, chunk.timestamps, chunk.thread_ids, chunk.stack_ids, chunk.tasks
         )
@@ -140,27 +149,62 @@ class DetachedPasses:
             for thread in unnamed:
                 names[thread] = self._names.get(thread, "")
 
-    def learn(self) -> None:
-        """Look for the codes the passes met but were not taught: on every thread's stack
-        now, and (spaced out) among every function's."""
+    def learn(self) -> set[int] | None:
+        """Look for the codes the passes met but were not taught on every thread's stack
+        now; those still wanted when a search is due (``start_search``)."""
         wanted = self._wanted
         wanted.update(self._native.unknown_codes())
         wanted.difference_update(self._codes.keys(), self._missing)
         if not wanted:
-            return
+            return None
         self._codes_on_stacks()
         wanted.difference_update(self._codes.keys())
-        now = time.monotonic()
-        if not self._next_search:
-            self._next_search = now + FIRST_SEARCH_AFTER
-        if wanted and now >= self._next_search:
-            began = time.thread_time()
-            found = find_codes(wanted, MAX_CODES // 2)
-            self._codes.update(found)
-            self._missing.update(wanted - found.keys())  # not looked for again this chunk
-            wanted.clear()
-            took = time.thread_time() - began
-            self._next_search = time.monotonic() + took / SEARCH_SHARE
+        if not wanted or self._search is not None or time.monotonic() < self._next_search:
+            return None
+        self._wanted = set()
+        return wanted
+
+    @property
+    def searching(self) -> bool:
+        return self._search is not None
+
+    def start_search(self, wanted: set[int]) -> None:
+        """Look for these codes among every function's; all of the process's codes are
+        taught when they are not too many (the first search teaches the process's code
+        at once). Long in a large process: done in steps (``search_step``)."""
+        self._search = (wanted, searching(wanted, MAX_CODES // 2), 0.0)
+
+    def search_step(self, budget: float) -> bool:
+        """About ``budget`` s of CPU of the search, without the profiler's lock (it only
+        reads the application's objects); True when it is done (``found`` then)."""
+        if self._search is None:
+            return True
+        wanted, steps, took = self._search
+        began = time.thread_time()
+        try:
+            while time.thread_time() - began < budget:
+                next(steps)
+        except StopIteration as done:
+            self._result = (wanted, done.value, took + time.thread_time() - began)
+            self._search = None
+            return True
+        except Exception:  # a bug: reported by the profiler thread; the next one spaced out
+            self._result = (wanted, {}, took + time.thread_time() - began)
+            self._search = None
+            raise
+        self._search = (wanted, steps, took + time.thread_time() - began)
+        return False
+
+    def found(self) -> None:
+        """Teach (at the next ``teach``) what the finished search found; the next one is
+        spaced out."""
+        if self._result is None:
+            return
+        wanted, found, took = self._result
+        self._result = None
+        self._codes.update(found)
+        self._missing.update(wanted - found.keys())  # not looked for again this chunk
+        self._next_search = time.monotonic() + took / SEARCH_SHARE
 
     def _codes_on_stacks(self) -> None:
         """Frame objects are made for other threads' frames: with the collector paused."""

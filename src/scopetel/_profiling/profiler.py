@@ -23,6 +23,8 @@ from scopetel._random_ids import uuid4_hex
 
 CHUNK_SECONDS: Final = 60.0
 MAX_SHARE_FACTOR: Final = 9.0  # sleep at least 9x as long as a sample took: <= 10 % busy
+SEARCH_STEP_SECONDS: Final = 0.005  # of CPU, then SEARCH_PASSES passes, while codes are sought
+SEARCH_PASSES: Final = 5
 
 Send = Callable[[Chunk, str], None]
 """Sends a finished chunk of the profiler run ``profiler_id``."""
@@ -239,6 +241,8 @@ class Profiler:
                 self._chunk = Chunk()
                 passes.teach(self._chunk)
             passes_left = self._chunk.passes_left(self._interval, CHUNK_SECONDS)
+            if passes.searching:  # a step of it between short runs: samples go on
+                passes_left = min(passes_left, SEARCH_PASSES)
         reason = passes.run(own, self._interval, passes_left)  # the GIL and the lock let go
         if reason == BUSY:  # the thread of a previous start is ending
             self._native.sleep(self._interval)
@@ -255,7 +259,7 @@ class Profiler:
             if reason == EVENT_LOOP and not self._paused():  # task names: with the GIL
                 sampler.sample(chunk)
                 self._gil_chunk = chunk
-            passes.learn()
+            wanted = passes.learn()
             passes.teach(chunk)
             if chunk.full or time.perf_counter() - chunk.started >= CHUNK_SECONDS:
                 due, chunk = chunk, None
@@ -263,6 +267,11 @@ class Profiler:
             self._chunk = chunk
         if due is not None and profiler_id is not None:
             self._deliver(due, profiler_id)
+        if wanted:
+            passes.start_search(wanted)
+        if passes.searching and passes.search_step(SEARCH_STEP_SECONDS):
+            with self._lock:
+                passes.found()
         return time.perf_counter()
 
     @staticmethod

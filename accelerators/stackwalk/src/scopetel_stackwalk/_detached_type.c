@@ -225,6 +225,13 @@ detached_drain(Detached *self, PyObject *const *args, Py_ssize_t nargs)
         memcpy(lanes, self->lanes, (size_t)n_lanes * sizeof(uintptr_t));
         self->n_samples = self->n_lanes = 0;
         table_clear(&self->recorded);
+        for (Py_ssize_t i = 0; i < n_samples; i++) { /* taught since (see untaught()) */
+            intptr_t stack;
+            if (samples[i].stack < 0 &&
+                table_get(&self->stacks, lanes[-1 - samples[i].stack], &stack)) {
+                samples[i].stack = stack;
+            }
+        }
     }
     PyThread_release_lock(self->mutex);
     PyObject *records = samples && lanes ? PyList_New(0) : PyErr_NoMemory();
@@ -247,7 +254,38 @@ detached_drain(Detached *self, PyObject *const *args, Py_ssize_t nargs)
     return records;
 }
 
+/* untaught(): [(raw key, lanes)] of each stack the buffered samples name that was not
+ * taught: for the caller to resolve and teach before drain(). */
+static PyObject *
+detached_untaught(Detached *self, PyObject *unused)
+{
+    (void)unused;
+    PyThread_acquire_lock(self->mutex, WAIT_LOCK);
+    Py_ssize_t n_lanes = self->n_lanes;
+    uintptr_t *lanes = PyMem_RawMalloc((size_t)(n_lanes + 1) * sizeof(uintptr_t));
+    if (lanes != NULL) {
+        memcpy(lanes, self->lanes, (size_t)n_lanes * sizeof(uintptr_t));
+    }
+    PyThread_release_lock(self->mutex);
+    PyObject *result = lanes ? PyList_New(0) : PyErr_NoMemory();
+    for (Py_ssize_t at = 0; result != NULL && at < n_lanes;) {
+        Py_ssize_t depth = (Py_ssize_t)lanes[at + 1];
+        PyObject *record = lanes_record(0, lanes + at); /* (0, raw, lanes) */
+        PyObject *pair = record ? PyTuple_GetSlice(record, 1, 3) : NULL;
+        if (pair == NULL || PyList_Append(result, pair) < 0) {
+            Py_CLEAR(result);
+        }
+        Py_XDECREF(pair);
+        Py_XDECREF(record);
+        at += 2 + 2 * depth;
+    }
+    PyMem_RawFree(lanes);
+    return result;
+}
+
 static PyMethodDef detached_methods[] = {
+    {"untaught", (PyCFunction)detached_untaught, METH_NOARGS,
+     "untaught()\n--\n\nThe (raw key, lanes) of the buffered samples' untaught stacks."},
     {"unknown_codes", (PyCFunction)detached_unknown_codes, METH_NOARGS,
      "unknown_codes()\n--\n\nAddresses of codes met but not taught (since the last call)."},
     {"stats", (PyCFunction)detached_stats, METH_NOARGS,
