@@ -49,3 +49,14 @@ def test_the_passes_without_the_gil_are_used_where_they_can_be(
     assert stats["passes"] > 10 and stats["samples"] > 10
     (chunk,) = wait_for_chunks(receiver)
     assert busiest_thread(chunk, "spin") == str(threading.get_ident())
+
+
+def test_profiler_detached_false_means_passes_with_the_gil(receiver: SentryReceiver) -> None:
+    init(receiver, profile_session_sample_rate=1.0, profiler_detached=False)
+    start_profiler()
+    spin(0.3)
+    active = session._active
+    assert active is not None and active.profiler._passes is None
+    stop_profiler()
+    (chunk,) = wait_for_chunks(receiver)
+    assert busiest_thread(chunk, "spin") == str(threading.get_ident())

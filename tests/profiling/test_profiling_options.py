@@ -42,6 +42,7 @@ def test_variables_configure_profiling() -> None:
             "SENTRY_PROFILES_SAMPLE_RATE": "1",
             "SENTRY_PROFILER_MODE": "thread",
             "SENTRY_PROFILER_FREQUENCY": "50",
+            "SENTRY_PROFILER_DETACHED": "false",
         },
     )
     assert options.profile_session_sample_rate == 0.25
@@ -49,6 +50,7 @@ def test_variables_configure_profiling() -> None:
     assert options.profiles_sample_rate == 1.0
     assert options.profiler_mode == "thread"
     assert options.profiler_frequency == 50
+    assert options.profiler_detached is False
 
 
 def test_bad_variables_fall_back_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -65,6 +67,7 @@ def test_bad_variables_fall_back_with_a_warning(caplog: pytest.LogCaptureFixture
         ("profile_session_sample_rate", 2),
         ("profiler_mode", "fork"),
         ("profiler_frequency", 0),
+        ("profiler_detached", 2),
         ("profiles_sampler", 0.5),
     ],
 )

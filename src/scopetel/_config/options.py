@@ -373,6 +373,12 @@ class Options:
     profiler_frequency: int = option(
         101, checks.count(1, 1000), "Profiler samples per second.", env="SENTRY_PROFILER_FREQUENCY"
     )
+    profiler_detached: bool = option(
+        True,
+        checks.boolean,
+        "Sample without taking the GIL where scopetel-stackwalk can (Linux, CPython 3.11-3.13).",
+        env="SENTRY_PROFILER_DETACHED",
+    )
     ignore_spans: Any = inert(None)
     data_collection: Any = inert(None)
     socket_options: Any = inert(None)

@@ -44,7 +44,7 @@ from scopetel._profiling.code_search import Found, searching
 from scopetel._profiling.frames import FrameRenderer
 
 PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
-MAX_CODES: Final = 50_000  # codes held; past it, all are forgotten and learned again
+MAX_CODES: Final = 200_000  # codes held; past it, all are forgotten and learned again
 MAX_THREADS: Final = 10_000  # thread ids taught, likewise
 SEARCH_SHARE: Final = 0.002  # of the time, at most, spent searching for codes
 EVENT_LOOP: Final = 2 if DetachedSampler is None else DetachedSampler.EVENT_LOOP

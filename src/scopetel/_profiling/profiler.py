@@ -23,8 +23,8 @@ from scopetel._random_ids import uuid4_hex
 
 CHUNK_SECONDS: Final = 60.0
 MAX_SHARE_FACTOR: Final = 9.0  # sleep at least 9x as long as a sample took: <= 10 % busy
-SEARCH_STEP_SECONDS: Final = 0.005  # of CPU, then SEARCH_PASSES passes, while codes are sought
-SEARCH_PASSES: Final = 5
+SEARCH_STEP_SECONDS: Final = 0.02  # of CPU, then SEARCH_PASSES passes, while codes are sought
+SEARCH_PASSES: Final = 2
 
 Send = Callable[[Chunk, str], None]
 """Sends a finished chunk of the profiler run ``profiler_id``."""
@@ -41,12 +41,14 @@ class Profiler:
         frequency: int = 101,
         on_demand: bool = False,
         mode: str | None = None,
+        detached: bool = True,
     ) -> None:
         self._send = send
         self._renderer = renderer
         self._interval = 1.0 / frequency
         self._on_demand = on_demand
         self._mode = mode
+        self._detached = detached  # passes without the GIL, where they can run
         self._reset()
         reset_in_child(self._after_fork)
 
@@ -227,7 +229,7 @@ class Profiler:
         with self._lock:  # made once (it may probe the system call in a child process)
             if not self._passes_tried:
                 self._passes_tried = True
-                self._passes = detached_passes(MAX_STACK_DEPTH)
+                self._passes = detached_passes(MAX_STACK_DEPTH) if self._detached else None
             return self._passes
 
     def _detached_step(

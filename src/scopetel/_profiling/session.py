@@ -86,6 +86,7 @@ def configure(client: Client) -> Sequence[SpanProcessor]:
         frequency=options.profiler_frequency,
         on_demand=plan.lifecycle == "trace",
         mode=options.profiler_mode,
+        detached=options.profiler_detached,
     )
     links = ProfileLinks(
         profiler,
