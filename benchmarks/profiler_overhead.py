@@ -15,8 +15,8 @@ in % of the stopped phase's process CPU time:
   emitter and the main thread, which sends the chunk at ``stop_profiler()``; sentry-sdk's
   monitor) — what profiling adds to transactions and chunks;
 * ``app threads``: the extra CPU of the 8 worker threads: per-span work, and what being
-  sampled costs them (frames materialized, the GIL handed to the sampler 101 times a
-  second).
+  sampled costs them (with passes that take the GIL: handing it to the sampler up to 101
+  times a second).
 
 Machines running this are shared: the CPU time of the same requests varies from phase
 to phase by far more than the overhead sought (±5-10 % here), and almost all of that
@@ -26,7 +26,8 @@ and SDK-thread parts are measured on their own threads and are precise, the app-
 part and so the total are not, and the table says how much.
 
 ``--parts`` adds scopetel processes with parts of its profiler switched off (the
-``--without`` of ``profiler_workload.py``), to show what each part costs.
+``--without`` of ``profiler_workload.py``), to show what each part costs; ``--part P``
+(repeatable) only those.
 
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its
 markers) and keeps the raw phases in ``benchmarks/profiler_overhead.json``.
@@ -51,7 +52,16 @@ RAW = ROOT / "benchmarks" / "profiler_overhead.json"
 START, END = "<!-- profiler_overhead: start -->", "<!-- profiler_overhead: end -->"
 SENTRY_SDK_PYTHON = ROOT / ".venv-sentry-sdk" / "bin" / "python"
 SDKS = ("scopetel", "sentry_sdk")
-PARTS = ("threads", "native", "links", "tasks", "send", "walk", "links,tasks,send,walk")
+PARTS = (
+    "detached",
+    "threads",
+    "native",
+    "links",
+    "tasks",
+    "send",
+    "walk",
+    "links,tasks,send,walk",
+)
 TARGET_OVERHEAD_PCT = 1.0
 COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
@@ -120,16 +130,15 @@ def figures(processes: list[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def run(rounds: int, requests: int, pairs: int, parts: bool) -> list[dict[str, Any]]:
+def run(rounds: int, requests: int, pairs: int, parts: list[str]) -> list[dict[str, Any]]:
     processes: list[dict[str, Any]] = []
     variants = [(sdk, "") for sdk in SDKS]
     for round_index in range(rounds):
         order = variants if round_index % 2 == 0 else variants[::-1]
         for sdk, without in order:
             processes.append(_one(sdk, without, round_index, requests, pairs))
-    if parts:
-        for without in PARTS:
-            processes.append(_one("scopetel", without, 0, requests, pairs))
+    for without in parts:
+        processes.append(_one("scopetel", without, 0, requests, pairs))
     return processes
 
 
@@ -219,14 +228,17 @@ def render(data: dict[str, Any]) -> str:
         lines += [
             "",
             "What each part of scopetel's profiler costs: one process each with the part "
-            "switched off (`profiler_workload.py --without`): `threads` (each thread keyed "
+            "switched off (`profiler_workload.py --without`): `detached` (every pass "
+            "takes the GIL, reading the threads' frames in C: `profiler_detached=False`, "
+            "or where passes without the GIL cannot run), `threads` (each thread keyed "
             "in C from its frame objects, as on a CPython whose frame layout "
             "`scopetel-stackwalk` does not know), `native` (stacks keyed by "
             "the Python walk, as where `scopetel-stackwalk`'s C part is not built), "
             "`links` (no profiler/thread "
             "attributes on spans, so none in transactions), `tasks` (no asyncio task "
             "lookup), `send` (chunks neither encoded nor sent), `walk` (the thread wakes "
-            "at the same rate but reads no stack), and the last four together.",
+            "at the same rate but reads no stack; with the GIL), and the last four "
+            "together (with the GIL).",
             "",
             header,
         ]
@@ -257,6 +269,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=30)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--parts", action="store_true", help="also scopetel without each part")
+    parser.add_argument(
+        "--part", action="append", default=[], choices=PARTS, help="also scopetel without this"
+    )
     parser.add_argument("--write", action="store_true", help="update RESULTS.md and the JSON")
     parser.add_argument("--render", action="store_true", help="rebuild the section from the JSON")
     args = parser.parse_args()
@@ -267,7 +282,8 @@ def main() -> int:
         (1, 4, 200) if args.quick else (args.rounds, args.pairs, args.requests)
     )
     began = time.time()
-    processes = run(rounds, requests, pairs, args.parts)
+    parts = list(PARTS) if args.parts else args.part
+    processes = run(rounds, requests, pairs, parts)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -276,7 +292,7 @@ def main() -> int:
     )
     data = {
         "command": f".venv/bin/python benchmarks/profiler_overhead.py{flags}"
-        + (" --parts" if args.parts else "")
+        + (" --parts" if args.parts else "".join(f" --part {part}" for part in parts))
         + " --write",
         "rounds": rounds,
         "pairs": pairs,

@@ -31,7 +31,9 @@ the noise, ~0.1-0.4 point from run to run). Per phase:
 * ``ticks``: sampling passes (distinct sample timestamps in the phase's chunks).
 
 ``--without`` (scopetel only; diagnostics) switches parts of scopetel's profiler off, to
-see what each costs: ``links`` (no profiler/thread attributes on spans), ``tasks`` (no
+see what each costs: ``detached`` (every pass takes the GIL, as with
+``profiler_detached=False``; also implied by ``walk``, ``threads`` and ``native``),
+``links`` (no profiler/thread attributes on spans), ``tasks`` (no
 asyncio task lookup per pass), ``send`` (chunks neither encoded nor sent), ``walk`` (the
 sampler thread wakes at the same rate but reads no stack: what remains is the cost of
 waking a thread that takes the GIL 101 times a second), ``threads`` (each thread's key

@@ -1,5 +1,6 @@
 """Where the passes without the GIL cannot run (another OS, an unknown CPython, a
-seccomp filter forbidding ``process_vm_readv``), the profiler samples with the GIL."""
+seccomp filter forbidding ``process_vm_readv``) or are switched off, the profiler
+samples with the GIL."""
 
 import threading
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 
 from scopetel._profiling import detached, session
+from scopetel._profiling.detached import DetachedPasses
 from scopetel.profiler import start_profiler, stop_profiler
 from tests.profiling.support import busiest_thread, init, spin, wait_for_chunks
 from tests.support.sentry_receiver import SentryReceiver
@@ -20,18 +22,30 @@ class Forbidden:
         raise OSError("process_vm_readv() cannot read this process")
 
 
+def profile_spin(receiver: SentryReceiver, **options: Any) -> DetachedPasses | None:
+    """Profile half a second of ``spin`` in this thread: the profiler's passes without
+    the GIL (None: none), after checking the chunk shows the spinning."""
+    init(receiver, profile_session_sample_rate=1.0, **options)
+    start_profiler()
+    spin(0.5)
+    active = session._active
+    assert active is not None
+    passes = active.profiler._passes
+    stop_profiler()
+    (chunk,) = wait_for_chunks(receiver)
+    assert busiest_thread(chunk, "spin") == str(threading.get_ident())
+    return passes
+
+
 def test_a_system_call_refused_means_passes_with_the_gil(
     receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(detached, "DetachedSampler", Forbidden)
-    init(receiver, profile_session_sample_rate=1.0)
-    start_profiler()
-    spin(0.5)
-    active = session._active
-    assert active is not None and active.profiler._passes is None
-    stop_profiler()
-    (chunk,) = wait_for_chunks(receiver)
-    assert busiest_thread(chunk, "spin") == str(threading.get_ident())
+    assert profile_spin(receiver) is None
+
+
+def test_profiler_detached_false_means_passes_with_the_gil(receiver: SentryReceiver) -> None:
+    assert profile_spin(receiver, profiler_detached=False) is None
 
 
 def test_the_passes_without_the_gil_are_used_where_they_can_be(
@@ -39,24 +53,7 @@ def test_the_passes_without_the_gil_are_used_where_they_can_be(
 ) -> None:
     if detached.detached_passes(8) is None:
         pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
-    init(receiver, profile_session_sample_rate=1.0)
-    start_profiler()
-    spin(0.5)
-    active = session._active
-    assert active is not None and active.profiler._passes is not None
-    stats = active.profiler._passes.stats()
-    stop_profiler()
+    passes = profile_spin(receiver)
+    assert passes is not None
+    stats = passes.stats()
     assert stats["passes"] > 10 and stats["samples"] > 10
-    (chunk,) = wait_for_chunks(receiver)
-    assert busiest_thread(chunk, "spin") == str(threading.get_ident())
-
-
-def test_profiler_detached_false_means_passes_with_the_gil(receiver: SentryReceiver) -> None:
-    init(receiver, profile_session_sample_rate=1.0, profiler_detached=False)
-    start_profiler()
-    spin(0.3)
-    active = session._active
-    assert active is not None and active.profiler._passes is None
-    stop_profiler()
-    (chunk,) = wait_for_chunks(receiver)
-    assert busiest_thread(chunk, "spin") == str(threading.get_ident())

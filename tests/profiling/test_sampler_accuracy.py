@@ -4,6 +4,7 @@ look the same from one sample to the next (the sampler's shortcut for idle threa
 import threading
 import time
 
+from scopetel._profiling import session
 from scopetel.profiler import start_profiler, stop_profiler
 from tests.profiling.support import functions, init, samples_of, wait_for_chunks
 from tests.support.sentry_receiver import SentryReceiver
@@ -68,6 +69,18 @@ def test_alternating_callers_of_one_blocked_helper_are_told_apart(
     assert checked >= 20
 
 
+def learned(timeout: float) -> None:
+    """Wait until passes without the GIL (if any) have learned the process's code: its
+    first search, which a large process (a test run's) takes a second or more to end."""
+    active = session._active
+    passes = None if active is None else active.profiler._passes
+    deadline = time.monotonic() + timeout
+    while passes is not None and time.monotonic() < deadline:
+        if passes.searches:
+            return
+        time.sleep(0.05)
+
+
 def crunch() -> int:
     """About a millisecond of computing: less than the GIL's switch interval."""
     total = 0
@@ -93,6 +106,7 @@ def test_work_between_blocking_calls_is_seen(receiver: SentryReceiver, walk: str
     stop = threading.Event()
     workers = [threading.Thread(target=request_loop, args=(stop,)) for _ in range(4)]
     start_profiler()
+    learned(timeout=10.0)
     for worker in workers:
         worker.start()
     time.sleep(2.0)

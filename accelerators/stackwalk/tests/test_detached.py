@@ -6,9 +6,9 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import CodeType, FrameType
+from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 import pytest
@@ -34,9 +34,34 @@ def codes_under(top: FrameType) -> list[CodeType]:
     return codes
 
 
-def teach_all(detached: Any, *tops: FrameType, threads: list[int]) -> None:
-    codes = {id(code): code for top in tops for code in codes_under(top)}
-    detached.teach([], list(codes.values()), [], threads, [])
+def teach_all(detached: Any, threads: list[int]) -> None:
+    detached.teach([], every_code(), [], threads, [])
+
+
+def every_code() -> list[CodeType]:
+    """Every function's code and those nested in them, and every code on a stack now: the
+    other threads of the process (a test runner's) must not end a run."""
+    codes: dict[int, CodeType] = {}
+    pending = [f.__code__ for f in gc.get_objects() if isinstance(f, FunctionType)]
+    pending += [c for top in sys._current_frames().values() for c in codes_under(top)]
+    while pending:
+        code = pending.pop()
+        if id(code) not in codes:
+            codes[id(code)] = code
+            pending += [c for c in code.co_consts if isinstance(c, CodeType)]
+    return list(codes.values())
+
+
+def run_until(detached: Any, passes: int, wanted: Callable[[], bool]) -> int:
+    """``run`` until ``wanted()``: what other threads meet that was not taught (their
+    new codes, new threads) is taught, or told of, and the run started again."""
+    reason = detached.DUE
+    for _ in range(20):
+        reason = detached.run(0.001, passes, ME)
+        if wanted():
+            return int(reason)
+        detached.teach([], [], [], list(sys._current_frames()), detached.unknown_codes())
+    raise AssertionError(f"not there after 20 runs (last: {reason})")
 
 
 def drain(detached: Any) -> tuple[Columns, list[tuple[int, int, Any]]]:
@@ -54,8 +79,7 @@ def test_what_it_was_not_taught_ends_the_run_and_is_named_by_address() -> None:
     with parked(4) as top:
         assert detached.run(0.001, 50, ME) == detached.NEW_CODE  # after its first pass
         unknown = detached.unknown_codes()
-    assert set(unknown) <= {id(code) for code in codes_under(top)}
-    assert id(top.f_code) in unknown  # the innermost: the first met
+    assert id(top.f_code) in unknown  # its innermost: where a walk meets it first
     stats = detached.stats()
     assert stats["passes"] == 1 and stats["samples"] == 0 and stats["unknown_code"] >= 1
     assert drain(detached) == (([], [], [], []), [])
@@ -64,24 +88,27 @@ def test_what_it_was_not_taught_ends_the_run_and_is_named_by_address() -> None:
 def test_told_of_an_untaught_code_a_run_goes_on_without_that_threads_samples() -> None:
     detached = sampler()
     with parked(4) as top:
+        worker = next(t for t, f in sys._current_frames().items() if f is top)
         detached.teach([], [], [], [], [id(code) for code in codes_under(top)])
-        assert detached.run(0.001, 5, ME) == detached.DUE
-    assert detached.stats()["passes"] == 5
-    assert drain(detached)[0][0] == []
+        passes = detached.stats()["passes"]
+        run_until(detached, 5, lambda: detached.stats()["passes"] >= passes + 5)
+        (_, threads, _, _), _ = drain(detached)
+    assert worker not in threads
 
 
 def test_a_taught_thread_keyed_as_the_gil_side_keys_it() -> None:
     detached = sampler()
     with parked(6) as top:
-        teach_all(detached, top, threads=list(sys._current_frames()))
-        assert detached.run(0.001, 3, ME) == detached.DUE
+        worker = next(t for t, f in sys._current_frames().items() if f is top)
+        teach_all(detached, threads=list(sys._current_frames()))
+        run_until(detached, 3, lambda: detached.stats()["passes"] >= 3)
         (timestamps, threads, stacks, tasks), records = drain(detached)
         expected = python_key(top, 128)  # while it is still there
         assert scopetel_stackwalk.stack_hash is not None
         assert scopetel_stackwalk.stack_hash(top, 128) == expected
         innermost = (id(top.f_code), top.f_lasti)
-    mine = [i for i, thread in enumerate(threads) if thread != ME]
-    assert len(mine) == 3 and len(set(timestamps)) == 3
+    mine = [i for i, thread in enumerate(threads) if thread == worker]
+    assert len(mine) >= 3 and len({timestamps[i] for i in mine}) == len(mine)
     assert all(stacks[i] is None and tasks[i] is None for i in mine)
     by_position = {position: (raw, lanes) for position, raw, lanes in records}
     first = by_position[mine[0]]
@@ -94,31 +121,37 @@ def test_a_taught_thread_keyed_as_the_gil_side_keys_it() -> None:
 def test_a_taught_stack_is_a_sample_with_its_index() -> None:
     detached = sampler()
     with parked(3) as top:
-        teach_all(detached, top, threads=list(sys._current_frames()))
+        worker = next(t for t, f in sys._current_frames().items() if f is top)
+        teach_all(detached, threads=list(sys._current_frames()))
         detached.teach([(python_key(top, 128), 7)], [], [], [], [])
-        detached.run(0.001, 4, ME)
+        run_until(detached, 4, lambda: detached.stats()["passes"] >= 4)
         (_, threads, stacks, _), records = drain(detached)
-    assert [stacks[i] for i, thread in enumerate(threads) if thread != ME] == [7] * 4
-    assert records == []
+    mine = [stacks[i] for i, thread in enumerate(threads) if thread == worker]
+    assert len(mine) >= 4 and set(mine) == {7}
+    assert all(position not in mine for position, _, _ in records)
 
 
 def test_an_untaught_thread_is_sampled_and_ends_the_run() -> None:
     detached = sampler()
     with parked(3) as top:
-        teach_all(detached, top, threads=[])
-        assert detached.run(0.001, 50, ME) == detached.NEW_THREAD
+        worker = next(t for t, f in sys._current_frames().items() if f is top)
+        others = [t for t in sys._current_frames() if t != worker]
+        teach_all(detached, threads=others)
+        reason = run_until(detached, 50, lambda: bool(detached.stats()["samples"]))
         (_, threads, _, _), _ = drain(detached)
-    assert len(threads) == 1  # the parked thread, in the one pass
+    assert reason == detached.NEW_THREAD
+    assert threads.count(worker) == 1  # the parked thread, in the one pass
 
 
 def test_max_depth_keeps_the_innermost_frames() -> None:
     detached = sampler(max_depth=8)
     with parked(20) as top:
-        teach_all(detached, top, threads=list(sys._current_frames()))
-        detached.run(0.001, 1, ME)
-        _, records = drain(detached)
+        worker = next(t for t, f in sys._current_frames().items() if f is top)
+        teach_all(detached, threads=list(sys._current_frames()))
+        run_until(detached, 1, lambda: bool(detached.stats()["samples"]))
+        (_, threads, _, _), records = drain(detached)
         expected = python_key(top, 8)
-    ((_, raw, lanes),) = records
+    ((_, raw, lanes),) = [r for r in records if threads[r[0]] == worker]
     assert len(lanes) == 16 and raw == expected
 
 
@@ -142,13 +175,10 @@ def test_a_busy_threads_samples_are_stacks_it_was_in() -> None:
     worker.start()
     try:
         detached = sampler()
-        taught = {id(c): c for c in (level.__code__, busy.__code__, *codes_under(sys._getframe()))}
-        taught.update((id(c), c) for c in level.__code__.co_consts if isinstance(c, CodeType))
-        for code in codes_under(sys._current_frames()[worker.ident or 0]):
-            taught[id(code)] = code
+        taught = {id(code): code for code in every_code()}
         detached.teach([], list(taught.values()), [], list(sys._current_frames()), [])
         for _ in range(20):
-            detached.run(0.0005, 10, ME)
+            run_until(detached, 10, lambda: True)
             _, records = drain(detached)
             for _, raw, lanes in records:
                 if lanes is not None:

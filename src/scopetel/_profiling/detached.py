@@ -97,6 +97,7 @@ class DetachedPasses:
         self._next_search = 0.0  # time.monotonic() of the next search
         self._search: tuple[set[int], Generator[None, None, Found], float] | None = None
         self._result: tuple[set[int], Found, float] | None = None
+        self._searches = 0
 
     def run(self, own_thread_id: int, interval: float, passes: int) -> int:
         """Sample every ``interval`` s without the GIL, ``passes`` times (at most about a
@@ -168,6 +169,11 @@ class DetachedPasses:
     def searching(self) -> bool:
         return self._search is not None
 
+    @property
+    def searches(self) -> int:
+        """Searches done (the first teaches the process's code)."""
+        return self._searches
+
     def start_search(self, wanted: set[int]) -> None:
         """Look for these codes among every function's; all of the process's codes are
         taught when they are not too many (the first search teaches the process's code
@@ -202,6 +208,7 @@ class DetachedPasses:
             return
         wanted, found, took = self._result
         self._result = None
+        self._searches += 1
         self._codes.update(found)
         self._missing.update(wanted - found.keys())  # not looked for again this chunk
         self._next_search = time.monotonic() + took / SEARCH_SHARE

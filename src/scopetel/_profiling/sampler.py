@@ -1,4 +1,5 @@
-"""One pass over every thread's stack into a chunk: the sampler thread's inner loop.
+"""One pass over every thread's stack into a chunk, with the GIL (``detached`` has the
+passes without it, where they can run; this is the rest: event loops, other platforms).
 
 Walking a stack is the cost of profiling, so an idle thread (blocked on a lock, a socket,
 a queue) is not walked again and again: a frame object stays the same object while its
