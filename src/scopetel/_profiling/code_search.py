@@ -62,7 +62,7 @@ def searching(addresses: set[int], limit: int) -> Generator[None, None, Found]:
             visited += 1
             if not visited % STEP:
                 yield
-            module = function.__globals__.get("__name__")
+            module = dict.get(function.__globals__, "__name__")  # not a subclass's
             module_name = module if type(module) is str else None
             codes = by_module.setdefault(module_name, [])
             pending = [function.__code__]
@@ -86,8 +86,11 @@ def searching(addresses: set[int], limit: int) -> Generator[None, None, Found]:
 
 
 def _tracked_functions(seen: set[int]) -> Iterator[FunctionType]:
-    for candidate in gc.get_objects():
-        if type(candidate) is FunctionType and id(candidate) not in seen:
+    # the snapshot of every object is dropped at once: kept across the search's steps,
+    # it would keep alive (and delay the finalizers of) what the application drops
+    functions = [each for each in gc.get_objects() if type(each) is FunctionType]
+    for candidate in functions:
+        if id(candidate) not in seen:
             seen.add(id(candidate))
             yield candidate
 
@@ -122,7 +125,7 @@ def _module_functions(seen: set[int]) -> Iterator[FunctionType]:
 
 def _closed_over(function: FunctionType) -> list[Any]:
     """What a function wraps (``__wrapped__``) and the values of its closure's cells."""
-    values = [function.__dict__.get("__wrapped__")]
+    values = [dict.get(function.__dict__, "__wrapped__")]
     for cell in function.__closure__ or ():
         with contextlib.suppress(ValueError):  # an empty cell
             values.append(cell.cell_contents)

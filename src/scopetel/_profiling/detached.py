@@ -25,6 +25,7 @@ carry the running task's name, which only the GIL side can read, so the profiler
 samples with the GIL until its chunk ends.
 """
 
+import _thread
 import gc
 import sys
 import threading
@@ -98,6 +99,7 @@ class DetachedPasses:
         self._search: tuple[set[int], Generator[None, None, Found], float] | None = None
         self._result: tuple[set[int], Found, float] | None = None
         self._searches = 0
+        self._stepping = _thread.allocate_lock()  # only tried: never waited for
 
     def run(self, own_thread_id: int, interval: float, passes: int) -> int:
         """Sample every ``interval`` s without the GIL, ``passes`` times (at most about a
@@ -119,7 +121,24 @@ class DetachedPasses:
             self.forget()
             return
         before = len(chunk.timestamps)
-        # the new stacks first, each once: the samples then arrive with their index
+        try:
+            self._resolve(chunk, renderer)
+        finally:  # (a failure while resolving must not leave a sample without a stack)
+            dropped = [i for i in range(before, len(chunk.stack_ids)) if chunk.stack_ids[i] is None]
+            for position in reversed(dropped):
+                for column in (chunk.timestamps, chunk.thread_ids, chunk.stack_ids, chunk.tasks):
+                    del column[position]
+        names = chunk.thread_names
+        unnamed = {thread for thread in chunk.thread_ids[before:] if thread not in names}
+        if unnamed:
+            if not unnamed <= self._names.keys():  # a new thread: named while it runs
+                self._names = thread_names()
+            for thread in unnamed:
+                names[thread] = self._names.get(thread, "")
+
+    def _resolve(self, chunk: Chunk, renderer: FrameRenderer) -> None:
+        """The buffered samples into the chunk; their new stacks first, each once (the
+        samples then arrive with their index), the others' stack left None."""
         for new_raw, new_lanes in self._native.untaught():
             chunk.resolve_lanes(new_raw, new_lanes, renderer, self._codes)
         stacks = list(islice(chunk.raw_stacks.items(), self._stacks, None))
@@ -129,26 +148,17 @@ class DetachedPasses:
         records = self._native.drain(
             chunk.clock_offset, chunk.timestamps, chunk.thread_ids, chunk.stack_ids, chunk.tasks
         )
-        unresolved = []
         for position, raw, lanes in records:
             if lanes is None:  # a later sample of a stack recorded once
                 index = chunk.raw_stacks.get(raw)
             else:
                 index = chunk.resolve_lanes(raw, lanes, renderer, self._codes)
-            if index is None:  # cannot happen with lanes of taught codes: kept out anyway
-                unresolved.append(position)
-            else:
-                chunk.stack_ids[position] = index
-        for position in reversed(unresolved):
-            for column in (chunk.timestamps, chunk.thread_ids, chunk.stack_ids, chunk.tasks):
-                del column[position]
-        names = chunk.thread_names
-        unnamed = {thread for thread in chunk.thread_ids[before:] if thread not in names}
-        if unnamed:
-            if not unnamed <= self._names.keys():  # a new thread: named while it runs
-                self._names = thread_names()
-            for thread in unnamed:
-                names[thread] = self._names.get(thread, "")
+            chunk.stack_ids[position] = index  # type: ignore[assignment]  # None: dropped
+
+    @property
+    def chunk(self) -> Chunk | None:
+        """The chunk the passes were taught for (their samples are its)."""
+        return self._chunk
 
     def learn(self) -> set[int] | None:
         """Look for the codes the passes met but were not taught on every thread's stack
@@ -183,6 +193,16 @@ class DetachedPasses:
     def search_step(self, budget: float) -> bool:
         """About ``budget`` s of CPU of the search, without the profiler's lock (it only
         reads the application's objects); True when it is done (``found`` then)."""
+        if self._search is None:
+            return True
+        if not self._stepping.acquire(False):  # another profiler thread's step (a restart)
+            return False
+        try:
+            return self._step(budget)
+        finally:
+            self._stepping.release()
+
+    def _step(self, budget: float) -> bool:
         if self._search is None:
             return True
         wanted, steps, took = self._search
@@ -225,7 +245,8 @@ class DetachedPasses:
                 while frame is not None:
                     code = frame.f_code
                     if id(code) not in codes:
-                        codes[id(code)] = (code, frame.f_globals.get("__name__"))
+                        module = dict.get(frame.f_globals, "__name__")  # not a subclass's
+                        codes[id(code)] = (code, module if type(module) is str else None)
                     frame = frame.f_back
         finally:
             if collecting:
@@ -241,9 +262,9 @@ class DetachedPasses:
         for code_id, held in chunk.codes.items():
             codes.setdefault(code_id, held)
         if len(codes) > MAX_CODES or len(self._threads) > MAX_THREADS:
-            self._native.reset(True)
+            self._native.reset(True)  # its stacks and what it was told of too
             self._codes, self._loops, self._taught_codes = dict(chunk.codes), set(), 0
-            self._threads = set()
+            self._threads, self._stacks, self._ignored = set(), 0, set()
         stacks = list(islice(chunk.raw_stacks.items(), self._stacks, None))
         new_codes = [code for code, _ in islice(self._codes.values(), self._taught_codes, None)]
         loops = [code for code in event_loop_codes() if code not in self._loops]

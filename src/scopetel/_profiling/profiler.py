@@ -239,8 +239,8 @@ class Profiler:
         and what they met but could not read looked for; with an event loop running,
         that tick is sampled here with the GIL (and the rest of the chunk too)."""
         with self._lock:
-            if self._chunk is None:  # the passes fill the chunk they were taught
-                self._chunk = Chunk()
+            if self._chunk is None or passes.chunk is not self._chunk:
+                self._chunk = self._chunk or Chunk()  # the passes fill the chunk taught
                 passes.teach(self._chunk)
             passes_left = self._chunk.passes_left(self._interval, CHUNK_SECONDS)
             if passes.searching:  # a step of it between short runs: samples go on

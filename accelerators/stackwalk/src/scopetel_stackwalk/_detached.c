@@ -69,7 +69,9 @@ read_memory(pid_t pid, void *into, uintptr_t from, size_t size)
 static const _PyInterpreterFrame *
 fetch(Reader *reader, uintptr_t address)
 {
-    if (address >= reader->base && address + sizeof(_PyInterpreterFrame) <= reader->end &&
+    /* (no `address + size`: a torn `previous` near the top of the address space wraps) */
+    if (reader->end - reader->base >= sizeof(_PyInterpreterFrame) && address >= reader->base &&
+        address - reader->base <= reader->end - reader->base - sizeof(_PyInterpreterFrame) &&
         address % sizeof(void *) == 0) {
         return (const _PyInterpreterFrame *)(reader->copy + (address - reader->base));
     }
@@ -177,6 +179,21 @@ note_unknown(Detached *self, Reader *reader, uintptr_t code)
     return 1;
 }
 
+/* Whether a frame whose code was not taught has not started (its code's first
+ * traceable instruction read without dereferencing the code). */
+static int
+untaught_incomplete(Reader *reader, const _PyInterpreterFrame *frame, PyCodeObject *code)
+{
+    int first = 0;
+    if (frame->owner == FRAME_OWNED_BY_GENERATOR ||
+        read_memory(reader->pid, &first,
+                    (uintptr_t)code + offsetof(PyCodeObject, _co_firsttraceable),
+                    sizeof first) < 0) {
+        return 0;
+    }
+    return FRAME_INSTR(frame) < _PyCode_CODE(code) + first;
+}
+
 /* The innermost complete frame at or below `address` (as sys._current_frames() and
  * f_back skip frames that have not started, and C-stack shims): 1 and its code, lasti
  * and caller; 0 at the end of the stack; or why the thread is not sampled (-TORN,
@@ -201,7 +218,11 @@ complete_frame(Detached *self, Reader *reader, uintptr_t address, PyCodeObject *
         if (table_get(&self->loops, (uintptr_t)found, &first)) {
             return -EVENT_LOOP;
         }
+        _Py_CODEUNIT *instr = FRAME_INSTR(frame);
         if (!table_get(&self->codes, (uintptr_t)found, &first)) {
+            if (untaught_incomplete(reader, frame, found)) {
+                continue; /* a frame f_back skips (3.13's __init__ shim is one) */
+            }
             if (table_get(&self->ignored, (uintptr_t)found, &first)) {
                 return -UNKNOWN;
             }
@@ -211,7 +232,6 @@ complete_frame(Detached *self, Reader *reader, uintptr_t address, PyCodeObject *
             self->new_code = 1; /* the run ends after this pass, for the caller to look */
             return -UNKNOWN;
         }
-        _Py_CODEUNIT *instr = FRAME_INSTR(frame);
         if (frame->owner != FRAME_OWNED_BY_GENERATOR && instr < _PyCode_CODE(found) + first) {
             continue; /* incomplete */
         }
@@ -248,9 +268,9 @@ add_sample(Detached *self, PyThreadState *t, double timestamp, Py_hash_t hash,
             record[1] = (uintptr_t)depth;
             memcpy(&record[2], self->walk, (size_t)(2 * depth) * sizeof(uintptr_t));
             self->n_lanes += 2 + 2 * depth;
-            if (table_put(&self->recorded, (uintptr_t)hash, offset) < 0) {
-                table_clear(&self->recorded); /* no memory: records repeat, that is all */
-            }
+            /* its slots allocated beforehand: a pass never allocates (an allocator
+             * tracemalloc wraps takes the GIL: a deadlock, under the locks held) */
+            table_put_fixed(&self->recorded, (uintptr_t)hash, offset); /* full: repeats */
         }
         stack = -1 - offset;
     }
@@ -295,8 +315,9 @@ sample_thread(Detached *self, Reader *reader, PyThreadState *t, uintptr_t addres
     return add_sample(self, t, timestamp, finish_hash(acc, depth), depth);
 }
 
-/* One pass over every other thread, under self->mutex and without the GIL. All or
- * nothing: a pass that stops early drops what it had buffered. */
+/* One pass over every other thread, under self->mutex and without the GIL. A pass
+ * that meets an event loop drops what it had buffered; one that fills the buffers
+ * (FULL) keeps what fit, so that what it recorded is taught before the next. */
 int
 detached_pass(Detached *self, pid_t pid, double timestamp)
 {
@@ -324,10 +345,10 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
         }
     }
     stackwalk_unlock_threads();
-    if (reason != DUE) {
+    if (reason == EVENT_LOOP) { /* the tick is the GIL side's: what was taken is dropped */
         self->n_samples = samples;
         self->n_lanes = lanes;
-        table_clear(&self->recorded); /* it may name records dropped now */
+        table_empty(&self->recorded); /* it may name records dropped now */
     }
     else {
         self->stats[STAT_PASSES]++;
@@ -396,6 +417,9 @@ detached_usable(void)
         pid_t child = fork();
         if (child == 0) {
             _exit(reads_itself() ? 0 : 1);
+        }
+        if (child < 0) {
+            return usable = 0; /* never tried here: the filter might kill the process */
         }
         int status = 0;
         pid_t waited = -1;

@@ -89,4 +89,36 @@ table_put(Table *table, uintptr_t key, intptr_t value)
     return 0;
 }
 
+/* Every slot empty again, the storage kept. */
+static inline void
+table_empty(Table *table)
+{
+    for (size_t slot = 0; slot < table->capacity; slot++) {
+        table->values[slot] = TABLE_EMPTY;
+    }
+    table->count = 0;
+}
+
+/* table_put without growing (no allocation: usable while a pass holds its locks);
+ * -1 when it is half full. */
+static inline int
+table_put_fixed(Table *table, uintptr_t key, intptr_t value)
+{
+    if (2 * (table->count + 1) > table->capacity) {
+        return -1;
+    }
+    return table_put(table, key, value);
+}
+
+/* Allocate at least `slots` slots (a power of two) beforehand; -1 without memory. */
+static inline int
+table_reserve(Table *table, size_t slots)
+{
+    while (table->capacity < slots) {
+        if (table_grow(table) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
 #endif

@@ -152,7 +152,7 @@ detached_reset(Detached *self, PyObject *everything)
         self->n_unknown = 0;
     }
     self->n_samples = self->n_lanes = 0;
-    table_clear(&self->recorded);
+    table_empty(&self->recorded);
     PyThread_release_lock(self->mutex);
     /* no pass can read a code now: let them go */
     if (all && PyList_SetSlice(self->held, 0, PY_SSIZE_T_MAX, NULL) < 0) {

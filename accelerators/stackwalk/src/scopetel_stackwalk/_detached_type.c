@@ -11,6 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#if PY_VERSION_HEX >= 0x030D0000
+#define FINALIZING() Py_IsFinalizing()
+#else
+#define FINALIZING() _Py_IsFinalizing()
+#endif
+
 static void
 detached_dealloc(Detached *self)
 {
@@ -74,6 +80,10 @@ detached_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
+    if (table_reserve(&self->recorded, 2 * (MAX_LANE_WORDS / 4)) < 0) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
     PyThread_acquire_lock(self->wakeup, WAIT_LOCK);
     return (PyObject *)self;
 }
@@ -109,6 +119,10 @@ detached_run(Detached *self, PyObject *const *args, Py_ssize_t nargs)
     double next = detached_monotonic() + interval;
     for (Py_ssize_t done = 0; reason == DUE && done < passes; done++) {
         if (detached_sleep_until(self, next)) {
+            reason = INTERRUPTED;
+            break;
+        }
+        if (FINALIZING()) { /* the runtime's locks are being freed */
             reason = INTERRUPTED;
             break;
         }
@@ -224,7 +238,7 @@ detached_drain(Detached *self, PyObject *const *args, Py_ssize_t nargs)
         memcpy(samples, self->samples, (size_t)n_samples * sizeof(Sample));
         memcpy(lanes, self->lanes, (size_t)n_lanes * sizeof(uintptr_t));
         self->n_samples = self->n_lanes = 0;
-        table_clear(&self->recorded);
+        table_empty(&self->recorded);
         for (Py_ssize_t i = 0; i < n_samples; i++) { /* taught since (see untaught()) */
             intptr_t stack;
             if (samples[i].stack < 0 &&
