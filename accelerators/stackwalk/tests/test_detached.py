@@ -2,6 +2,7 @@
 only what they were taught, and say why they stopped."""
 
 import gc
+import subprocess
 import sys
 import threading
 import time
@@ -315,3 +316,55 @@ def test_threads_coming_and_going_under_the_passes() -> None:
             detached.run(0.0005, 20, ME)
             drain(detached)
     assert detached.stats()["passes"] > 0
+
+
+TRACEMALLOC_CHURN = """
+import faulthandler, sys, threading, time, tracemalloc
+faulthandler.dump_traceback_later(20, exit=True)
+tracemalloc.start()  # its raw allocator takes the GIL: a pass must never allocate
+from scopetel_stackwalk import DetachedSampler
+
+sampler = DetachedSampler(32)
+stop = False
+
+def idle():
+    while not stop:
+        time.sleep(0.001)
+
+workers = [threading.Thread(target=idle) for _ in range(4)]
+for worker in workers:
+    worker.start()
+time.sleep(0.05)
+codes = []
+for frame in sys._current_frames().values():
+    while frame:
+        codes.append(frame.f_code)
+        frame = frame.f_back
+sampler.teach([], codes, [], [t.ident for t in threading.enumerate()], [])
+
+def sample():
+    own = threading.get_ident()
+    while not stop:
+        sampler.run(0.001, 5, own)
+        sampler.drain(0.0, [], [], [], [])
+
+threading.Thread(target=sample, daemon=True).start()
+deadline = time.monotonic() + 2
+while time.monotonic() < deadline:  # threads start and end: the thread-list lock, the GIL
+    thread = threading.Thread(target=int)
+    thread.start()
+    thread.join()
+stop = True
+print("ok", sampler.stats()["samples"] > 0)
+"""
+
+
+def test_no_deadlock_with_tracemalloc_and_threads_coming_and_going() -> None:
+    """A review found the pass allocating (a table growing) under its locks: with
+    tracemalloc on, the allocator waited for the GIL, whose holder waited for them."""
+    sampler()
+    done = subprocess.run(
+        [sys.executable, "-c", TRACEMALLOC_CHURN], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ok", "True"]

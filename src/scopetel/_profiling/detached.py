@@ -101,11 +101,12 @@ class DetachedPasses:
         self._searches = 0
         self._stepping = _thread.allocate_lock()  # only tried: never waited for
 
-    def run(self, own_thread_id: int, interval: float, passes: int) -> int:
-        """Sample every ``interval`` s without the GIL, ``passes`` times (at most about a
-        second's), or until ``EVENT_LOOP`` or ``interrupt()``; why it returned."""
+    def run(self, own_thread_id: int, interval: float, passes: int, first: float) -> int:
+        """Sample ``first`` s from now, then every ``interval`` s, without the GIL,
+        ``passes`` times (at most about a second's), or until a new thread or code, an
+        event loop or ``interrupt()``; why it returned."""
         count = max(1, min(passes, PASSES_PER_COLLECT))
-        return self._native.run(interval, count, own_thread_id)
+        return self._native.run(interval, count, own_thread_id, max(first, 0.0))
 
     def interrupt(self) -> None:
         self._native.interrupt()

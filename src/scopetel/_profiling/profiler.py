@@ -61,6 +61,7 @@ class Profiler:
         self._chunk: Chunk | None = None
         self._passes: DetachedPasses | None = None  # passes without the GIL, if any here
         self._passes_tried = False
+        self._first_pass = 0.0  # s before a detached run's first pass
         self._gil_chunk: Chunk | None = None  # sampled with the GIL (an event loop runs)
         self._demand = 0
         self._closed = False
@@ -210,6 +211,7 @@ class Profiler:
         if paused:
             sampler.forget()
             self._wakeup.wait(self._idle_wait(chunk))
+            self._first_pass = 0.0
             return time.perf_counter()
         next_at += self._interval
         now = time.perf_counter()
@@ -245,7 +247,10 @@ class Profiler:
             passes_left = self._chunk.passes_left(self._interval, CHUNK_SECONDS)
             if passes.searching:  # a step of it between short runs: samples go on
                 passes_left = min(passes_left, SEARCH_PASSES)
-        reason = passes.run(own, self._interval, passes_left)  # the GIL and the lock let go
+        # at once when sampling starts or resumes (a root span may last less than a
+        # tick), else a tick after the last pass
+        first, self._first_pass = self._first_pass, self._interval
+        reason = passes.run(own, self._interval, passes_left, first)  # GIL and lock let go
         if reason == BUSY:  # the thread of a previous start is ending
             self._native.sleep(self._interval)
             return time.perf_counter()

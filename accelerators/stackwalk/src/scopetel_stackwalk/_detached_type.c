@@ -88,25 +88,28 @@ detached_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
-/* run(interval, passes, own_thread_id): sample every other thread every `interval` s
- * without the GIL, `passes` times at most; why it returned (DUE after `passes`, or
+/* run(interval, passes, own_thread_id, first=interval): sample every other thread,
+ * `first` s from now and then every `interval` s, without the GIL, `passes` times at
+ * most; why it returned (DUE after `passes`, or
  * NEEDS_GIL, EVENT_LOOP, INTERRUPTED, FULL; BUSY at once when another thread is in
  * run()). A pass is spaced at least 9 times its own duration from the next. */
 static PyObject *
 detached_run(Detached *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "run(interval, passes, own_thread_id)");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "run(interval, passes, own_thread_id, first=interval)");
         return NULL;
     }
     double interval = PyFloat_AsDouble(args[0]);
     Py_ssize_t passes = PyLong_AsSsize_t(args[1]);
     unsigned long own = PyLong_AsUnsignedLongMask(args[2]);
+    double first = nargs == 4 ? PyFloat_AsDouble(args[3]) : interval;
     if (PyErr_Occurred()) {
         return NULL;
     }
-    if (!(interval > 0 && interval < 3600) || passes < 1) {
-        PyErr_SetString(PyExc_ValueError, "interval must be in (0, 3600) s, passes >= 1");
+    if (!(interval > 0 && interval < 3600) || passes < 1 || !(first >= 0 && first < 3600)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "interval must be in (0, 3600) s, first in [0, 3600) s, passes >= 1");
         return NULL;
     }
     if (atomic_exchange(&self->running, 1)) {
@@ -116,7 +119,7 @@ detached_run(Detached *self, PyObject *const *args, Py_ssize_t nargs)
     pid_t pid = getpid();
     int reason = DUE;
     Py_BEGIN_ALLOW_THREADS
-    double next = detached_monotonic() + interval;
+    double next = detached_monotonic() + first;
     for (Py_ssize_t done = 0; reason == DUE && done < passes; done++) {
         if (detached_sleep_until(self, next)) {
             reason = INTERRUPTED;
@@ -305,7 +308,8 @@ static PyMethodDef detached_methods[] = {
     {"stats", (PyCFunction)detached_stats, METH_NOARGS,
      "stats()\n--\n\nPasses, samples, and threads not sampled (and why) so far."},
     {"run", (PyCFunction)(void (*)(void))detached_run, METH_FASTCALL,
-     "run(interval, passes, own_thread_id, /)\n--\n\nSample without the GIL; why it returned."},
+     "run(interval, passes, own_thread_id, first=interval, /)\n--\n\n"
+     "Sample without the GIL; why it returned."},
     {"interrupt", (PyCFunction)detached_interrupt, METH_NOARGS,
      "interrupt()\n--\n\nEnd run()'s sleep now (or the next one's)."},
     {"teach", (PyCFunction)(void (*)(void))detached_teach, METH_FASTCALL,
