@@ -43,13 +43,14 @@ def every_code() -> list[CodeType]:
     """Every function's code and those nested in them, and every code on a stack now: the
     other threads of the process (a test runner's) must not end a run."""
     codes: dict[int, CodeType] = {}
-    pending = [f.__code__ for f in gc.get_objects() if isinstance(f, FunctionType)]
+    # type(), not isinstance(): a lazy proxy (Django's settings) would be asked __class__
+    pending = [f.__code__ for f in gc.get_objects() if type(f) is FunctionType]
     pending += [c for top in sys._current_frames().values() for c in codes_under(top)]
     while pending:
         code = pending.pop()
         if id(code) not in codes:
             codes[id(code)] = code
-            pending += [c for c in code.co_consts if isinstance(c, CodeType)]
+            pending += [c for c in code.co_consts if type(c) is CodeType]
     return list(codes.values())
 
 

@@ -36,12 +36,13 @@ _MAX_DEPTH: Final = 4  # classes in classes, closures in wrappers...
 STEP: Final = 500  # functions between two yields of ``searching`` (~1-3 ms)
 
 
-def find_codes(addresses: set[int], limit: int) -> Found:
+def find_codes(addresses: set[int], limit: int, modules: Iterable[str] = ()) -> Found:
     """The live code objects whose ``id`` is in ``addresses``, and the others: all of
-    them when there are at most ``limit``, else every code of their modules. The
-    codes passes meet between two passes with the GIL are a long tail (a transaction
-    goes through dozens of modules): taught at once, not one search at a time."""
-    search = searching(addresses, limit)
+    them when there are at most ``limit``, else every code of their modules and of
+    ``modules`` (those already seen running). The codes passes meet between two passes
+    with the GIL are a long tail (a transaction goes through dozens of modules): taught
+    at once, not one search at a time."""
+    search = searching(addresses, limit, modules)
     while True:
         try:
             next(search)
@@ -50,7 +51,9 @@ def find_codes(addresses: set[int], limit: int) -> Found:
             return found
 
 
-def searching(addresses: set[int], limit: int) -> Generator[None, None, Found]:
+def searching(
+    addresses: set[int], limit: int, hint: Iterable[str] = ()
+) -> Generator[None, None, Found]:
     """``find_codes`` in steps: it yields every ``STEP`` functions (the caller spreads a
     long search over time) and returns what it found."""
     found: Found = {}
@@ -79,6 +82,7 @@ def searching(addresses: set[int], limit: int) -> Generator[None, None, Found]:
         modules: Iterable[str | None] = by_module
     else:
         modules = {module for _, module in found.values() if module is not None}
+        modules |= {module for module in hint if module in by_module}
     for module_name in modules:
         for code in by_module[module_name]:
             found.setdefault(id(code), (code, module_name))

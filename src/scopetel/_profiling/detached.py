@@ -189,7 +189,8 @@ class DetachedPasses:
         """Look for these codes among every function's; all of the process's codes are
         taught when they are not too many (the first search teaches the process's code
         at once). Long in a large process: done in steps (``search_step``)."""
-        self._search = (wanted, searching(wanted, MAX_CODES // 2), 0.0)
+        running = {module for _, module in self._codes.values() if module is not None}
+        self._search = (wanted, searching(wanted, MAX_CODES // 2, running), 0.0)
 
     def search_step(self, budget: float) -> bool:
         """About ``budget`` s of CPU of the search, without the profiler's lock (it only
