@@ -70,13 +70,13 @@ def test_alternating_callers_of_one_blocked_helper_are_told_apart(
 
 
 def learned(timeout: float) -> None:
-    """Wait until passes without the GIL (if any) have learned the process's code: its
-    first search, which a large process (a test run's) takes a second or more to end."""
+    """Wait until passes without the GIL (if any) have learned the code the threads run:
+    a search, which a large process (a test run's) takes a second or more to end."""
     active = session._active
     passes = None if active is None else active.profiler._passes
     deadline = time.monotonic() + timeout
     while passes is not None and time.monotonic() < deadline:
-        if passes.searches:
+        if passes.searches and not passes.searching:
             return
         time.sleep(0.05)
 
@@ -106,16 +106,19 @@ def test_work_between_blocking_calls_is_seen(receiver: SentryReceiver, walk: str
     stop = threading.Event()
     workers = [threading.Thread(target=request_loop, args=(stop,)) for _ in range(4)]
     start_profiler()
-    learned(timeout=10.0)
     for worker in workers:
         worker.start()
+    learned(timeout=20.0)  # the codes the workers run: found by a search (in steps)
+    since = time.time()
     time.sleep(2.0)
     stop.set()
     for worker in workers:
         worker.join()
     stop_profiler()
     (chunk,) = wait_for_chunks(receiver)
-    samples = [s for w in workers for s in samples_of(chunk, str(w.ident))]
+    samples = [
+        s for w in workers for s in samples_of(chunk, str(w.ident)) if s["timestamp"] >= since
+    ]
     in_crunch = sum(1 for s in samples if "crunch" in functions(chunk, s["stack_id"]))
     share = in_crunch / max(len(samples), 1)
     if walk == "detached":
