@@ -33,6 +33,7 @@ def use_walk(name: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         return call
 
     if name == "detached":
+        monkeypatch.setenv("SENTRY_PROFILER_DETACHED", "true")  # opt-in
         if detached.detached_passes(8) is None:
             pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
         collect = detached.DetachedPasses.collect

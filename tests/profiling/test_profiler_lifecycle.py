@@ -226,6 +226,7 @@ def test_a_bug_in_a_sampling_pass_is_logged_and_sampling_goes_on(
     else:
         if detached.detached_passes(8) is None:
             pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+        monkeypatch.setenv("SENTRY_PROFILER_DETACHED", "true")
         # the first runs end after a pass (codes, then a thread, not taught yet); the
         # third fails
         monkeypatch.setattr(

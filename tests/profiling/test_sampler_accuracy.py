@@ -4,6 +4,8 @@ look the same from one sample to the next (the sampler's shortcut for idle threa
 import threading
 import time
 
+import pytest
+
 from scopetel._profiling import session
 from scopetel.profiler import start_profiler, stop_profiler
 from tests.profiling.support import functions, init, samples_of, wait_for_chunks
@@ -69,7 +71,7 @@ def test_alternating_callers_of_one_blocked_helper_are_told_apart(
     assert checked >= 20
 
 
-def learned(timeout: float) -> None:
+def learned(timeout: float) -> bool:
     """Wait until passes without the GIL (if any) have learned the code the threads run:
     a search, which a large process (a test run's) takes a second or more to end."""
     active = session._active
@@ -77,8 +79,9 @@ def learned(timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while passes is not None and time.monotonic() < deadline:
         if passes.searches and not passes.searching:
-            return
+            return True
         time.sleep(0.05)
+    return passes is None
 
 
 def crunch() -> int:
@@ -108,7 +111,10 @@ def test_work_between_blocking_calls_is_seen(receiver: SentryReceiver, walk: str
     start_profiler()
     for worker in workers:
         worker.start()
-    learned(timeout=20.0)  # the codes the workers run: found by a search (in steps)
+    if not learned(timeout=20.0):  # the codes the workers run: found by a search (in steps)
+        stop.set()
+        stop_profiler()
+        pytest.skip("the code search did not end in 20 s (a large process: why it is opt-in)")
     since = time.time()
     time.sleep(2.0)
     stop.set()

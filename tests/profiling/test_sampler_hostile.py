@@ -96,8 +96,8 @@ def test_stacks_changing_under_the_sampler(receiver: SentryReceiver, walk: str) 
     timestamps = sorted({s["timestamp"] for s in profile["samples"]})
     # passes went on through it all (fewer: the 10 % cap; without the GIL, a run ends
     # at each new thread, and the first code search of a large process, a test run's,
-    # takes steps: 27 in a CI run)
-    assert len(timestamps) >= 20
+    # takes steps: 15 and 27 in CI runs)
+    assert len(timestamps) >= (10 if walk == "detached" else 30)
 
     gaps = sorted(((b - a), a - began) for a, b in itertools.pairwise(timestamps))[-3:]
     assert timestamps[-1] - timestamps[0] > SECONDS * 0.8, (

@@ -41,7 +41,7 @@ class Profiler:
         frequency: int = 101,
         on_demand: bool = False,
         mode: str | None = None,
-        detached: bool = True,
+        detached: bool = False,
     ) -> None:
         self._send = send
         self._renderer = renderer
