@@ -90,9 +90,8 @@ detached_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 
 /* run(interval, passes, own_thread_id, first=interval): sample every other thread,
  * `first` s from now and then every `interval` s, without the GIL, `passes` times at
- * most; why it returned (DUE after `passes`, or
- * NEEDS_GIL, EVENT_LOOP, INTERRUPTED, FULL; BUSY at once when another thread is in
- * run()). A pass is spaced at least 9 times its own duration from the next. */
+ * most; why it returned (DUE after `passes`, or NEW_THREAD, NEW_CODE, EVENT_LOOP,
+ * INTERRUPTED, FULL; BUSY at once when another thread is in run()). A pass is spaced at least 9 times its own duration from the next. */
 static PyObject *
 detached_run(Detached *self, PyObject *const *args, Py_ssize_t nargs)
 {
