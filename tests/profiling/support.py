@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any
 
 import scopetel
+from scopetel._profiling import session
 from tests.support.sentry_receiver import SentryReceiver
 
 Chunk = dict[str, Any]
@@ -69,3 +70,16 @@ def busiest_thread(chunk: Chunk, function: str) -> str:
             counts[sample["thread_id"]] += 1
     assert counts, f"no sample contains {function}"
     return counts.most_common(1)[0][0]
+
+
+def learned(timeout: float) -> bool:
+    """Wait until passes without the GIL (if any) have learned the code the threads run:
+    a search, which a large process (a test run's) takes a second or more to end."""
+    active = session._active
+    passes = None if active is None else active.profiler._passes
+    deadline = time.monotonic() + timeout
+    while passes is not None and time.monotonic() < deadline:
+        if passes.searches and not passes.searching:
+            return True
+        time.sleep(0.05)
+    return passes is None

@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from scopetel._profiling import session
 from scopetel.profiler import start_profiler, stop_profiler
-from tests.profiling.support import functions, init, samples_of, wait_for_chunks
+from tests.profiling.support import functions, init, learned, samples_of, wait_for_chunks
 from tests.support.sentry_receiver import SentryReceiver
 
 Interval = tuple[str, float, float]
@@ -69,19 +68,6 @@ def test_alternating_callers_of_one_blocked_helper_are_told_apart(
             assert running[0] in stack, (running, stack)
             checked += 1
     assert checked >= 20
-
-
-def learned(timeout: float) -> bool:
-    """Wait until passes without the GIL (if any) have learned the code the threads run:
-    a search, which a large process (a test run's) takes a second or more to end."""
-    active = session._active
-    passes = None if active is None else active.profiler._passes
-    deadline = time.monotonic() + timeout
-    while passes is not None and time.monotonic() < deadline:
-        if passes.searches and not passes.searching:
-            return True
-        time.sleep(0.05)
-    return passes is None
 
 
 def crunch() -> int:
