@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import scopetel_stackwalk
 from test_sample_threads import parked
-from test_stackwalk import python_key
+from test_stackwalk import at_depth, blocked_top, python_key
 
 Columns = tuple[list[float], list[int], list[Any], list[str | None]]
 
@@ -131,6 +131,68 @@ def test_a_taught_stack_is_a_sample_with_its_index() -> None:
     mine = [i for i, thread in enumerate(threads) if thread == worker]
     assert len(mine) >= 4 and {stacks[i] for i in mine} == {7}
     assert not {position for position, _, _ in records} & set(mine)
+
+
+def test_a_thread_that_did_not_run_is_sampled_again_without_reading_it() -> None:
+    """Its CPU clock has not moved since its last sample: the same stack, repeated."""
+    detached = sampler()
+    with parked(4) as top:
+        worker = next(t for t, f in sys._current_frames().items() if f is top)
+        teach_all(detached, threads=list(sys._current_frames()))
+        run_until(detached, 10, lambda: detached.stats()["passes"] >= 10)
+        (_, threads, _, _), records = drain(detached)
+        expected = python_key(top, 128)
+        detached.teach([(expected, 3)], [], [], [], [])
+        run_until(detached, 10, lambda: detached.stats()["passes"] >= 20)
+        (_, later_threads, later_stacks, _), _ = drain(detached)
+    mine = [i for i, thread in enumerate(threads) if thread == worker]
+    by_position = {position: (raw, lanes) for position, raw, lanes in records}
+    assert len(mine) >= 10 and all(by_position[i][0] == expected for i in mine)
+    assert by_position[mine[0]][1] is not None  # its lanes once, then the key alone
+    later = [later_stacks[i] for i, thread in enumerate(later_threads) if thread == worker]
+    assert len(later) >= 10 and set(later) == {3}
+    assert detached.stats()["quiet"] >= 16  # all but a pass or so of each run repeated
+
+
+def test_a_quiet_thread_that_moves_is_sampled_where_it_is_now() -> None:
+    """A remembered sample is never repeated once its thread has run."""
+    first, second = threading.Event(), threading.Event()
+
+    def second_place() -> None:
+        second.wait(10)
+
+    def first_place() -> None:
+        first.wait(10)
+        at_depth(5, second_place)
+
+    worker = threading.Thread(target=first_place)
+    worker.start()
+    try:
+        detached = sampler()
+        before = blocked_top(worker)
+        teach_all(detached, threads=list(sys._current_frames()))
+        detached.teach([(python_key(before, 128), 1)], [], [], [], [])
+        run_until(detached, 10, lambda: detached.stats()["quiet"] >= 5)
+        (_, threads, stacks, _), _ = drain(detached)
+        assert {stacks[i] for i, t in enumerate(threads) if t == worker.ident} == {1}
+        first.set()
+        after = blocked_top(worker)
+        deadline = time.monotonic() + 10
+        while "second_place" not in {c.co_name for c in codes_under(after)}:
+            assert time.monotonic() < deadline
+            after = blocked_top(worker)
+        expected = python_key(after, 128)
+        detached.teach([], every_code(), [], [], [])
+        run_until(detached, 10, lambda: detached.stats()["passes"] >= 30)
+        (_, threads, stacks, _), records = drain(detached)
+    finally:
+        first.set()
+        second.set()
+        worker.join(10)
+    mine = [i for i, thread in enumerate(threads) if thread == worker.ident]
+    by_position = {position: raw for position, raw, _ in records}
+    assert len(mine) >= 10
+    assert all(stacks[i] is None and by_position[i] == expected for i in mine)
 
 
 def test_an_untaught_thread_is_sampled_and_ends_the_run() -> None:

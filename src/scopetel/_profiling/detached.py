@@ -17,7 +17,9 @@ every function the process can reach (``code_search``), which then teaches all o
 them, spaced so that searching takes at most ``SEARCH_SHARE`` of the time. A run
 ends after a pass that met a code it was not taught and not told of, for it to be
 looked for at once (a thread blocked there is found on its stack). Until a code is
-taught, a thread whose stack has it gets no sample (counted in ``stats``).
+taught, a thread whose stack has it gets no sample (counted in ``stats``). A thread
+whose CPU clock has not moved since its last sample (blocked: most threads of a server
+are, most of the time) is not read again: its last sample is repeated.
 
 A thread not sampled before ends the run after its first sample, for its name to be
 read while it runs. A thread running an asyncio event loop ends the run: its samples
@@ -112,7 +114,9 @@ class DetachedPasses:
         self._native.interrupt()
 
     def stats(self) -> dict[str, int]:
-        """Passes, samples, and threads not sampled: ``unknown_code``, ``unreadable``."""
+        """Passes, samples (``quiet``: those repeated for a thread that had not run since
+        its last one, its stack not read again), and threads not sampled: ``unknown_code``,
+        ``unreadable``."""
         return self._native.stats()
 
     def collect(self, chunk: Chunk, renderer: FrameRenderer) -> None:

@@ -20,7 +20,9 @@
  * (asyncio task names are read under the GIL). A stack whose key was not taught, all
  * of whose codes were, is kept as its lanes (id(code), f_lasti, ...) for the caller to
  * resolve from the codes it holds. Samples are buffered until drain(); what was
- * skipped and why is counted (stats()).
+ * skipped and why is counted (stats()). A thread whose CPU clock (a system call that
+ * reads none of its memory) has not moved since its last sample has not run: that
+ * sample is repeated without reading its stack (most threads of a server wait).
  *
  * What it reads is the interpreter's own state, not a consistent snapshot: a stack
  * copied while its thread runs may mix two moments. Such a mix is either a stack that
@@ -54,6 +56,7 @@ typedef struct {
 
 typedef struct { /* one thread of a batch */
     PyThreadState *t;
+    uint64_t cpu;        /* its CPU time before its stack was read (0: unknown) */
     uintptr_t top;       /* its innermost frame's address; 0: none, 1: unreadable */
     uintptr_t base, end; /* the range of its data stack copied */
 } Slot;
@@ -247,6 +250,18 @@ complete_frame(Detached *self, Reader *reader, uintptr_t address, PyCodeObject *
     return address == 0 ? 0 : -TORN;
 }
 
+/* Buffer a sample of `t` (room checked by the caller). */
+static int
+push_sample(Detached *self, PyThreadState *t, double timestamp, Py_ssize_t stack)
+{
+    self->samples[self->n_samples++] = (Sample){timestamp, t->thread_id, stack};
+    intptr_t known;
+    if (!table_get(&self->threads, (uintptr_t)t->thread_id, &known)) {
+        self->new_thread = 1; /* the run ends after this pass: to name it while it runs */
+    }
+    return DUE;
+}
+
 /* Buffer a sample of the stack whose key is `hash` (its lanes in self->walk). */
 static int
 add_sample(Detached *self, PyThreadState *t, double timestamp, Py_hash_t hash,
@@ -274,12 +289,7 @@ add_sample(Detached *self, PyThreadState *t, double timestamp, Py_hash_t hash,
         }
         stack = -1 - offset;
     }
-    self->samples[self->n_samples++] = (Sample){timestamp, t->thread_id, stack};
-    intptr_t known;
-    if (!table_get(&self->threads, (uintptr_t)t->thread_id, &known)) {
-        self->new_thread = 1; /* the run ends after this pass: to name it while it runs */
-    }
-    return DUE;
+    return push_sample(self, t, timestamp, stack);
 }
 
 /* One thread's sample into the buffers, or a count of why there is none: DUE, or why
@@ -315,6 +325,77 @@ sample_thread(Detached *self, Reader *reader, PyThreadState *t, uintptr_t addres
     return add_sample(self, t, timestamp, finish_hash(acc, depth), depth);
 }
 
+/* The CPU time (ns) thread `t` has used, from its kernel thread's clock (a system call
+ * that reads no memory of the thread's); 0 when unknown. */
+static uint64_t
+thread_cpu(PyThreadState *t)
+{
+    unsigned long tid = t->native_thread_id;
+    struct timespec used;
+    if (tid == 0 || tid > 0x3FFFFFFF) {
+        return 0;
+    }
+    /* the kernel's per-thread scheduler clock: (~tid << 3) | CPUCLOCK_PERTHREAD | SCHED */
+    clockid_t clock = (clockid_t)((~(unsigned int)tid << 3) | 6u);
+    if (clock_gettime(clock, &used) != 0) {
+        return 0;
+    }
+    return (uint64_t)used.tv_sec * 1000000000u + (uint64_t)used.tv_nsec + 1u;
+}
+
+static Quiet *
+quiet_slot(Detached *self, PyThreadState *t)
+{
+    uintptr_t key = (uintptr_t)t;
+    return &self->quiet[((key * 0x9E3779B97F4A7C15ULL) >> 20) & (QUIET_SLOTS - 1)];
+}
+
+/* Whether `t` needs its stack read this pass: 0 when it has not run since its
+ * remembered sample (repeated now). `cpu`: its clock, read before its stack (0: not read). */
+static int
+needs_reading(Detached *self, PyThreadState *t, double timestamp, uint64_t *cpu)
+{
+    Quiet *quiet = quiet_slot(self, t);
+    int known = quiet->t == t && quiet->id == t->id;
+    *cpu = 0;
+    if (known && quiet->skip > 0) { /* it was running lately: its clock is read later */
+        quiet->skip--;
+        return 1;
+    }
+    *cpu = thread_cpu(t);
+    if (!known || *cpu == 0 || quiet->cpu == 0) {
+        return 1;
+    }
+    if (quiet->cpu == *cpu && quiet->epoch == self->epoch &&
+        (quiet->stack >= 0 || quiet->drains == self->drains)) {
+        push_sample(self, t, timestamp, quiet->stack);
+        quiet->backoff = 0;
+        self->stats[STAT_QUIET]++;
+        return 0;
+    }
+    if (quiet->cpu != *cpu) { /* it ran: busy threads pay for the clock less often */
+        quiet->skip = quiet->backoff;
+        quiet->backoff = quiet->backoff < 8 ? 2 * quiet->backoff + 1 : 15;
+    }
+    return 1;
+}
+
+/* Remember the sample just taken of the thread in `slot` with the clock read before it
+ * (else that it has none to repeat). */
+static void
+remember(Detached *self, const Slot *slot, Py_ssize_t samples_before)
+{
+    Quiet *quiet = quiet_slot(self, slot->t);
+    int sampled = self->n_samples > samples_before;
+    if (quiet->t != slot->t || quiet->id != slot->t->id) {
+        *quiet = (Quiet){slot->t, slot->t->id, 0, -1, 0, 0, 0, 0};
+    }
+    quiet->cpu = sampled ? slot->cpu : 0;
+    quiet->stack = sampled ? self->samples[self->n_samples - 1].stack : -1;
+    quiet->epoch = self->epoch;
+    quiet->drains = self->drains;
+}
+
 /* One pass over every other thread, under self->mutex and without the GIL. A pass
  * that meets an event loop drops what it had buffered; one that fills the buffers
  * (FULL) keeps what fit, so that what it recorded is taught before the next. */
@@ -331,8 +412,16 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
     while (t != NULL && reason == DUE) { /* the threads in batches, read together */
         Slot slots[BATCH];
         int n = 0;
-        for (; t != NULL && n < BATCH; t = PyThreadState_Next(t)) {
-            if (t->thread_id != self->own) {
+        for (; t != NULL && n < BATCH && reason == DUE; t = PyThreadState_Next(t)) {
+            if (t->thread_id == self->own) {
+                continue;
+            }
+            uint64_t cpu = 0;
+            if (self->n_samples >= MAX_SAMPLES) {
+                reason = FULL;
+            }
+            else if (needs_reading(self, t, timestamp, &cpu)) {
+                slots[n].cpu = cpu;
                 slots[n++].t = t;
             }
         }
@@ -341,7 +430,9 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
         for (int i = 0; i < n && reason == DUE; i++) {
             Reader reader = {.pid = pid, .base = slots[i].base, .end = slots[i].end,
                              .copy = self->copy + (size_t)i * STACK_BYTES};
+            Py_ssize_t before = self->n_samples;
             reason = sample_thread(self, &reader, slots[i].t, slots[i].top, timestamp);
+            remember(self, &slots[i], before);
         }
     }
     stackwalk_unlock_threads();
@@ -349,6 +440,7 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
         self->n_samples = samples;
         self->n_lanes = lanes;
         table_empty(&self->recorded); /* it may name records dropped now */
+        self->drains++;
     }
     else {
         self->stats[STAT_PASSES]++;

@@ -12,19 +12,34 @@ enum {
     TORN = 7, UNKNOWN = 8
 };
 /* what stats() counts */
-enum { STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, N_STATS };
+enum { STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET, N_STATS };
 #define BATCH 32                 /* threads whose stacks are read in one system call */
 #define STACK_BYTES (32 * 1024)  /* the innermost part of a thread's data stack copied */
 #define MAX_SAMPLES 4096         /* buffered samples before run() returns FULL */
 #define MAX_LANE_WORDS (1 << 16) /* buffered lanes of untaught stacks */
 #define WALK_LIMIT 4096          /* frames looked at per thread, incomplete ones too */
 #define MAX_UNKNOWN 32           /* untaught codes' addresses kept for the caller */
+#define QUIET_SLOTS 512          /* threads whose last sample is remembered (a power of 2) */
 
 typedef struct {
     double timestamp;
     unsigned long thread_id;
     Py_ssize_t stack; /* a taught stack's index, or -1 - the offset of its lanes record */
 } Sample;
+
+/* A thread's last sample whose stack was taught, and the thread's CPU time (ns) read
+ * before its stack was: while that clock has not moved the thread has not run, so its
+ * stack is the same and the next pass repeats the sample without reading it. A thread
+ * found running has its clock read less often (`skip` passes, doubling up to 15). */
+typedef struct {
+    PyThreadState *t;
+    uint64_t id;     /* t->id: unique in the interpreter (a thread state's memory is reused) */
+    uint64_t cpu;    /* 0: none */
+    Py_ssize_t stack;
+    uint64_t epoch;  /* the stacks taught then (reset() forgets them) */
+    uint64_t drains; /* the records buffered then (an untaught stack's, -1 - offset) */
+    int skip, backoff;
+} Quiet;
 
 typedef struct {
     PyObject_HEAD
@@ -50,6 +65,9 @@ typedef struct {
     int n_unknown;
     char *copy; /* a batch's data stacks, STACK_BYTES apiece */
     uintptr_t *walk; /* one stack's lanes */
+    Quiet *quiet; /* QUIET_SLOTS, by thread state address */
+    uint64_t epoch; /* bumped when the stacks taught are forgotten */
+    uint64_t drains; /* bumped when the records of untaught stacks are dropped */
 } Detached;
 
 /* One pass over every other thread into the buffers (caller holds self->mutex, not

@@ -145,6 +145,7 @@ detached_reset(Detached *self, PyObject *everything)
     PyThread_acquire_lock(self->mutex, WAIT_LOCK);
     table_clear(&self->stacks);
     table_clear(&self->ignored);
+    self->epoch++; /* the stack indices remembered for quiet threads are stale now */
     if (all) {
         table_clear(&self->codes);
         table_clear(&self->loops);
@@ -153,6 +154,7 @@ detached_reset(Detached *self, PyObject *everything)
     }
     self->n_samples = self->n_lanes = 0;
     table_empty(&self->recorded);
+    self->drains++;
     PyThread_release_lock(self->mutex);
     /* no pass can read a code now: let them go */
     if (all && PyList_SetSlice(self->held, 0, PY_SSIZE_T_MAX, NULL) < 0) {
@@ -194,10 +196,11 @@ detached_stats(Detached *self, PyObject *unused)
     PyThread_acquire_lock(self->mutex, WAIT_LOCK);
     memcpy(stats, self->stats, sizeof stats);
     PyThread_release_lock(self->mutex);
-    return Py_BuildValue("{sKsKsKsKsK}", "passes", (unsigned long long)stats[STAT_PASSES],
+    return Py_BuildValue("{sKsKsKsKsKsK}", "passes", (unsigned long long)stats[STAT_PASSES],
                          "samples", (unsigned long long)stats[STAT_SAMPLES],
                          "unknown_code", (unsigned long long)stats[STAT_UNKNOWN],
                          "unreadable", (unsigned long long)stats[STAT_TORN],
-                         "threads_busy", (unsigned long long)stats[STAT_BUSY]);
+                         "threads_busy", (unsigned long long)stats[STAT_BUSY],
+                         "quiet", (unsigned long long)stats[STAT_QUIET]);
 }
 #endif

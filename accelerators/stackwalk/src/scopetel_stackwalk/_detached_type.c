@@ -31,6 +31,7 @@ detached_dealloc(Detached *self)
     PyMem_RawFree(self->lanes);
     PyMem_RawFree(self->copy);
     PyMem_RawFree(self->walk);
+    PyMem_RawFree(self->quiet);
     if (self->mutex) {
         PyThread_free_lock(self->mutex);
     }
@@ -75,8 +76,9 @@ detached_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->lanes = PyMem_RawMalloc(MAX_LANE_WORDS * sizeof(uintptr_t));
     self->copy = PyMem_RawMalloc((size_t)BATCH * STACK_BYTES);
     self->walk = PyMem_RawMalloc((size_t)(2 * max_depth) * sizeof(uintptr_t));
+    self->quiet = PyMem_RawCalloc(QUIET_SLOTS, sizeof(Quiet));
     if (!self->mutex || !self->wakeup || !self->held || !self->samples || !self->lanes ||
-        !self->copy || !self->walk) {
+        !self->copy || !self->walk || !self->quiet) {
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
@@ -241,6 +243,7 @@ detached_drain(Detached *self, PyObject *const *args, Py_ssize_t nargs)
         memcpy(lanes, self->lanes, (size_t)n_lanes * sizeof(uintptr_t));
         self->n_samples = self->n_lanes = 0;
         table_empty(&self->recorded);
+        self->drains++; /* the records the quiet threads' samples name are gone */
         for (Py_ssize_t i = 0; i < n_samples; i++) { /* taught since (see untaught()) */
             intptr_t stack;
             if (samples[i].stack < 0 &&
