@@ -1,11 +1,13 @@
 """The receiver of the profiling tests; no profiler thread outlives its test."""
 
+import sys
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 import pytest
 
-from scopetel._profiling import detached, profiler, sampler, session
+from scopetel._profiling import code_search, detached, known_codes, profiler, sampler, session
 from tests.support.relay import assert_valid_event
 from tests.support.sentry_receiver import SentryReceiver
 
@@ -20,7 +22,21 @@ def receiver() -> Iterator[SentryReceiver]:
             assert_valid_event(payload)
 
 
-def use_walk(name: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+def know_the_code(module: str) -> None:
+    """What a running service's profiler has done once (in a large process, a test
+    run's, it takes seconds): search the process's code, for the passes without the GIL
+    to start knowing it (see ``known_codes``); in a large process, the code of the test
+    module and of what every thread runs now."""
+    running = {module, "tests.profiling.support", "threading"}
+    for top in sys._current_frames().values():
+        frame: FrameType | None = top
+        while frame is not None:
+            running.add(str(frame.f_globals.get("__name__")))
+            frame = frame.f_back
+    known_codes.remember(code_search.find_codes(set(), detached.MAX_CODES // 2, running))
+
+
+def use_walk(name: str, monkeypatch: pytest.MonkeyPatch, module: str) -> Callable[[], None]:
     """Make the sampler use the walk ``name`` (skip where it is not built); the check,
     for after the test, that it did."""
     calls = [0]
@@ -36,6 +52,7 @@ def use_walk(name: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         monkeypatch.setenv("SENTRY_PROFILER_DETACHED", "true")  # opt-in
         if detached.detached_passes(8) is None:
             pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+        know_the_code(module)
         collect = detached.DetachedPasses.collect
 
         def counting(self: detached.DetachedPasses, chunk: Any, renderer: Any) -> None:
@@ -72,7 +89,7 @@ def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     structures with the GIL (3.11-3.13), the C key of one frame object, and the Python
     walk used where the extension could not be built. The test checks that the profiler
     used the walk it names."""
-    check = use_walk(request.param, monkeypatch)
+    check = use_walk(request.param, monkeypatch, request.module.__name__)
     yield request.param
     check()
 
@@ -80,6 +97,6 @@ def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 @pytest.fixture(params=["threads", "native", "python"])
 def gil_walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``walk``'s passes with the GIL, for tests of ``StackSampler`` itself."""
-    check = use_walk(request.param, monkeypatch)
+    check = use_walk(request.param, monkeypatch, request.module.__name__)
     yield request.param
     check()

@@ -3,6 +3,8 @@ seccomp filter forbidding ``process_vm_readv``) or are switched off, the profile
 samples with the GIL."""
 
 import threading
+import time
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from scopetel._profiling import detached, session
 from scopetel._profiling.detached import DetachedPasses
 from scopetel.profiler import start_profiler, stop_profiler
-from tests.profiling.support import busiest_thread, init, spin, wait_for_chunks
+from tests.profiling.support import busiest_thread, init, samples_of, spin, wait_for_chunks
 from tests.support.sentry_receiver import SentryReceiver
 
 
@@ -57,3 +59,55 @@ def test_the_passes_without_the_gil_are_used_where_they_can_be(
     assert passes is not None
     stats = passes.stats()
     assert stats["passes"] > 10 and stats["samples"] > 10
+
+
+def test_threads_are_sampled_with_the_gil_while_the_code_search_goes_on(
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread computing between blocking calls runs code the passes without the GIL
+    meet but were not taught: until a search finds it, they would skip the thread in
+    most passes. Meanwhile passes with the GIL sample every thread (the search is
+    made to take a second here, as the first one does in a large process)."""
+    if detached.detached_passes(8) is None:
+        pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+    window: list[float] = []
+    real = detached.searching
+
+    def slow(*args: Any) -> Generator[None, None, Any]:
+        window.append(time.time())
+        until = time.monotonic() + 1.0
+        while time.monotonic() < until:
+            time.sleep(0.001)  # (a step's budget is CPU time)
+            yield
+        found = yield from real(*args)
+        window.append(time.time())
+        return found
+
+    monkeypatch.setattr(detached, "searching", slow)
+    source = "def crunch():\n    return sum(i * i for i in range(20_000))\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<made after the profiler started>", "exec"), namespace)
+    stop = threading.Event()
+
+    def request_loop() -> None:
+        while not stop.is_set():
+            namespace["crunch"]()  # a few ms of computing, then a blocking call
+            time.sleep(0.001)
+
+    init(receiver, profile_session_sample_rate=1.0, profiler_detached=True)
+    start_profiler()
+    worker = threading.Thread(target=request_loop)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while len(window) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    worker.join()
+    stop_profiler()
+    assert len(window) == 2, "the search never ended"
+    (chunk,) = wait_for_chunks(receiver)
+    began, ended = window[0] + 0.1, window[1] - 0.1
+    ticks = {s["timestamp"] for s in chunk["profile"]["samples"] if began < s["timestamp"] < ended}
+    mine = {s["timestamp"] for s in samples_of(chunk, str(worker.ident))} & ticks
+    assert len(ticks) >= 20  # passes went on through the search
+    assert len(mine) >= 0.9 * len(ticks)  # and sampled the worker in (nearly) every one

@@ -45,6 +45,7 @@ except ImportError:  # installed without its dependencies (``--no-deps``)
 from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.code_search import Found, searching
 from scopetel._profiling.frames import FrameRenderer
+from scopetel._profiling.known_codes import recall, remember
 
 PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
 MAX_CODES: Final = 200_000  # codes held; past it, all are forgotten and learned again
@@ -89,7 +90,8 @@ class DetachedPasses:
         self._native = DetachedSampler(max_depth)  # OSError: not allowed here
         self._chunk: Chunk | None = None
         self._stacks = 0  # how many of the chunk's stacks were taught
-        self._codes: dict[int, tuple[CodeType, str | None]] = {}  # id -> code, module
+        # id -> code, module: to start with, what searches in this process found
+        self._codes: dict[int, tuple[CodeType, str | None]] = recall(MAX_CODES // 2)
         self._taught_codes = 0  # how many of them were taught
         self._loops: set[CodeType] = set()
         self._threads: set[int] = set()  # taught: a new one ends a run, to be named
@@ -101,6 +103,7 @@ class DetachedPasses:
         self._search: tuple[set[int], Generator[None, None, Found], float] | None = None
         self._result: tuple[set[int], Found, float] | None = None
         self._searches = 0
+        self._recalled = bool(self._codes)  # the process's code is known without a search
         self._stepping = _thread.allocate_lock()  # only tried: never waited for
 
     def run(self, own_thread_id: int, interval: float, passes: int, first: float) -> int:
@@ -189,6 +192,11 @@ class DetachedPasses:
         """Searches done (the first teaches the process's code)."""
         return self._searches
 
+    @property
+    def knows_the_code(self) -> bool:
+        """A search ended (or one in this process before this sampler was made)."""
+        return self._recalled or self._searches > 0
+
     def start_search(self, wanted: set[int]) -> None:
         """Look for these codes among every function's; all of the process's codes are
         taught when they are not too many (the first search teaches the process's code
@@ -197,8 +205,9 @@ class DetachedPasses:
         self._search = (wanted, searching(wanted, MAX_CODES // 2, running), 0.0)
 
     def search_step(self, budget: float) -> bool:
-        """About ``budget`` s of CPU of the search, without the profiler's lock (it only
-        reads the application's objects); True when it is done (``found`` then)."""
+        """About ``budget`` s of CPU of the search (at most twice that of wall time),
+        without the profiler's lock (it only reads the application's objects); True when
+        it is done (``found`` then)."""
         if self._search is None:
             return True
         if not self._stepping.acquire(False):  # another profiler thread's step (a restart)
@@ -212,9 +221,9 @@ class DetachedPasses:
         if self._search is None:
             return True
         wanted, steps, took = self._search
-        began = time.thread_time()
-        try:
-            while time.thread_time() - began < budget:
+        began, wall = time.thread_time(), time.monotonic()
+        try:  # waiting for the GIL (busy threads) is not CPU: the wall clock bounds it too
+            while time.thread_time() - began < budget and time.monotonic() - wall < 2 * budget:
                 next(steps)
         except StopIteration as done:
             self._result = (wanted, done.value, took + time.thread_time() - began)
@@ -236,6 +245,7 @@ class DetachedPasses:
         self._result = None
         self._searches += 1
         self._codes.update(found)
+        remember(found)
         self._missing.update(wanted - found.keys())  # not looked for again this chunk
         self._next_search = time.monotonic() + took / SEARCH_SHARE
 

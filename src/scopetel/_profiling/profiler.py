@@ -23,8 +23,7 @@ from scopetel._random_ids import uuid4_hex
 
 CHUNK_SECONDS: Final = 60.0
 MAX_SHARE_FACTOR: Final = 9.0  # sleep at least 9x as long as a sample took: <= 10 % busy
-SEARCH_STEP_SECONDS: Final = 0.02  # of CPU, then SEARCH_PASSES passes, while codes are sought
-SEARCH_PASSES: Final = 2
+SEARCH_STEP_SECONDS: Final = 0.005  # of CPU after each pass with the GIL, while codes are sought
 
 Send = Callable[[Chunk, str], None]
 """Sends a finished chunk of the profiler run ``profiler_id``."""
@@ -175,10 +174,12 @@ class Profiler:
                 next_at = time.perf_counter()
                 while True:
                     try:  # not ``guard()``: a context manager per pass costs ~1.5 us
-                        if passes is not None and self._detachable():
+                        if passes is not None and self._detachable(passes):
                             next_at = self._detached_step(token, sampler, passes, own)
                         else:
                             next_at = self._step(token, sampler, next_at)
+                            if passes is not None and passes.searching and next_at >= 0:
+                                self._search_step(passes)
                     except Exception:
                         report_internal_error("Profiler thread")
                         self._native.sleep(1.0)  # a bug must not become a busy loop
@@ -223,9 +224,24 @@ class Profiler:
         self._native.sleep(delay)
         return next_at
 
-    def _detachable(self) -> bool:
-        """Sample without the GIL: not paused, and no event loop met in this chunk."""
-        return not self._paused() and (self._chunk is None or self._chunk is not self._gil_chunk)
+    def _detachable(self, passes: DetachedPasses) -> bool:
+        """Sample without the GIL: not paused, no event loop met in this chunk, and no
+        code search going on (while the passes learn, a thread running a code they were
+        not taught would get no sample: passes with the GIL sample every thread then)."""
+        return (
+            not self._paused()
+            and not passes.searching
+            and (self._chunk is None or self._chunk is not self._gil_chunk)
+        )
+
+    def _search_step(self, passes: DetachedPasses) -> None:
+        """A step of the code search after a pass with the GIL; what it found is taught
+        when it ends."""
+        if passes.search_step(SEARCH_STEP_SECONDS):
+            with self._lock:
+                passes.found()
+                if passes.chunk is not None and passes.chunk is self._chunk:
+                    passes.teach(self._chunk)
 
     def _detached_passes(self) -> DetachedPasses | None:
         with self._lock:  # made once (it may probe the system call in a child process)
@@ -245,8 +261,6 @@ class Profiler:
                 self._chunk = self._chunk or Chunk()  # the passes fill the chunk taught
                 passes.teach(self._chunk)
             passes_left = self._chunk.passes_left(self._interval, CHUNK_SECONDS)
-            if passes.searching:  # a step of it between short runs: samples go on
-                passes_left = min(passes_left, SEARCH_PASSES)
         # at once when sampling starts or resumes (a root span may last less than a
         # tick), else a tick after the last pass
         first, self._first_pass = self._first_pass, self._interval
@@ -274,11 +288,8 @@ class Profiler:
             self._chunk = chunk
         if due is not None and profiler_id is not None:
             self._deliver(due, profiler_id)
-        if wanted:
+        if wanted:  # searched for in steps between passes with the GIL
             passes.start_search(wanted)
-        if passes.searching and passes.search_step(SEARCH_STEP_SECONDS):
-            with self._lock:
-                passes.found()
         return time.perf_counter()
 
     @staticmethod

@@ -1,0 +1,55 @@
+"""What searches found outlives the sampler that asked: a profiler made again (a new
+``init()``, a forked worker) starts knowing the process's code, and keeps none alive."""
+
+import gc
+import weakref
+from types import CodeType
+
+import pytest
+
+from scopetel._profiling import detached, known_codes
+from scopetel._profiling.code_search import find_codes
+
+
+def made_code(name: str) -> CodeType:
+    namespace: dict[str, object] = {}
+    exec(compile(f"def {name}():\n    return 1\n", "<made>", "exec"), namespace)
+    function = namespace[name]
+    assert callable(function)
+    return function.__code__  # type: ignore[attr-defined,no-any-return]
+
+
+def test_remembered_codes_are_recalled_while_alive_and_not_kept_alive() -> None:
+    kept, dropped = made_code("kept"), made_code("dropped")
+    known_codes.remember({id(kept): (kept, "mod"), id(dropped): (dropped, None)})
+    assert known_codes.recall(10**6)[id(kept)] == (kept, "mod")
+    dropped_id = id(dropped)
+    del dropped
+    gc.collect()
+    assert dropped_id not in known_codes.recall(10**6)  # it died: nothing held it
+
+
+def test_an_id_reused_by_another_code_is_not_taken_for_the_old_one() -> None:
+    old, new = made_code("old"), made_code("new")
+    # as if ``old`` had died and ``new`` been made at its address: the entry under the
+    # id names a code that is not the one at that id now
+    known_codes._known[id(new)] = (weakref.ref(old), "old")
+    assert id(new) not in known_codes.recall(10**6)
+    known_codes.remember({id(new): (new, "new")})  # a search finds the new one: replaced
+    assert known_codes.recall(10**6)[id(new)] == (new, "new")
+
+
+def test_more_than_the_limit_recalls_nothing() -> None:
+    codes = [made_code(f"f{n}") for n in range(5)]
+    known_codes.remember({id(code): (code, None) for code in codes})
+    assert known_codes.recall(2) == {}
+
+
+def test_a_new_sampler_knows_what_an_earlier_search_found() -> None:
+    if detached.detached_passes(8) is None:
+        pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+    code = made_code("searched")
+    known_codes.remember(find_codes({id(code)}, 0))  # found by address (limit 0: no others)
+    passes = detached.DetachedPasses(8)
+    assert passes.knows_the_code
+    assert id(code) in passes._codes
