@@ -14,7 +14,9 @@ code (``learn``); and, for the codes met that are never on a stack when the GIL 
 held (a thread computing between two blocking calls is only seen there by a pass
 without it: in the benchmark, its JSON encoding and list building), by a search of
 every function the process can reach (``code_search``), which then teaches all of
-them, spaced so that searching takes at most ``SEARCH_SHARE`` of the time. A run
+them, spaced so that searching takes at most ``SEARCH_SHARE`` of the time (while one
+runs, the profiler's passes take the GIL; what it found is remembered for the next
+sampler of the process: ``known_codes``). A run
 ends after a pass that met a code it was not taught and not told of, for it to be
 looked for at once (a thread blocked there is found on its stack). Until a code is
 taught, a thread whose stack has it gets no sample (counted in ``stats``). A thread
