@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scopetel._profiling.code_search import find_codes
+from scopetel._profiling.code_search import find_codes, module_codes, modules_of_files
 
 
 def decorated(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -144,3 +144,36 @@ class _frozen_collector:
 
     def __exit__(self, *exc: object) -> None:
         gc.unfreeze()
+
+
+def test_a_modules_codes_are_found_from_its_file(tmp_path: Any) -> None:
+    """The search aimed at one module: its file names it among those loaded, and every
+    code of its functions, methods and what they nest is taught."""
+    source = (
+        "def outer():\n"
+        "    def inner():\n"
+        "        return [n for n in range(3)]\n"
+        "    return inner\n"
+        "class Handler:\n"
+        "    def get(self):\n"
+        "        return 1\n"
+    )
+    path = tmp_path / "aimed_module.py"
+    path.write_text(source)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import aimed_module  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(tmp_path))
+    try:
+        file = aimed_module.outer.__code__.co_filename
+        assert modules_of_files({file, "/nowhere.py"}) == {file: ["aimed_module"]}
+        found = module_codes(["aimed_module"])
+        inner = aimed_module.outer()
+        nested = next(c for c in inner.__code__.co_consts if isinstance(c, types.CodeType))
+        for code in (aimed_module.outer.__code__, inner.__code__, nested):
+            assert found[id(code)] == (code, "aimed_module")
+        assert id(aimed_module.Handler.get.__code__) in found
+        assert module_codes(["not_loaded_at_all"]) == {}
+    finally:
+        del sys.modules["aimed_module"]

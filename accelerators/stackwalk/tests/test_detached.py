@@ -431,3 +431,17 @@ def test_no_deadlock_with_tracemalloc_and_threads_coming_and_going() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["ok", "True"]
+
+
+def test_the_file_name_of_a_code_met_is_read_without_touching_it() -> None:
+    detached = sampler()
+    code = test_the_file_name_of_a_code_met_is_read_without_touching_it.__code__
+    assert detached.code_file(id(code)) == code.co_filename
+    made = compile("x = 1", "<string made here>", "exec")
+    assert detached.code_file(id(made)) == "<string made here>"
+    not_ascii = compile("x = 1", "/tmp/caf\u00e9.py", "exec")
+    assert detached.code_file(id(not_ascii)) is None  # only ASCII names are read
+    for thing in (object(), "text", [1, 2], 8):
+        assert detached.code_file(id(thing) if thing != 8 else 8) is None
+    with pytest.raises(TypeError):
+        detached.code_file("not an address")

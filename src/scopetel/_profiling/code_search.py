@@ -89,6 +89,38 @@ def searching(
     return found
 
 
+def modules_of_files(files: Iterable[str]) -> dict[str, list[str]]:
+    """The names of the loaded modules whose ``__file__`` is each of ``files`` (a code's
+    ``co_filename`` is its module's file), read without running any of their code."""
+    wanted = set(files)
+    found: dict[str, list[str]] = {}
+    for name, module in list(sys.modules.items()):
+        if issubclass(type(module), ModuleType):
+            path = dict.get(_MODULE_DICT.__get__(module), "__file__")
+            if type(path) is str and path in wanted:
+                found.setdefault(path, []).append(name)
+    return found
+
+
+def module_codes(modules: Iterable[str]) -> Found:
+    """Every code of these modules' functions (and of the functions nested in them): a
+    search aimed at the module a code met on a stack comes from, milliseconds where the
+    whole process's search takes up to seconds. What is not reachable from a module's
+    namespace (code made by ``exec``) is left to that search."""
+    found: Found = {}
+    seen: set[int] = set()
+    for function in _module_functions(seen, modules):
+        module = dict.get(function.__globals__, "__name__")
+        module_name = module if type(module) is str else None
+        pending = [function.__code__]
+        while pending:
+            code = pending.pop()
+            if id(code) not in found:
+                found[id(code)] = (code, module_name)
+                pending.extend(c for c in code.co_consts if type(c) is CodeType)
+    return found
+
+
 def _tracked_functions(seen: set[int]) -> Iterator[FunctionType]:
     # the snapshot of every object is dropped at once: kept across the search's steps,
     # it would keep alive (and delay the finalizers of) what the application drops
@@ -99,10 +131,12 @@ def _tracked_functions(seen: set[int]) -> Iterator[FunctionType]:
             yield candidate
 
 
-def _module_functions(seen: set[int]) -> Iterator[FunctionType]:
-    """Functions reachable from the modules' namespaces, each once."""
+def _module_functions(seen: set[int], names: Iterable[str] | None = None) -> Iterator[FunctionType]:
+    """Functions reachable from the modules' namespaces (those named, else all), each once."""
     pending: list[tuple[Any, int]] = []
-    for module in list(sys.modules.values()):
+    loaded = sys.modules
+    chosen = list(loaded.values()) if names is None else [loaded.get(name) for name in names]
+    for module in chosen:
         if issubclass(type(module), ModuleType):
             pending.extend((value, 0) for value in list(_MODULE_DICT.__get__(module).values()))
     while pending:

@@ -8,12 +8,13 @@ against ~20 us of reading). Where ``scopetel-stackwalk`` has its detached sample
 ``run()``, which samples with the GIL released, and takes the GIL about once a second
 to ``collect`` the samples into the chunk and ``teach`` what is new.
 
-It reads only code objects it was taught. Those are found three ways: on the stacks a
+It reads only code objects it was taught. Those are found four ways: on the stacks a
 chunk resolves (its ``codes``); on every thread's stack when a pass met an untaught
 code (``learn``); and, for the codes met that are never on a stack when the GIL is
 held (a thread computing between two blocking calls is only seen there by a pass
-without it: in the benchmark, its JSON encoding and list building), by a search of
-every function the process can reach (``code_search``), which then teaches all of
+without it: in the benchmark, its JSON encoding and list building), in the module of
+the code's file (its name read through the system call: milliseconds, at once), and
+by a search of every function the process can reach (``code_search``), which then teaches all of
 them, spaced so that searching takes at most ``SEARCH_SHARE`` of the time (while one
 runs, the profiler's passes take the GIL; what it found is remembered for the next
 sampler of the process: ``known_codes``). A run
@@ -45,13 +46,14 @@ except ImportError:  # installed without its dependencies (``--no-deps``)
     DetachedSampler = None
 
 from scopetel._profiling.chunk import Chunk
-from scopetel._profiling.code_search import Found, searching
+from scopetel._profiling.code_search import Found, module_codes, modules_of_files, searching
 from scopetel._profiling.frames import FrameRenderer
 from scopetel._profiling.known_codes import recall, remember
 
 PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
 MAX_CODES: Final = 200_000  # codes held; past it, all are forgotten and learned again
 MAX_THREADS: Final = 10_000  # thread ids taught, likewise
+MAX_AIMED: Final = 10_000  # addresses whose modules were searched, remembered
 SEARCH_SHARE: Final = 0.002  # of the time, at most, spent searching for codes
 EVENT_LOOP: Final = 2 if DetachedSampler is None else DetachedSampler.EVENT_LOOP
 BUSY: Final = 5 if DetachedSampler is None else DetachedSampler.BUSY
@@ -106,6 +108,7 @@ class DetachedPasses:
         self._result: tuple[set[int], Found, float] | None = None
         self._searches = 0
         self._recalled = bool(self._codes)  # the process's code is known without a search
+        self._aimed: set[int] = set()  # addresses whose modules were searched
         self._stepping = _thread.allocate_lock()  # only tried: never waited for
 
     def run(self, own_thread_id: int, interval: float, passes: int, first: float) -> int:
@@ -180,10 +183,27 @@ class DetachedPasses:
             return None
         self._codes_on_stacks()
         wanted.difference_update(self._codes.keys())
+        untried = wanted - self._aimed
+        if untried:  # first in their own modules: a search of milliseconds, not spaced
+            self._aim(untried)
+            wanted.difference_update(self._codes.keys())
         if not wanted or self._search is not None or time.monotonic() < self._next_search:
             return None
         self._wanted = set()
         return wanted
+
+    def _aim(self, addresses: set[int]) -> None:
+        """Teach every code of the modules these codes' files are (their file names read
+        through the system call); each address is aimed at once."""
+        if len(self._aimed) > MAX_AIMED:
+            self._aimed = set()
+        self._aimed |= addresses
+        files = {file for address in addresses if (file := self._native.code_file(address))}
+        names = [name for found in modules_of_files(files).values() for name in found]
+        if names:
+            found = module_codes(names)
+            self._codes.update(found)
+            remember(found)
 
     @property
     def searching(self) -> bool:

@@ -449,6 +449,30 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
     return reason;
 }
 
+/* The file name of the code object that was at `code` (an address a pass met; the
+ * code may be gone since), read through the system call like a frame: into `into`,
+ * NUL-terminated; its length, or -1 when no code object with an ASCII file name of
+ * fewer than `size` characters is there. A hint for the caller's search only: memory
+ * reused by another code names that code's file. */
+Py_ssize_t
+detached_code_file(uintptr_t code, char *into, size_t size)
+{
+    pid_t pid = getpid();
+    uintptr_t type = 0, name = 0;
+    PyASCIIObject head;
+    if (read_memory(pid, &type, code + offsetof(PyObject, ob_type), sizeof type) < 0 ||
+        type != (uintptr_t)&PyCode_Type ||
+        read_memory(pid, &name, code + offsetof(PyCodeObject, co_filename), sizeof name) < 0 ||
+        read_memory(pid, &head, name, sizeof head) < 0 ||
+        (uintptr_t)head.ob_base.ob_type != (uintptr_t)&PyUnicode_Type || !head.state.compact ||
+        !head.state.ascii || head.length < 0 || (size_t)head.length >= size ||
+        read_memory(pid, into, name + sizeof head, (size_t)head.length) < 0) {
+        return -1;
+    }
+    into[head.length] = '\0';
+    return head.length;
+}
+
 double
 detached_monotonic(void)
 {

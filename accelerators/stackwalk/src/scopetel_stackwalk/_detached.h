@@ -76,6 +76,9 @@ STACKWALK_HIDDEN int detached_pass(Detached *self, pid_t pid, double timestamp);
 /* Sleep until `until` (detached_monotonic() s) or interrupt(): 1 when interrupted. */
 STACKWALK_HIDDEN int detached_sleep_until(Detached *self, double until);
 STACKWALK_HIDDEN double detached_monotonic(void);
+/* The ASCII file name of the code object at `code`, read without dereferencing it;
+ * its length, or -1. */
+STACKWALK_HIDDEN Py_ssize_t detached_code_file(uintptr_t code, char *into, size_t size);
 /* 1 when process_vm_readv() reads this process's memory (a seccomp filter may forbid
  * it, or kill the caller: then tried in a forked child first). */
 STACKWALK_HIDDEN int detached_usable(void);
@@ -86,5 +89,6 @@ STACKWALK_HIDDEN PyObject *detached_teach(Detached *self, PyObject *const *args,
 STACKWALK_HIDDEN PyObject *detached_reset(Detached *self, PyObject *everything);
 STACKWALK_HIDDEN PyObject *detached_unknown_codes(Detached *self, PyObject *unused);
 STACKWALK_HIDDEN PyObject *detached_stats(Detached *self, PyObject *unused);
+STACKWALK_HIDDEN PyObject *detached_code_file_of(Detached *self, PyObject *address);
 
 #endif

@@ -187,6 +187,28 @@ detached_unknown_codes(Detached *self, PyObject *unused)
     return result;
 }
 
+/* code_file(address): the file name of the code object at `address` (one that
+ * unknown_codes() gave), read without dereferencing it; None when there is no code
+ * object with an ASCII file name there now. */
+PyObject *
+detached_code_file_of(Detached *self, PyObject *address)
+{
+    (void)self;
+    char name[4096];
+    void *code = PyLong_AsVoidPtr(address);
+    if (code == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t length;
+    Py_BEGIN_ALLOW_THREADS
+    length = code == NULL ? -1 : detached_code_file((uintptr_t)code, name, sizeof name);
+    Py_END_ALLOW_THREADS
+    if (length < 0) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_DecodeASCII(name, length, "strict");
+}
+
 /* stats(): counts since the sampler was made. */
 PyObject *
 detached_stats(Detached *self, PyObject *unused)

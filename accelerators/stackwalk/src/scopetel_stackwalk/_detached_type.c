@@ -307,6 +307,8 @@ static PyMethodDef detached_methods[] = {
      "untaught()\n--\n\nThe (raw key, lanes) of the buffered samples' untaught stacks."},
     {"unknown_codes", (PyCFunction)detached_unknown_codes, METH_NOARGS,
      "unknown_codes()\n--\n\nAddresses of codes met but not taught (since the last call)."},
+    {"code_file", (PyCFunction)detached_code_file_of, METH_O,
+     "code_file(address, /)\n--\n\nThe file name of the code object at an address met, or None."},
     {"stats", (PyCFunction)detached_stats, METH_NOARGS,
      "stats()\n--\n\nPasses, samples, and threads not sampled (and why) so far."},
     {"run", (PyCFunction)(void (*)(void))detached_run, METH_FASTCALL,
