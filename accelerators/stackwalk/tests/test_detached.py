@@ -445,3 +445,105 @@ def test_the_file_name_of_a_code_met_is_read_without_touching_it() -> None:
         assert detached.code_file(id(thing) if thing != 8 else 8) is None
     with pytest.raises(TypeError):
         detached.code_file("not an address")
+
+
+RUN_ON = """
+#include <Python.h>
+/* call `func` on thread state `t` from the calling OS thread (an embedder that made a
+ * thread state in one thread and runs it in another) */
+PyObject *run_on(PyThreadState *t, PyObject *func) {
+    PyThreadState *old = PyThreadState_Swap(t);
+    PyObject *result = PyObject_CallNoArgs(func);
+    PyThreadState_Swap(old);
+    return result;
+}
+"""
+
+
+def run_on_library(directory: Any) -> Any:
+    """A tiny extension that runs a function on a given thread state (compiled here)."""
+    import ctypes
+    import sysconfig
+
+    source, library = directory / "run_on.c", directory / "run_on.so"
+    source.write_text(RUN_ON)
+    include = sysconfig.get_paths()["include"]
+    built = subprocess.run(
+        ["cc", "-shared", "-fPIC", f"-I{include}", str(source), "-o", str(library)],
+        capture_output=True,
+    )
+    if built.returncode != 0:
+        pytest.skip(f"no C compiler for the helper: {built.stderr[:200]!r}")
+    lib = ctypes.PyDLL(str(library))
+    lib.run_on.argtypes = [ctypes.c_void_p, ctypes.py_object]
+    lib.run_on.restype = ctypes.py_object
+    return lib
+
+
+def test_a_thread_state_run_by_another_thread_is_read_when_its_stack_moves(
+    tmp_path: Any,
+) -> None:
+    """The clock read is that of the thread that made the thread state; the one running
+    it moves its frames meanwhile: the thread state's own stack fields tell."""
+    import ctypes
+
+    detached = sampler()
+    lib = run_on_library(tmp_path)
+    api = ctypes.pythonapi
+    api.PyInterpreterState_Get.restype = ctypes.c_void_p
+    api.PyThreadState_New.argtypes = [ctypes.c_void_p]
+    api.PyThreadState_New.restype = ctypes.c_void_p
+    made, stop = threading.Event(), threading.Event()
+    box: dict[str, int] = {}
+
+    def creator() -> None:  # makes the thread state, then waits: its clock stands still
+        box["state"] = api.PyThreadState_New(api.PyInterpreterState_Get())
+        made.set()
+        stop.wait(30)
+
+    first, second, there = threading.Event(), threading.Event(), threading.Event()
+
+    def second_place() -> None:
+        there.set()
+        second.wait(30)
+
+    def first_place() -> None:
+        first.wait(30)
+        at_depth(5, second_place)
+
+    maker = threading.Thread(target=creator, daemon=True)
+    maker.start()
+    made.wait(5)
+    runner = threading.Thread(target=lambda: lib.run_on(box["state"], first_place), daemon=True)
+    runner.start()
+    try:
+        time.sleep(0.3)
+        teach_all(detached, threads=[*sys._current_frames(), maker.ident or 0])
+        run_until(detached, 5, lambda: detached.stats()["passes"] >= 5)
+        (_, threads, _, _), records = drain(detached)
+        # under the maker's thread id: its own thread state (waiting) and the one made
+        waiting = {
+            raw
+            for position, raw, lanes in records
+            if threads[position] == maker.ident
+            and lanes is not None
+            and id(first_place.__code__) in lanes[::2]
+        }
+        assert len(waiting) == 1  # the thread state made, run by the other thread
+        detached.teach([(waiting.pop(), 100)], [], [], [], [])
+        run_until(detached, 5, lambda: detached.stats()["passes"] >= 10)
+        drain(detached)
+        first.set()
+        assert there.wait(5)
+        time.sleep(0.1)  # its frames are in second_place now
+        run_until(detached, 5, lambda: detached.stats()["passes"] >= 20)
+        (_, threads, stacks, _), records = drain(detached)
+    finally:
+        first.set()
+        second.set()
+        stop.set()
+        runner.join(10)
+    mine = [i for i, thread in enumerate(threads) if thread == maker.ident]
+    lanes = {position: found for position, _, found in records if found is not None}
+    assert mine and 100 not in {stacks[i] for i in mine}  # the old stack is not repeated
+    assert any(id(second_place.__code__) in found[::2] for found in lanes.values())

@@ -21,8 +21,9 @@
  * of whose codes were, is kept as its lanes (id(code), f_lasti, ...) for the caller to
  * resolve from the codes it holds. Samples are buffered until drain(); what was
  * skipped and why is counted (stats()). A thread whose CPU clock (a system call that
- * reads none of its memory) has not moved since its last sample has not run: that
- * sample is repeated without reading its stack (most threads of a server wait).
+ * reads none of its memory) and thread state's stack fields have not moved since its
+ * last sample has not run: that sample is repeated without reading its stack (most
+ * threads of a server wait), a bounded number of times in a row.
  *
  * What it reads is the interpreter's own state, not a consistent snapshot: a stack
  * copied while its thread runs may mix two moments. Such a mix is either a stack that
@@ -42,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +59,7 @@ typedef struct {
 typedef struct { /* one thread of a batch */
     PyThreadState *t;
     uint64_t cpu;        /* its CPU time before its stack was read (0: unknown) */
+    uintptr_t fingerprint; /* of its stack fields, then */
     uintptr_t top;       /* its innermost frame's address; 0: none, 1: unreadable */
     uintptr_t base, end; /* the range of its data stack copied */
 } Slot;
@@ -332,7 +335,7 @@ thread_cpu(PyThreadState *t)
 {
     unsigned long tid = t->native_thread_id;
     struct timespec used;
-    if (tid == 0 || tid > 0x3FFFFFFF) {
+    if (tid == 0 || tid >= (1ul << 28)) { /* (the encoding below holds below 2^28) */
         return 0;
     }
     /* the kernel's per-thread scheduler clock: (~tid << 3) | CPUCLOCK_PERTHREAD | SCHED */
@@ -341,6 +344,20 @@ thread_cpu(PyThreadState *t)
         return 0;
     }
     return (uint64_t)used.tv_sec * 1000000000u + (uint64_t)used.tv_nsec + 1u;
+}
+
+/* The thread state's own fields that move when its stack does (plain fields, read
+ * under the thread-list lock): where its frames end, their chunk, its frame link. */
+static uintptr_t
+stack_fingerprint(PyThreadState *t)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    uintptr_t link = (uintptr_t)t->current_frame;
+#else
+    uintptr_t link = (uintptr_t)t->cframe;
+#endif
+    return (uintptr_t)t->datastack_top ^ ((uintptr_t)t->datastack_chunk * 0x9E3779B97F4A7C15ULL) ^
+           (link * 0xC2B2AE3D27D4EB4FULL);
 }
 
 static Quiet *
@@ -353,27 +370,30 @@ quiet_slot(Detached *self, PyThreadState *t)
 /* Whether `t` needs its stack read this pass: 0 when it has not run since its
  * remembered sample (repeated now). `cpu`: its clock, read before its stack (0: not read). */
 static int
-needs_reading(Detached *self, PyThreadState *t, double timestamp, uint64_t *cpu)
+needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, int *quiet_count)
 {
     Quiet *quiet = quiet_slot(self, t);
     int known = quiet->t == t && quiet->id == t->id;
-    *cpu = 0;
+    slot->cpu = 0;
+    slot->fingerprint = stack_fingerprint(t);
     if (known && quiet->skip > 0) { /* it was running lately: its clock is read later */
         quiet->skip--;
         return 1;
     }
-    *cpu = thread_cpu(t);
-    if (!known || *cpu == 0 || quiet->cpu == 0) {
+    uint64_t cpu = slot->cpu = thread_cpu(t);
+    if (!known || cpu == 0 || quiet->cpu == 0) {
         return 1;
     }
-    if (quiet->cpu == *cpu && quiet->epoch == self->epoch &&
+    if (quiet->cpu == cpu && quiet->fingerprint == slot->fingerprint &&
+        quiet->repeats < QUIET_REPEATS && quiet->epoch == self->epoch &&
         (quiet->stack >= 0 || quiet->drains == self->drains)) {
         push_sample(self, t, timestamp, quiet->stack);
         quiet->backoff = 0;
-        self->stats[STAT_QUIET]++;
+        quiet->repeats++;
+        (*quiet_count)++;
         return 0;
     }
-    if (quiet->cpu != *cpu) { /* it ran: busy threads pay for the clock less often */
+    if (quiet->cpu != cpu) { /* it ran: busy threads pay for the clock less often */
         quiet->skip = quiet->backoff;
         quiet->backoff = quiet->backoff < 8 ? 2 * quiet->backoff + 1 : 15;
     }
@@ -388,9 +408,11 @@ remember(Detached *self, const Slot *slot, Py_ssize_t samples_before)
     Quiet *quiet = quiet_slot(self, slot->t);
     int sampled = self->n_samples > samples_before;
     if (quiet->t != slot->t || quiet->id != slot->t->id) {
-        *quiet = (Quiet){slot->t, slot->t->id, 0, -1, 0, 0, 0, 0};
+        *quiet = (Quiet){.t = slot->t, .id = slot->t->id, .stack = -1};
     }
     quiet->cpu = sampled ? slot->cpu : 0;
+    quiet->fingerprint = slot->fingerprint;
+    quiet->repeats = 0;
     quiet->stack = sampled ? self->samples[self->n_samples - 1].stack : -1;
     quiet->epoch = self->epoch;
     quiet->drains = self->drains;
@@ -407,7 +429,7 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
         return DUE; /* a thread starting or ending: no sample this time */
     }
     Py_ssize_t samples = self->n_samples, lanes = self->n_lanes;
-    int reason = DUE;
+    int reason = DUE, quiet = 0; /* quiet: samples repeated */
     PyThreadState *t = PyInterpreterState_ThreadHead(self->interp);
     while (t != NULL && reason == DUE) { /* the threads in batches, read together */
         Slot slots[BATCH];
@@ -416,12 +438,10 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
             if (t->thread_id == self->own) {
                 continue;
             }
-            uint64_t cpu = 0;
             if (self->n_samples >= MAX_SAMPLES) {
                 reason = FULL;
             }
-            else if (needs_reading(self, t, timestamp, &cpu)) {
-                slots[n].cpu = cpu;
+            else if (needs_reading(self, t, timestamp, &slots[n], &quiet)) {
                 slots[n++].t = t;
             }
         }
@@ -445,6 +465,7 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
     else {
         self->stats[STAT_PASSES]++;
         self->stats[STAT_SAMPLES] += (uint64_t)(self->n_samples - samples);
+        self->stats[STAT_QUIET] += (uint64_t)quiet;
     }
     return reason;
 }
@@ -468,6 +489,11 @@ detached_code_file(uintptr_t code, char *into, size_t size)
         !head.state.ascii || head.length < 0 || (size_t)head.length >= size ||
         read_memory(pid, into, name + sizeof head, (size_t)head.length) < 0) {
         return -1;
+    }
+    for (Py_ssize_t i = 0; i < head.length; i++) {
+        if ((unsigned char)into[i] >= 0x80) { /* the string was freed and reused meanwhile */
+            return -1;
+        }
     }
     into[head.length] = '\0';
     return head.length;
@@ -498,7 +524,11 @@ static int
 reads_itself(void)
 {
     uintptr_t value = 0x5C09E7E1, copy = 0;
-    return read_memory(getpid(), &copy, (uintptr_t)&value, sizeof copy) == 0 && copy == value;
+    /* and the thread CPU clock a pass reads (a filter may restrict clock ids too) */
+    clockid_t clock = (clockid_t)((~(unsigned int)syscall(SYS_gettid) << 3) | 6u);
+    struct timespec used;
+    return read_memory(getpid(), &copy, (uintptr_t)&value, sizeof copy) == 0 && copy == value &&
+           clock_gettime(clock, &used) == 0;
 }
 
 /* The seccomp mode of this process (/proc/self/status), -1 when unknown. */

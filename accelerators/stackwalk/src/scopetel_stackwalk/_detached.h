@@ -20,6 +20,7 @@ enum { STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET
 #define WALK_LIMIT 4096          /* frames looked at per thread, incomplete ones too */
 #define MAX_UNKNOWN 32           /* untaught codes' addresses kept for the caller */
 #define QUIET_SLOTS 512          /* threads whose last sample is remembered (a power of 2) */
+#define QUIET_REPEATS 32         /* then the stack is read again all the same */
 
 typedef struct {
     double timestamp;
@@ -27,14 +28,19 @@ typedef struct {
     Py_ssize_t stack; /* a taught stack's index, or -1 - the offset of its lanes record */
 } Sample;
 
-/* A thread's last sample whose stack was taught, and the thread's CPU time (ns) read
- * before its stack was: while that clock has not moved the thread has not run, so its
- * stack is the same and the next pass repeats the sample without reading it. A thread
- * found running has its clock read less often (`skip` passes, doubling up to 15). */
+/* A thread's last sample, and the thread's CPU time (ns) and the fingerprint of its
+ * thread state's stack fields, both read before its stack was: while neither moved,
+ * the thread has not run, so its stack is the same and the next pass repeats the
+ * sample without reading it, QUIET_REPEATS times at most in a row. (The fingerprint
+ * covers a thread state run by another OS thread than the one whose clock is read, and
+ * clocks that count in ticks.) A thread found running has its clock read less often
+ * (`skip` passes, doubling up to 15). */
 typedef struct {
     PyThreadState *t;
     uint64_t id;     /* t->id: unique in the interpreter (a thread state's memory is reused) */
     uint64_t cpu;    /* 0: none */
+    uintptr_t fingerprint;
+    int repeats;
     Py_ssize_t stack;
     uint64_t epoch;  /* the stacks taught then (reset() forgets them) */
     uint64_t drains; /* the records buffered then (an untaught stack's, -1 - offset) */

@@ -110,6 +110,9 @@ detached_teach(Detached *self, PyObject *const *args, Py_ssize_t nargs)
         for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(args[2]); i++) {
             failed = table_put(&self->loops, loops[i], 0) < 0;
         }
+        if (PyList_GET_SIZE(args[2])) {
+            self->epoch++; /* a quiet thread's sample may have one of those loops */
+        }
         for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(args[3]); i++) {
             failed = table_put(&self->threads, threads[i], 0) < 0;
         }
@@ -199,10 +202,8 @@ detached_code_file_of(Detached *self, PyObject *address)
     if (code == NULL && PyErr_Occurred()) {
         return NULL;
     }
-    Py_ssize_t length;
-    Py_BEGIN_ALLOW_THREADS
-    length = code == NULL ? -1 : detached_code_file((uintptr_t)code, name, sizeof name);
-    Py_END_ALLOW_THREADS
+    /* with the GIL held (a few system calls): no thread frees the code meanwhile */
+    Py_ssize_t length = code == NULL ? -1 : detached_code_file((uintptr_t)code, name, sizeof name);
     if (length < 0) {
         Py_RETURN_NONE;
     }
