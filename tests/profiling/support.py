@@ -79,7 +79,7 @@ def learned(timeout: float) -> bool:
     passes = None if active is None else active.profiler._passes
     deadline = time.monotonic() + timeout
     while passes is not None and time.monotonic() < deadline:
-        if passes.knows_the_code and not passes.searching:
+        if passes.knows_the_code and not passes.learning:
             return True
         time.sleep(0.05)
     return passes is None

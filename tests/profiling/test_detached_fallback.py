@@ -111,3 +111,26 @@ def test_threads_are_sampled_with_the_gil_while_the_code_search_goes_on(
     mine = {s["timestamp"] for s in samples_of(chunk, str(worker.ident))} & ticks
     assert len(ticks) >= 20  # passes went on through the search
     assert len(mine) >= 0.9 * len(ticks)  # and sampled the worker in (nearly) every one
+
+
+def test_a_profile_shorter_than_the_detached_set_up_is_sampled_with_the_gil(
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making the detached sampler takes time (a seccomp probe in a child process,
+    recalling and teaching the process's codes: a large process's ~100 000); the first
+    passes take the GIL meanwhile, so a short root span is not left without samples."""
+    if detached.detached_passes(8) is None:
+        pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+    made = detached.DetachedPasses.__init__
+
+    def slow(self: DetachedPasses, max_depth: int) -> None:
+        time.sleep(0.3)
+        made(self, max_depth)
+
+    monkeypatch.setattr(detached.DetachedPasses, "__init__", slow)
+    init(receiver, profile_session_sample_rate=1.0, profiler_detached=True)
+    start_profiler()
+    spin(0.1)
+    stop_profiler()
+    (chunk,) = wait_for_chunks(receiver)
+    assert busiest_thread(chunk, "spin") == str(threading.get_ident())

@@ -54,6 +54,7 @@ PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
 MAX_CODES: Final = 200_000  # codes held; past it, all are forgotten and learned again
 MAX_THREADS: Final = 10_000  # thread ids taught, likewise
 MAX_AIMED: Final = 10_000  # addresses whose modules were searched, remembered
+TEACH_BATCH: Final = 20_000  # codes taught per call (a few ms)
 SEARCH_SHARE: Final = 0.002  # of the time, at most, spent searching for codes
 EVENT_LOOP: Final = 2 if DetachedSampler is None else DetachedSampler.EVENT_LOOP
 BUSY: Final = 5 if DetachedSampler is None else DetachedSampler.BUSY
@@ -206,6 +207,12 @@ class DetachedPasses:
             remember(found)
 
     @property
+    def learning(self) -> bool:
+        """A search runs, or codes found are not all taught yet: threads running them
+        would get no sample from a pass without the GIL."""
+        return self._search is not None or self._taught_codes < len(self._codes)
+
+    @property
     def searching(self) -> bool:
         return self._search is not None
 
@@ -304,7 +311,8 @@ class DetachedPasses:
             self._codes, self._loops, self._taught_codes = dict(chunk.codes), set(), 0
             self._threads, self._stacks, self._ignored = set(), 0, set()
         stacks = list(islice(chunk.raw_stacks.items(), self._stacks, None))
-        new_codes = [code for code, _ in islice(self._codes.values(), self._taught_codes, None)]
+        taught = self._taught_codes  # in batches: the profiler takes passes with the GIL between
+        new_codes = [code for code, _ in islice(self._codes.values(), taught, taught + TEACH_BATCH)]
         loops = [code for code in event_loop_codes() if code not in self._loops]
         threads = [thread for thread in chunk.thread_names if thread not in self._threads]
         ignored = list((self._wanted | self._missing) - self._ignored)

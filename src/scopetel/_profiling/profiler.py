@@ -170,7 +170,8 @@ class Profiler:
             with suppressed():  # nothing the profiler does makes spans or log records
                 own = self._native.get_ident()
                 sampler = StackSampler(self._renderer, own)
-                passes = self._detached_passes()
+                passes: DetachedPasses | None = None
+                made = False
                 next_at = time.perf_counter()
                 while True:
                     try:  # not ``guard()``: a context manager per pass costs ~1.5 us
@@ -178,8 +179,10 @@ class Profiler:
                             next_at = self._detached_step(token, sampler, passes, own)
                         else:
                             next_at = self._step(token, sampler, next_at)
-                            if passes is not None and passes.searching and next_at >= 0:
-                                self._search_step(passes)
+                            if next_at >= 0 and not made:  # after the first pass: making it
+                                made, passes = True, self._detached_passes()  # takes time
+                            elif next_at >= 0 and passes is not None and passes.learning:
+                                self._learning_step(passes)
                     except Exception:
                         report_internal_error("Profiler thread")
                         self._native.sleep(1.0)  # a bug must not become a busy loop
@@ -222,26 +225,30 @@ class Profiler:
         if next_at < now + delay:
             next_at = now + delay
         self._native.sleep(delay)
+        self._first_pass = 0.0  # a run of passes without the GIL next: its first is due
         return next_at
 
     def _detachable(self, passes: DetachedPasses) -> bool:
-        """Sample without the GIL: not paused, no event loop met in this chunk, and no
-        code search going on (while the passes learn, a thread running a code they were
-        not taught would get no sample: passes with the GIL sample every thread then)."""
+        """Sample without the GIL: not paused, no event loop met in this chunk, and
+        nothing being learned (while codes are searched for or taught, a thread running
+        one would get no sample: passes with the GIL sample every thread then)."""
         return (
             not self._paused()
-            and not passes.searching
+            and not passes.learning
             and (self._chunk is None or self._chunk is not self._gil_chunk)
         )
 
-    def _search_step(self, passes: DetachedPasses) -> None:
-        """A step of the code search after a pass with the GIL; what it found is taught
-        when it ends."""
-        if passes.search_step(SEARCH_STEP_SECONDS):
+    def _learning_step(self, passes: DetachedPasses) -> None:
+        """After a pass with the GIL: a step of the code search, or a batch of the codes
+        found taught."""
+        if passes.searching:
+            if not passes.search_step(SEARCH_STEP_SECONDS):
+                return
             with self._lock:
                 passes.found()
-                if passes.chunk is not None and passes.chunk is self._chunk:
-                    passes.teach(self._chunk)
+        with self._lock:
+            if self._chunk is not None:
+                passes.teach(self._chunk)
 
     def _detached_passes(self) -> DetachedPasses | None:
         with self._lock:  # made once (it may probe the system call in a child process)
