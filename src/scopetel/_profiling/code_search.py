@@ -65,19 +65,12 @@ def searching(
             visited += 1
             if not visited % STEP:
                 yield
-            module = dict.get(function.__globals__, "__name__")  # not a subclass's
-            module_name = module if type(module) is str else None
+            module_name = module_of(function.__globals__)
             codes = by_module.setdefault(module_name, [])
-            pending = [function.__code__]
-            while pending:
-                code = pending.pop()
-                if id(code) in seen:
-                    continue
-                seen.add(id(code))
+            for code in _nested_codes(function.__code__, seen):
                 codes.append(code)
                 if id(code) in addresses:
                     found[id(code)] = (code, module_name)
-                pending.extend(const for const in code.co_consts if type(const) is CodeType)
     if sum(len(codes) for codes in by_module.values()) <= limit:
         modules: Iterable[str | None] = by_module
     else:
@@ -110,15 +103,29 @@ def module_codes(modules: Iterable[str]) -> Found:
     found: Found = {}
     seen: set[int] = set()
     for function in _module_functions(seen, modules):
-        module = dict.get(function.__globals__, "__name__")
-        module_name = module if type(module) is str else None
-        pending = [function.__code__]
-        while pending:
-            code = pending.pop()
-            if id(code) not in found:
-                found[id(code)] = (code, module_name)
-                pending.extend(c for c in code.co_consts if type(c) is CodeType)
+        module_name = module_of(function.__globals__)
+        for code in _nested_codes(function.__code__, seen):
+            found[id(code)] = (code, module_name)
     return found
+
+
+def module_of(namespace: dict[str, Any]) -> str | None:
+    """The module name a function's globals or a frame's carry (``dict.get``: not a
+    subclass's override), None when it is not a string."""
+    name = dict.get(namespace, "__name__")
+    return name if type(name) is str else None
+
+
+def _nested_codes(code: CodeType, seen: set[int]) -> Iterator[CodeType]:
+    """``code`` and the codes nested in it (comprehensions, lambdas, inner functions)
+    not in ``seen`` (ids), which they are added to."""
+    pending = [code]
+    while pending:
+        each = pending.pop()
+        if id(each) not in seen:
+            seen.add(id(each))
+            yield each
+            pending.extend(const for const in each.co_consts if type(const) is CodeType)
 
 
 def _tracked_functions(seen: set[int]) -> Iterator[FunctionType]:

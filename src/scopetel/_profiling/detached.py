@@ -14,13 +14,13 @@ code (``learn``); and, for the codes met that are never on a stack when the GIL 
 held (a thread computing between two blocking calls is only seen there by a pass
 without it: in the benchmark, its JSON encoding and list building), in the module of
 the code's file (its name read through the system call: milliseconds, at once), and
-by a search of every function the process can reach (``code_search``), which then teaches all of
-them, spaced so that searching takes at most ``SEARCH_SHARE`` of the time (while one
-runs, the profiler's passes take the GIL; what it found is remembered for the next
-sampler of the process: ``known_codes``). A run
-ends after a pass that met a code it was not taught and not told of, for it to be
-looked for at once (a thread blocked there is found on its stack). Until a code is
-taught, a thread whose stack has it gets no sample (counted in ``stats``). A thread
+by a search of every function the process can reach (``code_search``), which then
+teaches all of them, spaced so that searching takes at most ``SEARCH_SHARE`` of the
+time (while one runs, the profiler's passes take the GIL; what it found is remembered
+for the next sampler of the process: ``known_codes``). A run ends after a pass that
+met a code it was not taught and not told of, for it to be looked for at once (a
+thread blocked there is found on its stack). Until a code is taught, a thread whose
+stack has it gets no sample (counted in ``stats``). A thread
 whose CPU clock has not moved since its last sample (blocked: most threads of a server
 are, most of the time) is not read again: its last sample is repeated.
 
@@ -46,7 +46,13 @@ except ImportError:  # installed without its dependencies (``--no-deps``)
     DetachedSampler = None
 
 from scopetel._profiling.chunk import Chunk
-from scopetel._profiling.code_search import Found, module_codes, modules_of_files, searching
+from scopetel._profiling.code_search import (
+    Found,
+    module_codes,
+    module_of,
+    modules_of_files,
+    searching,
+)
 from scopetel._profiling.frames import FrameRenderer
 from scopetel._profiling.known_codes import recall, remember
 
@@ -290,8 +296,7 @@ class DetachedPasses:
                 while frame is not None:
                     code = frame.f_code
                     if id(code) not in codes:
-                        module = dict.get(frame.f_globals, "__name__")  # not a subclass's
-                        codes[id(code)] = (code, module if type(module) is str else None)
+                        codes[id(code)] = (code, module_of(frame.f_globals))
                     frame = frame.f_back
         finally:
             if collecting:

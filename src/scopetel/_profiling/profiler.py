@@ -241,12 +241,10 @@ class Profiler:
     def _learning_step(self, passes: DetachedPasses) -> None:
         """After a pass with the GIL: a step of the code search, or a batch of the codes
         found taught."""
-        if passes.searching:
-            if not passes.search_step(SEARCH_STEP_SECONDS):
-                return
-            with self._lock:
-                passes.found()
+        if passes.searching and not passes.search_step(SEARCH_STEP_SECONDS):
+            return
         with self._lock:
+            passes.found()  # (nothing without a search just ended)
             if self._chunk is not None:
                 passes.teach(self._chunk)
 

@@ -328,6 +328,14 @@ sample_thread(Detached *self, Reader *reader, PyThreadState *t, uintptr_t addres
     return add_sample(self, t, timestamp, finish_hash(acc, depth), depth);
 }
 
+/* The kernel's per-thread scheduler clock of thread `tid` (glibc's encoding:
+ * (~tid << 3) | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED; it holds for tids below 2^28). */
+static clockid_t
+thread_clock(unsigned long tid)
+{
+    return (clockid_t)((~(unsigned int)tid << 3) | 6u);
+}
+
 /* The CPU time (ns) thread `t` has used, from its kernel thread's clock (a system call
  * that reads no memory of the thread's); 0 when unknown. */
 static uint64_t
@@ -335,12 +343,7 @@ thread_cpu(PyThreadState *t)
 {
     unsigned long tid = t->native_thread_id;
     struct timespec used;
-    if (tid == 0 || tid >= (1ul << 28)) { /* (the encoding below holds below 2^28) */
-        return 0;
-    }
-    /* the kernel's per-thread scheduler clock: (~tid << 3) | CPUCLOCK_PERTHREAD | SCHED */
-    clockid_t clock = (clockid_t)((~(unsigned int)tid << 3) | 6u);
-    if (clock_gettime(clock, &used) != 0) {
+    if (tid == 0 || tid >= (1ul << 28) || clock_gettime(thread_clock(tid), &used) != 0) {
         return 0;
     }
     return (uint64_t)used.tv_sec * 1000000000u + (uint64_t)used.tv_nsec + 1u;
@@ -368,7 +371,8 @@ quiet_slot(Detached *self, PyThreadState *t)
 }
 
 /* Whether `t` needs its stack read this pass: 0 when it has not run since its
- * remembered sample (repeated now). `cpu`: its clock, read before its stack (0: not read). */
+ * remembered sample (repeated now, counted in `quiet_count`). Fills `slot` with its
+ * clock (0: not read) and stack fingerprint, both read before its stack is. */
 static int
 needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, int *quiet_count)
 {
@@ -525,10 +529,9 @@ reads_itself(void)
 {
     uintptr_t value = 0x5C09E7E1, copy = 0;
     /* and the thread CPU clock a pass reads (a filter may restrict clock ids too) */
-    clockid_t clock = (clockid_t)((~(unsigned int)syscall(SYS_gettid) << 3) | 6u);
     struct timespec used;
     return read_memory(getpid(), &copy, (uintptr_t)&value, sizeof copy) == 0 && copy == value &&
-           clock_gettime(clock, &used) == 0;
+           clock_gettime(thread_clock((unsigned long)syscall(SYS_gettid)), &used) == 0;
 }
 
 /* The seccomp mode of this process (/proc/self/status), -1 when unknown. */
