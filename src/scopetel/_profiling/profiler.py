@@ -8,6 +8,7 @@ is due. ``profiler_id`` names one run of the thread (``start`` to ``stop``);
 ``active_id`` is that id while samples are being taken, for spans to link to.
 """
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -171,7 +172,6 @@ class Profiler:
                 own = self._native.get_ident()
                 sampler = StackSampler(self._renderer, own)
                 passes: DetachedPasses | None = None
-                made = False
                 next_at = time.perf_counter()
                 while True:
                     try:  # not ``guard()``: a context manager per pass costs ~1.5 us
@@ -179,8 +179,8 @@ class Profiler:
                             next_at = self._detached_step(token, sampler, passes, own)
                         else:
                             next_at = self._step(token, sampler, next_at)
-                            if next_at >= 0 and not made:  # after the first pass: making it
-                                made, passes = True, self._detached_passes()  # takes time
+                            if next_at >= 0 and passes is None and self._detached:
+                                passes = self._detached_passes()  # None while being made
                             elif next_at >= 0 and passes is not None and passes.learning:
                                 self._learning_step(passes)
                     except Exception:
@@ -249,11 +249,22 @@ class Profiler:
                 passes.teach(self._chunk)
 
     def _detached_passes(self) -> DetachedPasses | None:
-        with self._lock:  # made once (it may probe the system call in a child process)
+        """The passes without the GIL, once made (None until then, or where they cannot
+        run). Made once, in a thread of their own: it may probe the system call in a child
+        process and recall the process's codes, while passes with the GIL go on and
+        nothing waits for the lock."""
+        with self._lock:
             if not self._passes_tried:
                 self._passes_tried = True
-                self._passes = detached_passes(MAX_STACK_DEPTH) if self._detached else None
+                with contextlib.suppress(RuntimeError):  # the interpreter is shutting down
+                    self._native.start_thread(self._make_passes)
             return self._passes
+
+    def _make_passes(self) -> None:
+        with suppressed(), guard("Profiler set-up"):
+            passes = detached_passes(MAX_STACK_DEPTH)
+            with self._lock:
+                self._passes = passes
 
     def _detached_step(
         self, token: object, sampler: StackSampler, passes: DetachedPasses, own: int
