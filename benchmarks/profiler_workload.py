@@ -30,9 +30,9 @@ the noise, ~0.1-0.4 point from run to run). Per phase:
 * ``sampler_s``: the sampler thread's CPU time while the requests were served;
 * ``ticks``: sampling passes (distinct sample timestamps in the phase's chunks).
 
-scopetel runs with ``profiler_detached=True`` (passes without the GIL, opt-in).
+scopetel runs with ``profiler_detached=True`` (passes without the GIL, the default).
 ``--without`` (scopetel only; diagnostics) switches parts of scopetel's profiler off, to
-see what each costs: ``detached`` (every pass takes the GIL: the default,
+see what each costs: ``detached`` (every pass takes the GIL,
 ``profiler_detached=False``; also implied by ``walk``, ``threads`` and ``native``),
 ``links`` (no profiler/thread attributes on spans), ``tasks`` (no
 asyncio task lookup per pass), ``send`` (chunks neither encoded nor sent), ``walk`` (the
@@ -139,7 +139,7 @@ def _setup_scopetel(sink: _Sink, without: set[str]) -> tuple[Any, Any, Any]:
         transport=Transport(),
         traces_sample_rate=1.0,
         profile_session_sample_rate=1.0,
-        # passes without the GIL (opt-in); the part ``detached`` is the default's cost
+        # passes without the GIL (the default, explicit: the benchmark's main row)
         profiler_detached=not without & {"detached", "threads", "native", "walk"},
         default_integrations=False,
     )

@@ -49,7 +49,7 @@ def use_walk(name: str, monkeypatch: pytest.MonkeyPatch, module: str) -> Callabl
         return call
 
     if name == "detached":
-        monkeypatch.setenv("SENTRY_PROFILER_DETACHED", "true")  # opt-in
+        monkeypatch.setenv("SENTRY_PROFILER_DETACHED", "true")  # the default, made explicit
         if detached.detached_passes(8) is None:
             pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
         know_the_code(module)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from scopetel._profiling import code_search
 from scopetel._profiling.code_search import find_codes, module_codes, modules_of_files
 
 
@@ -177,3 +178,26 @@ def test_a_modules_codes_are_found_from_its_file(tmp_path: Any) -> None:
         assert module_codes(["not_loaded_at_all"]) == {}
     finally:
         del sys.modules["aimed_module"]
+
+
+def test_a_search_gives_control_back_while_it_gathers_the_codes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Teaching the whole process gathers ~100 000 codes in a large one (hundreds of ms):
+    ``searching`` yields every ``STEP`` of them too, as it does while visiting, for the
+    profiler to take its passes between two steps."""
+    monkeypatch.setattr(code_search, "STEP", 50)
+    steps = code_search.searching(set(), 10**9)
+    largest, before = 0, 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            found = done.value
+            break
+        assert steps.gi_frame is not None
+        now = len(steps.gi_frame.f_locals["found"])
+        largest, before = max(largest, now - before), now
+    assert len(found) > 1000  # the whole process: the test's own modules at least
+    assert largest <= 50
+    assert len(found) - before <= 50  # nor after the last step

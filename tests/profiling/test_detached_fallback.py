@@ -46,16 +46,16 @@ def test_a_system_call_refused_means_passes_with_the_gil(
     assert profile_spin(receiver, profiler_detached=True) is None
 
 
-def test_passes_with_the_gil_by_default(receiver: SentryReceiver) -> None:
-    assert profile_spin(receiver) is None
+def test_passes_with_the_gil_when_switched_off(receiver: SentryReceiver) -> None:
+    assert profile_spin(receiver, profiler_detached=False) is None
 
 
-def test_the_passes_without_the_gil_are_used_where_they_can_be(
+def test_the_passes_without_the_gil_are_used_by_default_where_they_can_be(
     receiver: SentryReceiver,
 ) -> None:
     if detached.detached_passes(8) is None:
         pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
-    passes = profile_spin(receiver, profiler_detached=True)
+    passes = profile_spin(receiver)
     assert passes is not None
     stats = passes.stats()
     assert stats["passes"] > 10 and stats["samples"] > 10

@@ -8,6 +8,7 @@ from types import CodeType
 import pytest
 
 from scopetel._profiling import detached, known_codes
+from scopetel._profiling.chunk import Chunk
 from scopetel._profiling.code_search import find_codes
 
 
@@ -53,3 +54,24 @@ def test_a_new_sampler_knows_what_an_earlier_search_found() -> None:
     passes = detached.DetachedPasses(8)
     assert passes.knows_the_code
     assert id(code) in passes._codes
+
+
+def test_what_a_search_found_is_remembered_a_batch_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A whole-process search finds up to 100 000 codes; making their weak references
+    takes hundreds of ms, so the profiler thread does it a batch per ``teach`` (between
+    its passes), not all at once when the search ends."""
+    passes = detached.detached_passes(8)
+    if passes is None:
+        pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
+    monkeypatch.setattr(detached, "REMEMBER_BATCH", 4)
+    codes = [made_code(f"batch{n}") for n in range(10)]
+    passes._result = ({id(codes[0])}, {id(code): (code, "mod") for code in codes}, 0.01)
+    passes.found()
+    assert all(id(code) in passes._codes for code in codes)  # taught at once
+    remembered = []
+    for _ in range(4):
+        remembered.append(sum(id(code) in known_codes.recall(10**6) for code in codes))
+        passes.teach(Chunk())
+    assert remembered == [0, 4, 8, 10]

@@ -374,7 +374,7 @@ class Options:
         101, checks.count(1, 1000), "Profiler samples per second.", env="SENTRY_PROFILER_FREQUENCY"
     )
     profiler_detached: bool = option(
-        False,
+        True,
         checks.boolean,
         "Sample without taking the GIL where scopetel-stackwalk can (Linux, CPython 3.11-3.13).",
         env="SENTRY_PROFILER_DETACHED",

@@ -66,7 +66,7 @@ class Chunk:
         self.thread_ids: list[int] = []
         self.stack_ids: list[int] = []
         self.tasks: list[str | None] = []
-        self.thread_names: dict[int, str] = {}  # "" for a thread without a name
+        self.thread_names: dict[int, str] = {}  # "": no name (or it ended before one was read)
         self._frame_index: dict[tuple[int, int], int] = {}  # (id(code), line) -> index
         self._instruction_index: dict[tuple[int, int], int] = {}  # (id(code), f_lasti) -> ...
         self._stack_index: dict[tuple[int, ...], int] = {}  # frame indices -> index

@@ -33,7 +33,7 @@ Found = dict[int, tuple[CodeType, str | None]]
 _MODULE_DICT: Final[Any] = vars(ModuleType)["__dict__"]
 _CLASS_DICT: Final[Any] = vars(type)["__dict__"]
 _MAX_DEPTH: Final = 4  # classes in classes, closures in wrappers...
-STEP: Final = 500  # functions between two yields of ``searching`` (~1-3 ms)
+STEP: Final = 500  # functions (or codes) between two yields of ``searching`` (~1-3 ms)
 
 
 def find_codes(addresses: set[int], limit: int, modules: Iterable[str] = ()) -> Found:
@@ -54,8 +54,9 @@ def find_codes(addresses: set[int], limit: int, modules: Iterable[str] = ()) -> 
 def searching(
     addresses: set[int], limit: int, hint: Iterable[str] = ()
 ) -> Generator[None, None, Found]:
-    """``find_codes`` in steps: it yields every ``STEP`` functions (the caller spreads a
-    long search over time) and returns what it found."""
+    """``find_codes`` in steps: it yields every ``STEP`` functions visited, then every
+    ``STEP`` codes gathered (the caller spreads a long search over time) and returns
+    what it found."""
     found: Found = {}
     by_module: dict[str | None, list[CodeType]] = {}
     seen: set[int] = set()  # functions, classes and codes visited
@@ -76,9 +77,13 @@ def searching(
     else:
         modules = {module for _, module in found.values() if module is not None}
         modules |= {module for module in hint if module in by_module}
+    assembled = 0  # up to ``limit`` codes: as long as the visit, also in steps
     for module_name in modules:
         for code in by_module[module_name]:
             found.setdefault(id(code), (code, module_name))
+            assembled += 1
+            if not assembled % STEP:
+                yield
     return found
 
 

@@ -35,8 +35,8 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Generator
-from itertools import islice
+from collections.abc import Generator, Iterator
+from itertools import chain, islice
 from types import CodeType, FrameType
 from typing import Final
 
@@ -60,7 +60,8 @@ PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
 MAX_CODES: Final = 200_000  # codes held; past it, all are forgotten and learned again
 MAX_THREADS: Final = 10_000  # thread ids taught, likewise
 MAX_AIMED: Final = 10_000  # addresses whose modules were searched, remembered
-TEACH_BATCH: Final = 20_000  # codes taught per call (a few ms)
+TEACH_BATCH: Final = 10_000  # codes taught per call (a few ms)
+REMEMBER_BATCH: Final = 2_000  # codes a search found remembered per call (a few ms)
 SEARCH_SHARE: Final = 0.002  # of the time, at most, spent searching for codes
 EVENT_LOOP: Final = 2 if DetachedSampler is None else DetachedSampler.EVENT_LOOP
 BUSY: Final = 5 if DetachedSampler is None else DetachedSampler.BUSY
@@ -113,6 +114,7 @@ class DetachedPasses:
         self._next_search = 0.0  # time.monotonic() of the next search
         self._search: tuple[set[int], Generator[None, None, Found], float] | None = None
         self._result: tuple[set[int], Found, float] | None = None
+        self._unremembered: Iterator[tuple[int, tuple[CodeType, str | None]]] = iter(())
         self._searches = 0
         self._recalled = bool(self._codes)  # the process's code is known without a search
         self._aimed: set[int] = set()  # addresses whose modules were searched
@@ -280,7 +282,9 @@ class DetachedPasses:
         self._result = None
         self._searches += 1
         self._codes.update(found)
-        remember(found)
+        # remembered in batches, at each ``teach``: a whole-process search finds up to
+        # 100 000 codes, whose weak references take hundreds of ms to make
+        self._unremembered = chain(self._unremembered, found.items())
         self._missing.update(wanted - found.keys())  # not looked for again this chunk
         self._next_search = time.monotonic() + took / SEARCH_SHARE
 
@@ -308,6 +312,7 @@ class DetachedPasses:
         if chunk is not self._chunk:
             self.forget()
             self._chunk = chunk
+        remember(dict(islice(self._unremembered, REMEMBER_BATCH)))
         codes = self._codes
         for code_id, held in chunk.codes.items():
             codes.setdefault(code_id, held)
