@@ -12,6 +12,8 @@ while what the finalizers produced still reaches the transport.
 import contextvars
 import gc
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,3 +82,43 @@ def test_a_span_ended_by_a_finalizer(attaches_during_collection: list[str]) -> N
     assert scopetel.flush(timeout=5)
     assert attaches_during_collection == []
     assert [t["transaction"] for t in transport.transactions()] == ["abandoned"]
+
+
+def test_a_collection_in_one_thread_defers_nothing_in_another() -> None:
+    """The gc callbacks are Python code: the collecting thread can hand the GIL over in
+    one (here: it waits for another thread). That other thread is not collecting; its
+    work (a span ending, a chunk sent) must not be deferred."""
+    seen: dict[str, bool] = {}
+
+    def look_elsewhere(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and not seen:
+            seen["collecting thread"] = _gc_phases.collecting()
+            other = threading.Thread(
+                target=lambda: seen.setdefault("other thread", _gc_phases.collecting())
+            )
+            other.start()
+            other.join()  # lets the GIL go while the collection is under way
+
+    gc.callbacks.append(look_elsewhere)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(look_elsewhere)
+    assert seen == {"collecting thread": True, "other thread": False}
+    assert not _gc_phases.collecting()
+
+
+def test_flush_waits_for_work_deferred_during_a_collection() -> None:
+    transport = CapturingTransport()
+    scopetel.init(dsn="http://k@127.0.0.1:9/1", transport=transport)
+
+    def late() -> None:
+        time.sleep(0.3)
+        scopetel.capture_message("delivered by the helper thread")
+
+    _gc_phases.defer(late)
+    assert scopetel.flush(timeout=5)
+    messages = [
+        e.get("message") or e.get("logentry", {}).get("message") for e in transport.events()
+    ]
+    assert messages == ["delivered by the helper thread"]

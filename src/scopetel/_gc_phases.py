@@ -14,6 +14,7 @@ import contextlib
 import gc
 import queue
 import threading
+from _thread import get_ident  # (C: cheap enough for every delivery)
 from collections.abc import Callable
 from typing import Final
 
@@ -21,15 +22,20 @@ from scopetel._fork_safety import call_in_child
 
 
 class _Phase:
-    """Follows ``gc.callbacks``: a collection starts and stops (never nested)."""
+    """Follows ``gc.callbacks``: the thread a collection runs in (0: none; never nested).
 
-    __slots__ = ("collecting",)
+    Per thread: the callbacks are Python code, so the collecting thread can hand the GIL
+    over inside one of them (or in a finalizer), and the threads running meanwhile are
+    not collecting (a process-wide flag made their work deferred too, and a ``flush()``
+    could return before it was delivered)."""
+
+    __slots__ = ("thread",)
 
     def __init__(self) -> None:
-        self.collecting = False
+        self.thread = 0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
-        self.collecting = phase == "start"
+        self.thread = get_ident() if phase == "start" else 0
 
 
 _phase: Final = _Phase()
@@ -37,8 +43,9 @@ gc.callbacks.append(_phase)
 
 
 def collecting() -> bool:
-    """True while a garbage collection (and the finalizers it runs) is in progress."""
-    return _phase.collecting
+    """True while a garbage collection (and the finalizers it runs) is in progress in
+    this thread."""
+    return _phase.thread == get_ident()
 
 
 _queues: list[queue.SimpleQueue[Callable[[], None]]] = []
@@ -80,6 +87,17 @@ def defer(work: Callable[[], None]) -> None:
         thread = threading.Thread(target=_drain, name="scopetel-deferred", daemon=True)
         _worker[:] = [thread]
     thread.start()
+
+
+def settle(timeout: float) -> bool:
+    """Wait (at most ``timeout`` s) until the work deferred so far has run: a ``flush()``
+    delivers what finalizers ended too. True when it has (or none was deferred)."""
+    current = _worker[0] if _worker else None
+    if current is None or not current.is_alive() or current is threading.current_thread():
+        return True
+    done = threading.Event()
+    _queue().put(done.set)
+    return done.wait(timeout)
 
 
 def _drain() -> None:

@@ -29,6 +29,7 @@ from scopetel._config import otel_env
 from scopetel._config.options import Options
 from scopetel._context.active_scopes import get_global_scope
 from scopetel._fork_safety import ForkSafeLock, call_in_child
+from scopetel._gc_phases import settle
 from scopetel._internal_errors import guarded
 from scopetel._pipeline.emitter import Emitter
 from scopetel._pipeline.segments import Segment, SegmentProcessor
@@ -230,6 +231,7 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     timeout = wait_seconds(timeout, "flush timeout", client.options.shutdown_timeout)
     deadline = time.monotonic() + timeout
     profiling.flush()  # profiling: the chunk being filled
+    settle(max(0.0, deadline - time.monotonic()))  # work deferred during a collection
     provider = _provider.installed_provider()
     if provider is not None:
         _provider_flush(timeout)
