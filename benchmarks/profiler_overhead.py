@@ -211,7 +211,7 @@ def render(data: dict[str, Any]) -> str:
         f"`{data['command']}`: {data['rounds']} round(s), each a process per SDK with "
         f"{data['pairs']} pairs of phases of {data['requests']:,} requests"
         + (
-            f" and one with {data['steady_pairs']} pairs of {data['steady_requests']:,}"
+            f" and one with {data['steady_pairs']} pairs of {data['steady_requests']:,} requests"
             if data.get("steady_requests")
             else ""
         )
@@ -343,6 +343,8 @@ def main() -> int:
     rounds, pairs, requests = (
         (1, 4, 200) if args.quick else (args.rounds, args.pairs, args.requests)
     )
+    if args.steady > 0 and args.steady_pairs < 1:
+        parser.error("--steady-pairs must be at least 1 (or --steady 0: no long phases)")
     steady = (0, 0) if args.quick else (args.steady, args.steady_pairs)
     began = time.time()
     parts = list(PARTS) if args.parts else args.part

@@ -68,6 +68,7 @@ def _forget() -> None:
     """In a forked child: the parent's queue and helper thread are not this process's."""
     _queues.clear()
     _worker.clear()
+    _phase.thread = 0  # a collection under way in another thread of the parent
 
 
 call_in_child(_forget)
@@ -93,9 +94,11 @@ def settle(timeout: float) -> bool:
     """Wait (at most ``timeout`` s) until the work deferred so far has run: a ``flush()``
     delivers what finalizers ended too. True when it has (or none was deferred)."""
     current = _worker[0] if _worker else None
-    if current is None or not current.is_alive() or current is threading.current_thread():
+    if current is None or current is threading.current_thread():
         return True
-    done = threading.Event()
+    if current.ident is not None and not current.is_alive():  # ended: nothing will run
+        return _queue().empty()
+    done = threading.Event()  # (a helper being started runs it too)
     _queue().put(done.set)
     return done.wait(timeout)
 

@@ -11,6 +11,7 @@ import pytest
 
 from scopetel._profiling import detached, session
 from scopetel._profiling.detached import DetachedPasses
+from scopetel._profiling.profiler import Profiler
 from scopetel.profiler import start_profiler, stop_profiler
 from tests.profiling.support import busiest_thread, init, samples_of, spin, wait_for_chunks
 from tests.support.sentry_receiver import SentryReceiver
@@ -43,7 +44,17 @@ def test_a_system_call_refused_means_passes_with_the_gil(
     receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(detached, "DetachedSampler", Forbidden)
+    asked = []
+    ask = Profiler._detached_passes
+
+    def counted(self: Profiler) -> DetachedPasses | None:
+        asked.append(1)
+        return ask(self)
+
+    monkeypatch.setattr(Profiler, "_detached_passes", counted)
     assert profile_spin(receiver, profiler_detached=True) is None
+    # found impossible once: not asked for again (under the profiler's lock) every pass
+    assert 1 <= len(asked) <= 3
 
 
 def test_passes_with_the_gil_when_switched_off(receiver: SentryReceiver) -> None:

@@ -35,8 +35,8 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
-from itertools import chain, islice
+from collections.abc import Generator
+from itertools import islice
 from types import CodeType, FrameType
 from typing import Final
 
@@ -54,7 +54,7 @@ from scopetel._profiling.code_search import (
     searching,
 )
 from scopetel._profiling.frames import FrameRenderer
-from scopetel._profiling.known_codes import recall, remember
+from scopetel._profiling.known_codes import recall, remember, remember_later, remember_some
 
 PASSES_PER_COLLECT: Final = 101  # about a second at 101 Hz
 MAX_CODES: Final = 200_000  # codes held; past it, all are forgotten and learned again
@@ -114,7 +114,6 @@ class DetachedPasses:
         self._next_search = 0.0  # time.monotonic() of the next search
         self._search: tuple[set[int], Generator[None, None, Found], float] | None = None
         self._result: tuple[set[int], Found, float] | None = None
-        self._unremembered: Iterator[tuple[int, tuple[CodeType, str | None]]] = iter(())
         self._searches = 0
         self._recalled = bool(self._codes)  # the process's code is known without a search
         self._aimed: set[int] = set()  # addresses whose modules were searched
@@ -282,9 +281,7 @@ class DetachedPasses:
         self._result = None
         self._searches += 1
         self._codes.update(found)
-        # remembered in batches, at each ``teach``: a whole-process search finds up to
-        # 100 000 codes, whose weak references take hundreds of ms to make
-        self._unremembered = chain(self._unremembered, found.items())
+        remember_later(found)  # a batch at each ``teach`` (``known_codes``)
         self._missing.update(wanted - found.keys())  # not looked for again this chunk
         self._next_search = time.monotonic() + took / SEARCH_SHARE
 
@@ -312,7 +309,7 @@ class DetachedPasses:
         if chunk is not self._chunk:
             self.forget()
             self._chunk = chunk
-        remember(dict(islice(self._unremembered, REMEMBER_BATCH)))
+        remember_some(REMEMBER_BATCH)
         codes = self._codes
         for code_id, held in chunk.codes.items():
             codes.setdefault(code_id, held)

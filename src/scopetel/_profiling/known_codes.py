@@ -6,22 +6,60 @@ asked for it, so that a profiler made again (a new ``init()``, a forked worker o
 pre-fork server, which inherits this memory) starts knowing the process's code instead
 of searching for it again. Codes are held weakly (code objects take weak references):
 this memory keeps none alive; one that died is skipped, and its ``id`` may name a new
-code, which is why each entry is checked against the code it names.
+code, which is why each entry is checked against the code it names. What a search found
+waits (held) until the profiler thread has remembered it, a batch between two passes, or
+until a new sampler recalls it all.
 """
 
 import weakref
+from collections import deque
 from types import CodeType
 from typing import Final
 
+from scopetel._fork_safety import ForkSafeLock
 from scopetel._profiling.code_search import Found
 
 MAX_KNOWN: Final = 200_000  # entries; past it, the dead ones go, then all if still too many
 
 _known: dict[int, tuple[weakref.ref[CodeType], str | None]] = {}
+# What searches found and is not remembered yet (held strongly until then), oldest first,
+# and how much of the oldest is: a whole-process search finds up to 100 000 codes, whose
+# weak references take hundreds of ms to make, so the profiler thread makes them a batch
+# at a time between its passes.
+_pending: deque[list[tuple[int, tuple[CodeType, str | None]]]] = deque()
+_done = [0]
+_lock: Final = ForkSafeLock()  # the profiler thread and a sampler being made both use these
+
+
+def remember_later(found: Found) -> None:
+    """Remember ``found`` in batches (``remember_some``); ``recall`` has it meanwhile."""
+    items = list(found.items())
+    with _lock:
+        _pending.append(items)
+
+
+def remember_some(count: int) -> None:
+    """Remember up to ``count`` of the codes ``remember_later`` was given."""
+    with _lock:
+        batch: Found = {}
+        while _pending and len(batch) < count:
+            oldest, done = _pending[0], _done[0]
+            taken = oldest[done : done + count - len(batch)]
+            batch.update(taken)
+            _done[0] = done + len(taken)
+            if _done[0] >= len(oldest):
+                _pending.popleft()
+                _done[0] = 0
+        _remember(batch)
 
 
 def remember(found: Found) -> None:
     """Keep what a search found (``id(code)`` -> the code and its module's name)."""
+    with _lock:
+        _remember(found)
+
+
+def _remember(found: Found) -> None:
     known = _known
     for code_id, (code, module) in found.items():
         entry = known.get(code_id)
@@ -35,10 +73,14 @@ def remember(found: Found) -> None:
 
 
 def recall(limit: int) -> Found:
-    """The codes remembered that are still alive (none when there are more than ``limit``)."""
+    """The codes remembered that are still alive, and those waiting to be (none when
+    there are more than ``limit``)."""
     alive: Found = {}
     for code_id, (ref, module) in list(_known.items()):
         code = ref()
         if code is not None and id(code) == code_id:
             alive[code_id] = (code, module)
+    with _lock:  # (held strongly: alive)
+        for position, items in enumerate(_pending):
+            alive.update(items[_done[0] :] if position == 0 else items)
     return alive if len(alive) <= limit else {}

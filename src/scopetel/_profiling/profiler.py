@@ -61,6 +61,7 @@ class Profiler:
         self._chunk: Chunk | None = None
         self._passes: DetachedPasses | None = None  # passes without the GIL, if any here
         self._passes_tried = False
+        self._passes_made = False  # (None where they cannot run: not asked for again)
         self._first_pass = 0.0  # s before a detached run's first pass
         self._gil_chunk: Chunk | None = None  # sampled with the GIL (an event loop runs)
         self._demand = 0
@@ -179,7 +180,7 @@ class Profiler:
                             next_at = self._detached_step(token, sampler, passes, own)
                         else:
                             next_at = self._step(token, sampler, next_at)
-                            if next_at >= 0 and passes is None and self._detached:
+                            if next_at >= 0 and passes is None and self._wants_passes():
                                 passes = self._detached_passes()  # None while being made
                             elif next_at >= 0 and passes is not None and passes.learning:
                                 self._learning_step(passes)
@@ -260,11 +261,16 @@ class Profiler:
                     self._native.start_thread(self._make_passes)
             return self._passes
 
+    def _wants_passes(self) -> bool:
+        """Passes without the GIL asked for, and not found impossible here."""
+        return self._detached and not (self._passes_made and self._passes is None)
+
     def _make_passes(self) -> None:
         with suppressed(), guard("Profiler set-up"):
             passes = detached_passes(MAX_STACK_DEPTH)
             with self._lock:
                 self._passes = passes
+        self._passes_made = True
 
     def _detached_step(
         self, token: object, sampler: StackSampler, passes: DetachedPasses, own: int

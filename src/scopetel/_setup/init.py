@@ -231,16 +231,16 @@ def flush(timeout: float | None = None, callback: object = None) -> bool:
     timeout = wait_seconds(timeout, "flush timeout", client.options.shutdown_timeout)
     deadline = time.monotonic() + timeout
     profiling.flush()  # profiling: the chunk being filled
-    settle(max(0.0, deadline - time.monotonic()))  # work deferred during a collection
+    settled = settle(max(0.0, deadline - time.monotonic()))  # deferred during a collection
     provider = _provider.installed_provider()
     if provider is not None:
-        _provider_flush(timeout)
+        _provider_flush(max(0.0, deadline - time.monotonic()))
     emitter = _emitter
     if emitter is not None:  # the transactions that were ready, built and queued
         emitter.flush(max(0.0, deadline - time.monotonic()))
     _sessions.flush()  # release health: the aggregates counted so far
     _signals.flush()  # logs and metrics waiting in their batches
-    return client.flush(max(0.0, deadline - time.monotonic()))
+    return client.flush(max(0.0, deadline - time.monotonic())) and settled
 
 
 def emitted(timeout: float) -> bool:
