@@ -547,3 +547,32 @@ def test_a_thread_state_run_by_another_thread_is_read_when_its_stack_moves(
     lanes = {position: found for position, _, found in records if found is not None}
     assert mine and 100 not in {stacks[i] for i in mine}  # the old stack is not repeated
     assert any(id(second_place.__code__) in found[::2] for found in lanes.values())
+
+
+def test_hundreds_of_quiet_threads_are_all_remembered() -> None:
+    """What each thread's last sample was is kept in a table of 512 slots: keyed by the
+    thread state's serial id (consecutive for threads started together), hundreds of
+    idle threads do not evict one another, and each has its sample repeated unread."""
+    detached = sampler()
+    stop = threading.Event()
+    idle = [threading.Thread(target=stop.wait) for _ in range(300)]
+    for thread in idle:
+        thread.start()
+    try:
+        teach_all(detached, threads=list(sys._current_frames()))
+        run_until(detached, 5, lambda: detached.stats()["passes"] >= 5)
+        drain(detached)
+        before = detached.stats()
+        run_until(detached, 10, lambda: detached.stats()["passes"] >= before["passes"] + 10)
+        drain(detached)
+        after = detached.stats()
+    finally:
+        stop.set()
+        for thread in idle:
+            thread.join()
+    samples = after["samples"] - before["samples"]
+    quiet = after["quiet"] - before["quiet"]
+    assert samples >= 300 * 10
+    # all but the first pass after the drain (stacks not taught: read again then); keyed
+    # by address, about half of these samples were read
+    assert quiet >= 0.85 * 300 * 10

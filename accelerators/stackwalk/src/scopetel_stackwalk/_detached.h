@@ -71,7 +71,7 @@ typedef struct {
     int n_unknown;
     char *copy; /* a batch's data stacks, STACK_BYTES apiece */
     uintptr_t *walk; /* one stack's lanes */
-    Quiet *quiet; /* QUIET_SLOTS, by thread state address */
+    Quiet *quiet; /* QUIET_SLOTS, by thread state serial id */
     uint64_t epoch; /* bumped when the stacks taught are forgotten */
     uint64_t drains; /* bumped when the records of untaught stacks are dropped */
 } Detached;
