@@ -23,11 +23,11 @@ MAX_KNOWN: Final = 200_000  # entries; past it, the dead ones go, then all if st
 
 _known: dict[int, tuple[weakref.ref[CodeType], str | None]] = {}
 # What searches found and is not remembered yet (held strongly until then), oldest first,
-# and how much of the oldest is: a whole-process search finds up to 100 000 codes, whose
-# weak references take hundreds of ms to make, so the profiler thread makes them a batch
-# at a time between its passes.
+# and how many of the oldest's are (``_taken``): a whole-process search finds up to
+# 100 000 codes, whose weak references take hundreds of ms to make, so the profiler
+# thread makes them a batch at a time between its passes.
 _pending: deque[list[tuple[int, tuple[CodeType, str | None]]]] = deque()
-_done = [0]
+_taken = 0
 _lock: Final = ForkSafeLock()  # the profiler thread and a sampler being made both use these
 
 
@@ -40,16 +40,17 @@ def remember_later(found: Found) -> None:
 
 def remember_some(count: int) -> None:
     """Remember up to ``count`` of the codes ``remember_later`` was given."""
+    global _taken
     with _lock:
         batch: Found = {}
         while _pending and len(batch) < count:
-            oldest, done = _pending[0], _done[0]
-            taken = oldest[done : done + count - len(batch)]
+            oldest = _pending[0]
+            taken = oldest[_taken : _taken + count - len(batch)]
             batch.update(taken)
-            _done[0] = done + len(taken)
-            if _done[0] >= len(oldest):
+            _taken += len(taken)
+            if _taken >= len(oldest):
                 _pending.popleft()
-                _done[0] = 0
+                _taken = 0
         _remember(batch)
 
 
@@ -85,5 +86,5 @@ def recall(limit: int) -> Found:
             if code is not None and id(code) == code_id:
                 alive[code_id] = (code, module)
         for position, items in enumerate(_pending):  # (held strongly: alive)
-            alive.update(items[_done[0] :] if position == 0 else items)
+            alive.update(items[_taken:] if position == 0 else items)
     return alive if len(alive) <= limit else {}
