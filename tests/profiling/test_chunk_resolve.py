@@ -72,3 +72,22 @@ def test_known_instructions_add_no_frames_and_depth_is_bounded() -> None:
         assert len(chunk.frames) == frames
 
     nested(200, check)
+
+
+def test_a_new_line_of_a_known_code_renders_as_a_fresh_renderer_would() -> None:
+    """The fields a code's frames share are made once a code; a line met later gets
+    them with its own ``lineno``, in sentry-sdk's order, and the first line's frame is
+    not changed by it."""
+    code = test_a_key_taken_from_another_stack_is_not_resolved.__code__
+    options = FrameOptions(in_app_include=("tests",))
+    renderer = FrameRenderer(options)
+    first = renderer.render(code, code.co_firstlineno, __name__)
+    first_copy = dict(first)
+    later = renderer.render(code, code.co_firstlineno + 3, __name__)
+    fresh = FrameRenderer(options).render(code, code.co_firstlineno + 3, __name__)
+    assert list(later.items()) == list(fresh.items())
+    assert list(later) == ["abs_path", "module", "filename", "function", "lineno", "in_app"]
+    assert later["lineno"] == code.co_firstlineno + 3 and later["in_app"] is True
+    assert first == first_copy and first["lineno"] == code.co_firstlineno
+    no_line = renderer.render(code, 0, __name__)
+    assert "lineno" not in no_line and list(no_line)[-1] == "in_app"

@@ -180,6 +180,32 @@ def test_a_modules_codes_are_found_from_its_file(tmp_path: Any) -> None:
         del sys.modules["aimed_module"]
 
 
+def test_module_files_follow_modules_loaded_and_replaced(tmp_path: Any) -> None:
+    """The map of module files is made once and again when ``sys.modules`` changes: a
+    module imported since is found, and one replaced under its name (the same number of
+    modules) is found by its new file, not its old one."""
+    first, second = tmp_path / "first_mapped.py", tmp_path / "second_mapped.py"
+    first.write_text("def f():\n    return 1\n")
+    second.write_text("def g():\n    return 2\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import first_mapped  # type: ignore[import-not-found]
+
+        one = first_mapped.f.__code__.co_filename
+        assert modules_of_files({one}) == {one: ["first_mapped"]}
+        import second_mapped  # type: ignore[import-not-found]
+
+        two = second_mapped.g.__code__.co_filename
+        assert modules_of_files({one, two}) == {one: ["first_mapped"], two: ["second_mapped"]}
+        sys.modules["first_mapped"] = second_mapped  # replaced: as many modules as before
+        assert modules_of_files({one}) == {}
+        assert modules_of_files({two}) == {two: ["first_mapped", "second_mapped"]}
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("first_mapped", None)
+        sys.modules.pop("second_mapped", None)
+
+
 def test_a_search_gives_control_back_while_it_gathers_the_codes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

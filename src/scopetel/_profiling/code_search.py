@@ -90,14 +90,59 @@ def searching(
 def modules_of_files(files: Iterable[str]) -> dict[str, list[str]]:
     """The names of the loaded modules whose ``__file__`` is each of ``files`` (a code's
     ``co_filename`` is its module's file), read without running any of their code."""
-    wanted = set(files)
-    found: dict[str, list[str]] = {}
+    return _MODULE_FILES.of(set(files))
+
+
+class _ModuleFiles:
+    """Every loaded module's file, mapped again when ``sys.modules`` changed size, a
+    file asked for is not mapped, or a module mapped was replaced: an aimed search
+    comes with a module's first sample, for each module a service runs, and a scan of
+    every module each time cost ~1 ms (most of the aim)."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, list[str]] = {}  # __file__ -> module names
+        self._size = -1  # len(sys.modules) when mapped
+
+    def of(self, wanted: set[str]) -> dict[str, list[str]]:
+        found = self._lookup(wanted) if self._size == len(sys.modules) else None
+        if found is None:
+            self._names, self._size = _map_files(), len(sys.modules)
+            found = self._lookup(wanted, partly=True) or {}
+        return found
+
+    def _lookup(self, wanted: set[str], *, partly: bool = False) -> dict[str, list[str]] | None:
+        """None when a file is not mapped (unless ``partly``) or a module mapped is not
+        what it was."""
+        found: dict[str, list[str]] = {}
+        for path in wanted:
+            names = self._names.get(path)
+            if names is None:
+                if partly or path.startswith("<"):  # ``<string>``: code with no file
+                    continue
+                return None
+            if any(_file_of(sys.modules.get(name)) != path for name in names):
+                return None
+            found[path] = list(names)
+        return found
+
+
+def _map_files() -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
     for name, module in list(sys.modules.items()):
-        if issubclass(type(module), ModuleType):
-            path = dict.get(_MODULE_DICT.__get__(module), "__file__")
-            if type(path) is str and path in wanted:
-                found.setdefault(path, []).append(name)
-    return found
+        path = _file_of(module)
+        if path is not None:
+            result.setdefault(path, []).append(name)
+    return result
+
+
+def _file_of(module: object) -> str | None:
+    if not issubclass(type(module), ModuleType):
+        return None
+    path = dict.get(_MODULE_DICT.__get__(module), "__file__")
+    return path if type(path) is str else None
+
+
+_MODULE_FILES: Final = _ModuleFiles()
 
 
 def module_codes(modules: Iterable[str]) -> Found:
