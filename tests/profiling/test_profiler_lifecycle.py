@@ -136,6 +136,43 @@ def test_chunks_are_bounded_and_sent_early_when_full(
     assert len({c["profiler_id"] for c in received}) == 1
 
 
+def test_chunks_stay_bounded_with_threads_threading_does_not_know(
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threads started without ``threading`` (a C library's, ``_thread``'s) are sampled
+    but not counted by ``threading.active_count()``: a chunk's first run of passes
+    without the GIL, sized from that count, overfilled it (5 passes over 12 threads in
+    a 40-sample chunk in CI's process)."""
+    import _thread
+
+    monkeypatch.setattr(chunk_module, "MAX_SAMPLES", 40)
+    release = _thread.allocate_lock()
+    release.acquire()
+    started = threading.Semaphore(0)
+
+    def parked() -> None:
+        started.release()
+        release.acquire()
+        release.release()
+
+    for _ in range(8):
+        _thread.start_new_thread(parked, ())
+    for _ in range(8):
+        started.acquire()
+    try:
+        init(receiver, profile_session_sample_rate=1.0)
+        start_profiler()
+        spin(0.8)
+        stop_profiler()
+        received = wait_for_chunks(receiver, 2)
+    finally:
+        release.release()
+    threads = {s["thread_id"] for c in received for s in c["profile"]["samples"]}
+    assert len(threads) >= 9  # the main thread and the parked ones
+    for chunk in received:
+        assert len(chunk["profile"]["samples"]) < 40 + len(threads)
+
+
 def test_a_failing_transport_never_reaches_the_app(receiver: SentryReceiver) -> None:
     class Failing:
         def capture_envelope(self, envelope: object) -> None:

@@ -180,7 +180,11 @@ class Chunk:
 
     def passes_left(self, interval: float, seconds: float) -> int:
         """How many more passes, ``interval`` s apart, before the chunk is full of samples
-        (at one per thread it names, or alive) or ``seconds`` old; at least 1."""
+        (at one per thread it names, or alive) or ``seconds`` old; at least 1. One while
+        it has no sample: threads started without ``threading`` are sampled but not in
+        its count, so the first pass counts them (they are named from its samples)."""
+        if not self.timestamps:
+            return 1
         threads = max(len(self.thread_names), threading.active_count())
         room = (MAX_SAMPLES - len(self.timestamps)) // threads
         age = time.perf_counter() - self.started
