@@ -94,6 +94,14 @@ def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     check()
 
 
+@pytest.fixture
+def detached_walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``walk``'s passes without the GIL alone (skipped where they cannot run)."""
+    check = use_walk("detached", monkeypatch, request.module.__name__)
+    yield "detached"
+    check()
+
+
 @pytest.fixture(params=["threads", "native", "python"])
 def gil_walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``walk``'s passes with the GIL, for tests of ``StackSampler`` itself."""

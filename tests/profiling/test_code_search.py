@@ -182,8 +182,9 @@ def test_a_modules_codes_are_found_from_its_file(tmp_path: Any) -> None:
 
 def test_module_files_follow_modules_loaded_and_replaced(tmp_path: Any) -> None:
     """The map of module files is made once and again when ``sys.modules`` changes: a
-    module imported since is found, and one replaced under its name (the same number of
-    modules) is found by its new file, not its old one."""
+    module imported since is found, one replaced under its name (the same number of
+    modules) is found by its new file, not its old one, and one added as another goes
+    (the same number again) is found under its new name too."""
     first, second = tmp_path / "first_mapped.py", tmp_path / "second_mapped.py"
     first.write_text("def f():\n    return 1\n")
     second.write_text("def g():\n    return 2\n")
@@ -200,10 +201,13 @@ def test_module_files_follow_modules_loaded_and_replaced(tmp_path: Any) -> None:
         sys.modules["first_mapped"] = second_mapped  # replaced: as many modules as before
         assert modules_of_files({one}) == {}
         assert modules_of_files({two}) == {two: ["first_mapped", "second_mapped"]}
+        del sys.modules["first_mapped"]  # one name gone and another added: the same count
+        sys.modules["third_mapped"] = second_mapped
+        assert modules_of_files({two}) == {two: ["second_mapped", "third_mapped"]}
     finally:
         sys.path.remove(str(tmp_path))
-        sys.modules.pop("first_mapped", None)
-        sys.modules.pop("second_mapped", None)
+        for name in ("first_mapped", "second_mapped", "third_mapped"):
+            sys.modules.pop(name, None)
 
 
 def test_a_search_gives_control_back_while_it_gathers_the_codes(

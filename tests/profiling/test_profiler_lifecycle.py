@@ -137,7 +137,7 @@ def test_chunks_are_bounded_and_sent_early_when_full(
 
 
 def test_chunks_stay_bounded_with_threads_threading_does_not_know(
-    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch, detached_walk: str
 ) -> None:
     """Threads started without ``threading`` (a C library's, ``_thread``'s) are sampled
     but not counted by ``threading.active_count()``: a chunk's first run of passes
@@ -149,15 +149,17 @@ def test_chunks_stay_bounded_with_threads_threading_does_not_know(
     release = _thread.allocate_lock()
     release.acquire()
     started = threading.Semaphore(0)
+    ended = [_thread.allocate_lock() for _ in range(8)]
 
-    def parked() -> None:
-        started.release()
-        release.acquire()
-        release.release()
+    def parked(done: Any) -> None:
+        with done:  # held until the thread ends
+            started.release()
+            release.acquire()
+            release.release()
 
-    for _ in range(8):
-        _thread.start_new_thread(parked, ())
-    for _ in range(8):
+    for done in ended:
+        _thread.start_new_thread(parked, (done,))
+    for _ in ended:
         started.acquire()
     try:
         init(receiver, profile_session_sample_rate=1.0)
@@ -167,6 +169,8 @@ def test_chunks_stay_bounded_with_threads_threading_does_not_know(
         received = wait_for_chunks(receiver, 2)
     finally:
         release.release()
+        for done in ended:
+            done.acquire()  # (released as the thread's last step)
     threads = {s["thread_id"] for c in received for s in c["profile"]["samples"]}
     assert len(threads) >= 9  # the main thread and the parked ones
     for chunk in received:

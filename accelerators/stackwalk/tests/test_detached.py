@@ -133,6 +133,21 @@ def test_a_taught_stack_is_a_sample_with_its_index() -> None:
     assert not {position for position, _, _ in records} & set(mine)
 
 
+def test_a_run_ends_full_once_it_has_the_samples_asked_for() -> None:
+    """``max_samples`` bounds a run in samples, whatever the caller thought the threads
+    were: the pass that reaches it is the last (FULL), and it is kept whole."""
+    detached = sampler()
+    with parked(3):
+        teach_all(detached, threads=list(sys._current_frames()))
+        run_until(detached, 1, lambda: detached.stats()["samples"] > 0)
+        drain(detached)
+        reason = detached.run(0.001, 50, ME, 0.0, 3)
+        (timestamps, _, _, _), _ = drain(detached)
+    assert reason == detached.FULL
+    per_pass = [timestamps.count(t) for t in sorted(set(timestamps))]
+    assert sum(per_pass[:-1]) < 3 <= sum(per_pass)  # the last pass reached it, whole
+
+
 def test_a_thread_that_did_not_run_is_sampled_again_without_reading_it() -> None:
     """Its CPU clock has not moved since its last sample: the same stack, repeated."""
     detached = sampler()
@@ -327,6 +342,9 @@ def test_reset_forgets_and_lets_the_codes_go() -> None:
         (lambda d: d.run(0.0, 1, 0), ValueError),
         (lambda d: d.run(0.01, 0, 0), ValueError),
         (lambda d: d.run("x", 1, 0), TypeError),
+        (lambda d: d.run(0.01, 1, 0, 0.0, 0), ValueError),
+        (lambda d: d.run(0.01, 1, 0, 0.0, "x"), TypeError),
+        (lambda d: d.run(0.01, 1, 0, 0.0, None, 1), TypeError),
         (lambda d: d.teach([], [object()], [], [], []), TypeError),
         (lambda d: d.teach([(1, -1)], [], [], [], []), TypeError),
         (lambda d: d.teach([1], [], [], [], []), TypeError),

@@ -180,15 +180,18 @@ class Chunk:
 
     def passes_left(self, interval: float, seconds: float) -> int:
         """How many more passes, ``interval`` s apart, before the chunk is full of samples
-        (at one per thread it names, or alive) or ``seconds`` old; at least 1. One while
-        it has no sample: threads started without ``threading`` are sampled but not in
-        its count, so the first pass counts them (they are named from its samples)."""
-        if not self.timestamps:
-            return 1
+        (at one per thread it names, or alive) or ``seconds`` old; at least 1. (An
+        estimate: threads started without ``threading`` are sampled but not counted
+        before they are named; ``room`` bounds a run of passes in samples.)"""
         threads = max(len(self.thread_names), threading.active_count())
         room = (MAX_SAMPLES - len(self.timestamps)) // threads
         age = time.perf_counter() - self.started
         return max(1, min(room, int((seconds - age) / interval) + 1))
+
+    @property
+    def room(self) -> int:
+        """Samples the chunk takes before it is full (at least 1)."""
+        return max(1, MAX_SAMPLES - len(self.timestamps))
 
     @property
     def clock_offset(self) -> float:

@@ -94,19 +94,20 @@ def modules_of_files(files: Iterable[str]) -> dict[str, list[str]]:
 
 
 class _ModuleFiles:
-    """Every loaded module's file, mapped again when ``sys.modules`` changed size, a
-    file asked for is not mapped, or a module mapped was replaced: an aimed search
-    comes with a module's first sample, for each module a service runs, and a scan of
-    every module each time cost ~1 ms (most of the aim)."""
+    """Every loaded module's file, mapped again when ``sys.modules`` changed (its size or
+    its last name: an import adds at the end), a file asked for is not mapped, or a
+    module mapped was replaced: an aimed search comes with a module's first sample, for
+    each module a service runs, and a scan of every module each time cost ~1 ms (most
+    of the aim)."""
 
     def __init__(self) -> None:
         self._names: dict[str, list[str]] = {}  # __file__ -> module names
-        self._size = -1  # len(sys.modules) when mapped
+        self._state: tuple[int, object] = (-1, None)  # sys.modules' when mapped
 
     def of(self, wanted: set[str]) -> dict[str, list[str]]:
-        found = self._lookup(wanted) if self._size == len(sys.modules) else None
+        found = self._lookup(wanted) if self._state == _modules_state() else None
         if found is None:
-            self._names, self._size = _map_files(), len(sys.modules)
+            self._names, self._state = _map_files()
             found = self._lookup(wanted, partly=True) or {}
         return found
 
@@ -126,13 +127,21 @@ class _ModuleFiles:
         return found
 
 
-def _map_files() -> dict[str, list[str]]:
+def _modules_state() -> tuple[int, object]:
+    modules = sys.modules
+    return len(modules), next(reversed(modules.keys()), None)
+
+
+def _map_files() -> tuple[dict[str, list[str]], tuple[int, object]]:
+    """The map, and the state of ``sys.modules`` it was made from."""
+    snapshot = list(sys.modules.items())
     result: dict[str, list[str]] = {}
-    for name, module in list(sys.modules.items()):
+    for name, module in snapshot:
         path = _file_of(module)
         if path is not None:
             result.setdefault(path, []).append(name)
-    return result
+    last = snapshot[-1][0] if snapshot else None
+    return result, (len(snapshot), last)
 
 
 def _file_of(module: object) -> str | None:

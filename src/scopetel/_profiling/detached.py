@@ -119,12 +119,21 @@ class DetachedPasses:
         self._aimed: set[int] = set()  # addresses whose modules were searched
         self._stepping = _thread.allocate_lock()  # only tried: never waited for
 
-    def run(self, own_thread_id: int, interval: float, passes: int, first: float) -> int:
+    def run(
+        self,
+        own_thread_id: int,
+        interval: float,
+        passes: int,
+        first: float,
+        room: int | None = None,
+    ) -> int:
         """Sample ``first`` s from now, then every ``interval`` s, without the GIL,
         ``passes`` times (at most about a second's), or until a new thread or code, an
-        event loop or ``interrupt()``; why it returned."""
+        event loop, ``room`` samples (FULL; a pass may add more: one a thread) or
+        ``interrupt()``; why it returned."""
         count = max(1, min(passes, PASSES_PER_COLLECT))
-        return self._native.run(interval, count, own_thread_id, max(first, 0.0))
+        cap = None if room is None else max(1, room)
+        return self._native.run(interval, count, own_thread_id, max(first, 0.0), cap)
 
     def interrupt(self) -> None:
         self._native.interrupt()

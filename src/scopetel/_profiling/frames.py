@@ -14,13 +14,14 @@ _MAX_TEXT: Final = 1024
 
 
 class FrameRenderer:
-    """Renders ``(code, line, module)`` as a profile frame; used by the sampler thread only.
+    """Renders ``(code, line, module)`` as a profile frame; used under its profiler's lock.
 
     The caches are keyed by ``id(code)`` and keep the code object, so an id is never
     reused while its entry lives; each is emptied when full (dynamically made code).
     What does not depend on the line (paths, ``in_app``: ~40 us a code) is made once a
     code, so a line met for the first time costs a dict copy: a running service keeps
-    meeting new lines long after its codes are all known.
+    meeting new lines long after its codes are all known. (The paths are those of the
+    code's first frame: a ``chdir`` or ``sys.path`` change later does not move them.)
     """
 
     def __init__(self, options: FrameOptions) -> None:

@@ -283,10 +283,11 @@ class Profiler:
                 self._chunk = self._chunk or Chunk()  # the passes fill the chunk taught
                 passes.teach(self._chunk)
             passes_left = self._chunk.passes_left(self._interval, CHUNK_SECONDS)
+            room = self._chunk.room
         # at once when sampling starts or resumes (a root span may last less than a
         # tick), else a tick after the last pass
         first, self._first_pass = self._first_pass, self._interval
-        reason = passes.run(own, self._interval, passes_left, first)  # GIL and lock let go
+        reason = passes.run(own, self._interval, passes_left, first, room)  # GIL, lock let go
         if reason == BUSY:  # the thread of a previous start is ending
             self._native.sleep(self._interval)
             return time.perf_counter()

@@ -90,27 +90,32 @@ detached_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
-/* run(interval, passes, own_thread_id, first=interval): sample every other thread,
- * `first` s from now and then every `interval` s, without the GIL, `passes` times at
- * most; why it returned (DUE after `passes`, or NEW_THREAD, NEW_CODE, EVENT_LOOP,
- * INTERRUPTED, FULL; BUSY at once when another thread is in run()). A pass is spaced at least 9 times its own duration from the next. */
+/* run(interval, passes, own_thread_id, first=interval, max_samples=None): sample every
+ * other thread, `first` s from now and then every `interval` s, without the GIL,
+ * `passes` times at most; why it returned (DUE after `passes`, or NEW_THREAD, NEW_CODE,
+ * EVENT_LOOP, INTERRUPTED, FULL: also once `max_samples` are buffered; BUSY at once when
+ * another thread is in run()). A pass is spaced at least 9 times its own duration from
+ * the next. */
 static PyObject *
 detached_run(Detached *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 && nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "run(interval, passes, own_thread_id, first=interval)");
+    if (nargs < 3 || nargs > 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run(interval, passes, own_thread_id, first=interval, max_samples=None)");
         return NULL;
     }
     double interval = PyFloat_AsDouble(args[0]);
     Py_ssize_t passes = PyLong_AsSsize_t(args[1]);
     unsigned long own = PyLong_AsUnsignedLongMask(args[2]);
-    double first = nargs == 4 ? PyFloat_AsDouble(args[3]) : interval;
+    double first = nargs >= 4 ? PyFloat_AsDouble(args[3]) : interval;
+    Py_ssize_t cap = nargs == 5 && args[4] != Py_None ? PyLong_AsSsize_t(args[4]) : PY_SSIZE_T_MAX;
     if (PyErr_Occurred()) {
         return NULL;
     }
-    if (!(interval > 0 && interval < 3600) || passes < 1 || !(first >= 0 && first < 3600)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "interval must be in (0, 3600) s, first in [0, 3600) s, passes >= 1");
+    if (!(interval > 0 && interval < 3600) || passes < 1 || !(first >= 0 && first < 3600) ||
+        cap < 1) {
+        PyErr_SetString(PyExc_ValueError, "interval must be in (0, 3600) s, first in [0, 3600) s, "
+                                          "passes >= 1, max_samples >= 1");
         return NULL;
     }
     if (atomic_exchange(&self->running, 1)) {
@@ -137,7 +142,10 @@ detached_run(Detached *self, PyObject *const *args, Py_ssize_t nargs)
         if (reason == DUE && (self->new_thread || self->new_code)) {
             reason = self->new_code ? NEW_CODE : NEW_THREAD;
         }
-        int full = self->n_samples > MAX_SAMPLES / 2 || self->n_lanes > MAX_LANE_WORDS / 2;
+        /* (the cap: the caller's chunk has room for so many; a pass adds a sample a
+         * thread, however many threads the caller knows of) */
+        int full = self->n_samples > MAX_SAMPLES / 2 || self->n_lanes > MAX_LANE_WORDS / 2 ||
+                   self->n_samples >= cap;
         PyThread_release_lock(self->mutex);
         if (reason == DUE && full) {
             reason = FULL;
@@ -312,7 +320,7 @@ static PyMethodDef detached_methods[] = {
     {"stats", (PyCFunction)detached_stats, METH_NOARGS,
      "stats()\n--\n\nPasses, samples, and threads not sampled (and why) so far."},
     {"run", (PyCFunction)(void (*)(void))detached_run, METH_FASTCALL,
-     "run(interval, passes, own_thread_id, first=interval, /)\n--\n\n"
+     "run(interval, passes, own_thread_id, first=interval, max_samples=None, /)\n--\n\n"
      "Sample without the GIL; why it returned."},
     {"interrupt", (PyCFunction)detached_interrupt, METH_NOARGS,
      "interrupt()\n--\n\nEnd run()'s sleep now (or the next one's)."},

@@ -26,7 +26,13 @@ class DetachedSampler:
     BUSY: int
     def __new__(cls, max_depth: int) -> DetachedSampler: ...
     def run(
-        self, interval: float, passes: int, own_thread_id: int, first: float = ..., /
+        self,
+        interval: float,
+        passes: int,
+        own_thread_id: int,
+        first: float = ...,
+        max_samples: int | None = ...,
+        /,
     ) -> int: ...
     def interrupt(self) -> None: ...
     def teach(
