@@ -177,6 +177,41 @@ def test_chunks_stay_bounded_with_threads_threading_does_not_know(
         assert len(chunk["profile"]["samples"]) < 40 + len(threads)
 
 
+def test_a_chunk_filled_by_a_pass_with_the_gil_is_sent_at_once(
+    receiver: SentryReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass with the GIL that fills the chunk sends it in the same step: left full
+    until the next one, a run of passes without the GIL coming next (the code search
+    ended) added its passes or an event loop's tick to it (66 samples in a 40-sample
+    chunk over 19 threads)."""
+    monkeypatch.setattr(chunk_module, "MAX_SAMPLES", 40)
+    monkeypatch.setenv("SENTRY_PROFILER_DETACHED", "false")  # every pass with the GIL
+    stop = threading.Event()
+    parked = [threading.Thread(target=stop.wait) for _ in range(9)]
+    for thread in parked:
+        thread.start()
+    init(receiver, profile_session_sample_rate=1.0)
+    start_profiler()
+    active = session._active
+    assert active is not None
+    profiler = active.profiler
+    seen_full = 0
+    try:
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            with profiler._lock:
+                chunk = profiler._chunk
+                seen_full += chunk is not None and chunk.full
+            time.sleep(0.001)
+    finally:
+        stop_profiler()
+        stop.set()
+        for thread in parked:
+            thread.join()
+    assert len(wait_for_chunks(receiver, 3)) >= 3
+    assert seen_full == 0
+
+
 def test_a_failing_transport_never_reaches_the_app(receiver: SentryReceiver) -> None:
     class Failing:
         def capture_envelope(self, envelope: object) -> None:

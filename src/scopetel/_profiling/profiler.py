@@ -209,6 +209,8 @@ class Profiler:
                 if chunk is None:
                     chunk = Chunk()
                 sampler.sample(chunk)
+                if chunk.full and due is None:  # sent now: a run without the GIL next
+                    due, chunk = chunk, None  # would add its passes (or a tick) to it
             self._chunk = chunk
             took = time.thread_time() - began
         if due is not None and profiler_id is not None:
