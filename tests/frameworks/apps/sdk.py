@@ -15,11 +15,18 @@ def _sdk() -> ModuleType:
     if os.environ.get("COMPARE_SENTRY_SDK") == "1":
         import sentry_sdk
 
+        profiling: dict[str, object] = {}  # sentry-sdk reads no profiling variable itself
+        if "SENTRY_PROFILE_SESSION_SAMPLE_RATE" in os.environ:
+            profiling["profile_session_sample_rate"] = float(
+                os.environ["SENTRY_PROFILE_SESSION_SAMPLE_RATE"]
+            )
+            profiling["profile_lifecycle"] = os.environ.get("SENTRY_PROFILE_LIFECYCLE", "manual")
         sentry_sdk.init(
             dsn=os.environ["SENTRY_DSN"],
             traces_sample_rate=1.0,
             release=os.environ.get("SENTRY_RELEASE"),
             send_default_pii=False,
+            **profiling,  # type: ignore[arg-type]
         )
         return sentry_sdk
     import scopetel
