@@ -184,9 +184,9 @@ class Chunk:
         estimate: threads started without ``threading`` are sampled but not counted
         before they are named; ``room`` bounds a run of passes in samples.)"""
         threads = max(len(self.thread_names), threading.active_count())
-        room = (MAX_SAMPLES - len(self.timestamps)) // threads
+        by_room = self.room // threads
         age = time.perf_counter() - self.started
-        return max(1, min(room, int((seconds - age) / interval) + 1))
+        return max(1, min(by_room, int((seconds - age) / interval) + 1))
 
     @property
     def room(self) -> int:

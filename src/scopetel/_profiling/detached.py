@@ -132,8 +132,7 @@ class DetachedPasses:
         event loop, ``room`` samples (FULL; a pass may add more: one a thread) or
         ``interrupt()``; why it returned."""
         count = max(1, min(passes, PASSES_PER_COLLECT))
-        cap = None if room is None else max(1, room)
-        return self._native.run(interval, count, own_thread_id, max(first, 0.0), cap)
+        return self._native.run(interval, count, own_thread_id, max(first, 0.0), room)
 
     def interrupt(self) -> None:
         self._native.interrupt()
