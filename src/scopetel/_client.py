@@ -17,7 +17,7 @@ from scopetel._config.options import Options
 from scopetel._context.scope import Event, Hint, Scope
 from scopetel._events.assembly import apply_scopes, finalize, run_event_processors
 from scopetel._events.scrubber import annotate_filtered, scrub_event
-from scopetel._events.stacktrace import FrameOptions
+from scopetel._events.stacktrace import FrameOptions, app_root
 from scopetel._propagation.dsc import DynamicSamplingContext
 from scopetel._propagation.frozen_dscs import FrozenDscs
 from scopetel._propagation.targets import Targets
@@ -54,6 +54,7 @@ class Client:
             include_source_context=options.include_source_context,
             max_value_length=options.max_value_length,
             project_root=options.project_root,
+            app_root=app_root(options.project_root),
             custom_repr=options.custom_repr,
         )
 

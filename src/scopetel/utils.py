@@ -21,7 +21,7 @@ from scopetel_exporter_sentry.dsn import InvalidDsn
 from scopetel._api import exception_event
 from scopetel._client import get_client
 from scopetel._events.exceptions import exc_info_from
-from scopetel._events.stacktrace import FrameOptions
+from scopetel._events.stacktrace import FrameOptions, app_root
 from scopetel._serialize import safe_repr, safe_str
 
 __all__ = [
@@ -119,6 +119,7 @@ def _frame_options(given: Mapping[str, Any] | None) -> FrameOptions:
         include_source_context=given.get("include_source_context", True) is not False,
         max_value_length=length if type(length) is int else MAX_STRING_LENGTH,
         project_root=given.get("project_root"),
+        app_root=app_root(given.get("project_root")),
         custom_repr=given.get("custom_repr"),
     )
 

@@ -11,6 +11,7 @@ import pytest
 
 from scopetel._events.stacktrace import (
     FrameOptions,
+    app_root,
     frames_from_stack,
     frames_from_traceback,
     is_in_app,
@@ -219,6 +220,19 @@ def test_is_in_app_paths() -> None:
     assert is_in_app("app.site", "/srv/site-packagesx/app/site.py", OPTIONS) is True
     assert is_in_app(None, None, OPTIONS) is True
     assert is_in_app("app", "/srv/app.py", FrameOptions(in_app_exclude=("ap",))) is True
+
+
+def test_in_app_under_the_app_root_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    options = FrameOptions(app_root="/srv/app")
+    assert is_in_app("orders", "/srv/app/orders.py", options) is True
+    assert is_in_app("orders", "/srv/app2/orders.py", options) is False  # a sibling
+    assert is_in_app("tool", "/srv/venv/bin/tool", options) is False
+    assert is_in_app("x", "/srv/app/.venv/lib/python3.11/site-packages/x.py", options) is False
+    assert is_in_app("tool", "/srv/venv/bin/tool", FrameOptions(in_app_include=("tool",)))
+    assert is_in_app("__main__", "<stdin>", options) is True
+    monkeypatch.chdir(tmp_path)
+    assert app_root(None) == str(tmp_path)
+    assert app_root("relative") == str(tmp_path / "relative")
 
 
 def test_filename_relative_to_project_root(tmp_path: Path) -> None:

@@ -155,7 +155,8 @@ class Options:
     project_root: str | None = option(
         None,
         checks.str_or_none,
-        "Root of the application's source tree.",
+        "Root of the application's source tree: frames of files under it are in_app "
+        "(unset: the working directory at init()).",
         env="SENTRY_PROJECT_ROOT",
     )
     debug: bool = option(

@@ -61,7 +61,9 @@ class FrameOptions:
 
     ``in_app_include``/``in_app_exclude`` hold module prefixes (``"pkg"`` matches ``pkg``
     and ``pkg.sub``). ``max_frames`` bounds the frames of one stack trace (see
-    :func:`frames_from_traceback`).
+    :func:`frames_from_traceback`). ``app_root``: the directory of the application's own
+    files (the client's is ``project_root``, else the working directory at ``init()``, as
+    sentry-sdk's); None: every file outside libraries and the standard library.
     """
 
     in_app_include: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ class FrameOptions:
     context_lines: int = 5
     max_value_length: int = 1024
     project_root: str | None = None
+    app_root: str | None = None
     max_frames: int = 100
     custom_repr: Callable[[Any], object] | None = None  # the option: repr of variables
 
@@ -260,6 +263,15 @@ def _roots(project_root: str | None) -> list[str]:
     return roots
 
 
+def app_root(project_root: str | None) -> str | None:
+    """The directory of the application's own files: ``project_root``, else the working
+    directory now (None when it cannot be read: every file then counts)."""
+    try:
+        return os.path.abspath(project_root or os.getcwd())
+    except Exception:  # a working directory since removed
+        return None
+
+
 def _is_under(path: str, directory: str) -> bool:
     prefix = directory if directory.endswith(os.sep) else directory + os.sep
     return path.startswith(prefix)
@@ -271,7 +283,10 @@ def is_in_app(module: str | None, abs_path: str | None, options: FrameOptions) -
     The longest matching module prefix of ``in_app_include``/``in_app_exclude`` decides
     (include wins a tie), so ``exclude=("app.vendored",)`` carves a hole in
     ``include=("app",)``. Otherwise code under ``site-packages``/``dist-packages`` and
-    the standard library (including frozen modules) is not in-app; all else is.
+    the standard library (including frozen modules) is not in-app; of the rest, the files
+    under ``options.app_root`` are (all of them when it is None). sentry-sdk's rule: a
+    virtualenv's scripts, directories added to ``sys.path`` and an SDK run from a source
+    tree outside the project are not the application's code.
     """
     include = _longest_prefix(module, options.in_app_include)
     exclude = _longest_prefix(module, options.in_app_exclude)
@@ -283,7 +298,10 @@ def is_in_app(module: str | None, abs_path: str | None, options: FrameOptions) -
         return not abs_path.startswith("<frozen ")
     if _THIRD_PARTY.search(abs_path):
         return False
-    return not any(_is_under(abs_path, directory) for directory in _STDLIB_DIRS)
+    if any(_is_under(abs_path, directory) for directory in _STDLIB_DIRS):
+        return False
+    root = options.app_root
+    return root is None or _is_under(abs_path, root)
 
 
 def _longest_prefix(module: str | None, prefixes: tuple[str, ...]) -> int:
