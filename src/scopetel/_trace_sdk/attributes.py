@@ -117,6 +117,11 @@ def set_many(
     cleaned = _simple(values, max_length)
     if cleaned is None:
         cleaned = clean_mapping(values, max_length)
+    elif (max_count is None or len(attributes) + len(cleaned) <= max_count) and (
+        attributes.keys().isdisjoint(cleaned)
+    ):
+        attributes.update(cleaned)  # new keys with room: nothing moves, nothing evicted
+        return 0
     dropped = len(values) - len(cleaned)
     for key, value in cleaned.items():
         dropped += put(attributes, key, value, max_count)
