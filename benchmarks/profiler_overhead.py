@@ -39,8 +39,17 @@ the short pairs (the most pairs: the best estimate of a part that is mostly nois
 ``--without`` of ``profiler_workload.py``), to show what each part costs; ``--part P``
 (repeatable) only those.
 
+``--processes 2`` runs two identical processes at once wherever one ran (as gunicorn
+``-w 2`` on a 2-core machine would), each measured on its own and their pairs pooled: with
+both cores busy, the sampler's wake-ups find no idle core. It matters on virtual machines,
+where waking a thread on an idle vCPU is charged tens of µs of CPU (about 22 µs a
+wake-up here with one core busy, 4-6 µs with both), so the one-process figure is the
+dearest case for a sampler that wakes 101 times a second. Its results have their own
+section and JSON file.
+
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its
-markers) and keeps the raw phases in ``benchmarks/profiler_overhead.json``.
+markers) and keeps the raw phases in ``benchmarks/profiler_overhead.json``
+(``profiler_overhead_2p.json`` and a section of its own with ``--processes 2``).
 """
 
 import argparse
@@ -58,8 +67,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOAD = ROOT / "benchmarks" / "profiler_workload.py"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-RAW = ROOT / "benchmarks" / "profiler_overhead.json"
-START, END = "<!-- profiler_overhead: start -->", "<!-- profiler_overhead: end -->"
+
+
+def _outputs(at_once: int) -> tuple[Path, str, str]:
+    """The raw JSON file and the RESULTS.md markers of a run of ``at_once`` processes."""
+    suffix = "" if at_once == 1 else f"_{at_once}p"
+    marker = "profiler_overhead" if at_once == 1 else f"profiler_overhead {at_once} processes"
+    return (
+        ROOT / "benchmarks" / f"profiler_overhead{suffix}.json",
+        f"<!-- {marker}: start -->",
+        f"<!-- {marker}: end -->",
+    )
+
+
 SENTRY_SDK_PYTHON = ROOT / ".venv-sentry-sdk" / "bin" / "python"
 SDKS = ("scopetel", "sentry_sdk")
 PARTS = (
@@ -76,16 +96,31 @@ TARGET_OVERHEAD_PCT = 1.0
 COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
 
-def run_process(sdk: str, requests: int, pairs: int, without: str = "") -> dict[str, Any]:
+def run_process(
+    sdk: str, requests: int, pairs: int, without: str = "", at_once: int = 1
+) -> list[dict[str, Any]]:
+    """``at_once`` identical workload processes started together; each one's result."""
     python = str(SENTRY_SDK_PYTHON) if sdk == "sentry_sdk" else sys.executable
     command = [python, str(WORKLOAD), sdk, "--requests", str(requests), "--pairs", str(pairs)]
     if without:
         command += ["--without", without]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{sdk} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    running = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(at_once)
+    ]
+    results: list[dict[str, Any]] = []
+    try:
+        for process in running:
+            out, err = process.communicate(timeout=1800)
+            if process.returncode != 0:
+                raise RuntimeError(f"{sdk} failed:\n{err[-3000:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return results
 
 
 def pairs_of(process: dict[str, Any]) -> list[dict[str, float]]:
@@ -141,31 +176,40 @@ def figures(processes: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(
-    rounds: int, requests: int, pairs: int, parts: list[str], steady: tuple[int, int] = (0, 0)
+    rounds: int,
+    requests: int,
+    pairs: int,
+    parts: list[str],
+    steady: tuple[int, int] = (0, 0),
+    at_once: int = 1,
 ) -> list[dict[str, Any]]:
     """Per round, a process per SDK (order alternating), and one with long phases each
-    when ``steady`` (requests, pairs) asks; then the parts."""
+    when ``steady`` (requests, pairs) asks; then the parts. Each is ``at_once``
+    processes running together."""
     processes: list[dict[str, Any]] = []
     variants = [(sdk, "") for sdk in SDKS]
     for round_index in range(rounds):
         order = variants if round_index % 2 == 0 else variants[::-1]
         for sdk, without in order:
-            processes.append(_one(sdk, without, round_index, requests, pairs))
+            processes += _one(sdk, without, round_index, requests, pairs, at_once)
         if steady[0] > 0:
             for sdk, without in order:
-                process = _one(sdk, without, round_index, *steady)
-                process["steady"] = True
-                processes.append(process)
+                for process in _one(sdk, without, round_index, *steady, at_once):
+                    process["steady"] = True
+                    processes.append(process)
     for without in parts:
-        processes.append(_one("scopetel", without, 0, requests, pairs))
+        processes += _one("scopetel", without, 0, requests, pairs, at_once)
     return processes
 
 
-def _one(sdk: str, without: str, round_index: int, requests: int, pairs: int) -> dict[str, Any]:
-    process = run_process(sdk, requests, pairs, without)
-    process["round"] = round_index
-    process["requests"] = requests
-    found = figures([process])
+def _one(
+    sdk: str, without: str, round_index: int, requests: int, pairs: int, at_once: int
+) -> list[dict[str, Any]]:
+    processes = run_process(sdk, requests, pairs, without, at_once)
+    for process in processes:
+        process["round"] = round_index
+        process["requests"] = requests
+    found = figures(processes)
     print(
         f"round {round_index + 1} {sdk:<11} {without or 'all parts':<22} {requests:>5} req "
         "overhead "
@@ -175,7 +219,7 @@ def _one(sdk: str, without: str, round_index: int, requests: int, pairs: int) ->
         file=sys.stderr,
         flush=True,
     )
-    return process
+    return processes
 
 
 def _cell(interval: tuple[float, float, float]) -> str:
@@ -204,11 +248,22 @@ def render(data: dict[str, Any]) -> str:
         "| + SDK threads | + app threads | µs per tick | ticks/s |\n"
         "|---|---|---|---|---|---|---|---|"
     )
+    at_once = data.get("at_once", 1)
+    _, start, end = _outputs(at_once)
+    busy = (
+        "about one core busy"
+        if at_once == 1
+        else f"about one core busy a process, {at_once} such processes at once (as gunicorn "
+        f"`-w {at_once}` would run), each measured on its own, their pairs pooled"
+    )
     lines = [
-        START,
-        "## Continuous profiling: CPU overhead at 101 Hz (scopetel vs sentry-sdk 2.75)",
+        start,
+        "## Continuous profiling: CPU overhead at 101 Hz (scopetel vs sentry-sdk 2.75)"
+        + ("" if at_once == 1 else f", {at_once} processes at once"),
         "",
-        f"`{data['command']}`: {data['rounds']} round(s), each a process per SDK with "
+        f"`{data['command']}`: {data['rounds']} round(s), each "
+        + ("a process" if at_once == 1 else f"{at_once} processes at once")
+        + " per SDK with "
         f"{data['pairs']} pairs of phases of {data['requests']:,} requests"
         + (
             f" and one with {data['steady_pairs']} pairs of {data['steady_requests']:,} requests"
@@ -219,8 +274,8 @@ def render(data: dict[str, Any]) -> str:
         f"Python {data['python']}, {data['machine']}; commit `{data['commit']}`.",
         "",
         "8 worker threads serve requests back to back (a transaction, three child spans, 20 "
-        "middleware frames, 1.5 ms of I/O wait per request), 4 more threads idle: about one "
-        "core busy. Each pair: a phase with the profiler running (`start_profiler()` to "
+        "middleware frames, 1.5 ms of I/O wait per request), 4 more threads idle: "
+        f"{busy}. Each pair: a phase with the profiler running (`start_profiler()` to "
         "`stop_profiler()`, which joins the sampler and sends the chunk) and its neighbour "
         "with it stopped; in % of the stopped phase's process CPU: the `overhead` and its "
         "parts, by thread. `ticks/s`: sampling passes achieved (101 asked). Cells: median "
@@ -303,21 +358,22 @@ def render(data: dict[str, Any]) -> str:
         for process in parts:
             label = ", ".join(process["without"])
             lines.append(_row(f"without `{label}`", figures([process])))
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
 def write(data: dict[str, Any]) -> None:
+    raw, start, end = _outputs(data.get("at_once", 1))
     section = render(data)
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
         text = before + section + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text, encoding="utf-8")
-    RAW.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    raw.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -334,11 +390,16 @@ def main() -> int:
     parser.add_argument(
         "--part", action="append", default=[], choices=PARTS, help="also scopetel without this"
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="identical processes at once (2: both cores busy)"
+    )
     parser.add_argument("--write", action="store_true", help="update RESULTS.md and the JSON")
     parser.add_argument("--render", action="store_true", help="rebuild the section from the JSON")
     args = parser.parse_args()
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
     if args.render:
-        write(json.loads(RAW.read_text(encoding="utf-8")))
+        write(json.loads(_outputs(args.processes)[0].read_text(encoding="utf-8")))
         return 0
     rounds, pairs, requests = (
         (1, 4, 200) if args.quick else (args.rounds, args.pairs, args.requests)
@@ -348,7 +409,7 @@ def main() -> int:
     steady = (0, 0) if args.quick else (args.steady, args.steady_pairs)
     began = time.time()
     parts = list(PARTS) if args.parts else args.part
-    processes = run(rounds, requests, pairs, parts, steady)
+    processes = run(rounds, requests, pairs, parts, steady, args.processes)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -357,7 +418,7 @@ def main() -> int:
         if args.quick
         else f" --rounds {rounds} --pairs {pairs} --requests {requests}"
         f" --steady {steady[0]} --steady-pairs {steady[1]}"
-    )
+    ) + ("" if args.processes == 1 else f" --processes {args.processes}")
     data = {
         "command": f".venv/bin/python benchmarks/profiler_overhead.py{flags}"
         + (" --parts" if args.parts else "".join(f" --part {part}" for part in parts))
@@ -371,6 +432,7 @@ def main() -> int:
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "commit": commit,
+        "at_once": args.processes,
         "processes": processes,
     }
     print(render(data))
