@@ -259,7 +259,7 @@ def _roots(project_root: str | None) -> list[str]:
                 continue
     roots.sort(key=len, reverse=True)
     if project_root:
-        roots.insert(0, os.path.normpath(project_root))
+        roots.insert(0, os.path.abspath(project_root))  # as ``app_root`` makes it
     return roots
 
 
