@@ -1,6 +1,7 @@
 """A chunk resolves a raw key to a stack once, from one walk, and only when the stack is
 still the one the key was taken from."""
 
+import json.decoder
 import sys
 from collections.abc import Callable
 from types import FrameType
@@ -91,3 +92,18 @@ def test_a_new_line_of_a_known_code_renders_as_a_fresh_renderer_would() -> None:
     assert first == first_copy and first["lineno"] == code.co_firstlineno
     no_line = renderer.render(code, 0, __name__)
     assert "lineno" not in no_line and list(no_line)[-1] == "in_app"
+
+
+def test_profile_frames_are_in_app_under_the_app_root_only() -> None:
+    """Profile frames take ``in_app`` from the client's rule, as error frames do: the
+    files under the app root are the application's, other files are not."""
+    code = test_a_key_taken_from_another_stack_is_not_resolved.__code__
+    here = code.co_filename.rsplit("/", 3)[0]  # the checkout holding tests/
+    elsewhere = FrameRenderer(FrameOptions(app_root=here + "/src"))
+    assert FrameRenderer(FrameOptions(app_root=here)).render(code, 1, __name__)["in_app"]
+    assert elsewhere.render(code, 1, __name__)["in_app"] is False
+    library = json.decoder.JSONDecoder.decode.__code__
+    assert (
+        FrameRenderer(FrameOptions(app_root="/")).render(library, 1, "json.decoder")["in_app"]
+        is False
+    )
