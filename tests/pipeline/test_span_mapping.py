@@ -503,3 +503,26 @@ def test_op_only_api_spans_map_as_the_general_rules_do() -> None:
     assert [entry["description"] for entry in entries] == ["query", None]
     lean.shutdown()
     assert trace.get_tracer_provider() is not lean
+
+
+def test_tags_and_measurements_are_found_among_keys_seen_before(
+    provider: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys known to name no tag or measurement let a span skip both loops; a span with
+    the same keys plus one tag or measurement still gets it, also once the set of known
+    keys has been cleared for being full."""
+    from scopetel._pipeline import mapping
+
+    plain = {"http.route": "/orders", "rows": 3}
+    special = {
+        **plain,
+        attrs.TAG_PREFIX + "tenant": "acme",
+        attrs.MEASUREMENT_PREFIX + "items": 7,
+    }
+    for _ in range(2):
+        seen = _finish(provider, "seen", attributes=plain)
+        assert tags(seen) == {} and measurements(seen) == {}
+        both = _finish(provider, "both", attributes=special)
+        assert tags(both) == {"tenant": "acme"}
+        assert measurements(both) == {"items": {"value": 7, "unit": ""}}
+        monkeypatch.setattr(mapping, "_MOST_DATA_KEYS", len(mapping._PLAIN_KEYS))
