@@ -49,6 +49,7 @@ from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
 from scopetel._jobs.job import Job, begin_job, current_job
+from scopetel._profiling.session import update_active_thread
 from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv.sentry_attributes import SQLALCHEMY_TRACER
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
@@ -129,5 +130,6 @@ __all__ = [
     "to_json_safe",
     "track_session",
     "transaction_style",
+    "update_active_thread",
     "was_captured",
 ]

@@ -492,8 +492,10 @@ def test_server_hooks_wrap_only_what_no_framework_layer_serves() -> None:
 def test_instrumentors_patch_frameworks_and_put_them_back() -> None:
     import django.core.handlers.base as django_base
     import fastapi.applications as fastapi_apps
+    import fastapi.routing as fastapi_routing
     import gunicorn.workers.base as gunicorn_base
     import starlette.applications as starlette_apps
+    import starlette.routing as starlette_routing
     import uvicorn.config as uvicorn_config
     from scopetel_instrumentation_asgi import AsgiInstrumentor
     from scopetel_instrumentation_django import DjangoInstrumentor
@@ -506,6 +508,8 @@ def test_instrumentors_patch_frameworks_and_put_them_back() -> None:
             uvicorn_config.Config.__dict__["load"],
             gunicorn_base.Worker.__dict__["load_wsgi"],
             django_base.BaseHandler.__dict__["load_middleware"],
+            starlette_routing.run_in_threadpool,
+            fastapi_routing.run_in_threadpool,
         ]
 
     instrumentors = [AsgiInstrumentor(), WsgiInstrumentor(), DjangoInstrumentor()]

@@ -106,6 +106,22 @@ class ProfileLinks(SpanProcessor):
         if self._thread_names:
             set_attribute(THREAD_NAME, threading.current_thread().name)
 
+    def move_root(self, span: object) -> None:
+        """``span``, a local root tagged with its thread, now runs on this one (a sync
+        endpoint in a server's worker thread): the tag names this thread, so Sentry
+        shows this thread's samples under it (sentry-sdk's ``update_active_thread``)."""
+        attributes = getattr(span, "attributes", None)
+        context = getattr(span, "context", None)
+        if context is None or not attributes or THREAD_ID not in attributes:
+            return
+        thread_id = self._get_ident()
+        if attributes.get(THREAD_ID) == thread_id:
+            return
+        self._tag(span, None, thread_id)  # type: ignore[arg-type]
+        root = self._root_of.get(context.span_id)
+        if root is not None:  # children started from now on compare with this thread
+            self._root_of[context.span_id] = (thread_id, root[1])
+
     def _root_started(self, span: Span, parent_context: Context | None) -> None:
         rate = self._root_rate(span, parent_context)
         if rate <= 0.0 or (rate < 1.0 and random.random() >= rate):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import SpanProcessor
 from scopetel_exporter_sentry.envelope import Envelope, Item
 
@@ -147,6 +148,20 @@ def stop_profiler() -> None:
     active = _active
     if active is not None and active.lifecycle == "manual":
         active.profiler.stop(active.shutdown_timeout)
+
+
+@guarded(None)
+def update_active_thread() -> None:
+    """The local root span current here now runs on this thread (a server's worker
+    thread running a sync endpoint): while profiling, its thread tag names this thread.
+    A child span current here is left as it is: its root is not reachable from it."""
+    active = _active
+    if active is None or active.profiler.active_id is None:
+        return
+    span = otel_trace.get_current_span()
+    parent = getattr(span, "parent", None)
+    if parent is None or parent.is_remote:
+        active.links.move_root(span)
 
 
 def profiler_id() -> str | None:

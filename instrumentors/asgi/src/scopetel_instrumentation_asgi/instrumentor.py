@@ -12,6 +12,7 @@ from scopetel_instrumentation_asgi.fastapi_hook import fastapi_hook
 from scopetel_instrumentation_asgi.http_errors import HttpErrorsHook, failed_codes
 from scopetel_instrumentation_asgi.middleware import set_transaction_style
 from scopetel_instrumentation_asgi.starlette_hook import is_starlette_app, starlette_hook
+from scopetel_instrumentation_asgi.threadpool_hook import ThreadpoolHook
 from scopetel_instrumentation_asgi.uvicorn_hook import UvicornHook
 
 
@@ -24,12 +25,14 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     ``instrument(failed_request_status_codes={...})`` (or
     ``SCOPETEL_FAILED_REQUEST_STATUS_CODES``): the ``HTTPException`` status codes
     reported as errors (default 500-599). FastAPI's own telemetry stays off for the
-    requests the layer serves (``fastapi_hook``)."""
+    requests the layer serves (``fastapi_hook``). While profiling, a sync endpoint's
+    worker thread becomes its root span's thread (``threadpool_hook``)."""
 
     _starlette = starlette_hook()
     _fastapi = fastapi_hook()
     _uvicorn = UvicornHook()
     _http_errors = HttpErrorsHook()
+    _threadpool = ThreadpoolHook()
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
@@ -43,6 +46,7 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._starlette.enable()
         self._uvicorn.enable()
         self._http_errors.enable(codes)
+        self._threadpool.enable()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         set_transaction_style("url")
@@ -51,3 +55,4 @@ class AsgiInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._fastapi.disable()
         self._uvicorn.disable()
         self._http_errors.disable()
+        self._threadpool.disable()
