@@ -36,6 +36,9 @@ inside without breaking them. What is here:
 * ``add_known_breadcrumb`` (a breadcrumb an instrumentation built in Relay's shape,
   stored without the checks applications' breadcrumbs get unless ``before_breadcrumb``
   is set);
+* continuous profiling: ``profiler_id`` (None: not sampling now) and
+  ``update_active_thread`` (a request's root span now runs on this worker thread: its
+  thread tag follows, as sentry_sdk's ``update_active_thread``);
 * ``ForkSafeLock`` (a lock a forked child gets anew), ``VERSION``, ``flush``;
 * ``SQLALCHEMY_TRACER``: the instrumentation scope of scopetel's SQLAlchemy instrumentor,
   whose spans the pipeline treats as contrib's SQLAlchemy ones.
@@ -49,7 +52,7 @@ from scopetel._events.stacktrace import FrameOptions, frames_from_stack
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._internal_errors import guarded, raise_internal_errors, report_internal_error
 from scopetel._jobs.job import Job, begin_job, current_job
-from scopetel._profiling.session import update_active_thread
+from scopetel._profiling.session import profiler_id, update_active_thread
 from scopetel._propagation.incoming import continue_incoming
 from scopetel._semconv.sentry_attributes import SQLALCHEMY_TRACER
 from scopetel._serialize import JSONValue, safe_str, to_json_safe
@@ -120,6 +123,7 @@ __all__ = [
     "guarded",
     "logs_enabled",
     "parameter_value",
+    "profiler_id",
     "raise_internal_errors",
     "release_app",
     "report_internal_error",

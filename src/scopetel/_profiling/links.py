@@ -66,6 +66,7 @@ class ProfileLinks(SpanProcessor):
         self._lock = threading.Lock()
         self._profiled: dict[int, None] = {}  # profiled roots still open, oldest first
         self._root_of: dict[int, RootOf] = {}  # open span id -> its root's links
+        self._moved: dict[int, None] = {}  # open roots moved to another thread
 
     @guarded(None)
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
@@ -107,20 +108,29 @@ class ProfileLinks(SpanProcessor):
             set_attribute(THREAD_NAME, threading.current_thread().name)
 
     def move_root(self, span: object) -> None:
-        """``span``, a local root tagged with its thread, now runs on this one (a sync
-        endpoint in a server's worker thread): the tag names this thread, so Sentry
-        shows this thread's samples under it (sentry-sdk's ``update_active_thread``)."""
+        """``span``, an open local root tagged with its thread, now runs on this one (a
+        sync endpoint in a server's worker thread): the tag names this thread, so Sentry
+        shows this thread's samples under it (sentry-sdk's ``update_active_thread``).
+        The first move wins: later work in other workers (FastAPI validating the
+        response) does not take the root from the endpoint's thread."""
         attributes = getattr(span, "attributes", None)
         context = getattr(span, "context", None)
+        is_recording = getattr(span, "is_recording", None)
         if context is None or not attributes or THREAD_ID not in attributes:
+            return
+        span_id = context.span_id
+        if span_id in self._moved or is_recording is None or not is_recording():
             return
         thread_id = self._get_ident()
         if attributes.get(THREAD_ID) == thread_id:
             return
+        self._moved[span_id] = None
+        while len(self._moved) > MAX_OPEN_ROOTS:  # roots that never end must not grow it
+            self._moved.pop(next(iter(self._moved)), None)
         self._tag(span, None, thread_id)  # type: ignore[arg-type]
-        root = self._root_of.get(context.span_id)
+        root = self._root_of.get(span_id)
         if root is not None:  # children started from now on compare with this thread
-            self._root_of[context.span_id] = (thread_id, root[1])
+            self._root_of[span_id] = (thread_id, root[1])
 
     def _root_started(self, span: Span, parent_context: Context | None) -> None:
         rate = self._root_rate(span, parent_context)
@@ -143,6 +153,8 @@ class ProfileLinks(SpanProcessor):
         if context is None:
             return
         self._root_of.pop(context.span_id, None)
+        if self._moved:
+            self._moved.pop(context.span_id, None)
         if not self._profiled:
             return
         with self._lock:

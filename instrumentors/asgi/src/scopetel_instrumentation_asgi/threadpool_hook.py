@@ -15,16 +15,26 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final, TypeVar
 
-from scopetel.instrumentation import ImportHook, update_active_thread
+from opentelemetry.trace import Span
 
-MODULES: Final = ("starlette.routing", "fastapi.routing")
+from scopetel.instrumentation import (
+    ImportHook,
+    current_request,
+    profiler_id,
+    update_active_thread,
+)
+
+# starlette.routing: a ``def`` route's endpoint; starlette.endpoints: an ``HTTPEndpoint``'s
+# ``def`` method; fastapi.routing: the endpoint, then the response's validation (the
+# first move wins: the endpoint's) and static-file lookups.
+MODULES: Final = ("starlette.routing", "starlette.endpoints", "fastapi.routing")
 NAME: Final = "run_in_threadpool"
 T = TypeVar("T")
 
 
-def _in_worker(function: Callable[..., T]) -> Callable[..., T]:
+def _in_worker(function: Callable[..., T], root: Span | None) -> Callable[..., T]:
     def call(*args: Any, **kwargs: Any) -> T:
-        update_active_thread()
+        update_active_thread(root)
         return function(*args, **kwargs)
 
     return call
@@ -33,26 +43,29 @@ def _in_worker(function: Callable[..., T]) -> Callable[..., T]:
 def _wrapped(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     async def run_in_threadpool(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        return await original(_in_worker(function), *args, **kwargs)
+        if profiler_id() is not None:  # only while profiling: else not even a frame more
+            request = current_request()  # its root, even when a child span is current
+            function = _in_worker(function, None if request is None else request.span)
+        return await original(function, *args, **kwargs)
 
-    run_in_threadpool.__scopetel_original__ = original  # type: ignore[attr-defined]
     return run_in_threadpool
 
 
 class ThreadpoolHook:
     """Wraps ``run_in_threadpool`` in ``MODULES`` as they are imported; ``disable`` puts
-    the originals back."""
+    the originals back where the wrapper is still in place."""
 
     def __init__(self) -> None:
-        self._patched: dict[str, ModuleType] = {}
+        self._patched: dict[str, tuple[ModuleType, Any, Any]] = {}  # (wrapper, original)
         self._hooks = [ImportHook(module, self._apply) for module in MODULES]
 
     def _apply(self, module: ModuleType) -> None:
         original = getattr(module, NAME, None)
-        if not callable(original) or hasattr(original, "__scopetel_original__"):
+        if not callable(original) or module.__name__ in self._patched:
             return
-        setattr(module, NAME, _wrapped(original))
-        self._patched[module.__name__] = module
+        wrapper = _wrapped(original)
+        setattr(module, NAME, wrapper)
+        self._patched[module.__name__] = (module, wrapper, original)
 
     def enable(self) -> None:
         for hook in self._hooks:
@@ -61,9 +74,7 @@ class ThreadpoolHook:
     def disable(self) -> None:
         for hook in self._hooks:
             hook.disable()
-        for module in self._patched.values():
-            wrapper = getattr(module, NAME, None)
-            original = getattr(wrapper, "__scopetel_original__", None)
-            if original is not None:
+        for module, wrapper, original in self._patched.values():
+            if getattr(module, NAME, None) is wrapper:  # else another wrapped ours: kept
                 setattr(module, NAME, original)
         self._patched.clear()
