@@ -495,6 +495,7 @@ def test_instrumentors_patch_frameworks_and_put_them_back() -> None:
     import fastapi.routing as fastapi_routing
     import gunicorn.workers.base as gunicorn_base
     import starlette.applications as starlette_apps
+    import starlette.endpoints as starlette_endpoints
     import starlette.routing as starlette_routing
     import uvicorn.config as uvicorn_config
     from scopetel_instrumentation_asgi import AsgiInstrumentor
@@ -509,6 +510,7 @@ def test_instrumentors_patch_frameworks_and_put_them_back() -> None:
             gunicorn_base.Worker.__dict__["load_wsgi"],
             django_base.BaseHandler.__dict__["load_middleware"],
             starlette_routing.run_in_threadpool,
+            starlette_endpoints.run_in_threadpool,
             fastapi_routing.run_in_threadpool,
         ]
 
