@@ -108,17 +108,21 @@ class ProfileLinks(SpanProcessor):
             set_attribute(THREAD_NAME, threading.current_thread().name)
 
     def move_root(self, span: object) -> None:
-        """``span``, an open local root tagged with its thread, now runs on this one (a
-        sync endpoint in a server's worker thread): the tag names this thread, so Sentry
-        shows this thread's samples under it (sentry-sdk's ``update_active_thread``).
-        The first move wins: later work in other workers (FastAPI validating the
-        response) does not take the root from the endpoint's thread."""
+        """``span``, if an open local root tagged with its thread, now runs on this one
+        (a sync endpoint in a server's worker thread): the tag names this thread, so
+        Sentry shows this thread's samples under it (sentry-sdk's
+        ``update_active_thread``). Any other span is left as it is. The first move
+        wins: later work in other workers (FastAPI validating the response) does not
+        take the root from the endpoint's thread."""
         attributes = getattr(span, "attributes", None)
         context = getattr(span, "context", None)
+        parent = getattr(span, "parent", None)
         is_recording = getattr(span, "is_recording", None)
         if context is None or not attributes or THREAD_ID not in attributes:
             return
         span_id = context.span_id
+        if parent is not None and not parent.is_remote:
+            return
         if span_id in self._moved or is_recording is None or not is_recording():
             return
         thread_id = self._get_ident()

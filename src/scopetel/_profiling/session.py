@@ -154,14 +154,10 @@ def stop_profiler() -> None:
 def update_active_thread(root: otel_trace.Span | None = None) -> None:
     """The local root span ``root`` (None: the current span, when it is one) now runs
     on this thread (a server's worker thread running a sync endpoint): while profiling,
-    its thread tag names this thread. A child span is left as it is."""
+    its thread tag names this thread (``ProfileLinks.move_root``)."""
     active = _active
-    if active is None or active.profiler.active_id is None:
-        return
-    span = otel_trace.get_current_span() if root is None else root
-    parent = getattr(span, "parent", None)
-    if parent is None or parent.is_remote:
-        active.links.move_root(span)
+    if active is not None and active.profiler.active_id is not None:
+        active.links.move_root(otel_trace.get_current_span() if root is None else root)
 
 
 def profiler_id() -> str | None:
