@@ -16,6 +16,7 @@ if platform.python_implementation() == "CPython":
                 "src/scopetel_stackwalk/_detached.c",
                 "src/scopetel_stackwalk/_detached_type.c",
                 "src/scopetel_stackwalk/_detached_teach.c",
+                "src/scopetel_stackwalk/_detached_roots.c",
             ],
             depends=[
                 "src/scopetel_stackwalk/_threadlock.h",

@@ -118,6 +118,7 @@ class DetachedPasses:
         self._recalled = bool(self._codes)  # the process's code is known without a search
         self._aimed: set[int] = set()  # addresses whose modules were searched
         self._stepping = _thread.allocate_lock()  # only tried: never waited for
+        self._roots_due = True  # threads' root data-stack chunks to learn (read directly)
 
     def run(
         self,
@@ -139,7 +140,8 @@ class DetachedPasses:
 
     def stats(self) -> dict[str, int]:
         """Passes, samples (``quiet``: those repeated for a thread that had not run since
-        its last one, its stack not read again), and threads not sampled: ``unknown_code``,
+        its last one, its stack not read again; ``copied``: stacks read without the system
+        call, from a root chunk learned), and threads not sampled: ``unknown_code``,
         ``unreadable``."""
         return self._native.stats()
 
@@ -338,6 +340,10 @@ class DetachedPasses:
             self._loops.update(loops)
             self._threads.update(threads)
             self._ignored.update(ignored)
+        self._roots_due = self._roots_due or bool(threads)
+        if self._roots_due and not _greenlet_imported():  # (with the GIL: see learn_roots)
+            learn = getattr(self._native, "learn_roots", None)  # (an older scopetel-stackwalk)
+            self._roots_due = learn is not None and learn() is None  # None: the list was busy
 
     def forget(self) -> None:
         """Drop the stacks taught and the samples buffered (the chunk is sent, or replaced)."""
@@ -346,6 +352,12 @@ class DetachedPasses:
         self._stacks = 0
         self._missing = set()
         self._ignored = set()
+
+
+def _greenlet_imported() -> bool:
+    """Greenlets have data stacks of their own, freed when they end: a pass reads those
+    through the system call, so roots are only learned while none can exist."""
+    return "greenlet" in sys.modules or "greenlet._greenlet" in sys.modules
 
 
 def detached_passes(max_depth: int) -> DetachedPasses | None:

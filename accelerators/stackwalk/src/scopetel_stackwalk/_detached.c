@@ -5,11 +5,14 @@
  * it three times what the pass does. run() instead sleeps and samples with the GIL
  * released: under the runtime's thread-list lock (tried, as sample_threads() does; a
  * thread state stays allocated while it is listed) it reads each thread's frames as
- * they are in memory now, while the thread holding the GIL may be changing them. Every
- * read of memory a thread may free or reuse meanwhile (a frame, the current-frame
- * pointer) goes through process_vm_readv() on this process, which fails instead of
- * faulting: the data stack a thread's frames live in is copied in one call and walked
- * in the copy. Only code objects the sampler was taught (and holds a reference to) are
+ * they are in memory now, while the thread holding the GIL may be changing them. Memory
+ * a thread may free meanwhile (a frame, the current-frame pointer) is read through
+ * process_vm_readv() on this process, which fails instead of faulting, unless it is
+ * known to stay mapped: a thread's root data-stack chunk (see Root) and the C stack of
+ * a thread seen running lately (see read_tops) are read directly, as the system call
+ * costs tens of µs a pass on a virtual machine. The data stack a thread's frames live
+ * in is copied (one call, or memcpy) and walked in the copy. Only code objects the
+ * sampler was taught (and holds a reference to) are
  * ever dereferenced: a thread whose stack has any other code gets no sample that pass
  * (the code's address is kept for the caller, and the run ends after the pass with
  * NEW_CODE unless the caller said it knows of it: it looks for the code), nor
@@ -62,6 +65,7 @@ typedef struct { /* one thread of a batch */
     uintptr_t fingerprint; /* of its stack fields, then */
     uintptr_t top;       /* its innermost frame's address; 0: none, 1: unreadable */
     uintptr_t base, end; /* the range of its data stack copied */
+    int alive;           /* its OS thread ran lately: its C stack is mapped */
 } Slot;
 
 static int
@@ -107,7 +111,12 @@ read_many(pid_t pid, struct iovec *local, struct iovec *remote, int n, char *rea
     }
 }
 
-/* The batch's innermost frame addresses (0: none; 1: unreadable). */
+/* The batch's innermost frame addresses (0: none; 1: unreadable). Before 3.13 the
+ * address is in the thread's current _PyCFrame: in its thread state when it runs no
+ * Python code, else on its C stack, which stays mapped while its OS thread lives, so
+ * it is read there directly for a thread seen running lately (its stack fields moved,
+ * or its CPU clock could be read just now), and through the system call for the
+ * others (a thread state whose OS thread ended inside Python code stays listed). */
 static void
 read_tops(pid_t pid, Slot *slots, int n)
 {
@@ -119,31 +128,57 @@ read_tops(pid_t pid, Slot *slots, int n)
 #else
     struct iovec local[BATCH], remote[BATCH];
     char read[BATCH];
+    int which[BATCH], m = 0;
     for (int i = 0; i < n; i++) {
-        uintptr_t cframe = (uintptr_t)slots[i].t->cframe;
+        PyThreadState *t = slots[i].t;
+        _PyCFrame *cframe = *(_PyCFrame *volatile *)&t->cframe;
         slots[i].top = 0;
-        local[i] = (struct iovec){&slots[i].top, cframe ? sizeof(uintptr_t) : 0};
-        remote[i] = (struct iovec){(void *)(cframe + offsetof(_PyCFrame, current_frame)),
-                                   local[i].iov_len};
+        if (cframe == NULL) {
+            continue;
+        }
+        if (cframe == &t->root_cframe || slots[i].alive) {
+            slots[i].top = (uintptr_t) * (_PyInterpreterFrame *volatile *)&cframe->current_frame;
+            continue;
+        }
+        local[m] = (struct iovec){&slots[i].top, sizeof(uintptr_t)};
+        remote[m] = (struct iovec){(void *)((uintptr_t)cframe + offsetof(_PyCFrame, current_frame)),
+                                   sizeof(uintptr_t)};
+        which[m++] = i;
     }
-    read_many(pid, local, remote, n, read);
-    for (int i = 0; i < n; i++) {
-        slots[i].top = read[i] ? slots[i].top : 1;
+    if (m > 0) {
+        read_many(pid, local, remote, m, read);
+        for (int j = 0; j < m; j++) {
+            slots[which[j]].top = read[j] ? slots[which[j]].top : 1;
+        }
     }
 #endif
 }
 
 /* Copy the innermost part of each thread's current data-stack chunk (where its frames
- * are, but generators') into self->copy, STACK_BYTES apiece. */
+ * are, but generators') into self->copy, STACK_BYTES apiece: with memcpy() from a root
+ * chunk learned (see Root), else through the system call. */
 static void
 read_stacks(Detached *self, pid_t pid, Slot *slots, int n)
 {
     struct iovec local[BATCH], remote[BATCH];
     char read[BATCH];
+    int which[BATCH], m = 0;
     for (int i = 0; i < n; i++) {
         PyThreadState *t = slots[i].t;
-        uintptr_t base = t->datastack_chunk ? (uintptr_t)t->datastack_chunk->data : 0;
-        uintptr_t top = (uintptr_t)t->datastack_top;
+        _PyStackChunk *chunk = *(_PyStackChunk *volatile *)&t->datastack_chunk;
+        uintptr_t top = (uintptr_t) * (PyObject **volatile *)&t->datastack_top;
+        const Root *root = detached_root(self, t);
+        char *into = self->copy + (size_t)i * STACK_BYTES;
+        if (root != NULL && (uintptr_t)chunk == root->chunk && top > root->base &&
+            top <= root->end && top % sizeof(void *) == 0) {
+            uintptr_t base = top - root->base > STACK_BYTES ? top - STACK_BYTES : root->base;
+            memcpy(into, (const void *)base, top - base); /* (frames may change meanwhile) */
+            slots[i].base = base;
+            slots[i].end = top;
+            self->stats[STAT_COPIED]++;
+            continue;
+        }
+        uintptr_t base = chunk ? (uintptr_t)chunk->data : 0;
         if (base == 0 || top <= base || top % sizeof(void *)) {
             base = top = 0;
         }
@@ -152,13 +187,16 @@ read_stacks(Detached *self, pid_t pid, Slot *slots, int n)
         }
         slots[i].base = base;
         slots[i].end = top;
-        local[i] = (struct iovec){self->copy + (size_t)i * STACK_BYTES, top - base};
-        remote[i] = (struct iovec){(void *)base, top - base};
+        local[m] = (struct iovec){into, top - base};
+        remote[m] = (struct iovec){(void *)base, top - base};
+        which[m++] = i;
     }
-    read_many(pid, local, remote, n, read);
-    for (int i = 0; i < n; i++) {
-        if (!read[i]) {
-            slots[i].base = slots[i].end = 0;
+    if (m > 0) {
+        read_many(pid, local, remote, m, read);
+        for (int j = 0; j < m; j++) {
+            if (!read[j]) {
+                slots[which[j]].base = slots[which[j]].end = 0;
+            }
         }
     }
 }
@@ -382,11 +420,14 @@ needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, in
     int known = quiet->t == t && quiet->id == t->id;
     slot->cpu = 0;
     slot->fingerprint = stack_fingerprint(t);
-    if (known && quiet->skip > 0) { /* it was running lately: its clock is read later */
+    slot->alive = known && quiet->fingerprint != slot->fingerprint &&
+                  timestamp - quiet->seen < RAN_LATELY;
+    if (slot->alive && quiet->skip > 0) { /* it runs: its clock is read later */
         quiet->skip--;
         return 1;
     }
     uint64_t cpu = slot->cpu = thread_cpu(t);
+    slot->alive = slot->alive || cpu != 0;
     if (!known || cpu == 0 || quiet->cpu == 0) {
         return 1;
     }
@@ -409,7 +450,7 @@ needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, in
 /* Remember the sample just taken of the thread in `slot` with the clock read before it
  * (else that it has none to repeat). */
 static void
-remember(Detached *self, const Slot *slot, Py_ssize_t samples_before)
+remember(Detached *self, const Slot *slot, Py_ssize_t samples_before, double timestamp)
 {
     Quiet *quiet = quiet_slot(self, slot->t);
     int sampled = self->n_samples > samples_before;
@@ -422,6 +463,7 @@ remember(Detached *self, const Slot *slot, Py_ssize_t samples_before)
     quiet->stack = sampled ? self->samples[self->n_samples - 1].stack : -1;
     quiet->epoch = self->epoch;
     quiet->drains = self->drains;
+    quiet->seen = timestamp;
 }
 
 /* One pass over every other thread, under self->mutex and without the GIL. A pass
@@ -458,7 +500,7 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
                              .copy = self->copy + (size_t)i * STACK_BYTES};
             Py_ssize_t before = self->n_samples;
             reason = sample_thread(self, &reader, slots[i].t, slots[i].top, timestamp);
-            remember(self, &slots[i], before);
+            remember(self, &slots[i], before, timestamp);
         }
     }
     stackwalk_unlock_threads();

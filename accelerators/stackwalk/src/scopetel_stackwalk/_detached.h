@@ -12,7 +12,9 @@ enum {
     TORN = 7, UNKNOWN = 8
 };
 /* what stats() counts */
-enum { STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET, N_STATS };
+enum {
+    STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET, STAT_COPIED, N_STATS
+};
 #define BATCH 32                 /* threads whose stacks are read in one system call */
 #define STACK_BYTES (32 * 1024)  /* the innermost part of a thread's data stack copied */
 #define MAX_SAMPLES 4096         /* buffered samples before run() returns FULL */
@@ -21,6 +23,7 @@ enum { STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET
 #define MAX_UNKNOWN 32           /* untaught codes' addresses kept for the caller */
 #define QUIET_SLOTS 512          /* threads whose last sample is remembered (a power of 2) */
 #define QUIET_REPEATS 32         /* then the stack is read again all the same */
+#define RAN_LATELY 0.1           /* s: a stack that moved since a read this recent ran */
 
 typedef struct {
     double timestamp;
@@ -34,7 +37,7 @@ typedef struct {
  * sample without reading it, QUIET_REPEATS times at most in a row. (The fingerprint
  * covers a thread state run by another OS thread than the one whose clock is read, and
  * clocks that count in ticks.) A thread found running has its clock read less often
- * (`skip` passes, doubling up to 15). */
+ * (`skip` passes, doubling up to 15) while its stack fields keep moving. */
 typedef struct {
     PyThreadState *t;
     uint64_t id;     /* t->id: unique in the interpreter (a thread state's memory is reused) */
@@ -45,7 +48,25 @@ typedef struct {
     uint64_t epoch;  /* the stacks taught then (reset() forgets them) */
     uint64_t drains; /* the records buffered then (an untaught stack's, -1 - offset) */
     int skip, backoff;
+    double seen; /* when its stack was last read (the pass's timestamp) */
 } Quiet;
+
+/* A thread's root data-stack chunk (the first, whose `previous` is NULL): CPython never
+ * frees it while the thread state is listed (push_chunk keeps the first frame slot of
+ * a root chunk empty so that popping never frees it; the chunks go after the thread
+ * state is unlinked, under the thread-list lock a pass holds). So while the thread
+ * runs in it, its frames are copied with memcpy() instead of process_vm_readv()
+ * (tens of µs a pass on a virtual machine). Learned with the GIL (learn_roots()),
+ * where no thread can be moving its frames, and only while greenlet has not been
+ * imported: a greenlet has data stacks of its own, which it frees when it ends; the
+ * thread's own root stays the main greenlet's, and a greenlet's chunk is never one
+ * learned. By the thread state's serial id, as Quiet. */
+typedef struct {
+    PyThreadState *t;
+    uint64_t id;         /* t->id */
+    uintptr_t chunk;     /* the root chunk's address */
+    uintptr_t base, end; /* where its frames may be */
+} Root;
 
 typedef struct {
     PyObject_HEAD
@@ -72,6 +93,7 @@ typedef struct {
     char *copy; /* a batch's data stacks, STACK_BYTES apiece */
     uintptr_t *walk; /* one stack's lanes */
     Quiet *quiet; /* QUIET_SLOTS, by thread state serial id */
+    Root *roots;  /* QUIET_SLOTS, likewise */
     uint64_t epoch; /* bumped when the stacks taught are forgotten */
     uint64_t drains; /* bumped when the records of untaught stacks are dropped */
 } Detached;
@@ -96,5 +118,8 @@ STACKWALK_HIDDEN PyObject *detached_reset(Detached *self, PyObject *everything);
 STACKWALK_HIDDEN PyObject *detached_unknown_codes(Detached *self, PyObject *unused);
 STACKWALK_HIDDEN PyObject *detached_stats(Detached *self, PyObject *unused);
 STACKWALK_HIDDEN PyObject *detached_code_file_of(Detached *self, PyObject *address);
+/* _detached_roots.c: learn_roots(), and a thread's root chunk if it was learned. */
+STACKWALK_HIDDEN PyObject *detached_learn_roots(Detached *self, PyObject *unused);
+STACKWALK_HIDDEN const Root *detached_root(const Detached *self, const PyThreadState *t);
 
 #endif

@@ -32,6 +32,7 @@ detached_dealloc(Detached *self)
     PyMem_RawFree(self->copy);
     PyMem_RawFree(self->walk);
     PyMem_RawFree(self->quiet);
+    PyMem_RawFree(self->roots);
     if (self->mutex) {
         PyThread_free_lock(self->mutex);
     }
@@ -77,8 +78,9 @@ detached_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->copy = PyMem_RawMalloc((size_t)BATCH * STACK_BYTES);
     self->walk = PyMem_RawMalloc((size_t)(2 * max_depth) * sizeof(uintptr_t));
     self->quiet = PyMem_RawCalloc(QUIET_SLOTS, sizeof(Quiet));
+    self->roots = PyMem_RawCalloc(QUIET_SLOTS, sizeof(Root));
     if (!self->mutex || !self->wakeup || !self->held || !self->samples || !self->lanes ||
-        !self->copy || !self->walk || !self->quiet) {
+        !self->copy || !self->walk || !self->quiet || !self->roots) {
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
@@ -329,6 +331,9 @@ static PyMethodDef detached_methods[] = {
     {"drain", (PyCFunction)(void (*)(void))detached_drain, METH_FASTCALL,
      "drain(offset, timestamps, thread_ids, stack_ids, tasks, /)\n--\n\n"
      "Buffered samples into the columns; the untaught stacks' lanes."},
+    {"learn_roots", (PyCFunction)detached_learn_roots, METH_NOARGS,
+     "learn_roots()\n--\n\nNote every thread's root data-stack chunk, read without the system "
+     "call from then on (with the GIL, greenlet never imported); how many, None when busy."},
     {"reset", (PyCFunction)detached_reset, METH_O,
      "reset(everything, /)\n--\n\nForget the stacks and samples (everything: all taught)."},
     {NULL, NULL, 0, NULL},
