@@ -118,7 +118,9 @@ class DetachedPasses:
         self._recalled = bool(self._codes)  # the process's code is known without a search
         self._aimed: set[int] = set()  # addresses whose modules were searched
         self._stepping = _thread.allocate_lock()  # only tried: never waited for
-        self._roots_due = True  # threads' root data-stack chunks to learn (read directly)
+        # threads' root data-stack chunks (then read without the system call): learned at
+        # each teach, with the GIL (an older scopetel-stackwalk has no such method)
+        self._learn_roots = getattr(self._native, "learn_roots", None)
 
     def run(
         self,
@@ -340,10 +342,8 @@ class DetachedPasses:
             self._loops.update(loops)
             self._threads.update(threads)
             self._ignored.update(ignored)
-        self._roots_due = self._roots_due or bool(threads)
-        if self._roots_due and not _greenlet_imported():  # (with the GIL: see learn_roots)
-            learn = getattr(self._native, "learn_roots", None)  # (an older scopetel-stackwalk)
-            self._roots_due = learn is not None and learn() is None  # None: the list was busy
+        if self._learn_roots is not None:  # (it checks sys.modules itself, in the same call)
+            self._learn_roots()  # new threads' roots, read without the system call from then on
 
     def forget(self) -> None:
         """Drop the stacks taught and the samples buffered (the chunk is sent, or replaced)."""
@@ -352,12 +352,6 @@ class DetachedPasses:
         self._stacks = 0
         self._missing = set()
         self._ignored = set()
-
-
-def _greenlet_imported() -> bool:
-    """Greenlets have data stacks of their own, freed when they end: a pass reads those
-    through the system call, so roots are only learned while none can exist."""
-    return "greenlet" in sys.modules or "greenlet._greenlet" in sys.modules
 
 
 def detached_passes(max_depth: int) -> DetachedPasses | None:

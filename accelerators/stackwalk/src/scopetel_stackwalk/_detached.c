@@ -116,7 +116,9 @@ read_many(pid_t pid, struct iovec *local, struct iovec *remote, int n, char *rea
  * Python code, else on its C stack, which stays mapped while its OS thread lives, so
  * it is read there directly for a thread seen running lately (its stack fields moved,
  * or its CPU clock could be read just now), and through the system call for the
- * others (a thread state whose OS thread ended inside Python code stays listed). */
+ * others (a thread state whose OS thread ended inside Python code stays listed; the
+ * GIL side and sys._current_frames() read it directly all the same), and for all once
+ * a library that runs coroutines on C stacks it frees was imported. */
 static void
 read_tops(pid_t pid, Slot *slots, int n)
 {
@@ -136,7 +138,7 @@ read_tops(pid_t pid, Slot *slots, int n)
         if (cframe == NULL) {
             continue;
         }
-        if (cframe == &t->root_cframe || slots[i].alive) {
+        if (cframe == &t->root_cframe || (slots[i].alive && detached_switching < 2)) {
             slots[i].top = (uintptr_t) * (_PyInterpreterFrame *volatile *)&cframe->current_frame;
             continue;
         }

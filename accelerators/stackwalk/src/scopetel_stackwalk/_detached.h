@@ -57,10 +57,11 @@ typedef struct {
  * state is unlinked, under the thread-list lock a pass holds). So while the thread
  * runs in it, its frames are copied with memcpy() instead of process_vm_readv()
  * (tens of µs a pass on a virtual machine). Learned with the GIL (learn_roots()),
- * where no thread can be moving its frames, and only while greenlet has not been
- * imported: a greenlet has data stacks of its own, which it frees when it ends; the
- * thread's own root stays the main greenlet's, and a greenlet's chunk is never one
- * learned. By the thread state's serial id, as Quiet. */
+ * where no thread can be moving its frames, and only while no library that gives
+ * coroutines data stacks of their own (greenlet, ...: it frees them when one ends) was
+ * imported, checked in the same call: the thread's own root stays its main
+ * coroutine's, and a coroutine's chunk is never one learned. By the thread state's
+ * serial id, as Quiet. */
 typedef struct {
     PyThreadState *t;
     uint64_t id;         /* t->id */
@@ -121,5 +122,8 @@ STACKWALK_HIDDEN PyObject *detached_code_file_of(Detached *self, PyObject *addre
 /* _detached_roots.c: learn_roots(), and a thread's root chunk if it was learned. */
 STACKWALK_HIDDEN PyObject *detached_learn_roots(Detached *self, PyObject *unused);
 STACKWALK_HIDDEN const Root *detached_root(const Detached *self, const PyThreadState *t);
+/* 0, or 1 once a library that switches data stacks was imported, 2 one that switches C
+ * stacks too (updated by learn_roots(); read by the passes). */
+STACKWALK_HIDDEN extern int detached_switching;
 
 #endif
