@@ -26,14 +26,18 @@ static const char *const SWITCHING[] = {
 
 int detached_switching = 0; /* 1: data stacks; 2: C stacks too (see SWITCHING) */
 
-/* Update detached_switching from sys.modules (with the GIL; no Python code runs). */
-static void
+/* Update detached_switching from sys.modules (with the GIL; no Python code runs); 0
+ * when it cannot be read now (the interpreter is finalizing). */
+static int
 note_switching(void)
 {
     PyObject *modules = PyImport_GetModuleDict();
+    if (modules == NULL) {
+        return 0;
+    }
     if (!PyDict_CheckExact(modules)) {
         detached_switching = 2; /* what a lookup would run is unknown: assume the worst */
-        return;
+        return 1;
     }
     for (int i = 0; SWITCHING[i] != NULL; i++) {
         if (PyDict_GetItemString(modules, SWITCHING[i]) != NULL) { /* (borrowed; no error) */
@@ -41,19 +45,22 @@ note_switching(void)
             detached_switching = level > detached_switching ? level : detached_switching;
         }
     }
+    return 1;
 }
 
 /* learn_roots(): note the root data-stack chunk of every thread of the interpreter
  * (the caller holds the GIL, so none is pushing or popping frames or switching
  * coroutines, from the check of sys.modules to the end of the walk); how many threads
- * have one, None when the sampler or the thread list was busy (a pass, a thread
- * starting or ending: the next call learns them), False once a library that switches
- * data stacks was imported (see SWITCHING). */
+ * have one; None when the sampler or the thread list was busy (a pass, a thread
+ * starting or ending: the next call learns them) or sys.modules is gone; False once a
+ * library that switches data stacks was imported (see SWITCHING). */
 PyObject *
 detached_learn_roots(Detached *self, PyObject *unused)
 {
     (void)unused;
-    note_switching();
+    if (!note_switching()) {
+        Py_RETURN_NONE;
+    }
     if (detached_switching) {
         Py_RETURN_FALSE;
     }
