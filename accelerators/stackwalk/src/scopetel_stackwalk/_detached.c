@@ -92,13 +92,18 @@ fetch(Reader *reader, uintptr_t address)
 }
 
 /* Read `n` remote ranges into their local buffers in as few system calls as there
- * are unreadable ranges, plus one; read[i] tells which were. (A call stops at the
- * first range it cannot read, and never splits one.) */
+ * are unreadable ranges, plus one (none when all are empty: those the caller read
+ * directly count as read); read[i] tells which were. (A call stops at the first range
+ * it cannot read, and never splits one.) */
 static void
 read_many(pid_t pid, struct iovec *local, struct iovec *remote, int n, char *read)
 {
     int i = 0;
     while (i < n) {
+        if (remote[i].iov_len == 0) { /* nothing to read there (none, or read directly) */
+            read[i++] = 1;
+            continue;
+        }
         ssize_t got = process_vm_readv(pid, local + i, (unsigned long)(n - i), remote + i,
                                        (unsigned long)(n - i), 0);
         while (i < n && got >= 0 && (size_t)got >= remote[i].iov_len) {
@@ -130,28 +135,21 @@ read_tops(pid_t pid, Slot *slots, int n)
 #else
     struct iovec local[BATCH], remote[BATCH];
     char read[BATCH];
-    int which[BATCH], m = 0;
     for (int i = 0; i < n; i++) {
         PyThreadState *t = slots[i].t;
         _PyCFrame *cframe = *(_PyCFrame *volatile *)&t->cframe;
-        slots[i].top = 0;
-        if (cframe == NULL) {
-            continue;
-        }
-        if (cframe == &t->root_cframe || (slots[i].alive && detached_switching < 2)) {
-            slots[i].top = (uintptr_t) * (_PyInterpreterFrame *volatile *)&cframe->current_frame;
-            continue;
-        }
-        local[m] = (struct iovec){&slots[i].top, sizeof(uintptr_t)};
-        remote[m] = (struct iovec){(void *)((uintptr_t)cframe + offsetof(_PyCFrame, current_frame)),
-                                   sizeof(uintptr_t)};
-        which[m++] = i;
+        int direct = cframe == &t->root_cframe || (slots[i].alive && detached_switching < 2);
+        size_t size = cframe != NULL && !direct ? sizeof(uintptr_t) : 0;
+        slots[i].top = cframe != NULL && direct
+                           ? (uintptr_t) * (_PyInterpreterFrame *volatile *)&cframe->current_frame
+                           : 0;
+        local[i] = (struct iovec){&slots[i].top, size};
+        remote[i] = (struct iovec){(void *)((uintptr_t)cframe + offsetof(_PyCFrame, current_frame)),
+                                   size};
     }
-    if (m > 0) {
-        read_many(pid, local, remote, m, read);
-        for (int j = 0; j < m; j++) {
-            slots[which[j]].top = read[j] ? slots[which[j]].top : 1;
-        }
+    read_many(pid, local, remote, n, read);
+    for (int i = 0; i < n; i++) {
+        slots[i].top = read[i] ? slots[i].top : 1;
     }
 #endif
 }
@@ -164,41 +162,35 @@ read_stacks(Detached *self, pid_t pid, Slot *slots, int n)
 {
     struct iovec local[BATCH], remote[BATCH];
     char read[BATCH];
-    int which[BATCH], m = 0;
     for (int i = 0; i < n; i++) {
         PyThreadState *t = slots[i].t;
         _PyStackChunk *chunk = *(_PyStackChunk *volatile *)&t->datastack_chunk;
         uintptr_t top = (uintptr_t) * (PyObject **volatile *)&t->datastack_top;
         const Root *root = detached_root(self, t);
         char *into = self->copy + (size_t)i * STACK_BYTES;
-        if (root != NULL && (uintptr_t)chunk == root->chunk && top > root->base &&
-            top <= root->end && top % sizeof(void *) == 0) {
-            uintptr_t base = top - root->base > STACK_BYTES ? top - STACK_BYTES : root->base;
-            memcpy(into, (const void *)base, top - base); /* (frames may change meanwhile) */
-            slots[i].base = base;
-            slots[i].end = top;
-            self->stats[STAT_COPIED]++;
-            continue;
-        }
-        uintptr_t base = chunk ? (uintptr_t)chunk->data : 0;
+        uintptr_t base = chunk ? (uintptr_t)chunk->data : 0; /* a root's: root->base */
+        int direct = root != NULL && (uintptr_t)chunk == root->chunk && top > root->base &&
+                     top <= root->end;
         if (base == 0 || top <= base || top % sizeof(void *)) {
             base = top = 0;
+            direct = 0;
         }
         else if (top - base > STACK_BYTES) {
             base = top - STACK_BYTES;
         }
+        if (direct) {
+            memcpy(into, (const void *)base, top - base); /* (frames may change meanwhile) */
+            self->stats[STAT_COPIED]++;
+        }
         slots[i].base = base;
         slots[i].end = top;
-        local[m] = (struct iovec){into, top - base};
-        remote[m] = (struct iovec){(void *)base, top - base};
-        which[m++] = i;
+        local[i] = (struct iovec){into, direct ? 0 : top - base};
+        remote[i] = (struct iovec){(void *)base, local[i].iov_len};
     }
-    if (m > 0) {
-        read_many(pid, local, remote, m, read);
-        for (int j = 0; j < m; j++) {
-            if (!read[j]) {
-                slots[which[j]].base = slots[which[j]].end = 0;
-            }
+    read_many(pid, local, remote, n, read);
+    for (int i = 0; i < n; i++) {
+        if (!read[i]) {
+            slots[i].base = slots[i].end = 0;
         }
     }
 }
