@@ -210,6 +210,50 @@ def test_a_quiet_thread_that_moves_is_sampled_where_it_is_now() -> None:
     assert all(stacks[i] is None and by_position[i] == expected for i in mine)
 
 
+def test_a_calm_thread_that_runs_on_where_it_waited_is_read_again_within_a_few_passes() -> None:
+    """A thread found quiet for many passes has its CPU clock read every fourth pass
+    only. One that then runs on in the frame it waited in, with no call or return that
+    would move its thread state's stack fields, keeps its old sample 3 passes at most."""
+    lock = threading.Lock()
+    lock.acquire()
+    state = [0]
+
+    def waiting_then_spinning() -> None:
+        lock.acquire()  # a C call: no frame of its own
+        state[0] = 1
+        while state[0] == 1:  # no call, no return: the stack fields stay as they were
+            pass
+
+    worker = threading.Thread(target=waiting_then_spinning)
+    worker.start()
+    try:
+        detached = sampler()
+        deadline = time.monotonic() + 10
+        while (top := sys._current_frames().get(worker.ident or 0)) is None or (
+            top.f_code is not waiting_then_spinning.__code__
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        time.sleep(0.05)  # in lock.acquire() by now
+        teach_all(detached, threads=list(sys._current_frames()))
+        detached.teach([(python_key(top, 128), 1)], [], [], [], [])
+        run_until(detached, 10, lambda: detached.stats()["calm"] >= 1)  # 8 quiet, then calm
+        drain(detached)
+        lock.release()
+        while state[0] != 1:
+            time.sleep(0.001)
+        reason = detached.run(0.001, 12, ME)
+        (_, threads, stacks, _), _ = drain(detached)
+    finally:
+        state[0] = 2
+        worker.join(10)
+    assert reason == detached.DUE
+    mine = [stacks[i] for i, thread in enumerate(threads) if thread == worker.ident]
+    stale = next((i for i, stack in enumerate(mine) if stack != 1), len(mine))
+    assert len(mine) == 12 and stale <= 3
+    assert all(stack is None for stack in mine[stale:])  # where it spins: not taught
+
+
 def test_an_untaught_thread_is_sampled_and_ends_the_run() -> None:
     detached = sampler()
     with parked(3) as top:
@@ -591,7 +635,7 @@ def test_hundreds_of_quiet_threads_are_all_remembered() -> None:
         thread.start()
     try:
         teach_all(detached, threads=list(sys._current_frames()))
-        run_until(detached, 5, lambda: detached.stats()["passes"] >= 5)
+        run_until(detached, 20, lambda: detached.stats()["passes"] >= 20)  # calm by then
         drain(detached)
         before = detached.stats()
         run_until(detached, 10, lambda: detached.stats()["passes"] >= before["passes"] + 10)
@@ -607,3 +651,5 @@ def test_hundreds_of_quiet_threads_are_all_remembered() -> None:
     # all but the first pass after the drain (stacks not taught: read again then); keyed
     # by address, about half of these samples were read
     assert quiet >= 0.85 * 300 * 10
+    # and most of those without reading the thread's clock (a system call) either
+    assert after["calm"] - before["calm"] >= 0.6 * quiet

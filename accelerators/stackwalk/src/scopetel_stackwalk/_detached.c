@@ -404,18 +404,36 @@ quiet_slot(Detached *self, PyThreadState *t)
     return &self->quiet[(size_t)t->id & (QUIET_SLOTS - 1)];
 }
 
-/* Whether `t` needs its stack read this pass: 0 when it has not run since its
- * remembered sample (repeated now, counted in `quiet_count`). Fills `slot` with its
- * clock (0: not read) and stack fingerprint, both read before its stack is. */
+/* Whether the sample remembered in `quiet` may be repeated as it is. */
 static int
-needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, int *quiet_count)
+repeatable(const Detached *self, const Quiet *quiet)
+{
+    return quiet->repeats < QUIET_REPEATS && quiet->epoch == self->epoch &&
+           (quiet->stack >= 0 || quiet->drains == self->drains);
+}
+
+/* Whether `t` needs its stack read this pass: 0 when it has not run since its
+ * remembered sample (repeated now, counted in `counts`: quiet, and calm among them,
+ * those repeated without reading the clock). Fills `slot` with its clock (0: not read)
+ * and stack fingerprint, both read before its stack is. */
+static int
+needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, int counts[2])
 {
     Quiet *quiet = quiet_slot(self, t);
     int known = quiet->t == t && quiet->id == t->id;
     slot->cpu = 0;
     slot->fingerprint = stack_fingerprint(t);
-    slot->alive = known && quiet->fingerprint != slot->fingerprint &&
-                  timestamp - quiet->seen < RAN_LATELY;
+    int still = known && quiet->fingerprint == slot->fingerprint;
+    if (still && quiet->cpu != 0 && quiet->calm >= CALM_AFTER && quiet->unread < CALM_SKIP &&
+        repeatable(self, quiet)) { /* calm: its clock is not read this pass */
+        push_sample(self, t, timestamp, quiet->stack);
+        quiet->unread++;
+        quiet->repeats++;
+        counts[0]++;
+        counts[1]++;
+        return 0;
+    }
+    slot->alive = known && !still && timestamp - quiet->seen < RAN_LATELY;
     if (slot->alive && quiet->skip > 0) { /* it runs: its clock is read later */
         quiet->skip--;
         return 1;
@@ -425,16 +443,17 @@ needs_reading(Detached *self, PyThreadState *t, double timestamp, Slot *slot, in
     if (!known || cpu == 0 || quiet->cpu == 0) {
         return 1;
     }
-    if (quiet->cpu == cpu && quiet->fingerprint == slot->fingerprint &&
-        quiet->repeats < QUIET_REPEATS && quiet->epoch == self->epoch &&
-        (quiet->stack >= 0 || quiet->drains == self->drains)) {
+    quiet->unread = 0;
+    if (quiet->cpu == cpu && still && repeatable(self, quiet)) {
         push_sample(self, t, timestamp, quiet->stack);
         quiet->backoff = 0;
         quiet->repeats++;
-        (*quiet_count)++;
+        quiet->calm += quiet->calm < CALM_AFTER;
+        counts[0]++;
         return 0;
     }
     if (quiet->cpu != cpu) { /* it ran: busy threads pay for the clock less often */
+        quiet->calm = 0;
         quiet->skip = quiet->backoff;
         quiet->backoff = quiet->backoff < 8 ? 2 * quiet->backoff + 1 : 15;
     }
@@ -451,6 +470,13 @@ remember(Detached *self, const Slot *slot, Py_ssize_t samples_before, double tim
     if (quiet->t != slot->t || quiet->id != slot->t->id) {
         *quiet = (Quiet){.t = slot->t, .id = slot->t->id, .stack = -1};
     }
+    if (!sampled || slot->cpu == 0 || slot->cpu != quiet->cpu ||
+        slot->fingerprint != quiet->fingerprint) {
+        /* it ran, moved or has no sample; one read again unmoved (after QUIET_REPEATS,
+         * or in a new epoch) stays calm */
+        quiet->calm = 0;
+    }
+    quiet->unread = 0;
     quiet->cpu = sampled ? slot->cpu : 0;
     quiet->fingerprint = slot->fingerprint;
     quiet->repeats = 0;
@@ -471,7 +497,8 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
         return DUE; /* a thread starting or ending: no sample this time */
     }
     Py_ssize_t samples = self->n_samples, lanes = self->n_lanes;
-    int reason = DUE, quiet = 0; /* quiet: samples repeated */
+    int reason = DUE;
+    int repeated[2] = {0, 0}; /* samples repeated: quiet, and calm among them */
     PyThreadState *t = PyInterpreterState_ThreadHead(self->interp);
     while (t != NULL && reason == DUE) { /* the threads in batches, read together */
         Slot slots[BATCH];
@@ -483,7 +510,7 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
             if (self->n_samples >= MAX_SAMPLES) {
                 reason = FULL;
             }
-            else if (needs_reading(self, t, timestamp, &slots[n], &quiet)) {
+            else if (needs_reading(self, t, timestamp, &slots[n], repeated)) {
                 slots[n++].t = t;
             }
         }
@@ -507,7 +534,8 @@ detached_pass(Detached *self, pid_t pid, double timestamp)
     else {
         self->stats[STAT_PASSES]++;
         self->stats[STAT_SAMPLES] += (uint64_t)(self->n_samples - samples);
-        self->stats[STAT_QUIET] += (uint64_t)quiet;
+        self->stats[STAT_QUIET] += (uint64_t)repeated[0];
+        self->stats[STAT_CALM] += (uint64_t)repeated[1];
     }
     return reason;
 }

@@ -13,7 +13,8 @@ enum {
 };
 /* what stats() counts */
 enum {
-    STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET, STAT_COPIED, N_STATS
+    STAT_PASSES, STAT_SAMPLES, STAT_UNKNOWN, STAT_TORN, STAT_BUSY, STAT_QUIET, STAT_COPIED, STAT_CALM,
+    N_STATS
 };
 #define BATCH 32                 /* threads whose stacks are read in one system call */
 #define STACK_BYTES (32 * 1024)  /* the innermost part of a thread's data stack copied */
@@ -24,6 +25,8 @@ enum {
 #define QUIET_SLOTS 512          /* threads whose last sample is remembered (a power of 2) */
 #define QUIET_REPEATS 32         /* then the stack is read again all the same */
 #define RAN_LATELY 0.1           /* s: a stack that moved since a read this recent ran */
+#define CALM_AFTER 8             /* quiet passes in a row, then the clock is read less often */
+#define CALM_SKIP 3              /* passes a calm thread's clock is left unread, at most */
 
 typedef struct {
     double timestamp;
@@ -37,7 +40,13 @@ typedef struct {
  * sample without reading it, QUIET_REPEATS times at most in a row. (The fingerprint
  * covers a thread state run by another OS thread than the one whose clock is read, and
  * clocks that count in ticks.) A thread found running has its clock read less often
- * (`skip` passes, doubling up to 15) while its stack fields keep moving. */
+ * (`skip` passes, doubling up to 15) while its stack fields keep moving. A thread
+ * found quiet CALM_AFTER passes in a row is calm: while its stack fields stay put its
+ * clock is read every CALM_SKIP + 1 passes only (each read is a system call, ~1 µs a
+ * thread on a virtual machine, and a server's idle threads are most of its threads).
+ * A calm thread that runs again moves its stack fields at its first call or return, so
+ * it is read at once; one that only runs on in the frame it waited in (a loop without
+ * calls) keeps its old sample CALM_SKIP passes at most. */
 typedef struct {
     PyThreadState *t;
     uint64_t id;     /* t->id: unique in the interpreter (a thread state's memory is reused) */
@@ -48,6 +57,8 @@ typedef struct {
     uint64_t epoch;  /* the stacks taught then (reset() forgets them) */
     uint64_t drains; /* the records buffered then (an untaught stack's, -1 - offset) */
     int skip, backoff;
+    int calm;   /* passes found quiet by the clock in a row (up to CALM_AFTER) */
+    int unread; /* calm passes since the clock was last read */
     double seen; /* when its stack was last read (the pass's timestamp) */
 } Quiet;
 

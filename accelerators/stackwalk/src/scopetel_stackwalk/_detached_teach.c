@@ -219,12 +219,13 @@ detached_stats(Detached *self, PyObject *unused)
     PyThread_acquire_lock(self->mutex, WAIT_LOCK);
     memcpy(stats, self->stats, sizeof stats);
     PyThread_release_lock(self->mutex);
-    return Py_BuildValue("{sKsKsKsKsKsKsK}", "passes", (unsigned long long)stats[STAT_PASSES],
+    return Py_BuildValue("{sKsKsKsKsKsKsKsK}", "passes", (unsigned long long)stats[STAT_PASSES],
                          "samples", (unsigned long long)stats[STAT_SAMPLES],
                          "unknown_code", (unsigned long long)stats[STAT_UNKNOWN],
                          "unreadable", (unsigned long long)stats[STAT_TORN],
                          "threads_busy", (unsigned long long)stats[STAT_BUSY],
                          "quiet", (unsigned long long)stats[STAT_QUIET],
-                         "copied", (unsigned long long)stats[STAT_COPIED]);
+                         "copied", (unsigned long long)stats[STAT_COPIED],
+                         "calm", (unsigned long long)stats[STAT_CALM]);
 }
 #endif
