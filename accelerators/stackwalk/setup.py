@@ -17,12 +17,14 @@ if platform.python_implementation() == "CPython":
                 "src/scopetel_stackwalk/_detached_type.c",
                 "src/scopetel_stackwalk/_detached_teach.c",
                 "src/scopetel_stackwalk/_detached_roots.c",
+                "src/scopetel_stackwalk/_samples.c",
             ],
             depends=[
                 "src/scopetel_stackwalk/_threadlock.h",
                 "src/scopetel_stackwalk/_stackkey.h",
                 "src/scopetel_stackwalk/_detached.h",
                 "src/scopetel_stackwalk/_detached_tables.h",
+                "src/scopetel_stackwalk/_samples.h",
             ],
             optional=True,
         )

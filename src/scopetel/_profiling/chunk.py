@@ -26,6 +26,16 @@ from scopetel._profiling.frames import Frame, FrameRenderer
 from scopetel._random_ids import uuid4_hex
 from scopetel._version import SDK_NAME, VERSION
 
+try:
+    from scopetel_stackwalk import encode_samples
+except ImportError:  # not installed (``--no-deps``), or an older one: a dict a sample
+    encode_samples = None
+orjson: Any
+try:  # its Fragment: JSON already encoded inside a document (the samples, in C)
+    import orjson
+except ImportError:  # (a dependency on CPython, where the envelope encodes with it too)
+    orjson = None
+
 MAX_SAMPLES: Final = 60_000  # about 10 threads for a minute at 101 Hz
 MAX_KEYS: Final = 50_000
 MAX_STACKS: Final = 10_000
@@ -169,6 +179,33 @@ class Chunk:
             indices.append(index)
         return self._add_stack(raw, indices)
 
+    def _encoded_samples(self) -> Any:
+        """The samples as an orjson ``Fragment`` of JSON text; None without the means."""
+        if orjson is None or encode_samples is None:
+            return None
+        names = {task for task in set(self.tasks) if task is not None}
+        task_json = {  # (a lone surrogate, which UTF-8 cannot carry, written as its escape)
+            task: orjson.dumps(task.encode("utf-8", "backslashreplace").decode("utf-8"))
+            for task in names
+        }
+        text = encode_samples(
+            self.timestamps, self.thread_ids, self.stack_ids, self.tasks, task_json
+        )
+        return orjson.Fragment(text)
+
+    def _sample_dicts(self, threads: set[int]) -> list[dict[str, Any]]:
+        ids = {thread_id: str(thread_id) for thread_id in threads}  # one string per thread
+        every = zip(self.timestamps, self.thread_ids, self.stack_ids, strict=True)
+        samples: list[dict[str, Any]] = [
+            {"timestamp": timestamp, "thread_id": ids[thread_id], "stack_id": stack}
+            for timestamp, thread_id, stack in every
+        ]
+        if self.tasks.count(None) != len(self.tasks):  # some thread ran an asyncio task
+            for sample, task in zip(samples, self.tasks, strict=True):
+                if task is not None:
+                    sample["task_name"] = task
+        return samples
+
     def _add_stack(self, raw: RawKey, indices: list[int]) -> int:
         stack = tuple(indices)
         index = self._stack_index.get(stack)
@@ -207,19 +244,16 @@ class Chunk:
             seen.add(thread_id)
         return False
 
-    def payload(self, profiler_id: str, metadata: dict[str, str]) -> dict[str, Any]:
-        """The chunk's JSON; ``metadata``: ``release``, ``environment``, ``dist`` when set."""
+    def payload(
+        self, profiler_id: str, metadata: dict[str, str], *, encoded: bool = True
+    ) -> dict[str, Any]:
+        """The chunk's JSON; ``metadata``: ``release``, ``environment``, ``dist`` when set.
+        ``encoded``: the samples as JSON text already (orjson's ``Fragment``, when orjson
+        and the C encoder are there), else as a dict apiece."""
         threads = set(self.thread_ids)
-        ids = {thread_id: str(thread_id) for thread_id in threads}  # one string per thread
-        every = zip(self.timestamps, self.thread_ids, self.stack_ids, strict=True)
-        samples: list[dict[str, Any]] = [
-            {"timestamp": timestamp, "thread_id": ids[thread_id], "stack_id": stack}
-            for timestamp, thread_id, stack in every
-        ]
-        if self.tasks.count(None) != len(self.tasks):  # some thread ran an asyncio task
-            for sample, task in zip(samples, self.tasks, strict=True):
-                if task is not None:
-                    sample["task_name"] = task
+        samples = self._encoded_samples() if encoded else None
+        if samples is None:
+            samples = self._sample_dicts(threads)
         thread_metadata = {
             str(thread_id): {"name": self.thread_names[thread_id]}
             for thread_id in sorted(threads)

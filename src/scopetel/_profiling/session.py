@@ -114,7 +114,11 @@ class _Send:
         self._metadata = metadata
 
     def __call__(self, chunk: Chunk, profiler_id: str) -> None:
-        item = json_item("profile_chunk", chunk.payload(profiler_id, self._metadata))
+        try:  # the samples encoded in C
+            item = Item.from_json("profile_chunk", chunk.payload(profiler_id, self._metadata))
+        except Exception:  # a value JSON cannot carry (in a frame): made safe, from dicts
+            payload = chunk.payload(profiler_id, self._metadata, encoded=False)
+            item = json_item("profile_chunk", payload)
         # Relay reads the platform from the item header (it picks the rate-limit category)
         headers = {"platform": "python", **item.headers}
         self._client.send(Envelope({"sent_at": now_iso()}, [Item(headers, item.payload)]))

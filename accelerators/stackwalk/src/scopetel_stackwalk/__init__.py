@@ -21,6 +21,10 @@ instead of faulting, and dereferences only the code objects it was taught; whate
 does not know ends its ``run()`` for the caller to sample that tick with the GIL (see
 the C source). ``None`` where it was not built; constructing it raises ``OSError``
 where the system call is not allowed (a seccomp filter).
+
+``encode_samples(...)`` writes a profile chunk's samples (its four columns) as the JSON
+array Sentry reads, without making a dict per sample: a tenth of the cost of building
+and encoding tens of thousands of them.
 """
 
 from collections.abc import Callable
@@ -50,6 +54,10 @@ SampleThreads = Callable[
 stack_hash: StackHash | None
 sample_threads: SampleThreads | None
 DetachedSampler: "type[_DetachedSampler] | None"
+EncodeSamples = Callable[
+    [list[float], list[int], list[int], list[str | None], dict[str, bytes]], bytes
+]
+encode_samples: EncodeSamples | None
 try:
     from scopetel_stackwalk._stackwalk import stack_hash
 except ImportError:  # pragma: no cover - depends on the build
@@ -63,4 +71,17 @@ try:
 except ImportError:  # not built, not Linux, or a CPython whose frame layout it does not know
     DetachedSampler = None
 
-__all__ = ["DetachedSampler", "SampleThreads", "StackHash", "sample_threads", "stack_hash"]
+try:
+    from scopetel_stackwalk._stackwalk import encode_samples
+except ImportError:  # pragma: no cover - depends on the build
+    encode_samples = None
+
+__all__ = [
+    "DetachedSampler",
+    "EncodeSamples",
+    "SampleThreads",
+    "StackHash",
+    "encode_samples",
+    "sample_threads",
+    "stack_hash",
+]

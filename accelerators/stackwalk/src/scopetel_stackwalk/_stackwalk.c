@@ -19,6 +19,7 @@
  * object would be made for), whose layout is private and changes between minor
  * versions: it is built only for the versions whose layout it was written and tested
  * against (see _stackkey.h). The extension is compiled for the interpreter that runs it. */
+#include "_samples.h"
 #include "_stackkey.h"
 #ifdef STACKWALK_THREADS
 #include "_threadlock.h"
@@ -262,6 +263,10 @@ static PyMethodDef methods[] = {
      "One sample of every other thread into the four lists where stacks and names know "
      "it; (thread id, raw key) of the others, or None."},
 #endif
+    {"encode_samples", (PyCFunction)(void (*)(void))stackwalk_encode_samples, METH_FASTCALL,
+     "encode_samples(timestamps, thread_ids, stack_ids, tasks, task_json, /)\n--\n\n"
+     "A profile chunk's samples as the JSON array Sentry reads (bytes): task_json maps "
+     "each task name in tasks to its JSON text."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -2,6 +2,14 @@ from types import CodeType, FrameType
 from typing import Any
 
 def stack_hash(frame: FrameType, max_depth: int, /) -> int: ...
+def encode_samples(
+    timestamps: list[float],
+    thread_ids: list[int],
+    stack_ids: list[int],
+    tasks: list[str | None],
+    task_json: dict[str, bytes],
+    /,
+) -> bytes: ...
 def sample_threads(
     max_depth: int,
     skip: int,
