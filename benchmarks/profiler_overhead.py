@@ -47,6 +47,10 @@ wake-up here with one core busy, 4-6 µs with both), so the one-process figure i
 dearest case for a sampler that wakes 101 times a second. Its results have their own
 section and JSON file.
 
+``--idle N`` gives each process N idle threads instead of 4 (a threaded server's spare
+workers, most of its threads most of the time): every sampler reads every thread, so
+what a pass costs grows with them. Its own section and JSON file too.
+
 ``--write`` replaces this benchmark's section of ``benchmarks/RESULTS.md`` (between its
 markers) and keeps the raw phases in ``benchmarks/profiler_overhead.json``
 (``profiler_overhead_2p.json`` and a section of its own with ``--processes 2``).
@@ -69,10 +73,15 @@ WORKLOAD = ROOT / "benchmarks" / "profiler_workload.py"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 
-def _outputs(at_once: int) -> tuple[Path, str, str]:
-    """The raw JSON file and the RESULTS.md markers of a run of ``at_once`` processes."""
-    suffix = "" if at_once == 1 else f"_{at_once}p"
-    marker = "profiler_overhead" if at_once == 1 else f"profiler_overhead {at_once} processes"
+IDLE = 4  # profiler_workload.py's idle threads, unless --idle
+
+
+def _outputs(at_once: int, idle: int = IDLE) -> tuple[Path, str, str]:
+    """The raw JSON file and the RESULTS.md markers of a run of ``at_once`` processes
+    with ``idle`` idle threads each."""
+    suffix = ("" if at_once == 1 else f"_{at_once}p") + ("" if idle == IDLE else f"_{idle}idle")
+    marker = "profiler_overhead" + ("" if at_once == 1 else f" {at_once} processes")
+    marker += "" if idle == IDLE else f" {idle} idle threads"
     return (
         ROOT / "benchmarks" / f"profiler_overhead{suffix}.json",
         f"<!-- {marker}: start -->",
@@ -97,13 +106,15 @@ COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
 
 def run_process(
-    sdk: str, requests: int, pairs: int, without: str = "", at_once: int = 1
+    sdk: str, requests: int, pairs: int, without: str = "", at_once: int = 1, idle: int = IDLE
 ) -> list[dict[str, Any]]:
     """``at_once`` identical workload processes started together; each one's result."""
     python = str(SENTRY_SDK_PYTHON) if sdk == "sentry_sdk" else sys.executable
     command = [python, str(WORKLOAD), sdk, "--requests", str(requests), "--pairs", str(pairs)]
     if without:
         command += ["--without", without]
+    if idle != IDLE:
+        command += ["--idle", str(idle)]
     running = [
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(at_once)
@@ -182,6 +193,7 @@ def run(
     parts: list[str],
     steady: tuple[int, int] = (0, 0),
     at_once: int = 1,
+    idle: int = IDLE,
 ) -> list[dict[str, Any]]:
     """Per round, a process per SDK (order alternating), and one with long phases each
     when ``steady`` (requests, pairs) asks; then the parts. Each is ``at_once``
@@ -191,21 +203,27 @@ def run(
     for round_index in range(rounds):
         order = variants if round_index % 2 == 0 else variants[::-1]
         for sdk, without in order:
-            processes += _one(sdk, without, round_index, requests, pairs, at_once)
+            processes += _one(sdk, without, round_index, requests, pairs, at_once, idle)
         if steady[0] > 0:
             for sdk, without in order:
-                for process in _one(sdk, without, round_index, *steady, at_once):
+                for process in _one(sdk, without, round_index, *steady, at_once, idle):
                     process["steady"] = True
                     processes.append(process)
     for without in parts:
-        processes += _one("scopetel", without, 0, requests, pairs, at_once)
+        processes += _one("scopetel", without, 0, requests, pairs, at_once, idle)
     return processes
 
 
 def _one(
-    sdk: str, without: str, round_index: int, requests: int, pairs: int, at_once: int
+    sdk: str,
+    without: str,
+    round_index: int,
+    requests: int,
+    pairs: int,
+    at_once: int,
+    idle: int = IDLE,
 ) -> list[dict[str, Any]]:
-    processes = run_process(sdk, requests, pairs, without, at_once)
+    processes = run_process(sdk, requests, pairs, without, at_once, idle)
     for process in processes:
         process["round"] = round_index
         process["requests"] = requests
@@ -248,8 +266,8 @@ def render(data: dict[str, Any]) -> str:
         "| + SDK threads | + app threads | µs per tick | ticks/s |\n"
         "|---|---|---|---|---|---|---|---|"
     )
-    at_once = data.get("at_once", 1)
-    _, start, end = _outputs(at_once)
+    at_once, idle = data.get("at_once", 1), data.get("idle", IDLE)
+    _, start, end = _outputs(at_once, idle)
     busy = (
         "about one core busy"
         if at_once == 1
@@ -259,7 +277,8 @@ def render(data: dict[str, Any]) -> str:
     lines = [
         start,
         "## Continuous profiling: CPU overhead at 101 Hz (scopetel vs sentry-sdk 2.75)"
-        + ("" if at_once == 1 else f", {at_once} processes at once"),
+        + ("" if at_once == 1 else f", {at_once} processes at once")
+        + ("" if idle == IDLE else f", {idle} idle threads"),
         "",
         f"`{data['command']}`: {data['rounds']} round(s), each "
         + ("a process" if at_once == 1 else f"{at_once} processes at once")
@@ -274,7 +293,7 @@ def render(data: dict[str, Any]) -> str:
         f"Python {data['python']}, {data['machine']}; commit `{data['commit']}`.",
         "",
         "8 worker threads serve requests back to back (a transaction, three child spans, 20 "
-        "middleware frames, 1.5 ms of I/O wait per request), 4 more threads idle: "
+        f"middleware frames, 1.5 ms of I/O wait per request), {idle} more threads idle: "
         f"{busy}. Each pair: a phase with the profiler running (`start_profiler()` to "
         "`stop_profiler()`, which joins the sampler and sends the chunk) and its neighbour "
         "with it stopped; in % of the stopped phase's process CPU: the `overhead` and its "
@@ -363,7 +382,7 @@ def render(data: dict[str, Any]) -> str:
 
 
 def write(data: dict[str, Any]) -> None:
-    raw, start, end = _outputs(data.get("at_once", 1))
+    raw, start, end = _outputs(data.get("at_once", 1), data.get("idle", IDLE))
     section = render(data)
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     if start in text and end in text:
@@ -393,13 +412,18 @@ def main() -> int:
     parser.add_argument(
         "--processes", type=int, default=1, help="identical processes at once (2: both cores busy)"
     )
+    parser.add_argument(
+        "--idle", type=int, default=IDLE, help="idle threads in each process (a section of its own)"
+    )
     parser.add_argument("--write", action="store_true", help="update RESULTS.md and the JSON")
     parser.add_argument("--render", action="store_true", help="rebuild the section from the JSON")
     args = parser.parse_args()
     if args.processes < 1:
         parser.error("--processes must be at least 1")
+    if args.idle < 0:
+        parser.error("--idle must be at least 0")
     if args.render:
-        write(json.loads(_outputs(args.processes)[0].read_text(encoding="utf-8")))
+        write(json.loads(_outputs(args.processes, args.idle)[0].read_text(encoding="utf-8")))
         return 0
     rounds, pairs, requests = (
         (1, 4, 200) if args.quick else (args.rounds, args.pairs, args.requests)
@@ -409,7 +433,7 @@ def main() -> int:
     steady = (0, 0) if args.quick else (args.steady, args.steady_pairs)
     began = time.time()
     parts = list(PARTS) if args.parts else args.part
-    processes = run(rounds, requests, pairs, parts, steady, args.processes)
+    processes = run(rounds, requests, pairs, parts, steady, args.processes, args.idle)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -419,6 +443,7 @@ def main() -> int:
         else f" --rounds {rounds} --pairs {pairs} --requests {requests}"
         f" --steady {steady[0]} --steady-pairs {steady[1]}"
     ) + ("" if args.processes == 1 else f" --processes {args.processes}")
+    flags += "" if args.idle == IDLE else f" --idle {args.idle}"
     data = {
         "command": f".venv/bin/python benchmarks/profiler_overhead.py{flags}"
         + (" --parts" if args.parts else "".join(f" --part {part}" for part in parts))
@@ -433,6 +458,7 @@ def main() -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "commit": commit,
         "at_once": args.processes,
+        "idle": args.idle,
         "processes": processes,
     }
     print(render(data))

@@ -1,11 +1,12 @@
 """The measured process of ``profiler_overhead.py``: a busy service, profiler off and on.
 
 ``python benchmarks/profiler_workload.py SDK [--requests N] [--pairs N] [--without PARTS]
-[--switch-interval S]`` (scopetel's under ``.venv/bin/python``, sentry-sdk's under
+[--switch-interval S] [--idle N]`` (scopetel's under ``.venv/bin/python``, sentry-sdk's under
 ``.venv-sentry-sdk/bin/python``) prints one JSON line: the phases it measured.
 
 The workload: 8 worker threads (as gunicorn's gthread workers) serve requests back to
-back while 4 more threads sit idle (timers, heartbeats). Each request is a transaction
+back while 4 more threads (``--idle``) sit idle (timers, heartbeats, a threaded server's
+spare workers). Each request is a transaction
 with three child spans, reached through 20 middleware frames: a simulated query (1 ms of
 I/O wait, then rows built), a render (JSON encode and decode, string formatting) and a
 cache write (0.5 ms of I/O wait), so the process keeps about one core busy, as a
@@ -206,13 +207,13 @@ class _Pool:
     """``WORKERS`` threads serving requests from a queue (as gthread workers), and
     ``IDLE`` threads blocked on an event (timers, heartbeats): both kinds get sampled."""
 
-    def __init__(self, handler: Callable[[int], int]) -> None:
+    def __init__(self, handler: Callable[[int], int], idle: int = IDLE) -> None:
         self._handler = handler
         self._queue: Queue[int | None] = Queue()
         self._done = threading.Semaphore(0)
         self._stop = threading.Event()
         self._workers = [threading.Thread(target=self._work) for _ in range(WORKERS)]
-        self._idle = [threading.Thread(target=self._stop.wait) for _ in range(IDLE)]
+        self._idle = [threading.Thread(target=self._stop.wait) for _ in range(idle)]
         for thread in self._workers + self._idle:
             thread.start()
         self._clocks = [time.pthread_getcpuclockid(t.ident or 0) for t in self._workers]
@@ -301,12 +302,16 @@ def _phase(pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink) ->
     }
 
 
-def child(sdk_name: str, requests: int, pairs: int, without: set[str]) -> dict[str, Any]:
+def child(
+    sdk_name: str, requests: int, pairs: int, without: set[str], idle: int = IDLE
+) -> dict[str, Any]:
     """In this process: ``pairs`` pairs of phases, profiler off and on, order alternating."""
     sink = _Sink()
     setup = _setup_scopetel if sdk_name == "scopetel" else _setup_sentry_sdk
     sdk = setup(sink, without)
-    pool = _Pool(_middleware(MIDDLEWARE, _endpoint(sdk[0].start_transaction, sdk[0].start_span)))
+    pool = _Pool(
+        _middleware(MIDDLEWARE, _endpoint(sdk[0].start_transaction, sdk[0].start_span)), idle
+    )
     _phase(pool, max(requests // 2, WORKERS), True, sdk, sink)  # warm-up
     _phase(pool, max(requests // 2, WORKERS), False, sdk, sink)
     # What the set-up made stays: out of the collector's way (as a pre-fork server's
@@ -324,6 +329,7 @@ def child(sdk_name: str, requests: int, pairs: int, without: set[str]) -> dict[s
         "sdk": sdk_name,
         "without": sorted(without),
         "switch_interval": sys.getswitchinterval(),
+        "idle": idle,
         "phases": phases,
         "chunks": sink.chunks,
         "envelopes": sink.envelopes,
@@ -337,13 +343,16 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--without", default="", help=f"comma-separated, of {PARTS}")
     parser.add_argument("--switch-interval", type=float, default=None)
+    parser.add_argument("--idle", type=int, default=IDLE, help="idle threads (default 4)")
     args = parser.parse_args()
     without = {part for part in args.without.split(",") if part}
     if not without <= set(PARTS) or (without and args.sdk != "scopetel"):
         parser.error(f"--without takes {PARTS}, for scopetel only")
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)
-    print(json.dumps(child(args.sdk, args.requests, args.pairs, without)))
+    if args.idle < 0:
+        parser.error("--idle must be at least 0")
+    print(json.dumps(child(args.sdk, args.requests, args.pairs, without, args.idle)))
     return 0
 
 
