@@ -2,6 +2,7 @@
 same samples the dicts it replaces give (timestamps to the microsecond), and an error,
 never a crash or bad JSON, for columns it cannot encode."""
 
+import gc
 import json
 import math
 from typing import Any
@@ -119,3 +120,29 @@ def test_what_it_cannot_encode_is_an_error(
 
 def test_no_samples_is_an_empty_array() -> None:
     assert encode()([], [], [], [], {}) == b"[]"
+
+
+def test_columns_untracked_are_left_out_of_full_collections_and_still_work() -> None:
+    if scopetel_stackwalk.untrack_columns is None:
+        pytest.skip("built without the C extension")
+    columns: list[list[Any]] = [[], [], [1, None, "a", 2.5]]
+    scopetel_stackwalk.untrack_columns(*columns)
+    assert not any(gc.is_tracked(column) for column in columns)
+    columns[0].extend(float(i) for i in range(10_000))
+    columns[1].append(None)
+    del columns[0][5:]
+    gc.collect()
+    assert columns == [[0.0, 1.0, 2.0, 3.0, 4.0], [None], [1, None, "a", 2.5]]
+    assert not any(gc.is_tracked(column) for column in columns)
+    # the collector's lists (what a full collection traverses) do not hold them
+    visited = {id(found) for found in gc.get_objects()}
+    assert not any(id(column) in visited for column in columns)
+
+
+@pytest.mark.parametrize("bad", [([[]],), ([{}],), ((1.0,),), ({},), ([object()],)])
+def test_only_lists_of_numbers_and_strings_are_untracked(bad: tuple[Any, ...]) -> None:
+    if scopetel_stackwalk.untrack_columns is None:
+        pytest.skip("built without the C extension")
+    with pytest.raises(TypeError):
+        scopetel_stackwalk.untrack_columns(*bad)
+    assert all(gc.is_tracked(column) for column in bad if isinstance(column, list))

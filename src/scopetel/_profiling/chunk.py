@@ -27,9 +27,9 @@ from scopetel._random_ids import uuid4_hex
 from scopetel._version import SDK_NAME, VERSION
 
 try:
-    from scopetel_stackwalk import encode_samples
+    from scopetel_stackwalk import encode_samples, untrack_columns
 except ImportError:  # not installed (``--no-deps``), or an older one: a dict a sample
-    encode_samples = None
+    encode_samples = untrack_columns = None
 orjson: Any
 try:  # its Fragment: JSON already encoded inside a document (the samples, in C)
     import orjson
@@ -76,6 +76,8 @@ class Chunk:
         self.thread_ids: list[int] = []
         self.stack_ids: list[int] = []
         self.tasks: list[str | None] = []
+        if untrack_columns is not None:  # numbers and strings only: no full collection visits
+            untrack_columns(self.timestamps, self.thread_ids, self.stack_ids, self.tasks)
         self.thread_names: dict[int, str] = {}  # "": no name (or it ended before one was read)
         self._frame_index: dict[tuple[int, int], int] = {}  # (id(code), line) -> index
         self._instruction_index: dict[tuple[int, int], int] = {}  # (id(code), f_lasti) -> ...

@@ -24,7 +24,9 @@ where the system call is not allowed (a seccomp filter).
 
 ``encode_samples(...)`` writes a profile chunk's samples (its four columns) as the JSON
 array Sentry reads, without making a dict per sample: a tenth of the cost of building
-and encoding tens of thousands of them.
+and encoding tens of thousands of them. ``untrack_columns(*lists)`` takes such columns
+(numbers, None and strings only) out of the cyclic garbage collector's care, so that a
+full collection does not visit each of their entries.
 """
 
 from collections.abc import Callable
@@ -58,6 +60,7 @@ EncodeSamples = Callable[
     [list[float], list[int], list[int], list[str | None], dict[str, bytes]], bytes
 ]
 encode_samples: EncodeSamples | None
+untrack_columns: Callable[..., None] | None
 try:
     from scopetel_stackwalk._stackwalk import stack_hash
 except ImportError:  # pragma: no cover - depends on the build
@@ -72,9 +75,9 @@ except ImportError:  # not built, not Linux, or a CPython whose frame layout it 
     DetachedSampler = None
 
 try:
-    from scopetel_stackwalk._stackwalk import encode_samples
+    from scopetel_stackwalk._stackwalk import encode_samples, untrack_columns
 except ImportError:  # pragma: no cover - depends on the build
-    encode_samples = None
+    encode_samples = untrack_columns = None
 
 __all__ = [
     "DetachedSampler",
@@ -84,4 +87,5 @@ __all__ = [
     "encode_samples",
     "sample_threads",
     "stack_hash",
+    "untrack_columns",
 ]

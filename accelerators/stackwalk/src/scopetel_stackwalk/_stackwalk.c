@@ -267,6 +267,10 @@ static PyMethodDef methods[] = {
      "encode_samples(timestamps, thread_ids, stack_ids, tasks, task_json, /)\n--\n\n"
      "A profile chunk's samples as the JSON array Sentry reads (bytes): task_json maps "
      "each task name in tasks to its JSON text."},
+    {"untrack_columns", (PyCFunction)(void (*)(void))stackwalk_untrack_columns, METH_FASTCALL,
+     "untrack_columns(*lists)\n--\n\n"
+     "Take lists that hold only numbers, None and strings (a chunk's sample columns) out "
+     "of the cyclic garbage collector's care: a full collection no longer visits them."},
     {NULL, NULL, 0, NULL},
 };
 

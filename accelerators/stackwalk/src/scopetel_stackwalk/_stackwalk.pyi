@@ -10,6 +10,7 @@ def encode_samples(
     task_json: dict[str, bytes],
     /,
 ) -> bytes: ...
+def untrack_columns(*lists: list[float] | list[int] | list[str | None]) -> None: ...
 def sample_threads(
     max_depth: int,
     skip: int,
