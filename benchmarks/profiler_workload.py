@@ -314,14 +314,18 @@ def child(
     )
     _phase(pool, max(requests // 2, WORKERS), True, sdk, sink)  # warm-up
     _phase(pool, max(requests // 2, WORKERS), False, sdk, sink)
-    # What the set-up made stays: out of the collector's way (as a pre-fork server's
-    # preload does), so that a full collection, which scans every object and lands in
-    # a random phase (tens of ms against a ~5 ms effect), costs little in either SDK.
-    gc.collect()
-    gc.freeze()
     phases = []
     for index in range(pairs):
         for profiled in (False, True) if index % 2 else (True, False):
+            # What the set-up and the phases before made stays: out of the collector's
+            # way (as a pre-fork server's preload does), so that full collections, which
+            # scan every tracked object several times a second here, do not scan the
+            # SDKs' long-lived tables that earlier phases filled (scopetel's 10,000
+            # traces' sampling contexts alone cost ~20 µs a request, ~60 ms a phase):
+            # they landed in random phases, ±100 ms against a ~5 ms effect. What a phase
+            # makes itself (a chunk, its columns) is still scanned in that phase.
+            gc.collect()
+            gc.freeze()
             phases.append(_phase(pool, requests, profiled, sdk, sink))
     pool.close()
     sdk[0].flush()
