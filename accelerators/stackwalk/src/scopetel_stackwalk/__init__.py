@@ -23,8 +23,8 @@ the C source). ``None`` where it was not built; constructing it raises ``OSError
 where the system call is not allowed (a seccomp filter).
 
 ``encode_samples(...)`` writes a profile chunk's samples (its four columns) as the JSON
-array Sentry reads, without making a dict per sample: a tenth of the cost of building
-and encoding tens of thousands of them. ``untrack_columns(*lists)`` takes such columns
+array Sentry reads, without making a dict per sample: about a quarter of the cost of
+building and encoding tens of thousands of them. ``untrack_columns(*lists)`` takes such columns
 (numbers, None and strings only) out of the cyclic garbage collector's care, so that a
 full collection does not visit each of their entries.
 """
