@@ -142,9 +142,9 @@ class DetachedPasses:
 
     def stats(self) -> dict[str, int]:
         """Passes, samples (``quiet``: those repeated for a thread that had not run since
-        its last one, its stack not read again; ``copied``: stacks read without the system
-        call, from a root chunk learned), and threads not sampled: ``unknown_code``,
-        ``unreadable``."""
+        its last one, its stack not read again; ``calm``: those of them whose thread's CPU
+        clock was not read either; ``copied``: stacks read without the system call, from
+        a root chunk learned), and threads not sampled: ``unknown_code``, ``unreadable``."""
         return self._native.stats()
 
     def collect(self, chunk: Chunk, renderer: FrameRenderer) -> None:
