@@ -155,6 +155,7 @@ def _switch_off(without: set[str], sink: _Sink) -> None:
         profiler.detached_passes = lambda *args: None  # type: ignore[assignment]
     if "links" in without:
         links.ProfileLinks._tag = lambda *args: None  # type: ignore[method-assign]
+        links.ProfileLinks._link = lambda *args: None  # type: ignore[method-assign]
     if "tasks" in without:
         sampler.running_tasks = dict  # type: ignore[assignment]
     if "send" in without:

@@ -28,6 +28,8 @@ from scopetel._semconv.conventions import (
     infer_status,
 )
 from scopetel._semconv.naming import segment_name_and_source
+from scopetel._semconv.profile_link import PROFILER_ID_DATA, ProfileLink, add_link_data
+from scopetel._trace_sdk.span import RecordingSpan
 
 Json = dict[str, Any]
 
@@ -253,19 +255,26 @@ def status_tags(span: CompactSpan, span_status: str | None) -> dict[str, str]:
 
 
 def classic_data(span: CompactSpan) -> Json:
-    """``data`` in a transaction: the profiler id (``_profiling``) under sentry-sdk's key."""
+    """``data`` in a transaction: the profiler id (``_profiling``) under sentry-sdk's key,
+    and a root's link to the profile."""
     result = data(span)
     if attrs.PROFILER_ID in result:
         result[PROFILER_ID_DATA] = result.pop(attrs.PROFILER_ID)
+    link = profile_link(span)
+    if link is not None:
+        add_link_data(result, link)
     return result
 
 
-PROFILER_ID_DATA: Final = "profiler_id"
+def profile_link(span: CompactSpan) -> ProfileLink | None:
+    """A root's link to the profile (``_semconv.profile_link``; lean spans only)."""
+    return span.profile_link if isinstance(span, RecordingSpan) else None
 
 
 def profile_context(root: CompactSpan) -> Json | None:
     """``contexts.profile`` of a transaction whose root ran while the profiler sampled."""
-    profiler_id = root.attributes.get(attrs.PROFILER_ID)
+    link = profile_link(root)
+    profiler_id = root.attributes.get(attrs.PROFILER_ID) if link is None else link[0]
     return {"profiler_id": profiler_id} if isinstance(profiler_id, str) else None
 
 

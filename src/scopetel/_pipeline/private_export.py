@@ -22,6 +22,8 @@ from opentelemetry.util.types import AttributeValue
 from scopetel._client import get_client
 from scopetel._events.scrubber import Scrub
 from scopetel._internal_errors import report_internal_error
+from scopetel._semconv.profile_link import with_link
+from scopetel._trace_sdk.span import RecordingSpan
 
 ExportProcessorFactory = Callable[..., SpanProcessor]
 
@@ -83,7 +85,9 @@ def private_export_processor(
 
 def private_span(span: ReadableSpan, scrub: Scrub) -> ReadableSpan:
     """``span`` itself when nothing in it is private, else a scrubbed copy."""
-    attributes = span.attributes or _EMPTY
+    own = span.attributes or _EMPTY
+    # a root's link to the profile goes out as the attributes it stands for (a copy)
+    attributes = with_link(own, span.profile_link) if isinstance(span, RecordingSpan) else own
     clean = scrub.attributes(attributes)
     events = [_private_event(event, scrub) for event in span.events]
     links = [_private_link(link, scrub) for link in span.links]
@@ -91,7 +95,7 @@ def private_span(span: ReadableSpan, scrub: Scrub) -> ReadableSpan:
     description = status.description
     clean_description = scrub.text(description) if description else description
     if (
-        clean is attributes
+        clean is own
         and clean_description is description
         and all(new is old for new, old in zip(events, span.events, strict=True))
         and all(new is old for new, old in zip(links, span.links, strict=True))

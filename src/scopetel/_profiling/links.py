@@ -9,11 +9,13 @@ transaction's ``contexts.profile`` comes from its root's tag (``_pipeline``).
 Tagging costs (the attributes, then their way into every transaction's JSON), so in a
 transaction only what Sentry cannot take from its root is tagged: Relay gives each span
 of a transaction the profiler id of ``contexts.profile``, and the root's thread when the
-span's data names none. A local root is always tagged; a child only when it started on
-another thread than its root (its thread), or while the root carried no profiler id
-(all three). For that the processor remembers, per open span, its root's thread and
-profiler id. Streamed spans (``trace_lifecycle="stream"``) have no transaction to take
-from: each is tagged in full.
+span's data names none. A local root is always tagged, with a link beside its
+attributes (``_semconv.profile_link``: one tuple, where three attributes cost the
+application thread a copy of the root's attributes and the emitter a pass over each);
+a child only when it started on another thread than its root (its thread), or while the
+root carried no profiler id (all three). For that the processor remembers, per open
+span, its root's thread and profiler id. Streamed spans (``trace_lifecycle="stream"``)
+have no transaction to take from: each is tagged in full, as attributes.
 
 In the ``trace`` lifecycle, a sampled local root span (a new trace, or a remote parent)
 chosen for profiling keeps the profiler sampling until it ends.
@@ -31,6 +33,7 @@ from scopetel._internal_errors import guarded
 from scopetel._profiling.profiler import Profiler
 from scopetel._profiling.root_sampling import RootRate, always
 from scopetel._semconv.sentry_attributes import PROFILER_ID, THREAD_ID, THREAD_NAME
+from scopetel._trace_sdk.span import RecordingSpan
 
 MAX_OPEN_ROOTS: Final = 10_000
 MAX_OPEN_SPANS: Final = 100_000  # spans whose root is remembered (oldest forgotten)
@@ -86,7 +89,7 @@ class ProfileLinks(SpanProcessor):
         if is_root or parent is None:
             root: RootOf = (thread_id, profiler_id)
             if profiler_id is not None:
-                self._tag(span, profiler_id, thread_id)
+                self._link(span, profiler_id, thread_id)
         else:
             root = self._root_of.get(parent.span_id, (0, None))
             if profiler_id is not None and profiler_id != root[1]:
@@ -97,6 +100,16 @@ class ProfileLinks(SpanProcessor):
         spans[context.span_id] = root
         if len(spans) > MAX_OPEN_SPANS:  # spans that never end must not grow it
             spans.pop(next(iter(spans)), None)
+
+    def _link(self, span: Span, profiler_id: str | None, thread_id: int) -> None:
+        """Link a root: a tuple beside the attributes (another SDK's span: tagged)."""
+        if isinstance(span, RecordingSpan):
+            span.profile_link = (profiler_id, thread_id, self._thread_name())
+        else:
+            self._tag(span, profiler_id, thread_id)
+
+    def _thread_name(self) -> str | None:
+        return threading.current_thread().name if self._thread_names else None
 
     def _tag(self, span: Span, profiler_id: str | None, thread_id: int) -> None:
         # One call a key: about half of set_attributes({...}) (no dict, no mapping check).
@@ -114,24 +127,32 @@ class ProfileLinks(SpanProcessor):
         ``update_active_thread``). Any other span is left as it is. The first move
         wins: later work in other workers (FastAPI validating the response) does not
         take the root from the endpoint's thread."""
+        link = span.profile_link if isinstance(span, RecordingSpan) else None
         attributes = getattr(span, "attributes", None)
         context = getattr(span, "context", None)
         parent = getattr(span, "parent", None)
         is_recording = getattr(span, "is_recording", None)
-        if context is None or not attributes or THREAD_ID not in attributes:
+        if link is not None:
+            tagged: object = link[1]
+        elif attributes and THREAD_ID in attributes:
+            tagged = attributes.get(THREAD_ID)
+        else:
+            return
+        if context is None or (parent is not None and not parent.is_remote):
             return
         span_id = context.span_id
-        if parent is not None and not parent.is_remote:
-            return
         if span_id in self._moved or is_recording is None or not is_recording():
             return
         thread_id = self._get_ident()
-        if attributes.get(THREAD_ID) == thread_id:
+        if tagged == thread_id:
             return
         self._moved[span_id] = None
         while len(self._moved) > MAX_OPEN_ROOTS:  # roots that never end must not grow it
             self._moved.pop(next(iter(self._moved)), None)
-        self._tag(span, None, thread_id)  # type: ignore[arg-type]
+        if isinstance(span, RecordingSpan) and link is not None:
+            span.profile_link = (link[0], thread_id, self._thread_name())
+        else:
+            self._tag(span, None, thread_id)  # type: ignore[arg-type]
         root = self._root_of.get(span_id)
         if root is not None:  # children started from now on compare with this thread
             self._root_of[span_id] = (thread_id, root[1])

@@ -39,6 +39,7 @@ from opentelemetry.trace.span import TraceState
 from opentelemetry.util import types
 
 from scopetel._internal_errors import report_internal_error
+from scopetel._semconv.profile_link import ProfileLink, with_link
 from scopetel._trace_sdk import attributes as _attributes
 from scopetel._trace_sdk.source import SpanSource, notify_end
 
@@ -54,18 +55,21 @@ class SharedAttributes(dict[str, types.AnyValue]):
 
 
 class _Extras:
-    """What most spans never have: events, links, attributes dropped by the limits."""
+    """What most spans never have: events, links, attributes dropped by the limits, a
+    link to the profile (``_semconv.profile_link``)."""
 
     __slots__ = (
         "dropped_attributes",
         "events",
         "links",
+        "profile",
     )
 
     def __init__(self) -> None:
         self.dropped_attributes = 0
         self.events: BoundedList[Any] | None = None
         self.links: BoundedList[Any] | None = None
+        self.profile: ProfileLink | None = None
 
 
 def valid_link(context: SpanContext | None, attributes: types.Attributes) -> bool:
@@ -351,6 +355,16 @@ class RecordingSpan(sdk_trace.Span):
         return () if extras is None or extras.links is None else tuple(extras.links)
 
     @property
+    def profile_link(self) -> ProfileLink | None:
+        """The profile this span is linked to (a transaction's root while profiling)."""
+        extras = self._extras
+        return None if extras is None else extras.profile
+
+    @profile_link.setter
+    def profile_link(self, link: ProfileLink | None) -> None:
+        self._extras_of().profile = link
+
+    @property
     def dropped_attributes(self) -> int:
         extras = self._extras
         return 0 if extras is None else extras.dropped_attributes
@@ -379,7 +393,9 @@ class RecordingSpan(sdk_trace.Span):
 
     def readable(self) -> ReadableSpan:
         """An SDK ``ReadableSpan`` with the same data (a copy)."""
-        attributes = BoundedAttributes(None, self._attributes, immutable=True)
+        attributes = BoundedAttributes(
+            None, with_link(self._attributes, self.profile_link), immutable=True
+        )
         attributes.dropped = self.dropped_attributes
         extras = self._extras
         return ReadableSpan(
