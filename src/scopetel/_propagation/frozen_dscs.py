@@ -3,15 +3,32 @@
 Sentry's DSC is decided by the head of a trace and must not change afterwards: what
 went out in ``baggage`` must equal the ``trace`` header of every envelope of that
 trace sent later (follow-up transactions included). Keyed by trace id, bounded.
+
+The table keeps each DSC as a plain tuple of its strings, which the cyclic garbage
+collector stops tracking; only the few most recent traces keep their object. As
+objects, 10,000 traces' DSCs were visited at every full collection: in a process whose
+start-up objects are frozen (as pre-fork servers do), ~20 µs a request
+(``benchmarks/RESULTS.md``). A trace found only as a tuple is rebuilt (~1 µs).
 """
 
 from collections import OrderedDict
 from collections.abc import Callable
+from operator import attrgetter
+from typing import Final
 
 from scopetel._fork_safety import ForkSafeLock
 from scopetel._propagation.dsc import DynamicSamplingContext
 
 MAX_TRACES = 10_000
+MAX_OBJECTS: Final = 64  # traces whose DSC object is kept (most recently frozen or found)
+
+Frozen = tuple[str | tuple[tuple[str, str], ...] | None, ...]
+_FIELDS: Final = attrgetter(*DynamicSamplingContext.__dataclass_fields__)
+
+
+def frozen(dsc: DynamicSamplingContext) -> Frozen:
+    """The DSC's values, in field order (``DynamicSamplingContext(*frozen(dsc))``)."""
+    return _FIELDS(dsc)
 
 
 class FrozenDscs:
@@ -20,20 +37,41 @@ class FrozenDscs:
     def __init__(self, max_traces: int = MAX_TRACES) -> None:
         self._max = max_traces
         self._lock = ForkSafeLock()
-        self._by_trace: OrderedDict[int, DynamicSamplingContext] = OrderedDict()
+        self._by_trace: OrderedDict[int, Frozen] = OrderedDict()
+        self._objects: dict[int, DynamicSamplingContext] = {}  # oldest first
 
     def freeze(
         self, trace_id: int, build: Callable[[], DynamicSamplingContext]
     ) -> DynamicSamplingContext:
         """The DSC frozen for ``trace_id``; ``build()`` makes it the first time."""
         with self._lock:
-            found = self._by_trace.get(trace_id)
+            found = self._found(trace_id)
             if found is not None:
-                self._by_trace.move_to_end(trace_id)
                 return found
         dsc = build()  # outside the lock: it may read span attributes and options
+        values = frozen(dsc)
         with self._lock:
-            found = self._by_trace.setdefault(trace_id, dsc)
+            kept = self._by_trace.setdefault(trace_id, values)
+            if kept is not values:  # another thread froze it meanwhile
+                return self._found(trace_id) or DynamicSamplingContext(*kept)  # type: ignore[arg-type]
             if len(self._by_trace) > self._max:
                 self._by_trace.popitem(last=False)
-            return found
+            self._keep(trace_id, dsc)
+            return dsc
+
+    def _found(self, trace_id: int) -> DynamicSamplingContext | None:
+        values = self._by_trace.get(trace_id)
+        if values is None:
+            return None
+        self._by_trace.move_to_end(trace_id)
+        dsc = self._objects.get(trace_id)
+        if dsc is None:
+            dsc = DynamicSamplingContext(*values)  # type: ignore[arg-type]
+            self._keep(trace_id, dsc)
+        return dsc
+
+    def _keep(self, trace_id: int, dsc: DynamicSamplingContext) -> None:
+        objects = self._objects
+        objects[trace_id] = dsc
+        if len(objects) > MAX_OBJECTS:
+            del objects[next(iter(objects))]
