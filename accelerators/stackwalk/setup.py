@@ -18,6 +18,7 @@ if platform.python_implementation() == "CPython":
                 "src/scopetel_stackwalk/_detached_teach.c",
                 "src/scopetel_stackwalk/_detached_roots.c",
                 "src/scopetel_stackwalk/_samples.c",
+                "src/scopetel_stackwalk/_untracked.c",
             ],
             depends=[
                 "src/scopetel_stackwalk/_threadlock.h",
@@ -25,6 +26,8 @@ if platform.python_implementation() == "CPython":
                 "src/scopetel_stackwalk/_detached.h",
                 "src/scopetel_stackwalk/_detached_tables.h",
                 "src/scopetel_stackwalk/_samples.h",
+                "src/scopetel_stackwalk/_untracked.h",
+                "src/scopetel_stackwalk/_hidden.h",
             ],
             optional=True,
         )

@@ -32,6 +32,19 @@ def test_remembered_codes_are_recalled_while_alive_and_not_kept_alive() -> None:
     assert dropped_id not in known_codes.recall(10**6)  # it died: nothing held it
 
 
+def test_remembered_entries_are_no_work_for_the_garbage_collector() -> None:
+    if known_codes.untrack_weak_tuples is None:
+        pytest.skip("built without the C extension")
+    codes = [made_code(f"many_{index}") for index in range(500)]
+    known_codes.remember({id(code): (code, "mod") for code in codes})
+    entries = [known_codes._known[id(code)] for code in codes]
+    assert not any(gc.is_tracked(entry) or gc.is_tracked(entry[0]) for entry in entries)
+    refs = [entry[0] for entry in entries]
+    del codes, entries
+    gc.collect()
+    assert all(ref() is None for ref in refs)  # still cleared when their codes die
+
+
 def test_an_id_reused_by_another_code_is_not_taken_for_the_old_one() -> None:
     old, new = made_code("old"), made_code("new")
     # as if ``old`` had died and ``new`` been made at its address: the entry under the

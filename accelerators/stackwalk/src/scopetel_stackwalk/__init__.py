@@ -26,12 +26,14 @@ where the system call is not allowed (a seccomp filter).
 array Sentry reads, without making a dict per sample: about a quarter of the cost of
 building and encoding tens of thousands of them. ``untrack_columns(*lists)`` takes such columns
 (numbers, None and strings only) out of the cyclic garbage collector's care, so that a
-full collection does not visit each of their entries.
+full collection does not visit each of their entries; ``untrack_weak_tuples(tuples)`` does
+the same for tuples of weak references made without a callback and strings (the
+profiler's known codes).
 """
 
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from scopetel_stackwalk._stackwalk import DetachedSampler as _DetachedSampler
@@ -61,6 +63,7 @@ EncodeSamples = Callable[
 ]
 encode_samples: EncodeSamples | None
 untrack_columns: Callable[..., None] | None
+untrack_weak_tuples: Callable[[list[Any]], None] | None
 try:
     from scopetel_stackwalk._stackwalk import stack_hash
 except ImportError:  # pragma: no cover - depends on the build
@@ -75,9 +78,9 @@ except ImportError:  # not built, not Linux, or a CPython whose frame layout it 
     DetachedSampler = None
 
 try:
-    from scopetel_stackwalk._stackwalk import encode_samples, untrack_columns
+    from scopetel_stackwalk._stackwalk import encode_samples, untrack_columns, untrack_weak_tuples
 except ImportError:  # pragma: no cover - depends on the build
-    encode_samples = untrack_columns = None
+    encode_samples = untrack_columns = untrack_weak_tuples = None
 
 __all__ = [
     "DetachedSampler",
@@ -88,4 +91,5 @@ __all__ = [
     "sample_threads",
     "stack_hash",
     "untrack_columns",
+    "untrack_weak_tuples",
 ]

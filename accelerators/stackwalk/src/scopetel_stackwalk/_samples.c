@@ -1,6 +1,5 @@
 /* encode_samples(): a profile chunk's samples as the JSON array Sentry reads, from the
- * chunk's columns, without an object per sample; untrack_columns(): those columns kept
- * out of the cyclic garbage collector's care (see each).
+ * chunk's columns, without an object per sample.
  *
  * A chunk holds up to 60,000 samples (a hundred threads for six seconds); built as a
  * dict each, then encoded, they cost ~0.5 µs apiece in the profiler's thread (a second
@@ -210,38 +209,4 @@ stackwalk_encode_samples(PyObject *module, PyObject *const *args, Py_ssize_t nar
     }
     PyMem_Free(buffer.data);
     return result;
-}
-
-/* untrack_columns(*lists): the lists, which hold only numbers, None and strings (the
- * chunk's sample columns, tens of thousands of entries), are taken out of the cyclic
- * garbage collector's care: they cannot be part of a cycle, and a full collection,
- * which in a busy process runs several times a second, would otherwise visit each of
- * their entries every time (~1.5 ms a collection for a hundred threads' chunk), a cost
- * paid by whichever application thread allocates then. The caller keeps them so. */
-PyObject *
-stackwalk_untrack_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)module;
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        PyObject *column = args[i];
-        if (!PyList_CheckExact(column)) {
-            PyErr_SetString(PyExc_TypeError, "untrack_columns: lists only");
-            return NULL;
-        }
-        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(column); j++) {
-            PyObject *item = PyList_GET_ITEM(column, j);
-            if (item != Py_None && !PyFloat_CheckExact(item) && !PyLong_CheckExact(item) &&
-                !PyUnicode_CheckExact(item)) {
-                PyErr_SetString(PyExc_TypeError,
-                                "untrack_columns: a list holds more than numbers and strings");
-                return NULL;
-            }
-        }
-    }
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (PyObject_GC_IsTracked(args[i])) {
-            PyObject_GC_UnTrack(args[i]);
-        }
-    }
-    Py_RETURN_NONE;
 }

@@ -60,11 +60,7 @@ finish_hash(Py_uhash_t acc, Py_ssize_t depth)
     return acc == (Py_uhash_t)-1 ? 1546275796 : (Py_hash_t)acc;
 }
 
-#if defined(__GNUC__)
-#define STACKWALK_HIDDEN __attribute__((visibility("hidden")))
-#else
-#define STACKWALK_HIDDEN
-#endif
+#include "_hidden.h"
 
 /* _stackwalk.c: drop what was appended to the four columns after their first
  * `lengths` items (an append failed midway), keeping the exception. */

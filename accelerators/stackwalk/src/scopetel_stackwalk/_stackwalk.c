@@ -20,6 +20,7 @@
  * versions: it is built only for the versions whose layout it was written and tested
  * against (see _stackkey.h). The extension is compiled for the interpreter that runs it. */
 #include "_samples.h"
+#include "_untracked.h"
 #include "_stackkey.h"
 #ifdef STACKWALK_THREADS
 #include "_threadlock.h"
@@ -271,6 +272,11 @@ static PyMethodDef methods[] = {
      "untrack_columns(*lists)\n--\n\n"
      "Take lists that hold only numbers, None and strings (a chunk's sample columns) out "
      "of the cyclic garbage collector's care: a full collection no longer visits them."},
+    {"untrack_weak_tuples", (PyCFunction)stackwalk_untrack_weak_tuples, METH_O,
+     "untrack_weak_tuples(tuples, /)\n--\n\n"
+     "Take tuples of weak references made without a callback, strings, numbers and None "
+     "(a list of them), and their weak references, out of the cyclic garbage collector's "
+     "care: none can be part of a cycle."},
     {NULL, NULL, 0, NULL},
 };
 

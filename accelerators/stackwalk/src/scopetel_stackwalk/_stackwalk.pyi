@@ -1,3 +1,4 @@
+import weakref
 from types import CodeType, FrameType
 from typing import Any
 
@@ -11,6 +12,9 @@ def encode_samples(
     /,
 ) -> bytes: ...
 def untrack_columns(*lists: list[float] | list[int] | list[str | None]) -> None: ...
+def untrack_weak_tuples(
+    tuples: list[tuple[weakref.ref[Any] | str | int | float | None, ...]], /
+) -> None: ...
 def sample_threads(
     max_depth: int,
     skip: int,

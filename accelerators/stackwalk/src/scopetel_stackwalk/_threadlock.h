@@ -6,11 +6,7 @@
 
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000
 #define STACKWALK_THREADLOCK 1
-#if defined(__GNUC__)
-#define STACKWALK_HIDDEN __attribute__((visibility("hidden")))
-#else
-#define STACKWALK_HIDDEN
-#endif
+#include "_hidden.h"
 /* 1 when taken (release it with stackwalk_unlock_threads), 0 when another holds it. */
 STACKWALK_HIDDEN int stackwalk_try_lock_threads(void);
 STACKWALK_HIDDEN void stackwalk_unlock_threads(void);
