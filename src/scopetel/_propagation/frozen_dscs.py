@@ -43,32 +43,39 @@ class FrozenDscs:
     def freeze(
         self, trace_id: int, build: Callable[[], DynamicSamplingContext]
     ) -> DynamicSamplingContext:
-        """The DSC frozen for ``trace_id``; ``build()`` makes it the first time."""
-        with self._lock:
-            found = self._found(trace_id)
-            if found is not None:
-                return found
-        dsc = build()  # outside the lock: it may read span attributes and options
-        values = frozen(dsc)
-        with self._lock:
-            kept = self._by_trace.setdefault(trace_id, values)
-            if kept is not values:  # another thread froze it meanwhile
-                return self._found(trace_id) or DynamicSamplingContext(*kept)  # type: ignore[arg-type]
-            if len(self._by_trace) > self._max:
-                self._by_trace.popitem(last=False)
-            self._keep(trace_id, dsc)
-            return dsc
+        """The DSC frozen for ``trace_id``; ``build()`` makes it the first time.
 
-    def _found(self, trace_id: int) -> DynamicSamplingContext | None:
-        values = self._by_trace.get(trace_id)
+        Nothing the collector tracks is made under the lock: a collection it set off
+        could run a finalizer that ends a span, whose transaction asks for a DSC here.
+        """
+        with self._lock:
+            dsc, values = self._found(trace_id)
+        if dsc is not None:
+            return dsc
         if values is None:
-            return None
-        self._by_trace.move_to_end(trace_id)
-        dsc = self._objects.get(trace_id)
-        if dsc is None:
-            dsc = DynamicSamplingContext(*values)  # type: ignore[arg-type]
+            dsc = build()  # outside the lock: it may read span attributes and options
+            made = frozen(dsc)
+            with self._lock:
+                values = self._by_trace.setdefault(trace_id, made)
+                if values is made:
+                    if len(self._by_trace) > self._max:
+                        del self._by_trace[next(iter(self._by_trace))]
+                    self._keep(trace_id, dsc)
+                    return dsc
+                dsc = self._objects.get(trace_id)  # another thread froze it meanwhile
+            if dsc is not None:
+                return dsc
+        dsc = DynamicSamplingContext(*values)  # type: ignore[arg-type]
+        with self._lock:
             self._keep(trace_id, dsc)
         return dsc
+
+    def _found(self, trace_id: int) -> tuple[DynamicSamplingContext | None, Frozen | None]:
+        values = self._by_trace.get(trace_id)
+        if values is None:
+            return None, None
+        self._by_trace.move_to_end(trace_id)
+        return self._objects.get(trace_id), values
 
     def _keep(self, trace_id: int, dsc: DynamicSamplingContext) -> None:
         objects = self._objects
