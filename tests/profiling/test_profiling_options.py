@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from opentelemetry import trace as otel_trace
 
 import scopetel
 from scopetel._config.resolution import resolve
@@ -169,6 +170,27 @@ def test_spans_carry_links_only_while_sampling() -> None:
     data = during["contexts"]["trace"]["data"]
     assert data["profiler_id"] == during["contexts"]["profile"]["profiler_id"]
     assert data["thread.id"] == str(threading.get_ident())
+
+
+def test_a_root_of_another_span_class_is_linked_and_so_are_its_events() -> None:
+    """A root started with ``record_exception=False`` (as aiohttp's server spans are) is
+    a subclass of the lean span; an event captured under a root carries its link."""
+    tracer = otel_trace.get_tracer("profiling-tests")
+    with capture_envelopes(traces_sample_rate=1.0, profile_session_sample_rate=1.0) as transport:
+        start_profiler()
+        with tracer.start_as_current_span(
+            "GET /", record_exception=False, set_status_on_exception=False
+        ):
+            scopetel.capture_message("under the root")
+        stop_profiler()
+    (transaction,) = transport.transactions()
+    profiler_id = transaction["contexts"]["profile"]["profiler_id"]
+    data = transaction["contexts"]["trace"]["data"]
+    assert (data["profiler_id"], data["thread.id"]) == (profiler_id, str(threading.get_ident()))
+    (event,) = transport.events()
+    event_data = event["contexts"]["trace"]["data"]
+    assert event_data["sentry.profiler_id"] == profiler_id
+    assert str(event_data["thread.id"]) == str(threading.get_ident())
 
 
 def test_a_profiler_started_inside_a_transaction_links_its_later_spans() -> None:

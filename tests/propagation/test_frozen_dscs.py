@@ -81,3 +81,23 @@ def test_two_threads_freezing_one_trace_get_the_same_values() -> None:
     for thread in threads:
         thread.join()
     assert len(got) == 2 and got[0] == got[1]
+
+
+def test_a_finalizer_asking_while_its_thread_holds_the_lock_is_not_made_to_wait() -> None:
+    """A collection set off under the lock runs finalizers in that thread; one that ends
+    a span asks for a DSC: it gets a fresh one instead of waiting for itself."""
+    table = FrozenDscs()
+    asked: list[DynamicSamplingContext] = []
+
+    def build() -> DynamicSamplingContext:
+        if not asked:  # as if a finalizer ran now, with the lock held by this thread
+            with table._lock:
+                asked.append(table.freeze(2, lambda: _dsc(2, "from a finalizer")))
+        return _dsc(1, "outer")
+
+    finished = threading.Event()
+    worker = threading.Thread(target=lambda: (table.freeze(1, build), finished.set()), daemon=True)
+    worker.start()
+    assert finished.wait(5), "freeze waited for the lock its own thread held"
+    worker.join()
+    assert asked[0].transaction == "from a finalizer"

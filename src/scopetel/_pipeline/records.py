@@ -20,6 +20,7 @@ from opentelemetry.util.types import AttributeValue
 from scopetel._context.active_scopes import current_scope_in, isolation_scope_in
 from scopetel._context.keys import DSC
 from scopetel._context.scope import Scope
+from scopetel._semconv.profile_link import with_link
 from scopetel._serialize import safe_str
 from scopetel._trace_sdk.span import RecordingSpan
 
@@ -99,6 +100,10 @@ class CompactSpan:
             return None
         parent = span.parent
         source = span.attributes
+        if isinstance(source, Mapping) and isinstance(span, RecordingSpan):
+            # a lean span of another class (start_span(record_exception=False), as
+            # aiohttp's server spans are): its link to the profile goes as attributes
+            source = with_link(source, span.profile_link)
         # A comprehension is the fastest public way to copy the SDK's mapping; spans
         # without attributes share one empty mapping.
         attributes = {key: source[key] for key in source} if source else _EMPTY

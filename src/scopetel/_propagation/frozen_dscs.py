@@ -14,6 +14,7 @@ start-up objects are frozen (as pre-fork servers do), ~20 µs a request
 from collections import OrderedDict
 from collections.abc import Callable
 from operator import attrgetter
+from threading import get_ident
 from typing import Final
 
 from scopetel._fork_safety import ForkSafeLock
@@ -31,12 +32,35 @@ def frozen(dsc: DynamicSamplingContext) -> Frozen:
     return _FIELDS(dsc)
 
 
+class _HeldLock(ForkSafeLock):
+    """The table's lock, knowing which thread holds it."""
+
+    __slots__ = ("holder",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holder = 0  # the thread holding it (0: none)
+
+    def _renew(self) -> None:
+        super()._renew()
+        self.holder = 0
+
+    def __enter__(self) -> bool:
+        self._lock.acquire()
+        self.holder = get_ident()
+        return True
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.holder = 0
+        self._lock.release()
+
+
 class FrozenDscs:
     """Per trace id, the first DSC asked for; least recently used traces are forgotten."""
 
     def __init__(self, max_traces: int = MAX_TRACES) -> None:
         self._max = max_traces
-        self._lock = ForkSafeLock()
+        self._lock = _HeldLock()
         self._by_trace: OrderedDict[int, Frozen] = OrderedDict()
         self._objects: dict[int, DynamicSamplingContext] = {}  # oldest first
 
@@ -45,13 +69,20 @@ class FrozenDscs:
     ) -> DynamicSamplingContext:
         """The DSC frozen for ``trace_id``; ``build()`` makes it the first time.
 
-        Nothing the collector tracks is made under the lock: a collection it set off
-        could run a finalizer that ends a span, whose transaction asks for a DSC here.
+        A collection can start while a thread holds the lock (any allocation of a
+        tracked object may set one off) and run a finalizer that asks for a DSC in that
+        thread (a span ended there): that call is given ``build()``'s DSC, unfrozen,
+        instead of waiting for its own thread forever.
         """
+        if self._lock.holder == get_ident():
+            return build()
         with self._lock:
-            dsc, values = self._found(trace_id)
-        if dsc is not None:
-            return dsc
+            values = self._by_trace.get(trace_id)
+            if values is not None:
+                self._by_trace.move_to_end(trace_id)
+                dsc = self._objects.get(trace_id)
+                if dsc is not None:
+                    return dsc
         if values is None:
             dsc = build()  # outside the lock: it may read span attributes and options
             made = frozen(dsc)
@@ -59,23 +90,17 @@ class FrozenDscs:
                 values = self._by_trace.setdefault(trace_id, made)
                 if values is made:
                     if len(self._by_trace) > self._max:
-                        del self._by_trace[next(iter(self._by_trace))]
+                        self._by_trace.popitem(last=False)
                     self._keep(trace_id, dsc)
                     return dsc
-                dsc = self._objects.get(trace_id)  # another thread froze it meanwhile
-            if dsc is not None:
-                return dsc
+                found = self._objects.get(trace_id)  # another thread froze it meanwhile
+            if found is not None:
+                return found
         dsc = DynamicSamplingContext(*values)  # type: ignore[arg-type]
         with self._lock:
-            self._keep(trace_id, dsc)
+            if self._by_trace.get(trace_id) is values:  # (not forgotten and frozen anew)
+                self._keep(trace_id, dsc)
         return dsc
-
-    def _found(self, trace_id: int) -> tuple[DynamicSamplingContext | None, Frozen | None]:
-        values = self._by_trace.get(trace_id)
-        if values is None:
-            return None, None
-        self._by_trace.move_to_end(trace_id)
-        return self._objects.get(trace_id), values
 
     def _keep(self, trace_id: int, dsc: DynamicSamplingContext) -> None:
         objects = self._objects

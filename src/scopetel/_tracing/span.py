@@ -25,8 +25,9 @@ from scopetel._context.scope import Scope
 from scopetel._semconv import relay_fields
 from scopetel._semconv import sentry_attributes as attrs
 from scopetel._semconv.conventions import SPAN_STATUSES, status_for_http_code
+from scopetel._semconv.profile_link import with_link
 from scopetel._semconv.relay_fields import measurement_name, measurement_unit
-from scopetel._trace_sdk.span import SharedAttributes
+from scopetel._trace_sdk.span import RecordingSpan, SharedAttributes
 from scopetel._tracing.span_values import attribute_value, http_status_code, to_ns
 from scopetel._tracing.trace_identity import baggage_for
 
@@ -172,6 +173,8 @@ class Span(ForkOnRead):
         """``contexts.trace`` of events captured under this span (sentry_sdk's shape)."""
         ctx = self._otel.get_span_context()
         attributes = getattr(self._otel, "attributes", None) or {}
+        if isinstance(self._otel, RecordingSpan):  # a root's link to the profile
+            attributes = with_link(attributes, self._otel.profile_link)
         data: dict[str, Any] = {k: v for k, v in attributes.items() if attrs.is_data(k)}
         thread = threading.current_thread()
         data.setdefault("thread.id", str(thread.ident))
