@@ -8,7 +8,7 @@ The table keeps each DSC as a plain tuple of its strings, which the cyclic garba
 collector stops tracking; only the few most recent traces keep their object. As
 objects, 10,000 traces' DSCs were visited at every full collection: in a process whose
 start-up objects are frozen (as pre-fork servers do), ~20 µs a request
-(``benchmarks/RESULTS.md``). A trace found only as a tuple is rebuilt (~1 µs).
+(``benchmarks/RESULTS.md``). A trace found only as a tuple is rebuilt (~2 µs).
 """
 
 from collections import OrderedDict
