@@ -1,7 +1,8 @@
 """Continuous profiling's CPU overhead: scopetel's profiler and sentry-sdk 2.75's, side by side.
 
 ``.venv/bin/python benchmarks/profiler_overhead.py [--quick] [--rounds N] [--pairs N]
-[--requests N] [--parts] [--write]``
+[--requests N] [--steady N] [--steady-pairs N] [--busy-pairs N] [--window S] [--parts]
+[--write]``
 
 Each round runs one process per SDK (``benchmarks/profiler_workload.py``: the workload,
 the phases and what is measured in them; sentry-sdk's under ``.venv-sentry-sdk``), the
@@ -34,6 +35,14 @@ process per SDK with ``--steady-pairs`` pairs of such long phases: there the sam
 SDK-thread parts are what a running profiler costs. The ``≤ 1 %`` verdict adds those two
 (precise, measured on their own threads) to the median application-thread part over all
 the short pairs (the most pairs: the best estimate of a part that is mostly noise).
+
+The application-thread part is measured a second way, precisely: per round, a process
+per SDK runs ``benchmarks/profiler_busy_thread.py`` (one thread serving the same requests
+without their I/O waits, windows of ``--window`` s with the profiler running and
+stopped, ``--busy-pairs`` pairs; see there). The per-request CPU an application thread
+pays while sampled is the median of its pairs' differences; the verdict's first line
+adds it, in % of the thread's CPU (the application threads are ~85 % of the process's,
+so it is counted a little high), to the sampler and SDK-thread parts of the long phases.
 
 ``--parts`` adds scopetel processes with parts of its profiler switched off (the
 ``--without`` of ``profiler_workload.py``), to show what each part costs; ``--part P``
@@ -70,6 +79,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOAD = ROOT / "benchmarks" / "profiler_workload.py"
+BUSY_THREAD = ROOT / "benchmarks" / "profiler_busy_thread.py"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 
@@ -134,6 +144,40 @@ def run_process(
     return results
 
 
+def run_busy(sdk: str, pairs: int, window: float) -> dict[str, Any]:
+    """``profiler_busy_thread.py``'s windows, in a process of the SDK's."""
+    python = str(SENTRY_SDK_PYTHON) if sdk == "sentry_sdk" else sys.executable
+    command = [python, str(BUSY_THREAD), sdk, "--pairs", str(pairs), "--window", str(window)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(f"{sdk} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["busy"] = True
+    return result
+
+
+def busy_figures(processes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pooled: the busy thread's extra CPU per request while sampled (% of a request's),
+    the median over pairs of windows and its interval."""
+    differences = []
+    for process in processes:
+        by_pair: dict[int, dict[bool, float]] = {}
+        for window in process["windows"]:
+            by_pair.setdefault(window["pair"], {})[window["profiled"]] = window["median_s"]
+        differences += [
+            100 * (pair[True] - pair[False]) / pair[False]
+            for pair in by_pair.values()
+            if len(pair) == 2
+        ]
+    windows = [window for process in processes for window in process["windows"]]
+    return {
+        "app_thread": median_interval(differences),
+        "pairs": len(differences),
+        "requests": statistics.median(window["requests"] for window in windows),
+        "ms_per_request": 1e3 * statistics.median(window["median_s"] for window in windows),
+    }
+
+
 def pairs_of(process: dict[str, Any]) -> list[dict[str, float]]:
     """Each pair's components, in % of the stopped phase's process CPU time."""
     phases = process["phases"]
@@ -194,10 +238,12 @@ def run(
     steady: tuple[int, int] = (0, 0),
     at_once: int = 1,
     idle: int = IDLE,
+    busy: tuple[int, float] = (0, 0.25),
 ) -> list[dict[str, Any]]:
-    """Per round, a process per SDK (order alternating), and one with long phases each
-    when ``steady`` (requests, pairs) asks; then the parts. Each is ``at_once``
-    processes running together."""
+    """Per round, a process per SDK (order alternating), one with long phases each when
+    ``steady`` (requests, pairs) asks, and a busy-thread one each when ``busy`` (pairs,
+    window) asks; then the parts. Each is ``at_once`` processes running together (the
+    busy-thread ones: one)."""
     processes: list[dict[str, Any]] = []
     variants = [(sdk, "") for sdk in SDKS]
     for round_index in range(rounds):
@@ -209,6 +255,18 @@ def run(
                 for process in _one(sdk, without, round_index, *steady, at_once, idle):
                     process["steady"] = True
                     processes.append(process)
+        if busy[0] > 0:
+            for sdk, _ in order:
+                process = run_busy(sdk, *busy)
+                process["round"] = round_index
+                found = busy_figures([process])["app_thread"]
+                print(
+                    f"round {round_index + 1} {sdk:<11} one busy thread: {found[0]:.2f} % a "
+                    f"request ({found[1]:.2f} to {found[2]:.2f})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                processes.append(process)
     for without in parts:
         processes += _one("scopetel", without, 0, requests, pairs, at_once, idle)
     return processes
@@ -256,11 +314,43 @@ def _row(label: str, found: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _running(
+    label: str, steady: dict[str, Any], app: dict[str, tuple[float, float, float]]
+) -> list[tuple[str, str, bool]]:
+    """The verdicts on a running profiler: the sampler and SDK-thread parts of the long
+    phases plus an app-thread part (median, interval) per SDK."""
+    total = {
+        sdk: steady[sdk]["sampler"][0] + steady[sdk]["sdk_threads"][0] + app[sdk][0] for sdk in SDKS
+    }
+    ours, (median, low, high) = steady["scopetel"], app["scopetel"]
+    return [
+        (
+            label,
+            f"{total['scopetel']:.2f} % = {ours['sampler'][0]:.2f} + "
+            f"{ours['sdk_threads'][0]:.2f} + {median:.2f} <sub>app {low:.2f} to {high:.2f}</sub>",
+            total["scopetel"] <= TARGET_OVERHEAD_PCT,
+        ),
+        (
+            "the same ≤ sentry-sdk's",
+            f"{total['scopetel']:.2f} % vs {total['sentry_sdk']:.2f} %",
+            total["scopetel"] <= total["sentry_sdk"],
+        ),
+    ]
+
+
 def render(data: dict[str, Any]) -> str:
-    main = [p for p in data["processes"] if not p.get("without") and not p.get("steady")]
+    main = [
+        p
+        for p in data["processes"]
+        if not p.get("without") and not p.get("steady") and not p.get("busy")
+    ]
     by_sdk = {sdk: figures([p for p in main if p["sdk"] == sdk]) for sdk in SDKS}
     long_ones = [p for p in data["processes"] if p.get("steady")]
     steady = {sdk: figures([p for p in long_ones if p["sdk"] == sdk]) for sdk in SDKS if long_ones}
+    busy_ones = [p for p in data["processes"] if p.get("busy")]
+    busy_found = {
+        sdk: busy_figures([p for p in busy_ones if p["sdk"] == sdk]) for sdk in SDKS if busy_ones
+    }
     header = (
         "| process | CPU per phase, stopped (s) | overhead (% CPU) | = sampler thread "
         "| + SDK threads | + app threads | µs per tick | ticks/s |\n"
@@ -312,29 +402,40 @@ def render(data: dict[str, Any]) -> str:
             _row(f"`{sdk}`, phases of {steady_requests:,} requests", found)
             for sdk, found in steady.items()
         ]
+    if busy_found:
+        lines += [
+            "",
+            "What being sampled costs an application thread, measured on one busy thread "
+            f"(`profiler_busy_thread.py`, windows of {busy_ones[0]['window_s']} s, running "
+            "and stopped, pairs alternating): the extra CPU time of a request, in % of a "
+            "request's. Cells: median over all pairs <sub>90 % bootstrap interval</sub>.",
+            "",
+            "| process | pairs | requests per window | CPU per request (ms) | app thread (%) |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{sdk}` | {found['pairs']} | {found['requests']:.0f} | "
+            f"{found['ms_per_request']:.2f} | {_cell(found['app_thread'])} |"
+            for sdk, found in busy_found.items()
+        ]
     ours, theirs = by_sdk["scopetel"], by_sdk["sentry_sdk"]
     measured = ours["sampler"][0] + ours["sdk_threads"][0]
     verdicts = []
+    if long_ones and busy_found:
+        app = {sdk: found["app_thread"] for sdk, found in busy_found.items()}
+        verdicts += _running(
+            "overhead ≤ 1 % CPU, a running profiler (sampler + SDK threads in the long "
+            "phases, app threads measured on one busy thread)",
+            steady,
+            app,
+        )
     if long_ones:
-        running = {
-            sdk: steady[sdk]["sampler"][0] + steady[sdk]["sdk_threads"][0] + found["app_threads"][0]
-            for sdk, found in by_sdk.items()
-        }
-        long_ours = steady["scopetel"]
-        verdicts += [
-            (
-                "overhead ≤ 1 % CPU, a running profiler (sampler + SDK threads in the long "
-                "phases, app threads over the short pairs)",
-                f"{running['scopetel']:.2f} % = {long_ours['sampler'][0]:.2f} + "
-                f"{long_ours['sdk_threads'][0]:.2f} + {ours['app_threads'][0]:.2f}",
-                running["scopetel"] <= TARGET_OVERHEAD_PCT,
-            ),
-            (
-                "the same ≤ sentry-sdk's",
-                f"{running['scopetel']:.2f} % vs {running['sentry_sdk']:.2f} %",
-                running["scopetel"] <= running["sentry_sdk"],
-            ),
-        ]
+        app = {sdk: found["app_threads"] for sdk, found in by_sdk.items()}
+        verdicts += _running(
+            "the same, app threads from the service's short pairs instead (noise-bound)",
+            steady,
+            app,
+        )
     verdicts += [
         (
             "overhead ≤ 1 % CPU, a start, a chunk and a stop every short phase (whole process)",
@@ -397,7 +498,9 @@ def write(data: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 round, 4 pairs of 200 requests")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round, 4 pairs of 200 requests, nothing else"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=30)
     parser.add_argument("--requests", type=int, default=300)
@@ -405,6 +508,10 @@ def main() -> int:
         "--steady", type=int, default=3000, help="requests per long phase (0: no long phases)"
     )
     parser.add_argument("--steady-pairs", type=int, default=3)
+    parser.add_argument(
+        "--busy-pairs", type=int, default=200, help="one busy thread's pairs a round (0: none)"
+    )
+    parser.add_argument("--window", type=float, default=0.25, help="busy thread's window (s)")
     parser.add_argument("--parts", action="store_true", help="also scopetel without each part")
     parser.add_argument(
         "--part", action="append", default=[], choices=PARTS, help="also scopetel without this"
@@ -431,9 +538,12 @@ def main() -> int:
     if args.steady > 0 and args.steady_pairs < 1:
         parser.error("--steady-pairs must be at least 1 (or --steady 0: no long phases)")
     steady = (0, 0) if args.quick else (args.steady, args.steady_pairs)
+    if args.busy_pairs < 0 or args.window <= 0:
+        parser.error("--busy-pairs must be at least 0 and --window positive")
+    busy = (0 if args.quick else args.busy_pairs, args.window)
     began = time.time()
     parts = list(PARTS) if args.parts else args.part
-    processes = run(rounds, requests, pairs, parts, steady, args.processes, args.idle)
+    processes = run(rounds, requests, pairs, parts, steady, args.processes, args.idle, busy)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -442,6 +552,7 @@ def main() -> int:
         if args.quick
         else f" --rounds {rounds} --pairs {pairs} --requests {requests}"
         f" --steady {steady[0]} --steady-pairs {steady[1]}"
+        f" --busy-pairs {busy[0]} --window {busy[1]}"
     ) + ("" if args.processes == 1 else f" --processes {args.processes}")
     flags += "" if args.idle == IDLE else f" --idle {args.idle}"
     data = {

@@ -1,8 +1,9 @@
 """The measured process of ``profiler_overhead.py``: a busy service, profiler off and on.
 
 ``python benchmarks/profiler_workload.py SDK [--requests N] [--pairs N] [--without PARTS]
-[--switch-interval S] [--idle N]`` (scopetel's under ``.venv/bin/python``, sentry-sdk's under
-``.venv-sentry-sdk/bin/python``) prints one JSON line: the phases it measured.
+[--switch-interval S] [--idle N] [--control] [--pause]`` (scopetel's under
+``.venv/bin/python``, sentry-sdk's under ``.venv-sentry-sdk/bin/python``) prints one JSON
+line: the phases it measured.
 
 The workload: 8 worker threads (as gunicorn's gthread workers) serve requests back to
 back while 4 more threads (``--idle``) sit idle (timers, heartbeats, a threaded server's
@@ -28,7 +29,8 @@ the noise, ~0.1-0.4 point from run to run). Per phase:
 * ``cpu_s``: the process's CPU time (every thread);
 * ``workers_s``: the 8 worker threads' CPU time (``pthread_getcpuclockid``): what the
   application's own threads pay;
-* ``sampler_s``: the sampler thread's CPU time while the requests were served;
+* ``sampler_s``: the sampler thread's CPU time, from its start (in the phase) to the end of
+  the requests;
 * ``ticks``: sampling passes (distinct sample timestamps in the phase's chunks).
 
 scopetel runs with ``profiler_detached=True`` (passes without the GIL, the default).
@@ -42,6 +44,18 @@ waking a thread that takes the GIL 101 times a second), ``threads`` (each thread
 computed in C from its frame objects, as on CPython versions whose frame layout
 ``scopetel-stackwalk`` does not know), ``native`` (stacks keyed by the Python walk, as
 where ``scopetel-stackwalk``'s C part could not be built).
+
+``--control`` (an A/A run): the "running" phases start no profiler, so they differ from
+their neighbours in nothing but their place; what ``profiler_overhead.py`` reads from
+such pairs is what its estimator gives for nothing at all (its bias and spread).
+
+``--pause`` (scopetel only): one profiler runs from the warm-up to the end, in the
+``trace`` lifecycle's machinery, and the phases resume and pause its sampling
+(``Profiler.acquire()``/``release()``, which the benchmark calls instead of the root
+spans): no thread start, no chunk and no join per phase, only the wake-up and the
+interruption of the passes, so short phases measure what a *running* profiler costs the
+application threads, including the span links (made only while it samples). Each
+phase's ``flush()`` still sends the chunk sampled in it (from the main thread).
 """
 
 import argparse
@@ -50,6 +64,7 @@ import json
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from queue import Queue
 from typing import Any
@@ -71,18 +86,23 @@ def _middleware(depth: int, endpoint: Callable[[int], int]) -> Callable[[int], i
     return handler
 
 
-def _endpoint(start_transaction: Any, start_span: Any) -> Callable[[int], int]:
+def _endpoint(start_transaction: Any, start_span: Any, wait: bool = True) -> Callable[[int], int]:
+    """The request; without ``wait``, its I/O waits left out (its CPU only)."""
+    query, cache = (0.001, 0.0005) if wait else (0.0, 0.0)
+
     def orders(request: int) -> int:
         with start_transaction(name="GET /orders/{id}", op="http.server"):
             with start_span(op="db.query", name="SELECT * FROM orders"):
-                time.sleep(0.001)
+                if query:
+                    time.sleep(query)
                 rows = [{"id": i, "total": i * 1.5, "sku": f"S{request}-{i}"} for i in range(ROWS)]
             with start_span(op="template.render", name="orders.html"):
                 body = json.dumps({"orders": rows, "request": request})
                 parsed = json.loads(body)
                 html = "".join(f"<li>{o['sku']}: {o['total']:.2f}</li>" for o in parsed["orders"])
             with start_span(op="cache.put", name="orders"):
-                time.sleep(0.0005)
+                if cache:
+                    time.sleep(cache)
         return len(html)
 
     return orders
@@ -120,11 +140,12 @@ def _timestamps(payload: dict[str, Any]) -> list[float]:
     return [sample["timestamp"] for sample in payload["profile"]["samples"]]
 
 
-def _setup_scopetel(sink: _Sink, without: set[str]) -> tuple[Any, Any, Any]:
+def _setup_scopetel(sink: _Sink, without: set[str], pause: bool = False) -> tuple[Any, Any, Any]:
     from scopetel_exporter_sentry.envelope import Envelope, serialize_envelope
 
     import scopetel
     from scopetel import profiler
+    from scopetel._profiling import links, session
 
     class Transport:
         def capture_envelope(self, envelope: Envelope) -> None:
@@ -136,14 +157,21 @@ def _setup_scopetel(sink: _Sink, without: set[str]) -> tuple[Any, Any, Any]:
                     sink.chunk(lambda item=item: _timestamps(item.json()))
 
     _switch_off(without, sink)
+    if pause:  # the phases resume and pause sampling, not the root spans
+        links.ProfileLinks._root_started = lambda *args: None  # type: ignore[method-assign]
     scopetel.init(
         transport=Transport(),
         traces_sample_rate=1.0,
         profile_session_sample_rate=1.0,
+        profile_lifecycle="trace" if pause else "manual",
         # passes without the GIL (the default, explicit: the benchmark's main row)
         profiler_detached=not without & {"detached", "threads", "native", "walk"},
         default_integrations=False,
     )
+    if pause:
+        running = session._active
+        assert running is not None, "profiling did not start"
+        return scopetel, running.profiler.acquire, running.profiler.release
     return scopetel, profiler.start_profiler, profiler.stop_profiler
 
 
@@ -180,7 +208,7 @@ def _switch_off(without: set[str], sink: _Sink) -> None:
         sampler.StackSampler.sample = sample  # type: ignore[method-assign]
 
 
-def _setup_sentry_sdk(sink: _Sink, without: set[str]) -> tuple[Any, Any, Any]:
+def _setup_sentry_sdk(sink: _Sink, without: set[str], pause: bool = False) -> tuple[Any, Any, Any]:
     import sentry_sdk
     from sentry_sdk import profiler
     from sentry_sdk.envelope import Envelope
@@ -246,15 +274,17 @@ class _Pool:
             thread.join()
 
 
-def _new_thread(before: set[int]) -> int | None:
-    """The thread started since ``before`` (the sampler), once it runs Python code."""
-    deadline = time.perf_counter() + 2.0
-    while time.perf_counter() < deadline:
-        found = [ident for ident in sys._current_frames() if ident not in before]
-        if found:
-            return found[0]
-        time.sleep(0.0005)
-    return None
+def _sampler_cpu(before: set[int]) -> float:
+    """The CPU time of the thread started since ``before`` (the sampler), if one runs
+    Python code now: it was born in the phase, so all of it is the phase's. Read in
+    every phase, profiled or not, so that both pay for the reading alike."""
+    found = [ident for ident in sys._current_frames() if ident not in before]
+    if not found:
+        return 0.0
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(found[0]))
+    except OSError:  # it ended meanwhile
+        return 0.0
 
 
 def _other_threads(pool: _Pool) -> dict[str, int]:
@@ -267,8 +297,11 @@ def _other_threads(pool: _Pool) -> dict[str, int]:
     }
 
 
-def _phase(pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink) -> dict[str, Any]:
-    """Serve ``requests`` with the profiler running or not; the phase's clocks."""
+def _phase(
+    pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink, sampler: int | None = None
+) -> dict[str, Any]:
+    """Serve ``requests`` with the profiler running or not; the phase's clocks.
+    ``sampler``: the CPU clock of a sampler thread that outlives phases (``--pause``)."""
     _, start_profiler, stop_profiler = sdk
     sink.ticks()
     before = set(sys._current_frames())
@@ -276,17 +309,14 @@ def _phase(pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink) ->
     others0 = {name: time.clock_gettime(clock) for name, clock in others.items()}
     main0 = time.thread_time()
     cpu0, wall0, workers0 = time.process_time(), time.perf_counter(), pool.cpu()
-    clock = None
     if profiled:
         start_profiler()
-        sampler = _new_thread(before)
-        clock = None if sampler is None else time.pthread_getcpuclockid(sampler)
-    sampler0 = 0.0 if clock is None else time.clock_gettime(clock)
+    sampler0 = 0.0 if sampler is None else time.clock_gettime(sampler)
     pool.serve(requests)
-    sampler_s = 0.0 if clock is None else time.clock_gettime(clock) - sampler0
+    sampler_s = _sampler_cpu(before) if sampler is None else time.clock_gettime(sampler) - sampler0
     served = time.perf_counter() - wall0
     if profiled:
-        stop_profiler()  # joins the sampler thread, sends the phase's chunk
+        stop_profiler()  # joins the sampler thread, sends the phase's chunk (or pauses)
     sdk[0].flush()  # the phase's transactions too: scopetel emits them in its own thread
     cpu_s = time.process_time() - cpu0
     threads = {name: time.clock_gettime(clock) - others0[name] for name, clock in others.items()}
@@ -303,18 +333,43 @@ def _phase(pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink) ->
     }
 
 
+def _samples(frame: Any) -> bool:
+    """Whether ``frame``'s thread is scopetel's sampler (its loop is on the stack)."""
+    return any(
+        entry.name == "_run" and entry.filename.endswith("_profiling/profiler.py")
+        for entry in traceback.extract_stack(frame)
+    )
+
+
+def _nothing() -> None:
+    """A control run's ``start_profiler()`` and ``stop_profiler()``."""
+
+
 def child(
-    sdk_name: str, requests: int, pairs: int, without: set[str], idle: int = IDLE
+    sdk_name: str,
+    requests: int,
+    pairs: int,
+    without: set[str],
+    idle: int = IDLE,
+    control: bool = False,
+    pause: bool = False,
 ) -> dict[str, Any]:
-    """In this process: ``pairs`` pairs of phases, profiler off and on, order alternating."""
+    """In this process: ``pairs`` pairs of phases, profiler off and on, order alternating
+    (with ``control``, "on" starts nothing; with ``pause``, it resumes sampling)."""
     sink = _Sink()
     setup = _setup_scopetel if sdk_name == "scopetel" else _setup_sentry_sdk
-    sdk = setup(sink, without)
+    sdk = setup(sink, without, pause)
+    if control:
+        sdk = (sdk[0], _nothing, _nothing)
     pool = _Pool(
         _middleware(MIDDLEWARE, _endpoint(sdk[0].start_transaction, sdk[0].start_span)), idle
     )
     _phase(pool, max(requests // 2, WORKERS), True, sdk, sink)  # warm-up
     _phase(pool, max(requests // 2, WORKERS), False, sdk, sink)
+    sampler = None
+    if pause:  # the sampler thread, which outlives the phases now
+        (ident,) = [ident for ident, frame in sys._current_frames().items() if _samples(frame)]
+        sampler = time.pthread_getcpuclockid(ident)
     phases = []
     for index in range(pairs):
         for profiled in (False, True) if index % 2 else (True, False):
@@ -327,12 +382,14 @@ def child(
             # makes itself (a chunk, its columns) is still scanned in that phase.
             gc.collect()
             gc.freeze()
-            phases.append(_phase(pool, requests, profiled, sdk, sink))
+            phases.append(_phase(pool, requests, profiled, sdk, sink, sampler))
     pool.close()
     sdk[0].flush()
     return {
         "sdk": sdk_name,
         "without": sorted(without),
+        "control": control,
+        "pause": pause,
         "switch_interval": sys.getswitchinterval(),
         "idle": idle,
         "phases": phases,
@@ -349,6 +406,12 @@ def main() -> int:
     parser.add_argument("--without", default="", help=f"comma-separated, of {PARTS}")
     parser.add_argument("--switch-interval", type=float, default=None)
     parser.add_argument("--idle", type=int, default=IDLE, help="idle threads (default 4)")
+    parser.add_argument(
+        "--control", action="store_true", help="running phases start nothing (an A/A run)"
+    )
+    parser.add_argument(
+        "--pause", action="store_true", help="one profiler; phases resume and pause it (scopetel)"
+    )
     args = parser.parse_args()
     without = {part for part in args.without.split(",") if part}
     if not without <= set(PARTS) or (without and args.sdk != "scopetel"):
@@ -357,7 +420,10 @@ def main() -> int:
         sys.setswitchinterval(args.switch_interval)
     if args.idle < 0:
         parser.error("--idle must be at least 0")
-    print(json.dumps(child(args.sdk, args.requests, args.pairs, without, args.idle)))
+    if args.pause and args.sdk != "scopetel":
+        parser.error("--pause is scopetel's (its trace lifecycle's pause)")
+    found = child(args.sdk, args.requests, args.pairs, without, args.idle, args.control, args.pause)
+    print(json.dumps(found))
     return 0
 
 

@@ -11,6 +11,10 @@ from benchmarks.harness import Target
 from benchmarks.report import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
+PYTHONS = {  # each SDK's benchmark processes run under its own virtualenv
+    "scopetel": sys.executable,
+    "sentry_sdk": str(ROOT / ".venv-sentry-sdk" / "bin" / "python"),
+}
 
 
 def _run(command: list[str], timeout: float) -> "subprocess.CompletedProcess[str]":
@@ -88,11 +92,7 @@ def test_request_phases_benchmark_splits_each_variants_time_at_the_last_byte() -
 def test_profiler_workload_measures_both_sdks_profilers(tmp_path: Path) -> None:
     """The process behind ``profiler_overhead.py``: each SDK's phases, profiler on and
     off; samples were taken while it ran and none while it was stopped."""
-    pythons = {
-        "scopetel": sys.executable,
-        "sentry_sdk": str(ROOT / ".venv-sentry-sdk" / "bin" / "python"),
-    }
-    for sdk, python in pythons.items():
+    for sdk, python in PYTHONS.items():
         command = [python, "benchmarks/profiler_workload.py", sdk, "--requests", "60"]
         done = _run([*command, "--pairs", "1"], timeout=120)
         phases = json.loads(done.stdout.strip().splitlines()[-1])["phases"]
@@ -100,3 +100,38 @@ def test_profiler_workload_measures_both_sdks_profilers(tmp_path: Path) -> None:
         for phase in phases:
             assert phase["cpu_s"] > 0
             assert (phase["ticks"] > 0) is phase["profiled"], (sdk, phase)
+        sampled = [phase["sampler_s"] > 0 for phase in phases]
+        assert sampled == [phase["profiled"] for phase in phases], (sdk, phases)
+
+
+def test_profiler_workload_control_and_pause_modes() -> None:
+    """``--control``: the "running" phases start nothing, so nothing is sampled in any;
+    ``--pause``: one sampler thread outlives the phases and samples only in the running
+    ones (its CPU clock read across phases)."""
+    command = [sys.executable, "benchmarks/profiler_workload.py", "scopetel", "--requests", "60"]
+    control = _run([*command, "--pairs", "1", "--control"], timeout=120)
+    phases = json.loads(control.stdout.strip().splitlines()[-1])["phases"]
+    assert len(phases) == 2
+    assert all(phase["ticks"] == 0 and phase["sampler_s"] == 0 for phase in phases), phases
+    paused = _run([*command, "--pairs", "2", "--pause"], timeout=120)
+    phases = json.loads(paused.stdout.strip().splitlines()[-1])["phases"]
+    assert [phase["ticks"] > 0 for phase in phases] == [p["profiled"] for p in phases], phases
+    assert all(phase["sampler_s"] > 0 for phase in phases if phase["profiled"]), phases
+
+
+def test_profiler_busy_thread_windows_of_both_sdks() -> None:
+    """``profiler_busy_thread.py``: each SDK's windows, running and stopped, paired, with
+    requests measured in each and samples taken."""
+    for sdk, python in PYTHONS.items():
+        command = [python, "benchmarks/profiler_busy_thread.py", sdk, "--pairs", "2"]
+        done = _run([*command, "--window", "0.1"], timeout=120)
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        windows = found["windows"]
+        assert sorted((w["pair"], w["profiled"]) for w in windows) == [
+            (0, False),
+            (0, True),
+            (1, False),
+            (1, True),
+        ], (sdk, windows)
+        assert all(w["requests"] >= 5 and w["median_s"] > 0 for w in windows), windows
+        assert found["ticks"] > 0, sdk
