@@ -1,6 +1,6 @@
 """What a running profiler costs the application's threads, measured on one busy thread.
 
-``python benchmarks/profiler_busy_thread.py SDK [--pairs N] [--window S]`` (scopetel's
+``python benchmarks/profiler_busy_thread.py SDK [--pairs N] [--window S] [--pause]`` (scopetel's
 under ``.venv/bin/python``, sentry-sdk's under ``.venv-sentry-sdk/bin/python``) prints one
 JSON line: the windows it measured.
 
@@ -18,6 +18,10 @@ requests that straddle a switch are left out. Per window: the median CPU time of
 request. What the profiler costs the thread (its passes reading the thread's stack, the
 span links, the GIL taken from it, the VM charging the thread for the sampler's timer
 interrupts) is the on window's median over its neighbour's.
+
+Starting and stopping every window charges a thread start and a first pass with the GIL
+to each quarter second; ``--pause`` (scopetel only, as ``profiler_workload.py --pause``)
+keeps one profiler running and resumes and pauses its sampling instead.
 """
 
 import argparse
@@ -73,10 +77,10 @@ class _BusyThread:
             thread.join()
 
 
-def child(sdk_name: str, pairs: int, window_s: float) -> dict[str, Any]:
+def child(sdk_name: str, pairs: int, window_s: float, pause: bool = False) -> dict[str, Any]:
     sink = _Sink()
     setup = _setup_scopetel if sdk_name == "scopetel" else _setup_sentry_sdk
-    sdk, start_profiler, stop_profiler = setup(sink, set())
+    sdk, start_profiler, stop_profiler = setup(sink, set(), pause)
     busy = _BusyThread(
         _middleware(MIDDLEWARE, _endpoint(sdk.start_transaction, sdk.start_span, False))
     )
@@ -109,7 +113,13 @@ def child(sdk_name: str, pairs: int, window_s: float) -> dict[str, Any]:
         for window, times in sorted(busy.times.items())
         if len(times) >= MIN_REQUESTS
     ]
-    return {"sdk": sdk_name, "window_s": window_s, "windows": windows, "ticks": sink.ticks()}
+    return {
+        "sdk": sdk_name,
+        "pause": pause,
+        "window_s": window_s,
+        "windows": windows,
+        "ticks": sink.ticks(),
+    }
 
 
 def main() -> int:
@@ -117,10 +127,15 @@ def main() -> int:
     parser.add_argument("sdk", choices=("scopetel", "sentry_sdk"))
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--window", type=float, default=0.25, help="seconds per window")
+    parser.add_argument(
+        "--pause", action="store_true", help="one profiler; windows resume and pause it (scopetel)"
+    )
     args = parser.parse_args()
     if args.pairs < 1 or args.window <= 0:
         parser.error("--pairs must be at least 1 and --window positive")
-    print(json.dumps(child(args.sdk, args.pairs, args.window)))
+    if args.pause and args.sdk != "scopetel":
+        parser.error("--pause is scopetel's (its trace lifecycle's pause)")
+    print(json.dumps(child(args.sdk, args.pairs, args.window, args.pause)))
     return 0
 
 
