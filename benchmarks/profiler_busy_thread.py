@@ -5,19 +5,24 @@ under ``.venv/bin/python``, sentry-sdk's under ``.venv-sentry-sdk/bin/python``) 
 JSON line: the windows it measured.
 
 Why: in ``profiler_workload.py``'s busy service the application threads' CPU time varies
-from phase to phase by far more than what being sampled costs them (8 threads handing the
-GIL over at every I/O wait, each hand-over a wake-up whose price varies on a shared VM),
-so that part of the overhead comes out as noise ±2 points. Here one thread serves the
-same requests back to back without their I/O waits (a transaction, three child spans, 20
-middleware frames, the rows rendered), beside the same 4 idle threads, and its own CPU
-clock is read around each request: no hand-over, and a noise of a few % per request that
-medians wash out. The main thread alternates windows of ``--window`` seconds (default
-0.25) with the profiler running (``start_profiler()`` to ``stop_profiler()``, the chunk
-sent at each stop, as in the short phases) and stopped, in pairs whose order alternates;
-requests that straddle a switch are left out. Per window: the median CPU time of a
-request. What the profiler costs the thread (its passes reading the thread's stack, the
-span links, the GIL taken from it, the VM charging the thread for the sampler's timer
-interrupts) is the on window's median over its neighbour's.
+from phase to phase by far more than what being sampled costs them (8 threads handing
+the GIL over at every I/O wait, each hand-over a wake-up whose price varies on a shared
+VM), so that part of the overhead comes out as noise ±2 points. Here one thread serves
+the same requests back to back without their I/O waits (a transaction, three child
+spans, 20 middleware frames, the rows rendered), beside the same 4 idle threads, and its
+own CPU clock is read around each request: no hand-over, and a noise of a few % per
+request, which averages out over a window's ~100 requests. The main thread alternates
+windows of ``--window`` seconds (default 0.25) with the profiler running
+(``start_profiler()`` to ``stop_profiler()``, the chunk sent at each stop, between
+windows) and stopped, in pairs whose order alternates; requests that straddle a switch
+are left out. Per window: the CPU time of its requests, their number (and median), and
+the sampling passes in it. What the profiler costs the thread (its passes reading the
+thread's stack, the span links, the GIL taken from it, the VM charging the thread for
+the sampler's timer interrupts) is the running window's mean CPU per request over its
+neighbour's: a mean, so that what hits a few requests (the first pass of a start, taken
+with the GIL) counts. What a running profiler does about once a second with the GIL (its
+passes' samples collected) falls outside windows this short: the stop collects them,
+between windows.
 
 Starting and stopping every window charges a thread start and a first pass with the GIL
 to each quarter second; ``--pause`` (scopetel only, as ``profiler_workload.py --pause``)
@@ -55,8 +60,9 @@ class _BusyThread:
         self.window = 0  # odd: measured; even: a switch under way
         self.times: dict[int, list[float]] = {}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve)
-        self._idle = [threading.Thread(target=self._stop.wait) for _ in range(IDLE)]
+        # daemon: a measurement that fails must not leave a thread spinning a core
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._idle = [threading.Thread(target=self._stop.wait, daemon=True) for _ in range(IDLE)]
         for thread in [self._thread, *self._idle]:
             thread.start()
 
@@ -90,35 +96,40 @@ def child(sdk_name: str, pairs: int, window_s: float, pause: bool = False) -> di
     time.sleep(window_s)
     gc.collect()
     gc.freeze()  # what the warm-up made, out of the collector's way (as in the phases)
-    profiled: dict[int, tuple[int, bool]] = {}  # window: its pair, the profiler running
-    for index in range(pairs):
-        for running in (True, False) if index % 2 == 0 else (False, True):
-            if running:
-                start_profiler()
-            busy.window += 1
-            profiled[busy.window] = (index, running)
-            time.sleep(window_s)
-            busy.window += 1
-            if running:
-                stop_profiler()
-    busy.close()
-    sdk.flush()
+    sink.ticks()
+    profiled: dict[int, tuple[int, bool, int]] = {}  # window: pair, running, passes in it
+    try:
+        for index in range(pairs):
+            for running in (True, False) if index % 2 == 0 else (False, True):
+                if running:
+                    start_profiler()
+                busy.window += 1
+                window = busy.window
+                time.sleep(window_s)
+                busy.window += 1
+                if running:
+                    stop_profiler()
+                sdk.flush()  # the window's chunk (--pause: sampled until now) and spans
+                profiled[window] = (index, running, sink.ticks())
+    finally:
+        busy.close()
     windows = [
         {
             "pair": profiled[window][0],
             "profiled": profiled[window][1],
+            "ticks": profiled[window][2],
             "requests": len(times),
+            "cpu_s": sum(times),
             "median_s": statistics.median(times),
         }
         for window, times in sorted(busy.times.items())
-        if len(times) >= MIN_REQUESTS
+        if len(times) >= MIN_REQUESTS and window in profiled
     ]
     return {
         "sdk": sdk_name,
         "pause": pause,
         "window_s": window_s,
         "windows": windows,
-        "ticks": sink.ticks(),
     }
 
 

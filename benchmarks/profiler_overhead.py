@@ -2,7 +2,7 @@
 
 ``.venv/bin/python benchmarks/profiler_overhead.py [--quick] [--rounds N] [--pairs N]
 [--requests N] [--steady N] [--steady-pairs N] [--busy-pairs N] [--window S] [--parts]
-[--write]``
+[--busy-only] [--write]``
 
 Each round runs one process per SDK (``benchmarks/profiler_workload.py``: the workload,
 the phases and what is measured in them; sentry-sdk's under ``.venv-sentry-sdk``), the
@@ -36,13 +36,16 @@ SDK-thread parts are what a running profiler costs. The ``≤ 1 %`` verdict adds
 (precise, measured on their own threads) to the median application-thread part over all
 the short pairs (the most pairs: the best estimate of a part that is mostly noise).
 
-The application-thread part is measured a second way, precisely: per round, a process
-per SDK runs ``benchmarks/profiler_busy_thread.py`` (one thread serving the same requests
-without their I/O waits, windows of ``--window`` s with the profiler running and
-stopped, ``--busy-pairs`` pairs; see there). The per-request CPU an application thread
-pays while sampled is the median of its pairs' differences; the verdict's first line
-adds it, in % of the thread's CPU (the application threads are ~85 % of the process's,
-so it is counted a little high), to the sampler and SDK-thread parts of the long phases.
+The application-thread part is measured a second way: per round, a process per SDK runs
+``benchmarks/profiler_busy_thread.py`` (one thread serving the same requests without
+their I/O waits, windows of ``--window`` s with the profiler running and stopped,
+``--busy-pairs`` pairs; see there). What an application thread pays while sampled is the
+median over pairs of the running window's mean CPU per request over the stopped one's;
+the verdict's first line adds it, in % of the thread's CPU (the application threads are
+~85 % of the process's, so it is counted a little high), to the sampler and SDK-thread
+parts of the long phases. Only with one process and 4 idle threads (the sections of
+``--processes`` and ``--idle`` have no busy thread). ``--busy-only`` measures just the
+busy-thread processes anew, in place of those of the saved run (the section says so).
 
 ``--parts`` adds scopetel processes with parts of its profiler switched off (the
 ``--without`` of ``profiler_workload.py``), to show what each part costs; ``--part P``
@@ -67,6 +70,7 @@ markers) and keeps the raw phases in ``benchmarks/profiler_overhead.json``
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -157,24 +161,29 @@ def run_busy(sdk: str, pairs: int, window: float) -> dict[str, Any]:
 
 
 def busy_figures(processes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pooled: the busy thread's extra CPU per request while sampled (% of a request's),
-    the median over pairs of windows and its interval."""
+    """Pooled: the busy thread's extra CPU per request while sampled (% of a request's):
+    per pair of windows, the running one's mean over the stopped one's; the median over
+    pairs and its interval (NaN when no pair is whole)."""
     differences = []
     for process in processes:
         by_pair: dict[int, dict[bool, float]] = {}
         for window in process["windows"]:
-            by_pair.setdefault(window["pair"], {})[window["profiled"]] = window["median_s"]
+            mean = window["cpu_s"] / window["requests"]
+            by_pair.setdefault(window["pair"], {})[window["profiled"]] = mean
         differences += [
             100 * (pair[True] - pair[False]) / pair[False]
             for pair in by_pair.values()
             if len(pair) == 2
         ]
     windows = [window for process in processes for window in process["windows"]]
+    nothing = (math.nan, math.nan, math.nan)
     return {
-        "app_thread": median_interval(differences),
+        "app_thread": median_interval(differences) if differences else nothing,
         "pairs": len(differences),
-        "requests": statistics.median(window["requests"] for window in windows),
-        "ms_per_request": 1e3 * statistics.median(window["median_s"] for window in windows),
+        "requests": statistics.median(w["requests"] for w in windows) if windows else 0,
+        "ms_per_request": 1e3
+        * sum(w["cpu_s"] for w in windows)
+        / max(sum(w["requests"] for w in windows), 1),
     }
 
 
@@ -239,6 +248,7 @@ def run(
     at_once: int = 1,
     idle: int = IDLE,
     busy: tuple[int, float] = (0, 0.25),
+    short: bool = True,
 ) -> list[dict[str, Any]]:
     """Per round, a process per SDK (order alternating), one with long phases each when
     ``steady`` (requests, pairs) asks, and a busy-thread one each when ``busy`` (pairs,
@@ -248,7 +258,7 @@ def run(
     variants = [(sdk, "") for sdk in SDKS]
     for round_index in range(rounds):
         order = variants if round_index % 2 == 0 else variants[::-1]
-        for sdk, without in order:
+        for sdk, without in order if short else []:
             processes += _one(sdk, without, round_index, requests, pairs, at_once, idle)
         if steady[0] > 0:
             for sdk, without in order:
@@ -407,8 +417,14 @@ def render(data: dict[str, Any]) -> str:
             "",
             "What being sampled costs an application thread, measured on one busy thread "
             f"(`profiler_busy_thread.py`, windows of {busy_ones[0]['window_s']} s, running "
-            "and stopped, pairs alternating): the extra CPU time of a request, in % of a "
-            "request's. Cells: median over all pairs <sub>90 % bootstrap interval</sub>.",
+            "and stopped, pairs alternating): the extra mean CPU time of a request, in % of "
+            "a request's. Cells: median over all pairs <sub>90 % bootstrap interval</sub>."
+            + (
+                f" These processes are from `{data['busy_command']}` ({data['busy_when']}, "
+                f"commit `{data['busy_commit']}`)."
+                if data.get("busy_command")
+                else ""
+            ),
             "",
             "| process | pairs | requests per window | CPU per request (ms) | app thread (%) |",
             "|---|---|---|---|---|",
@@ -432,7 +448,10 @@ def render(data: dict[str, Any]) -> str:
     if long_ones:
         app = {sdk: found["app_threads"] for sdk, found in by_sdk.items()}
         verdicts += _running(
-            "the same, app threads from the service's short pairs instead (noise-bound)",
+            "the same, app threads from the service's short pairs instead (noise-bound)"
+            if busy_found
+            else "overhead ≤ 1 % CPU, a running profiler (sampler + SDK threads in the long "
+            "phases, app threads over the short pairs)",
             steady,
             app,
         )
@@ -496,6 +515,31 @@ def write(data: dict[str, Any]) -> None:
     raw.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
+def _commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+
+
+def _busy_only(rounds: int, pairs: int, window: float, save: bool) -> int:
+    """The saved one-process run with its busy-thread processes measured anew."""
+    raw = _outputs(1, IDLE)[0]
+    data = json.loads(raw.read_text(encoding="utf-8"))
+    began = time.time()
+    busy = run(rounds, 0, 0, [], busy=(pairs, window), short=False)
+    data["processes"] = [p for p in data["processes"] if not p.get("busy")] + busy
+    data["busy_command"] = (
+        f".venv/bin/python benchmarks/profiler_overhead.py --busy-only --rounds {rounds} "
+        f"--busy-pairs {pairs} --window {window} --write"
+    )
+    data["busy_when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(began))
+    data["busy_commit"] = _commit()
+    print(render(data))
+    if save:
+        write(data)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -522,6 +566,11 @@ def main() -> int:
     parser.add_argument(
         "--idle", type=int, default=IDLE, help="idle threads in each process (a section of its own)"
     )
+    parser.add_argument(
+        "--busy-only",
+        action="store_true",
+        help="run only the busy-thread processes, in place of the saved run's (with --write)",
+    )
     parser.add_argument("--write", action="store_true", help="update RESULTS.md and the JSON")
     parser.add_argument("--render", action="store_true", help="rebuild the section from the JSON")
     args = parser.parse_args()
@@ -532,6 +581,8 @@ def main() -> int:
     if args.render:
         write(json.loads(_outputs(args.processes, args.idle)[0].read_text(encoding="utf-8")))
         return 0
+    if args.busy_only:
+        return _busy_only(args.rounds, args.busy_pairs, args.window, args.write)
     rounds, pairs, requests = (
         (1, 4, 200) if args.quick else (args.rounds, args.pairs, args.requests)
     )
@@ -540,13 +591,13 @@ def main() -> int:
     steady = (0, 0) if args.quick else (args.steady, args.steady_pairs)
     if args.busy_pairs < 0 or args.window <= 0:
         parser.error("--busy-pairs must be at least 0 and --window positive")
-    busy = (0 if args.quick else args.busy_pairs, args.window)
+    # one process, 4 idle threads: its figure is not the other sections' to use
+    single = args.processes == 1 and args.idle == IDLE
+    busy = (args.busy_pairs if single and not args.quick else 0, args.window)
     began = time.time()
     parts = list(PARTS) if args.parts else args.part
     processes = run(rounds, requests, pairs, parts, steady, args.processes, args.idle, busy)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
+    commit = _commit()
     flags = (
         " --quick"
         if args.quick

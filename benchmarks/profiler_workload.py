@@ -64,7 +64,6 @@ import json
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from queue import Queue
 from typing import Any
@@ -241,8 +240,9 @@ class _Pool:
         self._queue: Queue[int | None] = Queue()
         self._done = threading.Semaphore(0)
         self._stop = threading.Event()
-        self._workers = [threading.Thread(target=self._work) for _ in range(WORKERS)]
-        self._idle = [threading.Thread(target=self._stop.wait) for _ in range(idle)]
+        # daemon: a measurement that fails must not leave the process waiting on them
+        self._workers = [threading.Thread(target=self._work, daemon=True) for _ in range(WORKERS)]
+        self._idle = [threading.Thread(target=self._stop.wait, daemon=True) for _ in range(idle)]
         for thread in self._workers + self._idle:
             thread.start()
         self._clocks = [time.pthread_getcpuclockid(t.ident or 0) for t in self._workers]
@@ -275,10 +275,14 @@ class _Pool:
 
 
 def _sampler_cpu(before: set[int]) -> float:
-    """The CPU time of the thread started since ``before`` (the sampler), if one runs
-    Python code now: it was born in the phase, so all of it is the phase's. Read in
-    every phase, profiled or not, so that both pay for the reading alike."""
-    found = [ident for ident in sys._current_frames() if ident not in before]
+    """The CPU time of the sampler thread if it was started since ``before`` (so all of
+    it is the phase's) and runs now; 0 otherwise. Read in every phase, profiled or not,
+    so that both pay for the reading alike."""
+    found = [
+        ident
+        for ident, frame in sys._current_frames().items()
+        if ident not in before and _samples(frame)
+    ]
     if not found:
         return 0.0
     try:
@@ -334,11 +338,16 @@ def _phase(
 
 
 def _samples(frame: Any) -> bool:
-    """Whether ``frame``'s thread is scopetel's sampler (its loop is on the stack)."""
-    return any(
-        entry.name == "_run" and entry.filename.endswith("_profiling/profiler.py")
-        for entry in traceback.extract_stack(frame)
-    )
+    """Whether ``frame``'s thread is an SDK's sampler: its loop is on the stack
+    (scopetel's ``Profiler._run``, sentry-sdk's continuous scheduler's ``run``)."""
+    while frame is not None:
+        name, filename = frame.f_code.co_name, frame.f_code.co_filename
+        if (name == "_run" and filename.endswith("_profiling/profiler.py")) or (
+            name == "run" and filename.endswith("profiler/continuous_profiler.py")
+        ):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _nothing() -> None:
@@ -422,6 +431,8 @@ def main() -> int:
         parser.error("--idle must be at least 0")
     if args.pause and args.sdk != "scopetel":
         parser.error("--pause is scopetel's (its trace lifecycle's pause)")
+    if args.pause and args.control:
+        parser.error("--pause and --control exclude each other")
     found = child(args.sdk, args.requests, args.pairs, without, args.idle, args.control, args.pause)
     print(json.dumps(found))
     return 0

@@ -121,17 +121,16 @@ def test_profiler_workload_control_and_pause_modes() -> None:
 
 def test_profiler_busy_thread_windows_of_both_sdks() -> None:
     """``profiler_busy_thread.py``: each SDK's windows, running and stopped, paired, with
-    requests measured in each and samples taken."""
+    requests measured in each, and samples taken in the running windows only."""
     for sdk, python in PYTHONS.items():
         command = [python, "benchmarks/profiler_busy_thread.py", sdk, "--pairs", "2"]
-        done = _run([*command, "--window", "0.1"], timeout=120)
-        found = json.loads(done.stdout.strip().splitlines()[-1])
-        windows = found["windows"]
+        done = _run([*command, "--window", "0.25"], timeout=120)
+        windows = json.loads(done.stdout.strip().splitlines()[-1])["windows"]
         assert sorted((w["pair"], w["profiled"]) for w in windows) == [
             (0, False),
             (0, True),
             (1, False),
             (1, True),
         ], (sdk, windows)
-        assert all(w["requests"] >= 5 and w["median_s"] > 0 for w in windows), windows
-        assert found["ticks"] > 0, sdk
+        assert all(w["cpu_s"] >= w["median_s"] > 0 for w in windows), windows
+        assert [w["ticks"] > 0 for w in windows] == [w["profiled"] for w in windows], windows

@@ -143,7 +143,7 @@ def test_a_span_on_another_thread_names_its_thread(receiver: SentryReceiver) -> 
 
         def work() -> None:
             with root.start_child(op="compute", name="in a worker"):
-                spin(0.1)
+                spin(0.3)  # enough samples for a majority on a loaded machine (0.1 s gave 2 once)
 
         worker = threading.Thread(target=work, name="fan-out-worker")
         worker.start()
