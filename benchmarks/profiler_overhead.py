@@ -119,11 +119,16 @@ TARGET_OVERHEAD_PCT = 1.0
 COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
 
+def _python(sdk: str) -> str:
+    """The interpreter of the SDK's virtualenv (sentry-sdk's is its own)."""
+    return str(SENTRY_SDK_PYTHON) if sdk == "sentry_sdk" else sys.executable
+
+
 def run_process(
     sdk: str, requests: int, pairs: int, without: str = "", at_once: int = 1, idle: int = IDLE
 ) -> list[dict[str, Any]]:
     """``at_once`` identical workload processes started together; each one's result."""
-    python = str(SENTRY_SDK_PYTHON) if sdk == "sentry_sdk" else sys.executable
+    python = _python(sdk)
     command = [python, str(WORKLOAD), sdk, "--requests", str(requests), "--pairs", str(pairs)]
     if without:
         command += ["--without", without]
@@ -150,7 +155,7 @@ def run_process(
 
 def run_busy(sdk: str, pairs: int, window: float) -> dict[str, Any]:
     """``profiler_busy_thread.py``'s windows, in a process of the SDK's."""
-    python = str(SENTRY_SDK_PYTHON) if sdk == "sentry_sdk" else sys.executable
+    python = _python(sdk)
     command = [python, str(BUSY_THREAD), sdk, "--pairs", str(pairs), "--window", str(window)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
