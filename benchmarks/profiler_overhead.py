@@ -70,41 +70,23 @@ markers) and keeps the raw phases in ``benchmarks/profiler_overhead.json``
 
 import argparse
 import json
-import math
 import os
 import platform
-import random
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+if not __package__:  # run as a script: the project root, for ``benchmarks.*``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.profiler_figures import SDKS, busy_figures, figures
+from benchmarks.profiler_report import IDLE, outputs, render, write
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOAD = ROOT / "benchmarks" / "profiler_workload.py"
 BUSY_THREAD = ROOT / "benchmarks" / "profiler_busy_thread.py"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-
-
-IDLE = 4  # profiler_workload.py's idle threads, unless --idle
-
-
-def _outputs(at_once: int, idle: int = IDLE) -> tuple[Path, str, str]:
-    """The raw JSON file and the RESULTS.md markers of a run of ``at_once`` processes
-    with ``idle`` idle threads each."""
-    suffix = ("" if at_once == 1 else f"_{at_once}p") + ("" if idle == IDLE else f"_{idle}idle")
-    marker = "profiler_overhead" + ("" if at_once == 1 else f" {at_once} processes")
-    marker += "" if idle == IDLE else f" {idle} idle threads"
-    return (
-        ROOT / "benchmarks" / f"profiler_overhead{suffix}.json",
-        f"<!-- {marker}: start -->",
-        f"<!-- {marker}: end -->",
-    )
-
-
 SENTRY_SDK_PYTHON = ROOT / ".venv-sentry-sdk" / "bin" / "python"
-SDKS = ("scopetel", "sentry_sdk")
 PARTS = (
     "detached",
     "threads",
@@ -115,8 +97,6 @@ PARTS = (
     "walk",
     "links,tasks,send,walk",
 )
-TARGET_OVERHEAD_PCT = 1.0
-COMPONENTS = ("overhead", "sampler", "sdk_threads", "app_threads")
 
 
 def _python(sdk: str) -> str:
@@ -162,85 +142,6 @@ def run_busy(sdk: str, pairs: int, window: float) -> dict[str, Any]:
         raise RuntimeError(f"{sdk} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["busy"] = True
-    return result
-
-
-def busy_figures(processes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pooled: the busy thread's extra CPU per request while sampled (% of a request's):
-    per pair of windows, the running one's mean over the stopped one's; the median over
-    pairs and its interval (NaN when no pair is whole)."""
-    differences = []
-    for process in processes:
-        by_pair: dict[int, dict[bool, float]] = {}
-        for window in process["windows"]:
-            mean = window["cpu_s"] / window["requests"]
-            by_pair.setdefault(window["pair"], {})[window["profiled"]] = mean
-        differences += [
-            100 * (pair[True] - pair[False]) / pair[False]
-            for pair in by_pair.values()
-            if len(pair) == 2
-        ]
-    windows = [window for process in processes for window in process["windows"]]
-    nothing = (math.nan, math.nan, math.nan)
-    return {
-        "app_thread": median_interval(differences) if differences else nothing,
-        "pairs": len(differences),
-        "requests": statistics.median(w["requests"] for w in windows) if windows else 0,
-        "ms_per_request": 1e3
-        * sum(w["cpu_s"] for w in windows)
-        / max(sum(w["requests"] for w in windows), 1),
-    }
-
-
-def pairs_of(process: dict[str, Any]) -> list[dict[str, float]]:
-    """Each pair's components, in % of the stopped phase's process CPU time."""
-    phases = process["phases"]
-    on = [phase for phase in phases if phase["profiled"]]
-    off = [phase for phase in phases if not phase["profiled"]]
-    result = []
-    for a, b in zip(on, off, strict=True):
-        base = b["cpu_s"]
-        sdk_a = sum(a["threads"].values())
-        sdk_b = sum(b["threads"].values())
-        result.append(
-            {
-                "overhead": 100 * (a["cpu_s"] - base) / base,
-                "sampler": 100 * a["sampler_s"] / base,
-                "sdk_threads": 100 * (sdk_a - sdk_b) / base,
-                "app_threads": 100 * (a["workers_s"] - b["workers_s"]) / base,
-            }
-        )
-    return result
-
-
-def per_tick(process: dict[str, Any]) -> dict[str, float]:
-    on = [phase for phase in process["phases"] if phase["profiled"]]
-    off = [phase for phase in process["phases"] if not phase["profiled"]]
-    return {
-        "us_per_tick": statistics.median(1e6 * p["sampler_s"] / p["ticks"] for p in on),
-        "ticks_per_s": statistics.median(p["ticks"] / p["served_s"] for p in on),
-        "cpu_off_s": statistics.median(p["cpu_s"] for p in off),
-    }
-
-
-def median_interval(values: list[float], seed: int = 16) -> tuple[float, float, float]:
-    """The median and its 90 % bootstrap interval."""
-    rng = random.Random(seed)
-    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(2000))
-    return statistics.median(values), medians[100], medians[1899]
-
-
-def figures(processes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pooled over ``processes`` (one SDK or variant): each component's median and
-    interval, and the sampler's rate and cost per pass."""
-    pooled = [pair for process in processes for pair in pairs_of(process)]
-    result: dict[str, Any] = {
-        name: median_interval([pair[name] for pair in pooled]) for name in COMPONENTS
-    }
-    ticks = [per_tick(process) for process in processes]
-    for key in ("us_per_tick", "ticks_per_s", "cpu_off_s"):
-        result[key] = statistics.median(t[key] for t in ticks)
-    result["pairs"] = len(pooled)
     return result
 
 
@@ -313,213 +214,6 @@ def _one(
     return processes
 
 
-def _cell(interval: tuple[float, float, float]) -> str:
-    median, low, high = interval
-    return f"{median:.2f} <sub>{low:.2f} to {high:.2f}</sub>"
-
-
-def _row(label: str, found: dict[str, Any]) -> str:
-    cells = [
-        label,
-        f"{found['cpu_off_s']:.2f}",
-        *(_cell(found[name]) for name in COMPONENTS),
-        f"{found['us_per_tick']:.0f}",
-        f"{found['ticks_per_s']:.1f}",
-    ]
-    return "| " + " | ".join(cells) + " |"
-
-
-def _running(
-    label: str, steady: dict[str, Any], app: dict[str, tuple[float, float, float]]
-) -> list[tuple[str, str, bool]]:
-    """The verdicts on a running profiler: the sampler and SDK-thread parts of the long
-    phases plus an app-thread part (median, interval) per SDK."""
-    total = {
-        sdk: steady[sdk]["sampler"][0] + steady[sdk]["sdk_threads"][0] + app[sdk][0] for sdk in SDKS
-    }
-    ours, (median, low, high) = steady["scopetel"], app["scopetel"]
-    return [
-        (
-            label,
-            f"{total['scopetel']:.2f} % = {ours['sampler'][0]:.2f} + "
-            f"{ours['sdk_threads'][0]:.2f} + {median:.2f} <sub>app {low:.2f} to {high:.2f}</sub>",
-            total["scopetel"] <= TARGET_OVERHEAD_PCT,
-        ),
-        (
-            "the same ≤ sentry-sdk's",
-            f"{total['scopetel']:.2f} % vs {total['sentry_sdk']:.2f} %",
-            total["scopetel"] <= total["sentry_sdk"],
-        ),
-    ]
-
-
-def render(data: dict[str, Any]) -> str:
-    main = [
-        p
-        for p in data["processes"]
-        if not p.get("without") and not p.get("steady") and not p.get("busy")
-    ]
-    by_sdk = {sdk: figures([p for p in main if p["sdk"] == sdk]) for sdk in SDKS}
-    long_ones = [p for p in data["processes"] if p.get("steady")]
-    steady = {sdk: figures([p for p in long_ones if p["sdk"] == sdk]) for sdk in SDKS if long_ones}
-    busy_ones = [p for p in data["processes"] if p.get("busy")]
-    busy_found = {
-        sdk: busy_figures([p for p in busy_ones if p["sdk"] == sdk]) for sdk in SDKS if busy_ones
-    }
-    header = (
-        "| process | CPU per phase, stopped (s) | overhead (% CPU) | = sampler thread "
-        "| + SDK threads | + app threads | µs per tick | ticks/s |\n"
-        "|---|---|---|---|---|---|---|---|"
-    )
-    at_once, idle = data.get("at_once", 1), data.get("idle", IDLE)
-    _, start, end = _outputs(at_once, idle)
-    busy = (
-        "about one core busy"
-        if at_once == 1
-        else f"about one core busy a process, {at_once} such processes at once (as gunicorn "
-        f"`-w {at_once}` would run), each measured on its own, their pairs pooled"
-    )
-    lines = [
-        start,
-        "## Continuous profiling: CPU overhead at 101 Hz (scopetel vs sentry-sdk 2.75)"
-        + ("" if at_once == 1 else f", {at_once} processes at once")
-        + ("" if idle == IDLE else f", {idle} idle threads"),
-        "",
-        f"`{data['command']}`: {data['rounds']} round(s), each "
-        + ("a process" if at_once == 1 else f"{at_once} processes at once")
-        + " per SDK with "
-        f"{data['pairs']} pairs of phases of {data['requests']:,} requests"
-        + (
-            f" and one with {data['steady_pairs']} pairs of {data['steady_requests']:,} requests"
-            if data.get("steady_requests")
-            else ""
-        )
-        + f"; {data['when']}; "
-        f"Python {data['python']}, {data['machine']}; commit `{data['commit']}`.",
-        "",
-        "8 worker threads serve requests back to back (a transaction, three child spans, 20 "
-        f"middleware frames, 1.5 ms of I/O wait per request), {idle} more threads idle: "
-        f"{busy}. Each pair: a phase with the profiler running (`start_profiler()` to "
-        "`stop_profiler()`, which joins the sampler and sends the chunk) and its neighbour "
-        "with it stopped; in % of the stopped phase's process CPU: the `overhead` and its "
-        "parts, by thread. `ticks/s`: sampling passes achieved (101 asked). Cells: median "
-        "over all pairs <sub>90 % bootstrap interval</sub>. The long phases (~10 s) show "
-        "what a running profiler costs: continuous profiling starts once and sends a chunk "
-        "a minute, while each short phase pays a start, a chunk and a stop. How and why: "
-        "`benchmarks/profiler_overhead.py`.",
-        "",
-        header,
-    ]
-    lines += [_row(f"`{sdk}`", found) for sdk, found in by_sdk.items()]
-    if long_ones:
-        steady_requests = long_ones[0]["requests"]
-        lines += [
-            _row(f"`{sdk}`, phases of {steady_requests:,} requests", found)
-            for sdk, found in steady.items()
-        ]
-    if busy_found:
-        lines += [
-            "",
-            "What being sampled costs an application thread, measured on one busy thread "
-            f"(`profiler_busy_thread.py`, windows of {busy_ones[0]['window_s']} s, running "
-            "and stopped, pairs alternating): the extra mean CPU time of a request, in % of "
-            "a request's. Cells: median over all pairs <sub>90 % bootstrap interval</sub>."
-            + (
-                f" These processes are from `{data['busy_command']}` ({data['busy_when']}, "
-                f"commit `{data['busy_commit']}`)."
-                if data.get("busy_command")
-                else ""
-            ),
-            "",
-            "| process | pairs | requests per window | CPU per request (ms) | app thread (%) |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| `{sdk}` | {found['pairs']} | {found['requests']:.0f} | "
-            f"{found['ms_per_request']:.2f} | {_cell(found['app_thread'])} |"
-            for sdk, found in busy_found.items()
-        ]
-    ours, theirs = by_sdk["scopetel"], by_sdk["sentry_sdk"]
-    measured = ours["sampler"][0] + ours["sdk_threads"][0]
-    verdicts = []
-    if long_ones and busy_found:
-        app = {sdk: found["app_thread"] for sdk, found in busy_found.items()}
-        verdicts += _running(
-            "overhead ≤ 1 % CPU, a running profiler (sampler + SDK threads in the long "
-            "phases, app threads measured on one busy thread)",
-            steady,
-            app,
-        )
-    if long_ones:
-        app = {sdk: found["app_threads"] for sdk, found in by_sdk.items()}
-        verdicts += _running(
-            "the same, app threads from the service's short pairs instead (noise-bound)"
-            if busy_found
-            else "overhead ≤ 1 % CPU, a running profiler (sampler + SDK threads in the long "
-            "phases, app threads over the short pairs)",
-            steady,
-            app,
-        )
-    verdicts += [
-        (
-            "overhead ≤ 1 % CPU, a start, a chunk and a stop every short phase (whole process)",
-            f"{_cell(ours['overhead'])} %; sampler + SDK threads alone {measured:.2f} %",
-            ours["overhead"][0] <= TARGET_OVERHEAD_PCT,
-        ),
-        (
-            "overhead ≤ sentry-sdk's",
-            f"{ours['overhead'][0]:.2f} % vs {theirs['overhead'][0]:.2f} %",
-            ours["overhead"][0] <= theirs["overhead"][0],
-        ),
-        (
-            "sampler thread ≤ sentry-sdk's",
-            f"{ours['sampler'][0]:.2f} % vs {theirs['sampler'][0]:.2f} %",
-            ours["sampler"][0] <= theirs["sampler"][0],
-        ),
-    ]
-    lines += ["", "| target | value (medians) | result |", "|---|---|---|"]
-    for label, value, passed in verdicts:
-        lines.append(f"| {label} | {value} | **{'PASS' if passed else 'FAIL'}** |")
-    parts = [p for p in data["processes"] if p.get("without")]
-    if parts:
-        lines += [
-            "",
-            "What each part of scopetel's profiler costs: one process each with the part "
-            "switched off (`profiler_workload.py --without`): `detached` (every pass "
-            "takes the GIL, reading the threads' frames in C: `profiler_detached=False`, "
-            "or where passes without the GIL cannot run), `threads` (each thread keyed "
-            "in C from its frame objects, as on a CPython whose frame layout "
-            "`scopetel-stackwalk` does not know), `native` (stacks keyed by "
-            "the Python walk, as where `scopetel-stackwalk`'s C part is not built), "
-            "`links` (no profiler/thread "
-            "attributes on spans, so none in transactions), `tasks` (no asyncio task "
-            "lookup), `send` (chunks neither encoded nor sent), `walk` (the thread wakes "
-            "at the same rate but reads no stack; with the GIL), and the last four "
-            "together (with the GIL).",
-            "",
-            header,
-        ]
-        for process in parts:
-            label = ", ".join(process["without"])
-            lines.append(_row(f"without `{label}`", figures([process])))
-    lines.append(end)
-    return "\n".join(lines)
-
-
-def write(data: dict[str, Any]) -> None:
-    raw, start, end = _outputs(data.get("at_once", 1), data.get("idle", IDLE))
-    section = render(data)
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        _, after = rest.split(end, 1)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-    raw.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-
-
 def _commit() -> str:
     return subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -528,7 +222,7 @@ def _commit() -> str:
 
 def _busy_only(rounds: int, pairs: int, window: float, save: bool) -> int:
     """The saved one-process run with its busy-thread processes measured anew."""
-    raw = _outputs(1, IDLE)[0]
+    raw = outputs(1, IDLE)[0]
     data = json.loads(raw.read_text(encoding="utf-8"))
     began = time.time()
     busy = run(rounds, 0, 0, [], busy=(pairs, window), short=False)
@@ -584,7 +278,7 @@ def main() -> int:
     if args.idle < 0:
         parser.error("--idle must be at least 0")
     if args.render:
-        write(json.loads(_outputs(args.processes, args.idle)[0].read_text(encoding="utf-8")))
+        write(json.loads(outputs(args.processes, args.idle)[0].read_text(encoding="utf-8")))
         return 0
     if args.busy_only:
         return _busy_only(args.rounds, args.busy_pairs, args.window, args.write)

@@ -134,3 +134,30 @@ def test_profiler_busy_thread_windows_of_both_sdks() -> None:
         ], (sdk, windows)
         assert all(w["cpu_s"] >= w["median_s"] > 0 for w in windows), windows
         assert [w["ticks"] > 0 for w in windows] == [w["profiled"] for w in windows], windows
+
+
+def test_profiler_overhead_report_adds_up_its_parts() -> None:
+    """``profiler_overhead.py`` end to end on a tiny run (short, long and busy-thread
+    processes of both SDKs): every table has both SDKs' rows, and each verdict on a
+    running profiler is the sum of its parts, judged against 1 %."""
+    command = [sys.executable, "benchmarks/profiler_overhead.py", "--rounds", "1", "--pairs", "1"]
+    command += ["--requests", "60", "--steady", "120", "--steady-pairs", "1"]
+    done = _run([*command, "--busy-pairs", "2", "--window", "0.1"], timeout=180)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| `scopetel`",
+        "| `sentry_sdk`",
+        "| `scopetel`, phases of 120 requests",
+        "| `sentry_sdk`, phases of 120 requests",
+        "| `scopetel`",  # the busy thread's table
+        "| `sentry_sdk`",
+    ], done.stdout
+    verdicts = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    running = [line for line in verdicts if "a running profiler" in line or "threads from" in line]
+    assert len(running) == 2, done.stdout
+    for line in running:
+        value, result = line.split(" | ")[1:3]
+        total, parts = value.split(" % = ")
+        summed = sum(float(part) for part in parts.split(" <sub>")[0].split(" + "))
+        assert math.isclose(float(total), summed, abs_tol=0.02), line
+        assert result.startswith("**PASS" if float(total) <= 1.0 else "**FAIL"), line
