@@ -38,15 +38,9 @@ import threading
 import time
 from typing import Any
 
-from profiler_workload import (  # beside this file: the script's own folder is on the path
-    IDLE,
-    MIDDLEWARE,
-    _endpoint,
-    _middleware,
-    _setup_scopetel,
-    _setup_sentry_sdk,
-    _Sink,
-)
+# beside this file: the script's own folder is on the path
+from profiler_sdks import Sink, setup_scopetel, setup_sentry_sdk
+from profiler_workload import IDLE, MIDDLEWARE, _endpoint, _middleware
 
 MIN_REQUESTS = 5  # a window with fewer (a stalled machine) is left out
 
@@ -84,8 +78,8 @@ class _BusyThread:
 
 
 def child(sdk_name: str, pairs: int, window_s: float, pause: bool = False) -> dict[str, Any]:
-    sink = _Sink()
-    setup = _setup_scopetel if sdk_name == "scopetel" else _setup_sentry_sdk
+    sink = Sink()
+    setup = setup_scopetel if sdk_name == "scopetel" else setup_sentry_sdk
     sdk, start_profiler, stop_profiler = setup(sink, set(), pause)
     busy = _BusyThread(
         _middleware(MIDDLEWARE, _endpoint(sdk.start_transaction, sdk.start_span, False))

@@ -68,6 +68,8 @@ from collections.abc import Callable
 from queue import Queue
 from typing import Any
 
+from profiler_sdks import Sink, setup_scopetel, setup_sentry_sdk  # beside this file
+
 WORKERS = 8
 IDLE = 4
 MIDDLEWARE = 20
@@ -105,130 +107,6 @@ def _endpoint(start_transaction: Any, start_span: Any, wait: bool = True) -> Cal
         return len(html)
 
     return orders
-
-
-class _Sink:
-    """What the transport saw: envelopes, and profile chunks' sample timestamps (read
-    after the phase, so that reading them is not counted)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.envelopes = 0
-        self.pending: list[Callable[[], list[float]]] = []
-        self.chunks = 0
-        self.samples = 0
-
-    def chunk(self, timestamps: Callable[[], list[float]]) -> None:
-        with self.lock:
-            self.pending.append(timestamps)
-
-    def ticks(self) -> int:
-        """Sampling passes (distinct timestamps) in the chunks received since last asked."""
-        with self.lock:
-            pending, self.pending = self.pending, []
-        ticks: set[float] = set()
-        for read in pending:
-            timestamps = read()
-            self.chunks += 1
-            self.samples += len(timestamps)
-            ticks.update(timestamps)
-        return len(ticks)
-
-
-def _timestamps(payload: dict[str, Any]) -> list[float]:
-    return [sample["timestamp"] for sample in payload["profile"]["samples"]]
-
-
-def _setup_scopetel(sink: _Sink, without: set[str], pause: bool = False) -> tuple[Any, Any, Any]:
-    from scopetel_exporter_sentry.envelope import Envelope, serialize_envelope
-
-    import scopetel
-    from scopetel import profiler
-    from scopetel._profiling import links, session
-
-    class Transport:
-        def capture_envelope(self, envelope: Envelope) -> None:
-            serialize_envelope(envelope)
-            with sink.lock:
-                sink.envelopes += 1
-            for item in envelope.items:
-                if item.type == "profile_chunk":
-                    sink.chunk(lambda item=item: _timestamps(item.json()))
-
-    _switch_off(without, sink)
-    if pause:  # the phases resume and pause sampling, not the root spans
-        links.ProfileLinks._root_started = lambda *args: None  # type: ignore[method-assign]
-    scopetel.init(
-        transport=Transport(),
-        traces_sample_rate=1.0,
-        profile_session_sample_rate=1.0,
-        profile_lifecycle="trace" if pause else "manual",
-        # passes without the GIL (the default, explicit: the benchmark's main row)
-        profiler_detached=not without & {"detached", "threads", "native", "walk"},
-        default_integrations=False,
-    )
-    if pause:
-        running = session._active
-        assert running is not None, "profiling did not start"
-        return scopetel, running.profiler.acquire, running.profiler.release
-    return scopetel, profiler.start_profiler, profiler.stop_profiler
-
-
-def _switch_off(without: set[str], sink: _Sink) -> None:
-    """Diagnostics: replace parts of scopetel's profiler with no-ops (see the docstring)."""
-    from scopetel._profiling import links, profiler, sampler
-
-    if without & {"detached", "threads", "native", "walk"}:  # passes with the GIL
-        profiler.detached_passes = lambda *args: None  # type: ignore[assignment]
-    if "links" in without:
-        links.ProfileLinks._tag = lambda *args: None  # type: ignore[method-assign]
-        links.ProfileLinks._link = lambda *args: None  # type: ignore[method-assign]
-    if "tasks" in without:
-        sampler.running_tasks = dict  # type: ignore[assignment]
-    if "send" in without:
-
-        def deliver(self: Any, chunk: Any, profiler_id: Any) -> None:
-            if chunk is not None:
-                sink.chunk(lambda: chunk.timestamps)
-
-        profiler.Profiler._deliver = deliver  # type: ignore[method-assign]
-    if "threads" in without or "native" in without:
-        sampler.native_sample_threads = None  # type: ignore[assignment]
-    if "native" in without:
-        sampler.native_stack_hash = None  # type: ignore[assignment]
-    if "walk" in without:
-
-        def sample(self: Any, chunk: Any) -> None:
-            chunk.timestamps.append(chunk.now())
-            chunk.thread_ids.append(0)
-            chunk.stack_ids.append(0)
-            chunk.tasks.append(None)
-
-        sampler.StackSampler.sample = sample  # type: ignore[method-assign]
-
-
-def _setup_sentry_sdk(sink: _Sink, without: set[str], pause: bool = False) -> tuple[Any, Any, Any]:
-    import sentry_sdk
-    from sentry_sdk import profiler
-    from sentry_sdk.envelope import Envelope
-    from sentry_sdk.transport import Transport
-
-    class Serializing(Transport):
-        def capture_envelope(self, envelope: Envelope) -> None:
-            envelope.serialize()
-            with sink.lock:
-                sink.envelopes += 1
-            for item in envelope.items:
-                if item.type == "profile_chunk":
-                    sink.chunk(lambda payload=item.payload.json: _timestamps(payload))
-
-    sentry_sdk.init(
-        transport=Serializing(),
-        traces_sample_rate=1.0,
-        profile_session_sample_rate=1.0,
-        default_integrations=False,
-    )
-    return sentry_sdk, profiler.start_profiler, profiler.stop_profiler
 
 
 class _Pool:
@@ -302,7 +180,7 @@ def _other_threads(pool: _Pool) -> dict[str, int]:
 
 
 def _phase(
-    pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: _Sink, sampler: int | None = None
+    pool: _Pool, requests: int, profiled: bool, sdk: Any, sink: Sink, sampler: int | None = None
 ) -> dict[str, Any]:
     """Serve ``requests`` with the profiler running or not; the phase's clocks.
     ``sampler``: the CPU clock of a sampler thread that outlives phases (``--pause``)."""
@@ -365,8 +243,8 @@ def child(
 ) -> dict[str, Any]:
     """In this process: ``pairs`` pairs of phases, profiler off and on, order alternating
     (with ``control``, "on" starts nothing; with ``pause``, it resumes sampling)."""
-    sink = _Sink()
-    setup = _setup_scopetel if sdk_name == "scopetel" else _setup_sentry_sdk
+    sink = Sink()
+    setup = setup_scopetel if sdk_name == "scopetel" else setup_sentry_sdk
     sdk = setup(sink, without, pause)
     if control:
         sdk = (sdk[0], _nothing, _nothing)
