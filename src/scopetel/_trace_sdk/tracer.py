@@ -42,14 +42,9 @@ from scopetel._trace_sdk import attributes as _attributes
 from scopetel._trace_sdk import unread_spans
 from scopetel._trace_sdk.ids import new_span_id
 from scopetel._trace_sdk.source import LOGGER, SpanSource, notify_start
-from scopetel._trace_sdk.span import (
-    RecordingSpan,
-    SharedAttributes,
-    links_of,
-    new_span,
-    recording_class,
-    start_extras,
-)
+from scopetel._trace_sdk.span import RecordingSpan, SharedAttributes
+from scopetel._trace_sdk.span_extras import links_of
+from scopetel._trace_sdk.span_start import new_span, recording_class, start_extras
 from scopetel._trace_sdk.unsampled import UnsampledSpan, unsampled
 
 _F = TypeVar("_F", bound=Callable[..., Any])
