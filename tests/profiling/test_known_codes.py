@@ -13,12 +13,16 @@ import pytest
 from scopetel._profiling import detached, known_codes
 from scopetel._profiling.code_search import find_codes
 
+HELD: list[object] = []  # functions kept alive where only the collector's walk finds them
 
-def made_code(name: str) -> CodeType:
+
+def made_code(name: str, *, held: bool = False) -> CodeType:
     namespace: dict[str, object] = {}
     exec(compile(f"def {name}():\n    return 1\n", "<made>", "exec"), namespace)
     function = namespace[name]
     assert callable(function)
+    if held:  # else only a cycle with its globals keeps it, until a collection
+        HELD.append(function)
     return function.__code__  # type: ignore[attr-defined,no-any-return]
 
 
@@ -64,7 +68,7 @@ def test_more_than_the_limit_recalls_nothing() -> None:
 def test_a_new_sampler_knows_what_an_earlier_search_found() -> None:
     if detached.detached_passes(8) is None:
         pytest.skip("scopetel-stackwalk's detached sampler is not usable here")
-    code = made_code("searched")
+    code = made_code("searched", held=True)
     known_codes.remember(find_codes({id(code)}, 0))  # found by address (limit 0: no others)
     passes = detached.DetachedPasses(8)
     assert passes.knows_the_code

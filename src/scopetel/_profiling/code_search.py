@@ -5,11 +5,15 @@ and meet codes on stacks that a pass with the GIL never sees (see ``detached``).
 are looked for here among the functions the process can reach: every module's namespace
 (functions, classes and their methods, properties, static and class methods, wrapped
 functions and closures, a few levels deep), then every function the garbage collector
-tracks (not those a pre-fork server froze out of it with ``gc.freeze()``, which the
-module walk finds instead). Each function's code is searched with the codes nested in
-it: comprehensions, generator expressions, lambdas, inner functions. A search visits
-them all: ~50 ms of CPU in the profiler benchmark's process (~10 000 functions), which
-the caller spaces out.
+tracks (a callback held by an object, a function a wrapper object wraps; not those a
+pre-fork server froze out of it with ``gc.freeze()``, which the module walk finds).
+Each function's code is searched with the codes nested in it: comprehensions,
+generator expressions, lambdas, inner functions. A search visits them all: ~50 ms of
+CPU in the profiler benchmark's process (~10 000 functions), ~250 ms in a Flask
+service under ``opentelemetry-instrument`` (1,600 modules), which the caller spreads
+out in steps of ``STEP`` entries (~1-3 ms, during which the profiler takes no sample).
+The collector's snapshot is one step of its own (~25 ms for 130,000 objects): it is
+not held across steps.
 
 No attribute that could run the application's code is read: namespaces are read
 through the built-in ``__dict__`` descriptors, only built-in types' fields are
@@ -33,7 +37,7 @@ Found = dict[int, tuple[CodeType, str | None]]
 _MODULE_DICT: Final[Any] = vars(ModuleType)["__dict__"]
 _CLASS_DICT: Final[Any] = vars(type)["__dict__"]
 _MAX_DEPTH: Final = 4  # classes in classes, closures in wrappers...
-STEP: Final = 500  # functions (or codes) between two yields of ``searching`` (~1-3 ms)
+STEP: Final = 500  # entries, functions or codes between two yields of ``searching`` (~1-3 ms)
 
 
 def find_codes(addresses: set[int], limit: int, modules: Iterable[str] = ()) -> Found:
@@ -54,18 +58,22 @@ def find_codes(addresses: set[int], limit: int, modules: Iterable[str] = ()) -> 
 def searching(
     addresses: set[int], limit: int, hint: Iterable[str] = ()
 ) -> Generator[None, None, Found]:
-    """``find_codes`` in steps: it yields every ``STEP`` functions visited, then every
-    ``STEP`` codes gathered (the caller spreads a long search over time) and returns
-    what it found."""
+    """``find_codes`` in steps: it yields every ``STEP`` functions or namespace entries
+    visited, then every ``STEP`` codes gathered (the caller spreads a long search over
+    time) and returns what it found. The modules are walked first, then the functions
+    the collector tracks (most of them seen by then): its snapshot of every object is
+    a step of its own, the longest (~25 ms for 130,000 objects)."""
     found: Found = {}
     by_module: dict[str | None, list[CodeType]] = {}
     seen: set[int] = set()  # functions, classes and codes visited
-    visited = 0
-    for functions in (_tracked_functions, _module_functions):
+    work = 0
+    for functions in (_module_functions, _tracked_functions):
         for function in functions(seen):
-            visited += 1
-            if not visited % STEP:
+            work += 1
+            if function is None or not work % STEP:
                 yield
+                if function is None:
+                    continue
             module_name = module_of(function.__globals__)
             codes = by_module.setdefault(module_name, [])
             for code in _nested_codes(function.__code__, seen):
@@ -162,6 +170,8 @@ def module_codes(modules: Iterable[str]) -> Found:
     found: Found = {}
     seen: set[int] = set()
     for function in _module_functions(seen, modules):
+        if function is None:  # (a step: this search is not spread out)
+            continue
         module_name = module_of(function.__globals__)
         for code in _nested_codes(function.__code__, seen):
             found[id(code)] = (code, module_name)
@@ -187,44 +197,57 @@ def _nested_codes(code: CodeType, seen: set[int]) -> Iterator[CodeType]:
             pending.extend(const for const in each.co_consts if type(const) is CodeType)
 
 
-def _tracked_functions(seen: set[int]) -> Iterator[FunctionType]:
+def _tracked_functions(seen: set[int]) -> Iterator[FunctionType | None]:
+    """Every function the collector tracks, after a step (None) that took the snapshot."""
     # the snapshot of every object is dropped at once: kept across the search's steps,
     # it would keep alive (and delay the finalizers of) what the application drops
     functions = [each for each in gc.get_objects() if type(each) is FunctionType]
+    yield None
     for candidate in functions:
         if id(candidate) not in seen:
             seen.add(id(candidate))
             yield candidate
 
 
-def _module_functions(seen: set[int], names: Iterable[str] | None = None) -> Iterator[FunctionType]:
-    """Functions reachable from the modules' namespaces (those named, else all), each once."""
-    pending: list[tuple[Any, int]] = []
+def _module_functions(
+    seen: set[int], names: Iterable[str] | None = None
+) -> Iterator[FunctionType | None]:
+    """Functions reachable from the modules' namespaces (those named, else all), each
+    once; None after every ``STEP`` namespace entries looked at (a search's step: most
+    entries are not functions, or functions already seen)."""
     loaded = sys.modules
     chosen = list(loaded.values()) if names is None else [loaded.get(name) for name in names]
-    for module in chosen:
-        if issubclass(type(module), ModuleType):
-            pending.extend((value, 0) for value in list(_MODULE_DICT.__get__(module).values()))
-    while pending:
-        value, depth = pending.pop()
-        kind = type(value)
-        if kind is FunctionType:
-            if id(value) not in seen:
+    pending: list[tuple[Any, int]] = []
+    looked = 0
+    for module in chosen:  # one namespace at a time: a large process has ~100 000 entries
+        if not issubclass(type(module), ModuleType):
+            continue
+        pending.extend((value, 0) for value in list(_MODULE_DICT.__get__(module).values()))
+        while pending:
+            looked += 1
+            if not looked % STEP:
+                yield None
+            value, depth = pending.pop()
+            kind = type(value)
+            if kind is FunctionType:
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    yield value
+                    if depth < _MAX_DEPTH:
+                        pending.extend((inner, depth + 1) for inner in _closed_over(value))
+            elif kind is staticmethod or kind is classmethod:
+                pending.append((value.__func__, depth))
+            elif kind is property:
+                pending.extend(
+                    (accessor, depth) for accessor in (value.fget, value.fset, value.fdel)
+                )
+            elif kind is functools.partial:
+                pending.append((value.func, depth))
+            elif issubclass(kind, type) and depth < _MAX_DEPTH and id(value) not in seen:
                 seen.add(id(value))
-                yield value
-                if depth < _MAX_DEPTH:
-                    pending.extend((inner, depth + 1) for inner in _closed_over(value))
-        elif kind is staticmethod or kind is classmethod:
-            pending.append((value.__func__, depth))
-        elif kind is property:
-            pending.extend((accessor, depth) for accessor in (value.fget, value.fset, value.fdel))
-        elif kind is functools.partial:
-            pending.append((value.func, depth))
-        elif issubclass(kind, type) and depth < _MAX_DEPTH and id(value) not in seen:
-            seen.add(id(value))
-            pending.extend(
-                (inner, depth + 1) for inner in list(_CLASS_DICT.__get__(value).values())
-            )
+                pending.extend(
+                    (inner, depth + 1) for inner in list(_CLASS_DICT.__get__(value).values())
+                )
 
 
 def _closed_over(function: FunctionType) -> list[Any]:
