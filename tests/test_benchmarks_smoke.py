@@ -142,7 +142,7 @@ def test_profiler_overhead_report_adds_up_its_parts() -> None:
     running profiler is the sum of its parts, judged against 1 %."""
     command = [sys.executable, "benchmarks/profiler_overhead.py", "--rounds", "1", "--pairs", "1"]
     command += ["--requests", "60", "--steady", "120", "--steady-pairs", "1"]
-    done = _run([*command, "--busy-pairs", "2", "--window", "0.1"], timeout=180)
+    done = _run([*command, "--busy-pairs", "2", "--window", "0.25"], timeout=180)
     rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
     assert [row.split(" | ")[0] for row in rows] == [
         "| `scopetel`",
@@ -159,5 +159,6 @@ def test_profiler_overhead_report_adds_up_its_parts() -> None:
         value, result = line.split(" | ")[1:3]
         total, parts = value.split(" % = ")
         summed = sum(float(part) for part in parts.split(" <sub>")[0].split(" + "))
-        assert math.isclose(float(total), summed, abs_tol=0.02), line
-        assert result.startswith("**PASS" if float(total) <= 1.0 else "**FAIL"), line
+        assert math.isclose(float(total), summed, abs_tol=0.021), line  # four roundings
+        if abs(float(total) - 1.0) > 0.005:  # (the verdict is on the unrounded total)
+            assert result.startswith("**PASS" if float(total) <= 1.0 else "**FAIL"), line

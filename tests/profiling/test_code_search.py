@@ -241,8 +241,9 @@ class _Callbacks:
 
 
 def test_one_search_finds_codes_modules_reach_and_codes_only_an_object_holds() -> None:
-    """The modules are walked first, the collector's objects after them: a code found
-    in a module does not end the search before a callback's is found."""
+    """The modules are walked first, the collector's objects after them, always: a code
+    found in a module must not end the search before a callback's is found (a guard: a
+    search that stopped at the modules would leave such codes untaught for minutes)."""
     namespace: dict[str, Any] = {}
     exec("def registered():\n    return 2\n", namespace)
     holder = _Callbacks(namespace.pop("registered"))
