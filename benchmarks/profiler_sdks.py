@@ -77,7 +77,8 @@ def setup_scopetel(sink: Sink, without: set[str], pause: bool = False) -> tuple[
 
 
 def switch_off(without: set[str], sink: Sink) -> None:
-    """Diagnostics: replace parts of scopetel's profiler with no-ops (see the docstring)."""
+    """Diagnostics: replace parts of scopetel's profiler with no-ops (``profiler_workload.py``'s
+    ``--without``)."""
     from scopetel._profiling import links, profiler, sampler
 
     if without & {"detached", "threads", "native", "walk"}:  # passes with the GIL

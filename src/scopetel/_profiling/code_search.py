@@ -198,12 +198,17 @@ def _nested_codes(code: CodeType, seen: set[int]) -> Iterator[CodeType]:
 
 
 def _tracked_functions(seen: set[int]) -> Iterator[FunctionType | None]:
-    """Every function the collector tracks, after a step (None) that took the snapshot."""
+    """Every function the collector tracks, not seen yet: a step (None) before the
+    snapshot, one after it, then one every ``STEP`` functions looked at (most were seen
+    in the modules' walk)."""
+    yield None
     # the snapshot of every object is dropped at once: kept across the search's steps,
     # it would keep alive (and delay the finalizers of) what the application drops
     functions = [each for each in gc.get_objects() if type(each) is FunctionType]
     yield None
-    for candidate in functions:
+    for looked, candidate in enumerate(functions, 1):
+        if not looked % STEP:
+            yield None
         if id(candidate) not in seen:
             seen.add(id(candidate))
             yield candidate
