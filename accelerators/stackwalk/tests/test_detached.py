@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import scopetel_stackwalk
+from other_frames import current_frames, frames_under
 from test_sample_threads import parked
 from test_stackwalk import at_depth, blocked_top, python_key
 
@@ -27,12 +28,7 @@ def sampler(max_depth: int = 128) -> Any:
 
 
 def codes_under(top: FrameType) -> list[CodeType]:
-    codes = []
-    frame: FrameType | None = top
-    while frame is not None:
-        codes.append(frame.f_code)
-        frame = frame.f_back
-    return codes
+    return [frame.f_code for frame in frames_under(top)]
 
 
 def teach_all(detached: Any, threads: list[int]) -> None:
@@ -45,7 +41,7 @@ def every_code() -> list[CodeType]:
     codes: dict[int, CodeType] = {}
     # type(), not isinstance(): a lazy proxy (Django's settings) would be asked __class__
     pending = [f.__code__ for f in gc.get_objects() if type(f) is FunctionType]
-    pending += [c for top in sys._current_frames().values() for c in codes_under(top)]
+    pending += [c for top in current_frames().values() for c in codes_under(top)]
     while pending:
         code = pending.pop()
         if id(code) not in codes:
@@ -62,7 +58,7 @@ def run_until(detached: Any, passes: int, wanted: Callable[[], bool]) -> int:
         reason = detached.run(0.001, passes, ME)
         if wanted():
             return int(reason)
-        detached.teach([], [], [], list(sys._current_frames()), detached.unknown_codes())
+        detached.teach([], [], [], list(current_frames()), detached.unknown_codes())
     raise AssertionError(f"not there after 20 runs (last: {reason})")
 
 
@@ -90,7 +86,7 @@ def test_what_it_was_not_taught_ends_the_run_and_is_named_by_address() -> None:
 def test_told_of_an_untaught_code_a_run_goes_on_without_that_threads_samples() -> None:
     detached = sampler()
     with parked(4) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
+        worker = next(t for t, f in current_frames().items() if f is top)
         detached.teach([], [], [], [], [id(code) for code in codes_under(top)])
         passes = detached.stats()["passes"]
         run_until(detached, 5, lambda: detached.stats()["passes"] >= passes + 5)
@@ -101,8 +97,8 @@ def test_told_of_an_untaught_code_a_run_goes_on_without_that_threads_samples() -
 def test_a_taught_thread_keyed_as_the_gil_side_keys_it() -> None:
     detached = sampler()
     with parked(6) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        teach_all(detached, threads=list(sys._current_frames()))
+        worker = next(t for t, f in current_frames().items() if f is top)
+        teach_all(detached, threads=list(current_frames()))
         run_until(detached, 3, lambda: detached.stats()["passes"] >= 3)
         (timestamps, threads, stacks, tasks), records = drain(detached)
         expected = python_key(top, 128)  # while it is still there
@@ -123,8 +119,8 @@ def test_a_taught_thread_keyed_as_the_gil_side_keys_it() -> None:
 def test_a_taught_stack_is_a_sample_with_its_index() -> None:
     detached = sampler()
     with parked(3) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        teach_all(detached, threads=list(sys._current_frames()))
+        worker = next(t for t, f in current_frames().items() if f is top)
+        teach_all(detached, threads=list(current_frames()))
         detached.teach([(python_key(top, 128), 7)], [], [], [], [])
         run_until(detached, 4, lambda: detached.stats()["passes"] >= 4)
         (_, threads, stacks, _), records = drain(detached)
@@ -138,7 +134,7 @@ def test_a_run_ends_full_once_it_has_the_samples_asked_for() -> None:
     were: the pass that reaches it is the last (FULL), and it is kept whole."""
     detached = sampler()
     with parked(3):
-        teach_all(detached, threads=list(sys._current_frames()))
+        teach_all(detached, threads=list(current_frames()))
         run_until(detached, 1, lambda: detached.stats()["samples"] > 0)
         drain(detached)
         reason = detached.run(0.001, 50, ME, 0.0, 3)
@@ -152,8 +148,8 @@ def test_a_thread_that_did_not_run_is_sampled_again_without_reading_it() -> None
     """Its CPU clock has not moved since its last sample: the same stack, repeated."""
     detached = sampler()
     with parked(4) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        teach_all(detached, threads=list(sys._current_frames()))
+        worker = next(t for t, f in current_frames().items() if f is top)
+        teach_all(detached, threads=list(current_frames()))
         run_until(detached, 10, lambda: detached.stats()["passes"] >= 10)
         (_, threads, _, _), records = drain(detached)
         expected = python_key(top, 128)
@@ -185,7 +181,7 @@ def test_a_quiet_thread_that_moves_is_sampled_where_it_is_now() -> None:
     try:
         detached = sampler()
         before = blocked_top(worker)
-        teach_all(detached, threads=list(sys._current_frames()))
+        teach_all(detached, threads=list(current_frames()))
         detached.teach([(python_key(before, 128), 1)], [], [], [], [])
         run_until(detached, 10, lambda: detached.stats()["quiet"] >= 5)
         (_, threads, stacks, _), _ = drain(detached)
@@ -229,13 +225,13 @@ def test_a_calm_thread_that_runs_on_where_it_waited_is_read_again_within_a_few_p
     try:
         detached = sampler()
         deadline = time.monotonic() + 10
-        while (top := sys._current_frames().get(worker.ident or 0)) is None or (
+        while (top := current_frames().get(worker.ident or 0)) is None or (
             top.f_code is not waiting_then_spinning.__code__
         ):
             assert time.monotonic() < deadline
             time.sleep(0.001)
         time.sleep(0.05)  # in lock.acquire() by now
-        teach_all(detached, threads=list(sys._current_frames()))
+        teach_all(detached, threads=list(current_frames()))
         detached.teach([(python_key(top, 128), 1)], [], [], [], [])
         run_until(detached, 10, lambda: detached.stats()["calm"] >= 1)  # 8 quiet, then calm
         drain(detached)
@@ -257,8 +253,8 @@ def test_a_calm_thread_that_runs_on_where_it_waited_is_read_again_within_a_few_p
 def test_an_untaught_thread_is_sampled_and_ends_the_run() -> None:
     detached = sampler()
     with parked(3) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        others = [t for t in sys._current_frames() if t != worker]
+        worker = next(t for t, f in current_frames().items() if f is top)
+        others = [t for t in current_frames() if t != worker]
         teach_all(detached, threads=others)
         reason = run_until(detached, 50, lambda: bool(detached.stats()["samples"]))
         (_, threads, _, _), _ = drain(detached)
@@ -269,8 +265,8 @@ def test_an_untaught_thread_is_sampled_and_ends_the_run() -> None:
 def test_max_depth_keeps_the_innermost_frames() -> None:
     detached = sampler(max_depth=8)
     with parked(20) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        teach_all(detached, threads=list(sys._current_frames()))
+        worker = next(t for t, f in current_frames().items() if f is top)
+        teach_all(detached, threads=list(current_frames()))
         run_until(detached, 1, lambda: bool(detached.stats()["samples"]))
         (_, threads, _, _), records = drain(detached)
         expected = python_key(top, 8)
@@ -307,7 +303,7 @@ def read_while_it_runs(detached: Any, then: Callable[[], object] = lambda: None)
     """20 runs of passes over a busy thread, after ``then()``: every sample is a whole
     stack of taught codes whose lanes hash to its key, or none (counted); the stats."""
     taught = {id(code): code for code in every_code()}
-    detached.teach([], list(taught.values()), [], list(sys._current_frames()), [])
+    detached.teach([], list(taught.values()), [], list(current_frames()), [])
     then()
     for _ in range(20):
         run_until(detached, 10, lambda: True)
@@ -368,7 +364,7 @@ def test_a_thread_running_an_event_loop_ends_the_run() -> None:
         started.wait(5)
         time.sleep(0.1)  # in the selector's wait
         detached = sampler()
-        frames = sys._current_frames()
+        frames = current_frames()
         codes = [code for code in codes_under(frames[worker.ident or 0]) if code not in loop_codes]
         detached.teach([], codes, loop_codes, list(frames), [])
         assert detached.run(0.001, 50, ME) == detached.EVENT_LOOP
@@ -448,7 +444,7 @@ def test_threads_coming_and_going_under_the_passes() -> None:
     detached = sampler()
     with churning():
         for _ in range(30):
-            frames = sys._current_frames()
+            frames = current_frames()
             codes = {id(c): c for top in frames.values() for c in codes_under(top)}
             detached.teach([], list(codes.values()), [], list(frames), [])
             detached.run(0.0005, 20, ME)
@@ -593,7 +589,7 @@ def test_a_thread_state_run_by_another_thread_is_read_when_its_stack_moves(
     runner.start()
     try:
         time.sleep(0.3)
-        teach_all(detached, threads=[*sys._current_frames(), maker.ident or 0])
+        teach_all(detached, threads=[*current_frames(), maker.ident or 0])
         run_until(detached, 5, lambda: detached.stats()["passes"] >= 5)
         (_, threads, _, _), records = drain(detached)
         # under the maker's thread id: its own thread state (waiting) and the one made
@@ -634,7 +630,7 @@ def test_hundreds_of_quiet_threads_are_all_remembered() -> None:
     for thread in idle:
         thread.start()
     try:
-        teach_all(detached, threads=list(sys._current_frames()))
+        teach_all(detached, threads=list(current_frames()))
         run_until(detached, 20, lambda: detached.stats()["passes"] >= 20)  # calm by then
         drain(detached)
         before = detached.stats()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from other_frames import current_frames
 from test_detached import drain, read_while_it_runs, recursing, run_until, sampler, teach_all
 from test_sample_threads import parked
 from test_stackwalk import python_key
@@ -68,8 +69,8 @@ def learned_roots(detached: Any) -> int:
 def test_a_learned_root_chunk_is_copied_and_keyed_as_the_gil_side_keys_it() -> None:
     detached = sampler()
     with parked(6) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        teach_all(detached, threads=list(sys._current_frames()))
+        worker = next(t for t, f in current_frames().items() if f is top)
+        teach_all(detached, threads=list(current_frames()))
         run_until(detached, 2, lambda: detached.stats()["passes"] >= 2)
         assert detached.stats()["copied"] == 0  # read through the system call
         drain(detached)
@@ -90,8 +91,8 @@ def test_a_stack_grown_past_its_root_chunk_is_still_read_whole() -> None:
     read through the system call, the root chunk's copied, one stack all the same."""
     detached = sampler()
     with parked(700) as top:
-        worker = next(t for t, f in sys._current_frames().items() if f is top)
-        teach_all(detached, threads=list(sys._current_frames()))
+        worker = next(t for t, f in current_frames().items() if f is top)
+        teach_all(detached, threads=list(current_frames()))
         assert learned_roots(detached) >= 2
         run_until(detached, 2, lambda: detached.stats()["samples"] >= 2)
         (_, threads, _, _), records = drain(detached)

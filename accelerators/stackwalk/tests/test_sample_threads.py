@@ -14,6 +14,7 @@ import pytest
 import scopetel_stackwalk
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from other_frames import current_frames
 from test_stackwalk import at_depth, blocked_top, python_key
 
 Columns = tuple[list[float], list[int], list[int], list[str | None]]
@@ -51,7 +52,7 @@ def parked(
 
 def test_the_threads_are_those_of_current_frames_and_skip_is_left_out() -> None:
     with parked(3), parked(5):
-        frames = sys._current_frames()
+        frames = current_frames()
         keys = every_key()
         assert set(keys) == set(frames)
         me = threading.get_ident()
@@ -62,7 +63,7 @@ def test_the_threads_are_those_of_current_frames_and_skip_is_left_out() -> None:
 @given(depth=st.integers(0, 200), max_depth=st.integers(0, 300))
 def test_a_blocked_threads_key_is_its_frame_objects(depth: int, max_depth: int) -> None:
     with parked(depth) as top:
-        ident = next(t for t, f in sys._current_frames().items() if f is top)
+        ident = next(t for t, f in current_frames().items() if f is top)
         key = every_key(max_depth)[ident]
         assert key == python_key(top, max_depth)
         assert key == scopetel_stackwalk.stack_hash(top, max_depth)  # type: ignore[misc]
@@ -85,7 +86,7 @@ def test_threads_in_generators_coroutines_and_an_event_loop() -> None:
 
     for how in (in_generator, in_loop):
         with parked(4, how) as top:
-            ident = next(t for t, f in sys._current_frames().items() if f is top)
+            ident = next(t for t, f in current_frames().items() if f is top)
             assert every_key()[ident] == python_key(top, 128)
 
 
@@ -106,7 +107,7 @@ def test_running_threads_keys_match_while_they_cannot_run() -> None:
             sys.setswitchinterval(100)  # nobody else runs until the next sleep
             try:
                 keys = every_key(skip=threading.get_ident())  # this thread moves on
-                frames = sys._current_frames()
+                frames = current_frames()
                 mismatched = [t for t, k in keys.items() if k != python_key(frames[t], 128)]
             finally:
                 sys.setswitchinterval(interval)
@@ -120,7 +121,7 @@ def test_running_threads_keys_match_while_they_cannot_run() -> None:
 
 def test_known_threads_at_known_stacks_are_appended_the_rest_returned() -> None:
     with parked(2) as first, parked(6) as second:
-        frames = sys._current_frames()
+        frames = current_frames()
         one, two = (next(t for t, f in frames.items() if f is top) for top in (first, second))
         keys = every_key()
         columns: Columns = ([], [], [], [])

@@ -16,6 +16,7 @@ import pytest
 import scopetel_stackwalk
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from other_frames import current_frames, frames_under
 
 PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE.parent.parent
@@ -23,10 +24,8 @@ ROOT = PACKAGE.parent.parent
 
 def python_key(top: FrameType, max_depth: int) -> int:
     key: list[int] = []
-    frame: FrameType | None = top
-    while frame is not None:
+    for frame in frames_under(top):
         key += (id(frame.f_code), frame.f_lasti)
-        frame = frame.f_back
     return hash(tuple(key[: 2 * max_depth]))
 
 
@@ -109,8 +108,8 @@ def blocked_top(worker: threading.Thread) -> FrameType:
     """The worker's innermost frame once it waits in ``Condition.wait`` (not before)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        top = sys._current_frames().get(worker.ident or 0)
-        caller = None if top is None else top.f_back
+        top = current_frames().get(worker.ident or 0)
+        caller = next(iter(frames_under(top)[1:2]), None)
         # Condition.wait under Event.wait: blocked on its lock
         if (
             top is not None
