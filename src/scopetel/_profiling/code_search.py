@@ -58,22 +58,20 @@ def find_codes(addresses: set[int], limit: int, modules: Iterable[str] = ()) -> 
 def searching(
     addresses: set[int], limit: int, hint: Iterable[str] = ()
 ) -> Generator[None, None, Found]:
-    """``find_codes`` in steps: it yields every ``STEP`` functions or namespace entries
-    visited, then every ``STEP`` codes gathered (the caller spreads a long search over
-    time) and returns what it found. The modules are walked first, then the functions
-    the collector tracks (most of them seen by then): its snapshot of every object is
-    a step of its own, the longest (~25 ms for 130,000 objects)."""
+    """``find_codes`` in steps: it yields where the walks say a step's worth was looked
+    at (``STEP`` namespace entries or functions), then every ``STEP`` codes gathered
+    (the caller spreads a long search over time), and returns what it found. The
+    modules are walked first, then the functions the collector tracks (most of them
+    seen by then): its snapshot of every object is a step of its own, the longest
+    (~25 ms for 130,000 objects)."""
     found: Found = {}
     by_module: dict[str | None, list[CodeType]] = {}
     seen: set[int] = set()  # functions, classes and codes visited
-    work = 0
     for functions in (_module_functions, _tracked_functions):
-        for function in functions(seen):
-            work += 1
-            if function is None or not work % STEP:
+        for function in functions(seen):  # None: a step's worth of entries looked at
+            if function is None:
                 yield
-                if function is None:
-                    continue
+                continue
             module_name = module_of(function.__globals__)
             codes = by_module.setdefault(module_name, [])
             for code in _nested_codes(function.__code__, seen):
