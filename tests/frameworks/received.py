@@ -76,3 +76,17 @@ def assert_all_valid(receiver: SentryReceiver) -> None:
     assert receiver.errors == []
     for payload in receiver.events() + receiver.transactions():
         assert_valid_event(payload)
+
+
+def samples_inside(receiver: SentryReceiver, function: str) -> list[tuple[str, float, str]]:
+    """(profiler id, timestamp, thread id) of every profile sample whose stack has a
+    frame of ``function``."""
+    found = []
+    for chunk in receiver.items("profile_chunk"):
+        profile = chunk.json["profile"]
+        frames, stacks = profile["frames"], profile["stacks"]
+        for sample in profile["samples"]:
+            names = {frames[index].get("function") for index in stacks[sample["stack_id"]]}
+            if function in names:
+                found.append((chunk.json["profiler_id"], sample["timestamp"], sample["thread_id"]))
+    return found

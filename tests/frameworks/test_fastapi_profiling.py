@@ -15,7 +15,12 @@ import requests
 
 from tests.frameworks import launch
 from tests.frameworks.conftest import Launched
-from tests.frameworks.received import assert_all_valid, trace_of, transactions_where
+from tests.frameworks.received import (
+    assert_all_valid,
+    samples_inside,
+    trace_of,
+    transactions_where,
+)
 from tests.support.otlp_receiver import OtlpHttpReceiver
 from tests.support.sentry_receiver import SentryReceiver
 
@@ -61,19 +66,6 @@ def _threads(app: Launched, path: str) -> set[tuple[str, str]]:
     return {(trace_of(t)["data"]["thread.id"], trace_of(t)["data"]["thread.name"]) for t in found}
 
 
-def _endpoint_samples(app: Launched) -> list[tuple[float, str]]:
-    """(timestamp, thread id) of every sample taken inside the sync endpoint."""
-    found = []
-    for chunk in app.sentry.items("profile_chunk"):
-        profile = chunk.json["profile"]
-        frames, stacks = profile["frames"], profile["stacks"]
-        for sample in profile["samples"]:
-            names = {frames[index].get("function") for index in stacks[sample["stack_id"]]}
-            if "blog_post_sync" in names:
-                found.append((sample["timestamp"], sample["thread_id"]))
-    return found
-
-
 def test_a_sync_endpoint_names_its_worker_thread(profiled: Launched) -> None:
     assert_all_valid(profiled.sentry)
     async_threads = _threads(profiled, "/items/1")
@@ -82,7 +74,7 @@ def test_a_sync_endpoint_names_its_worker_thread(profiled: Launched) -> None:
     # What Sentry shows under each transaction: the samples of the thread it names,
     # during it. Under most of them that is the endpoint at work (the loop's thread
     # would only show it waiting); overlapping requests make an exact check impossible.
-    samples = _endpoint_samples(profiled)
+    samples = [(at, thread) for _, at, thread in samples_inside(profiled.sentry, "blog_post_sync")]
     shown = 0
     for transaction in transactions_where(profiled.sentry, _by_path("/blog-sync/1"), REQUESTS):
         start, end = transaction["start_timestamp"], transaction["timestamp"]

@@ -18,7 +18,12 @@ import requests
 
 from tests.e2e.harness import Server, free_port
 from tests.frameworks import launch
-from tests.frameworks.received import assert_all_valid, trace_of, transactions_where
+from tests.frameworks.received import (
+    assert_all_valid,
+    samples_inside,
+    trace_of,
+    transactions_where,
+)
 from tests.support.sentry_receiver import SentryReceiver
 
 REQUESTS = 24
@@ -74,20 +79,6 @@ def _profilers(sentry: SentryReceiver) -> set[str]:
     return {chunk.json["profiler_id"] for chunk in sentry.items("profile_chunk")}
 
 
-def _busy_samples(sentry: SentryReceiver) -> dict[str, list[tuple[float, str]]]:
-    """By profiler: (timestamp, thread id) of each sample taken inside ``busy_work``."""
-    found: dict[str, list[tuple[float, str]]] = {}
-    for chunk in sentry.items("profile_chunk"):
-        profile = chunk.json["profile"]
-        frames, stacks = profile["frames"], profile["stacks"]
-        samples = found.setdefault(chunk.json["profiler_id"], [])
-        for sample in profile["samples"]:
-            names = {frames[index].get("function") for index in stacks[sample["stack_id"]]}
-            if "busy_work" in names:
-                samples.append((sample["timestamp"], sample["thread_id"]))
-    return found
-
-
 def test_each_worker_profiles_and_its_transactions_link_to_its_samples(
     received: SentryReceiver,
 ) -> None:
@@ -97,7 +88,9 @@ def test_each_worker_profiles_and_its_transactions_link_to_its_samples(
     profilers = _profilers(received)
     assert len(linked) == 2, linked  # one a worker, neither the master's
     assert linked < profilers  # and the master's chunk (it profiled from import) besides
-    samples = _busy_samples(received)
+    samples: dict[str, list[tuple[float, str]]] = {}
+    for profiler_id, at, thread in samples_inside(received, "busy_work"):
+        samples.setdefault(profiler_id, []).append((at, thread))
     shown = 0
     for transaction in transactions:
         start, end = transaction["start_timestamp"], transaction["timestamp"]
