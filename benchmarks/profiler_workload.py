@@ -155,12 +155,20 @@ class _Pool:
 def _sampler_cpu(before: set[int]) -> float:
     """The CPU time of the sampler thread if it was started since ``before`` (so all of
     it is the phase's) and runs now; 0 otherwise. Read in every phase, profiled or not,
-    so that both pay for the reading alike."""
-    found = [
-        ident
-        for ident, frame in sys._current_frames().items()
-        if ident not in before and _samples(frame)
-    ]
+    so that both pay for the reading alike. Frame objects for other threads' frames are
+    made with the collector paused, as the SDKs' samplers make them (a collection started
+    while one is made can let its thread free the frame: a crash)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        found = [
+            ident
+            for ident, frame in sys._current_frames().items()
+            if ident not in before and _samples(frame)
+        ]
+    finally:
+        if collecting:
+            gc.enable()
     if not found:
         return 0.0
     try:
